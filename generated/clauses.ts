@@ -1,0 +1,121 @@
+// Generated from openapi.yaml by `npm run generate`. Do not edit by hand.
+/** The normative clauses (x-bgr-clauses) that the conformance suite cites. */
+export const clauses = [
+  {
+    "id": "AUTH-REQUIRED",
+    "level": "MUST",
+    "text": "Every operation MUST require the `x-api-key` header and MUST answer 401 with code `unauthorized` when it is missing or unknown."
+  },
+  {
+    "id": "AUTH-SCOPE",
+    "level": "MUST",
+    "text": "A server MUST answer 403 with code `forbidden` when the key is valid but lacks the scope (`v1` or `v2`) of the operation."
+  },
+  {
+    "id": "AUTH-ISOLATION",
+    "level": "MUST",
+    "text": "A request MUST be visible only to the key that created it; any other key MUST receive 404, exactly as for an unknown id."
+  },
+  {
+    "id": "ERROR-BODY",
+    "level": "MUST",
+    "text": "Every 4xx and 5xx response MUST carry a JSON body with a string `error` and a `code` from the error table."
+  },
+  {
+    "id": "VALIDATION-400",
+    "level": "MUST",
+    "text": "A server MUST answer 400 with code `invalid_parameter` for a missing `image`, an unknown `method`, an unknown field or malformed JSON, and MUST NOT answer 5xx for a caller's mistake."
+  },
+  {
+    "id": "V1-IMAGE",
+    "level": "MUST",
+    "text": "A 200 from `POST /v1/bg-removal` MUST carry a PNG (or a WebP when `format` is `webp`) with the width and height of the EXIF-oriented input and, unless `bg_color` or `mask_only` is set, an alpha channel."
+  },
+  {
+    "id": "V1-QUALITY",
+    "level": "SHOULD",
+    "text": "The alpha channel SHOULD separate the foreground from the background (alpha IoU of at least 0.9 at threshold 0.5 on an image with a known alpha)."
+  },
+  {
+    "id": "V1-HUMAN",
+    "level": "SHOULD",
+    "text": "With `method` `human` a server SHOULD keep people and drop other objects, so its result SHOULD differ from `object` on an image with a person and another object."
+  },
+  {
+    "id": "V2-SUBMIT",
+    "level": "MUST",
+    "text": "A submit MUST answer 200 with `request_id`, `status` `QUEUED`, and absolute `status_url`, `response_url`, `poll_url` and `cancel_url`."
+  },
+  {
+    "id": "V2-STATE-ORDER",
+    "level": "MUST",
+    "text": "The status of a request MUST move only forward, QUEUED then PROCESSING then COMPLETED or FAILED, and MUST NOT change once terminal."
+  },
+  {
+    "id": "V2-PENDING",
+    "level": "MUST",
+    "text": "While a request is QUEUED or PROCESSING the result endpoint MUST answer 202 with the status body and MUST NOT carry an `output`."
+  },
+  {
+    "id": "V2-COMPLETED",
+    "level": "MUST",
+    "text": "A COMPLETED result MUST answer 200 with an `output` that fetches as the result image and a numeric `metrics.inference_time` in seconds."
+  },
+  {
+    "id": "V2-FAILED-422",
+    "level": "MUST",
+    "text": "A FAILED request MUST be served as HTTP 422 with `status` `FAILED`, an `error` and a `code`, by both the status and the result endpoints."
+  },
+  {
+    "id": "V2-NOT-FOUND",
+    "level": "MUST",
+    "text": "An unknown, malformed or expired request id MUST yield 404 with code `not_found` on the status, result, output and cancel endpoints."
+  },
+  {
+    "id": "V2-RETENTION",
+    "level": "MUST",
+    "text": "Status, result and output MUST stay available for the retention period (1 hour by default) after the request ends, and MUST yield 404 once it has passed."
+  },
+  {
+    "id": "V2-EXPIRES-AT",
+    "level": "SHOULD",
+    "text": "Status and result bodies of a terminal request SHOULD announce `expires_at`, equal to the completion time plus the retention period."
+  },
+  {
+    "id": "V2-OUTPUT-LIFETIME",
+    "level": "MUST",
+    "text": "The output of a COMPLETED request MUST stay fetchable for as long as the request itself."
+  },
+  {
+    "id": "V2-CANCEL",
+    "level": "MAY",
+    "text": "A server MAY support cancel; when it does, canceling a pending request MUST end it as FAILED with code `canceled`, and canceling a terminal request MUST answer 409 and leave it unchanged."
+  },
+  {
+    "id": "V2-IDEMPOTENCY",
+    "level": "MAY",
+    "text": "A server MAY honour `Idempotency-Key`; when it does, the same key with the same body MUST return the same request without a second charge, and the same key with another body MUST answer 409."
+  },
+  {
+    "id": "RATE-LIMIT",
+    "level": "MUST",
+    "text": "A 429 MUST carry `Retry-After`, and SHOULD carry `RateLimit` and `RateLimit-Policy`."
+  },
+  {
+    "id": "CREDITS",
+    "level": "MUST",
+    "text": "A server MUST answer 406 with code `insufficient_credits` when the key's balance cannot cover a new request, and MUST charge at most one credit per COMPLETED image, never for a FAILED one."
+  },
+  {
+    "id": "WEBHOOK-SIGNED",
+    "level": "MUST",
+    "text": "When a `webhook` is given, the final body MUST be POSTed to it, signed with the Standard Webhooks scheme (HMAC-SHA256)."
+  },
+  {
+    "id": "LATENCY",
+    "level": "SHOULD",
+    "text": "A server SHOULD complete a single image within its declared latency objective."
+  }
+] as const;
+
+export type ClauseId = (typeof clauses)[number]['id'];

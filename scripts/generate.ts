@@ -1,0 +1,55 @@
+/** Generates `generated/` from openapi.yaml: types (openapi-typescript), named aliases, the error and clause tables. */
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import openapiTS, { astToString } from 'openapi-typescript';
+import { parse } from 'yaml';
+
+const root = new URL('../', import.meta.url);
+const specUrl = new URL('openapi.yaml', root);
+const banner = '// Generated from openapi.yaml by `npm run generate`. Do not edit by hand.\n';
+
+interface Spec {
+  components: { schemas: Record<string, unknown> };
+  'x-bgr-errors': { code: string; status: number; message: string }[];
+  'x-bgr-clauses': { id: string; level: 'MUST' | 'SHOULD' | 'MAY'; text: string }[];
+}
+
+/** Every generated file's path (relative to the package root) and its expected content. */
+export async function renderGenerated(): Promise<Record<string, string>> {
+  const spec = parse(await readFile(specUrl, 'utf8')) as Spec;
+  const schema = banner + astToString(await openapiTS(specUrl));
+  const aliases = Object.keys(spec.components.schemas)
+    .map((name) => `export type ${name} = components['schemas']['${name}'];`)
+    .join('\n');
+  const index = `${banner}import type { components } from './schema.d.ts';\n\nexport type { paths, components, operations, webhooks } from './schema.d.ts';\n${aliases}\n`;
+  const errors = `${banner}/** The error table (x-bgr-errors): stable code, HTTP status, default message. */\nexport const errorTable = ${JSON.stringify(spec['x-bgr-errors'], null, 2)} as const;\n`;
+  const clauses = `${banner}/** The normative clauses (x-bgr-clauses) that the conformance suite cites. */\nexport const clauses = ${JSON.stringify(spec['x-bgr-clauses'], null, 2)} as const;\n\nexport type ClauseId = (typeof clauses)[number]['id'];\n`;
+  return {
+    'generated/schema.d.ts': schema,
+    'generated/index.ts': index,
+    'generated/errors.ts': errors,
+    'generated/clauses.ts': clauses,
+  };
+}
+
+/** Files whose committed content differs from what the spec generates now. */
+export async function staleGenerated(): Promise<string[]> {
+  const stale: string[] = [];
+  for (const [path, want] of Object.entries(await renderGenerated())) {
+    const have = await readFile(new URL(path, root), 'utf8').catch(() => '');
+    if (have !== want) stale.push(path);
+  }
+  return stale;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes('--check')) {
+    const stale = await staleGenerated();
+    if (stale.length) {
+      console.error(`stale generated files (run npm run generate): ${stale.join(', ')}`);
+      process.exit(1);
+    }
+  } else {
+    for (const [path, text] of Object.entries(await renderGenerated())) await writeFile(new URL(path, root), text);
+  }
+}
