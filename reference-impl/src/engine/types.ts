@@ -1,0 +1,52 @@
+/** The engine's public types: what the server and the v2 workers code against (reference-impl/src/engine). */
+export type Method = 'object' | 'human';
+
+export interface EngineConfig {
+  device: 'cpu' | 'cuda' | 'webgpu';
+  workers: number;
+  threads: number;
+  cacheDir?: string;
+  maxPixels: number;
+}
+
+export interface RemoveOptions {
+  method: Method;
+  format: 'png' | 'webp';
+  maskOnly: boolean;
+  bgColor?: string;
+  signal?: AbortSignal;
+}
+
+/** Milliseconds spent in each stage of one image. */
+export interface StageTimings { decode: number; pre: number; infer: number; post: number; encode: number }
+
+export interface RemoveResult {
+  image: Buffer;
+  contentType: 'image/png' | 'image/webp';
+  width: number;
+  height: number;
+  timings: StageTimings;
+}
+
+export interface Engine {
+  ready(): Promise<void>;
+  isReady(): boolean;
+  removeBackground(input: Buffer, opts: RemoveOptions): Promise<RemoveResult>;
+  close(): Promise<void>;
+}
+
+export type EngineErrorCode =
+  | 'invalid_image'
+  | 'unsupported_media_type'
+  | 'image_too_large'
+  | 'worker_unavailable'
+  | 'canceled'
+  | 'internal';
+
+/** An engine failure with a stable code from the contract's error table. */
+export class EngineError extends Error {
+  constructor(public readonly code: EngineErrorCode, message: string) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}

@@ -1,0 +1,31 @@
+/** The seams between the gateway, the v2 lifecycle and their backends (in-memory now, Redis later). */
+export type Scope = 'v1' | 'v2';
+
+/** One API key's policy, from BGR_API_KEYS or a keys file. */
+export interface KeyRecord {
+  key: string;
+  name: string;
+  /** Remaining credits; null means unlimited. */
+  credits: number | null;
+  scopes: Scope[];
+  /** Requests allowed per window for this key. */
+  rateLimit: { max: number; windowS: number };
+}
+
+/**
+ * Keys and credits. A request holds one credit while it runs (so concurrent requests cannot overspend)
+ * and settles it once: charged when COMPLETED, released when FAILED. Both calls are idempotent per
+ * request id, so retries and idempotent replays never charge twice.
+ */
+export interface KeyStore {
+  find(key: string): Promise<KeyRecord | undefined>;
+  /** Reserves one credit for requestId; false when the balance (minus holds) cannot cover it. */
+  hold(key: string, requestId: string): Promise<boolean>;
+  /** Charges (charged=true) or releases the hold of requestId; returns the remaining balance (null = unlimited). */
+  settle(key: string, requestId: string, charged: boolean): Promise<number | null>;
+  balance(key: string): Promise<number | null>;
+}
+
+/** Time source, injectable so retention and expiry are testable without waiting. */
+export interface Clock { now(): number }
+export const systemClock: Clock = { now: () => Date.now() };
