@@ -5,3 +5,5 @@ command('serve', 'run the reference API server', async () => async () => {
   process.stderr.write('bgr serve: the reference engine is not built yet\n');
   return 1;
 });
+
+command('mock', 'serve the contract with the Prism mock', async () => (await import('../mock/server.ts')).mockCommand);
