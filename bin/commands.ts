@@ -7,3 +7,5 @@ command('serve', 'run the reference API server', async () => async () => {
 });
 
 command('mock', 'serve the contract with the Prism mock', async () => (await import('../mock/server.ts')).mockCommand);
+
+command('docs', 'build the docs site into docs/site/', async () => (await import('../docs/build.ts')).docsCommand);

@@ -1,0 +1,62 @@
+/** Builds the docs site: the bundled contract, the guides folded into it, and the Redoc page (`npm run docs`, `bgr docs`). */
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parse, stringify } from 'yaml';
+
+const run = promisify(execFile);
+const require = createRequire(import.meta.url);
+const root = fileURLToPath(new URL('../', import.meta.url));
+export const defaultOutDir = join(root, 'docs/site');
+
+function redocly(args: string[]) {
+  const pkg = require.resolve('@redocly/cli/package.json');
+  const bin = (require(pkg) as { bin: Record<string, string> }).bin.redocly!;
+  return run(process.execPath, [join(dirname(pkg), bin), ...args], { cwd: root, maxBuffer: 16 << 20 });
+}
+
+/** The guides, in the order of their file names, as one markdown text (their `#` headings become sidebar entries). */
+async function guides(): Promise<string> {
+  const dir = join(root, 'docs/guides');
+  const files = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith('.md')).sort();
+  const texts = await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')));
+  return texts.map((t) => t.trim()).join('\n\n');
+}
+
+// Redoc's attribution badge loads its logo from a CDN; the site must work offline, so the badge gets an inline logo.
+const attributionLogo = `data:image/svg+xml,${encodeURIComponent(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="60" height="14"><text x="0" y="11" font-family="sans-serif" font-size="11" fill="#0044d4">Redocly</text></svg>',
+)}`;
+
+/** Rewrites the page's CDN references to inline content; a test checks that nothing else leaves the machine. */
+export function keepOffline(html: string): string {
+  return html.replace(/https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(?:-full)?\.svg/g, attributionLogo);
+}
+
+/** Writes `openapi.yaml` (bundled, single file) and `index.html` (Redoc, scripts inlined: works offline) to outDir. */
+export async function buildDocs(outDir = defaultOutDir): Promise<{ html: string; spec: string }> {
+  await mkdir(outDir, { recursive: true });
+  const spec = join(outDir, 'openapi.yaml');
+  await redocly(['bundle', 'openapi.yaml', '-o', spec]);
+  // The site shows the guides beside the reference; the published single-file spec stays the contract alone.
+  const withGuides = parse(await readFile(spec, 'utf8'));
+  withGuides.info.description = `${withGuides.info.description}\n\n${await guides()}`;
+  const siteSpec = join(outDir, '.site-spec.yaml');
+  await writeFile(siteSpec, stringify(withGuides));
+  const html = join(outDir, 'index.html');
+  await redocly(['build-docs', siteSpec, '--inlineBundle', '--title', 'Background Removal API', '-o', html]);
+  await rm(siteSpec);
+  await writeFile(html, keepOffline(await readFile(html, 'utf8')));
+  return { html, spec };
+}
+
+/** `bgr docs [--out DIR]`. */
+export async function docsCommand(args: string[]): Promise<number> {
+  const i = args.indexOf('--out');
+  const { html, spec } = await buildDocs(i >= 0 ? args[i + 1] : undefined);
+  process.stdout.write(`docs: ${html}\nspec: ${spec}\n`);
+  return 0;
+}
