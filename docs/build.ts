@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
+import { errorTable } from '../generated/errors.ts';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -18,12 +19,30 @@ function redocly(args: string[]) {
   return run(process.execPath, [join(dirname(pkg), bin), ...args], { cwd: root, maxBuffer: 16 << 20 });
 }
 
-/** The guides, in the order of their file names, as one markdown text (their `#` headings become sidebar entries). */
+/** The error table as a guide section, rendered from the contract so it never drifts. */
+export function errorsGuide(): string {
+  const rows = errorTable.map((e) => `| \`${e.code}\` | ${e.status} | ${e.message} |`).join('\n');
+  return `# Errors
+
+Every error body is \`{"error": "<message>", "code": "<code>"}\`, with \`request_id\` where one exists.
+Branch on \`code\`, not on the message. A FAILED request is served as HTTP 422 and its \`code\` is one of
+these too (for example \`invalid_image\`, \`image_fetch_failed\`, \`canceled\`).
+
+| code | HTTP status | message |
+|---|---|---|
+${rows}
+`;
+}
+
+/** The guide sections in reading order; missing optional files are skipped. */
 async function guides(): Promise<string> {
+  const read = (path: string) => readFile(join(root, path), 'utf8').catch(() => '');
   const dir = join(root, 'docs/guides');
   const files = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith('.md')).sort();
-  const texts = await Promise.all(files.map((f) => readFile(join(dir, f), 'utf8')));
-  return texts.map((t) => t.trim()).join('\n\n');
+  const [quickstart = '', polling = '', ...rest] = await Promise.all(files.map((f) => read(`docs/guides/${f}`)));
+  const generated = [errorsGuide(), await read('docs/conformance.md'), await read('docs/deploy.md')];
+  const sections = [quickstart, polling, ...generated, ...rest];
+  return sections.map((t) => t.trim()).filter(Boolean).join('\n\n');
 }
 
 // Redoc's attribution badge loads its logo from a CDN; the site must work offline, so the badge gets an inline logo.
