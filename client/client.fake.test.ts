@@ -118,6 +118,15 @@ describe('client behaviour only the fake can script', () => {
     expect(media.log[1]?.headers['x-api-key']).toBe(FAKE_KEY);
   });
 
+  it('follows an output redirect to another origin without forwarding the key', async () => {
+    fake.setOutputOrigin(media.url);
+    const job = await client('redirect-output').submitAsync({ image: TINY_PNG });
+    expect((await job.output({ interval: 10 })).image).toEqual(TINY_PNG);
+    expect(fake.log.at(-1)?.headers['x-api-key']).toBe(FAKE_KEY);
+    expect(media.log).toHaveLength(1);
+    expect(media.log[0]?.headers['x-api-key']).toBeUndefined();
+  });
+
   it('gives up at once when Retry-After exceeds maxRetryDelay', async () => {
     const started = Date.now();
     await expect(client('rate-limit-long').submitAsync({ image: TINY_PNG })).rejects.toMatchObject({ status: 429, retryAfter: 3_600_000 });

@@ -17,7 +17,8 @@ export const SCRIPT_HEADER = 'x-fake-script';
  * `slow` never ends; `rate-limit-once` 429 + Retry-After: 1 on the first try; `rate-limit-long` 429 + Retry-After: 3600;
  * `bad-submit` a 200 submit without URLs; `drop-once` the first submit's socket is destroyed; `unavailable-once`
  * the first status poll answers 503; `elsewhere` returned URLs use another path prefix (clients must follow them);
- * `lagging-result` the result still answers 202 on the first read after COMPLETED.
+ * `lagging-result` the result still answers 202 on the first read after COMPLETED; `redirect-output` the output
+ * endpoint redirects to the output origin.
  */
 export type Script =
   | 'ok'
@@ -30,7 +31,8 @@ export type Script =
   | 'drop-once'
   | 'unavailable-once'
   | 'elsewhere'
-  | 'lagging-result';
+  | 'lagging-result'
+  | 'redirect-output';
 
 interface FakeJob {
   id: string;
@@ -92,6 +94,10 @@ export async function startFakeServer(): Promise<FakeServer> {
     if (output && req.method === 'GET') {
       const job = jobs.get(output[1] ?? '');
       if (!job) return json(res, 404, { error: 'Request not found.', code: 'not_found' });
+      if (job.script === 'redirect-output' && outputOrigin) {
+        res.writeHead(302, { location: `${outputOrigin}/media/${job.id}.png` });
+        return res.end();
+      }
       res.writeHead(200, { 'content-type': job.format === 'webp' ? 'image/webp' : 'image/png' });
       return res.end(TINY_PNG);
     }
@@ -167,7 +173,7 @@ export async function startFakeServer(): Promise<FakeServer> {
       if (job.state !== 'COMPLETED' || (job.script === 'lagging-result' && job.resultReads++ === 0)) {
         return json(res, 202, { ...statusBody(job), status: job.state === 'COMPLETED' ? 'PROCESSING' : job.state });
       }
-      const outputUrl = job.outputOrigin
+      const outputUrl = job.outputOrigin && job.script !== 'redirect-output'
         ? `${job.outputOrigin}/media/${job.id}.png`
         : `${url}/${job.script === 'elsewhere' ? 'alt' : 'v2'}/requests/${job.id}/output`;
       return json(res, 200, {
