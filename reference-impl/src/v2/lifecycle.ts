@@ -142,6 +142,8 @@ export class LifecycleService {
       }
       return submitBody(opts.baseUrl, id);
     } catch (err) {
+      // close() began while this submit was under way: the queue refused it, say so plainly.
+      if (this.closing && !(err instanceof V2Error)) err = new V2Error('service_unavailable', 'The server is shutting down.');
       if (created) await this.store.delete(id);
       if (held) await this.keys.settle(owner, id, false);
       if (idempotency) await this.store.unclaim(owner, idempotency.key, id);
