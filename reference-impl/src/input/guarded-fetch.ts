@@ -124,8 +124,9 @@ function readCapped(res: IncomingMessage, maxBytes: number, signal: AbortSignal)
     res.on('data', (c: Buffer) => {
       size += c.length;
       if (size > maxBytes) {
-        res.destroy();
+        // Reject before destroy(): destroy() emits 'aborted'/'error' synchronously and would win the race.
         reject(new ApiError('payload_too_large', `The image at the URL is larger than ${maxBytes} bytes.`));
+        res.destroy();
       } else chunks.push(c);
     });
     res.on('end', () => resolve(Buffer.concat(chunks)));
