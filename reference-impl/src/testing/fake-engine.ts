@@ -62,7 +62,7 @@ export class FakeEngine implements Engine {
       }
     }
     let img: Sharp;
-    if (opts.maskOnly) img = sharp(alpha, { raw: { width, height, channels: 1 } });
+    if (opts.maskOnly) img = sharp(alpha, { raw: { width, height, channels: 1 } }).toColourspace('b-w');
     else {
       const rgba = Buffer.alloc(width * height * 4);
       for (let i = 0; i < width * height; i++) {
