@@ -53,7 +53,7 @@ describe('auth and scopes', () => {
     ['unknown key', 'nope_nope_nope', V1, 401, 'unauthorized'],
     ['v2-only key on v1', KEY_V2, V1, 403, 'forbidden'],
     ['v1-only key on v2 submit', KEY_V1, '/v2/bg-removal', 403, 'forbidden'],
-  ])('%s → %i', async (_n, key, url, status, code) => {
+  ])('%s', async (_n, key, url, status, code) => {
     h = await makeApp();
     // Auth runs before the body is read: an invalid body still gets 401/403.
     const res = await h.app.inject({ method: 'POST', url, headers: key ? { 'x-api-key': key } : {}, payload: { bogus: true } });

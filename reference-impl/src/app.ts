@@ -96,6 +96,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook('preClose', async () => { closing = true; });
   app.addHook('onSend', async (request, reply) => {
     if (!reply.hasHeader('x-request-id')) reply.header('x-request-id', request.id);
+    // While draining, keep-alive sockets would hold server.close() open until they time out.
+    if (closing) reply.header('connection', 'close');
   });
 
   app.register(multipart, {

@@ -52,7 +52,7 @@ describe('graceful shutdown', () => {
 });
 
 describe('bgr serve', () => {
-  it('explains that the engine is missing (until the engine branch is merged) or starts', async () => {
+  it('exits 2 with a clear message on a bad option', async () => {
     const run = promisify(execFile);
     const out = await run('node', ['bin/bgr.mjs', 'serve', '--port', 'x'], { cwd: new URL('../..', import.meta.url).pathname.replace(/reference-impl\/$/, '') }).catch((e) => e);
     expect(out.code).toBe(2);

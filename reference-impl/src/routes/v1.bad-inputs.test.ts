@@ -99,7 +99,7 @@ const cases: Case[] = [
 describe('POST /v1/bg-removal rejects bad inputs', () => {
   it('has at least 30 cases', () => expect(cases.length).toBeGreaterThanOrEqual(30));
 
-  it.each(cases)('%s → %s %i %s', async (_name, which, req, status, code) => {
+  it.each(cases)('%s (%s app)', async (_name, which, req, status, code) => {
     const h = which === 'guarded' ? guarded : local;
     const before = h.engine.calls;
     const opts = req();
