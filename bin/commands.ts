@@ -1,10 +1,8 @@
 /** The table of `bgr` subcommands; each role registers its entry here. */
 import { command } from './cli.ts';
 
-command('serve', 'run the reference API server', async () => async () => {
-  process.stderr.write('bgr serve: the reference engine is not built yet\n');
-  return 1;
-});
+command('serve', 'run the reference API server (bgr serve --help for options)', async () =>
+  (await import('../reference-impl/src/serve.ts')).serveCommand);
 
 command('mock', 'serve the contract with the Prism mock', async () => (await import('../mock/server.ts')).mockCommand);
 

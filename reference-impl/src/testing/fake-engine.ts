@@ -1,0 +1,103 @@
+/** A fast fake Engine for server tests: real RGBA PNG/WebP of the input's size with a synthetic alpha; configurable delay, failure and readiness. */
+import sharp, { type OutputInfo, type Sharp } from 'sharp';
+import { EngineError, type Engine, type EngineErrorCode, type RemoveOptions, type RemoveResult } from '../engine/types.ts';
+
+export interface FakeEngineOptions {
+  /** Milliseconds each removeBackground waits (abortable), to test deadlines, shutdown and concurrency. */
+  delayMs?: number;
+  /** Make every call fail: an EngineError code, or any Error (a "true bug" for 500 tests). */
+  fail?: EngineErrorCode | Error;
+  /** Start not ready (for /readyz tests); call `setReady()` later. */
+  ready?: boolean;
+  maxPixels?: number;
+}
+
+export class FakeEngine implements Engine {
+  calls = 0;
+  aborted = 0;
+  closed = false;
+  private readyFlag: boolean;
+  private readyWaiters: Array<() => void> = [];
+
+  constructor(public opts: FakeEngineOptions = {}) {
+    this.readyFlag = opts.ready ?? true;
+  }
+
+  setReady(): void {
+    this.readyFlag = true;
+    for (const w of this.readyWaiters.splice(0)) w();
+  }
+
+  ready(): Promise<void> {
+    return this.readyFlag ? Promise.resolve() : new Promise((r) => this.readyWaiters.push(r));
+  }
+
+  isReady(): boolean {
+    return this.readyFlag && !this.closed;
+  }
+
+  async removeBackground(input: Buffer, opts: RemoveOptions): Promise<RemoveResult> {
+    this.calls++;
+    const t0 = performance.now();
+    if (this.opts.delayMs) await this.sleep(this.opts.delayMs, opts.signal);
+    const { fail } = this.opts;
+    if (fail instanceof Error) throw fail;
+    if (fail) throw new EngineError(fail, `fake engine failure: ${fail}`);
+    let rgb: { data: Buffer; info: OutputInfo };
+    try {
+      rgb = await sharp(input, { limitInputPixels: this.opts.maxPixels ?? 50e6 }).rotate().removeAlpha().toColourspace('srgb')
+        .raw().toBuffer({ resolveWithObject: true });
+    } catch (e) {
+      const msg = (e as Error).message;
+      throw new EngineError(/pixel limit/i.test(msg) ? 'image_too_large' : 'invalid_image', 'The image could not be decoded.');
+    }
+    const { width, height } = rgb.info;
+    // Synthetic alpha: an ellipse filling the frame — opaque inside, transparent outside.
+    const alpha = Buffer.alloc(width * height);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const dx = (x + 0.5) / width - 0.5;
+        const dy = (y + 0.5) / height - 0.5;
+        alpha[y * width + x] = dx * dx + dy * dy <= 0.16 ? 255 : 0;
+      }
+    }
+    let img: Sharp;
+    if (opts.maskOnly) img = sharp(alpha, { raw: { width, height, channels: 1 } }).toColourspace('b-w');
+    else {
+      const rgba = Buffer.alloc(width * height * 4);
+      for (let i = 0; i < width * height; i++) {
+        rgba[i * 4] = rgb.data[i * 3]!;
+        rgba[i * 4 + 1] = rgb.data[i * 3 + 1]!;
+        rgba[i * 4 + 2] = rgb.data[i * 3 + 2]!;
+        rgba[i * 4 + 3] = alpha[i]!;
+      }
+      img = sharp(rgba, { raw: { width, height, channels: 4 } });
+      if (opts.bgColor) img = img.flatten({ background: `#${opts.bgColor.replace(/^#/, '').slice(0, 6)}` });
+    }
+    const image = opts.format === 'webp' ? await img.webp({ lossless: true }).toBuffer() : await img.png().toBuffer();
+    const ms = performance.now() - t0;
+    return {
+      image,
+      contentType: opts.format === 'webp' ? 'image/webp' : 'image/png',
+      width,
+      height,
+      timings: { decode: 0, pre: 0, infer: ms, post: 0, encode: 0 },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        this.aborted++;
+        return reject(new EngineError('canceled', 'aborted'));
+      }
+      const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+      const onAbort = () => { clearTimeout(t); this.aborted++; reject(new EngineError('canceled', 'aborted')); };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
