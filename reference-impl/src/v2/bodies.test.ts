@@ -77,7 +77,7 @@ describe('parseSubmit', () => {
     { name: 'non-boolean base64', body: { image: 'x', base64: 'yes' } },
   ];
   it.each(bad)('rejects $name with invalid_parameter', ({ body, multipart }) => {
-    expect(() => parseSubmit(body, { multipart: multipart ?? false })).toThrow(expect.objectContaining({ code: 'invalid_parameter', status: 400 }));
+    expect(() => parseSubmit(body, { multipart: multipart ?? false })).toThrow(expect.objectContaining({ code: 'invalid_parameter', statusCode: 400 }));
   });
 
   it('applies defaults and reads multipart strings', () => {

@@ -7,7 +7,7 @@ import type { Engine, RemoveResult } from '../engine/types.ts';
 import type { Clock, KeyStore } from '../ports.ts';
 import { systemClock } from '../ports.ts';
 import { failedBody, pendingBody, resultBody, statusBody, submitBody } from './bodies.ts';
-import { V2Error, defaultMessage, isErrorCode, statusOf } from './errors.ts';
+import { ApiError, errors } from '../errors.ts';
 import type { SubmitParams } from './params.ts';
 import { bodyHash } from './params.ts';
 import type { JobContext, JobQueue } from './queue.ts';
@@ -111,7 +111,7 @@ export class LifecycleService {
 
   /** Accepts a request: idempotency claim, credit hold, record, enqueue; undone in reverse on failure. */
   async submit(owner: string, params: SubmitParams, opts: { baseUrl: string; idempotencyKey?: string }): Promise<SubmitResponse> {
-    if (this.closing) throw new V2Error('service_unavailable', 'The server is shutting down.');
+    if (this.closing) throw new ApiError('service_unavailable', 'The server is shutting down.');
     const id = randomUUID();
     const { image, ...options } = params;
     const idempotency = opts.idempotencyKey === undefined
@@ -121,13 +121,13 @@ export class LifecycleService {
     if (idempotency) {
       const claim = await this.store.claim(owner, idempotency.key, idempotency.bodyHash, id);
       if (claim.kind === 'existing') return submitBody(opts.baseUrl, claim.id);
-      if (claim.kind === 'conflict') throw new V2Error('idempotency_conflict');
+      if (claim.kind === 'conflict') throw new ApiError('idempotency_conflict');
     }
     let held = false;
     let created = false;
     try {
       held = await this.keys.hold(owner, id);
-      if (!held) throw new V2Error('insufficient_credits');
+      if (!held) throw new ApiError('insufficient_credits');
       const record: RequestRecord = {
         id, owner, state: 'QUEUED', params: options, input: image, baseUrl: opts.baseUrl,
         createdAt: this.clock.now(), metrics: {}, ...(idempotency ? { idempotency } : {}),
@@ -138,12 +138,12 @@ export class LifecycleService {
         await this.queue.add(id);
       } catch (err) {
         if (!(err instanceof QueueFullError)) throw err;
-        throw new V2Error('queue_full', undefined, { retryAfter: Math.max(1, Math.ceil(this.avgJobMs / 1000)) });
+        throw new ApiError('queue_full', undefined, { 'retry-after': String(Math.max(1, Math.ceil(this.avgJobMs / 1000))) });
       }
       return submitBody(opts.baseUrl, id);
     } catch (err) {
       // close() began while this submit was under way: the queue refused it, say so plainly.
-      if (this.closing && !(err instanceof V2Error)) err = new V2Error('service_unavailable', 'The server is shutting down.');
+      if (this.closing && !(err instanceof ApiError)) err = new ApiError('service_unavailable', 'The server is shutting down.');
       if (created) await this.store.delete(id);
       if (held) await this.keys.settle(owner, id, false);
       if (idempotency) await this.store.unclaim(owner, idempotency.key, id);
@@ -178,7 +178,7 @@ export class LifecycleService {
   /** The output image of a COMPLETED request; 409 `not_ready` for any other state. */
   async output(owner: string, id: string): Promise<StoredOutput & { maxAgeS: number }> {
     const rec = await this.owned(owner, id);
-    if (rec.state !== 'COMPLETED') throw new V2Error('not_ready');
+    if (rec.state !== 'COMPLETED') throw new ApiError('not_ready');
     const output = await this.store.getOutput(id);
     if (!output) throw notFound(id);
     return { ...output, maxAgeS: Math.max(0, Math.floor((rec.expiresAt! - this.clock.now()) / 1000)) };
@@ -187,12 +187,12 @@ export class LifecycleService {
   /** Ends a pending request as FAILED `canceled`; a running inference is aborted and its result discarded. */
   async cancel(owner: string, id: string): Promise<FailedBody> {
     const rec = await this.owned(owner, id);
-    if (isTerminal(rec.state)) throw new V2Error('not_cancelable');
+    if (isTerminal(rec.state)) throw new ApiError('not_cancelable');
     const ended = await this.end(rec, ['QUEUED', 'PROCESSING'], 'FAILED', {
-      error: { code: 'canceled', message: defaultMessage('canceled') },
+      error: { code: 'canceled', message: errors['canceled'].message },
     });
     // Lost the race to a worker that just ended it: that is an ended request like any other.
-    if (!ended) throw new V2Error('not_cancelable');
+    if (!ended) throw new ApiError('not_cancelable');
     await this.queue.cancel(id);
     return failedBody(ended);
   }
@@ -320,14 +320,14 @@ export class LifecycleService {
   private failureOf(err: unknown, id: string): RequestError {
     const e = err as { code?: unknown; message?: unknown; name?: unknown };
     let code: ErrorCode = 'internal';
-    if (isErrorCode(e?.code) && failureCodes.has(e.code)) code = e.code;
+    if (typeof e?.code === 'string' && failureCodes.has(e.code as ErrorCode)) code = e.code as ErrorCode;
     // The engine's own `internal` is an inference failure; an uncoded throw is a bug of ours.
     if (e?.name === 'EngineError' && e.code === 'internal') code = 'inference_failed';
     if (code === 'internal' || code === 'inference_failed') this.log.error({ err, requestId: id }, 'v2 request failed');
     // Caller-side (4xx) messages explain the image; server-side ones could leak internals: use the table's.
-    const message = statusOf(code) < 500 && typeof e?.message === 'string' && e.message ? e.message : defaultMessage(code);
+    const message = errors[code].status < 500 && typeof e?.message === 'string' && e.message ? e.message : errors[code].message;
     return { code, message };
   }
 }
 
-const notFound = (id: string) => new V2Error('not_found', `Request ${id.slice(0, 128)} not found.`);
+const notFound = (id: string) => new ApiError('not_found', `Request ${id.slice(0, 128)} not found.`);

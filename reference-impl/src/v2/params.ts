@@ -1,7 +1,7 @@
 /** Submit bodies: normalise a JSON or multipart submit into request params, and hash them for idempotency. */
 import { createHash } from 'node:crypto';
 import type { SubmitRequest } from '../../../generated/index.ts';
-import { V2Error } from './errors.ts';
+import { ApiError } from '../errors.ts';
 import type { ImageInput, RequestParams } from './store.ts';
 
 /** What `submit` takes: the normalised options and the image as given. */
@@ -15,13 +15,13 @@ function flag(v: unknown, name: string): boolean {
   if (v === undefined) return false;
   if (v === true || v === 'true') return true;
   if (v === false || v === 'false') return false;
-  throw new V2Error('invalid_parameter', `${name} must be a boolean.`);
+  throw new ApiError('invalid_parameter', `${name} must be a boolean.`);
 }
 
 function oneOf<T extends string>(v: unknown, allowed: readonly T[], fallback: T, name: string): T {
   if (v === undefined) return fallback;
   if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
-  throw new V2Error('invalid_parameter', `${name} must be one of ${allowed.join(', ')}.`);
+  throw new ApiError('invalid_parameter', `${name} must be one of ${allowed.join(', ')}.`);
 }
 
 /**
@@ -30,21 +30,21 @@ function oneOf<T extends string>(v: unknown, allowed: readonly T[], fallback: T,
  */
 export function parseSubmit(body: unknown, opts: { multipart?: boolean } = {}): SubmitParams {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new V2Error('invalid_parameter', 'The body must be a JSON object.');
+    throw new ApiError('invalid_parameter', 'The body must be a JSON object.');
   }
   const b = body as Record<string, unknown> & Partial<SubmitRequest>;
   if (!opts.multipart) {
     const unknown = Object.keys(b).filter((k) => !known.has(k));
-    if (unknown.length) throw new V2Error('invalid_parameter', `Unknown field: ${unknown.join(', ')}.`);
+    if (unknown.length) throw new ApiError('invalid_parameter', `Unknown field: ${unknown.join(', ')}.`);
   }
   const image: unknown = b.image;
   const validImage = (typeof image === 'string' && image.length > 0) || (Buffer.isBuffer(image) && image.length > 0);
-  if (!validImage) throw new V2Error('invalid_parameter', "body must have required property 'image'");
+  if (!validImage) throw new ApiError('invalid_parameter', "body must have required property 'image'");
   if (b.bg_color !== undefined && (typeof b.bg_color !== 'string' || !bgColor.test(b.bg_color))) {
-    throw new V2Error('invalid_parameter', 'bg_color must be #rrggbb or #rrggbbaa.');
+    throw new ApiError('invalid_parameter', 'bg_color must be #rrggbb or #rrggbbaa.');
   }
   if (b.webhook !== undefined && (typeof b.webhook !== 'string' || !isHttpUrl(b.webhook))) {
-    throw new V2Error('invalid_parameter', 'webhook must be an http(s) URL.');
+    throw new ApiError('invalid_parameter', 'webhook must be an http(s) URL.');
   }
   const params: SubmitParams = {
     image: image as ImageInput,

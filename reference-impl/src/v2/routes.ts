@@ -1,7 +1,6 @@
 /** The v2 HTTP handlers, keyed by the contract's operationIds, for the server to mount on its routes. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import './fastify-augment.ts';
-import { V2Error } from './errors.ts';
+import { ApiError } from '../errors.ts';
 import type { LifecycleService } from './lifecycle.ts';
 import { parseSubmit } from './params.ts';
 
@@ -28,7 +27,7 @@ export const v2Paths: Record<V2OperationId, { method: 'GET' | 'POST'; url: strin
 
 function owner(request: FastifyRequest): string {
   // The auth hook runs first; reaching here without a key is a wiring bug, answered as 401 regardless.
-  if (!request.apiKey) throw new V2Error('unauthorized');
+  if (!request.apiKey) throw new ApiError('unauthorized');
   return request.apiKey.key;
 }
 
@@ -41,12 +40,12 @@ function idempotencyKey(request: FastifyRequest): string | undefined {
   const v = request.headers['idempotency-key'];
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || v.length < 1 || v.length > 255) {
-    throw new V2Error('invalid_parameter', 'Idempotency-Key must be 1 to 255 characters.');
+    throw new ApiError('invalid_parameter', 'Idempotency-Key must be 1 to 255 characters.');
   }
   return v;
 }
 
-/** Builds the five handlers. Errors are thrown as V2Error; the server's error handler renders them. */
+/** Builds the five handlers. Errors are thrown as ApiError; the central error handler renders them. */
 export function v2Handlers({ service, baseUrl }: V2RoutesOptions): Record<V2OperationId, V2Handler> {
   return {
     async submitRemoval(request, reply) {
@@ -54,15 +53,9 @@ export function v2Handlers({ service, baseUrl }: V2RoutesOptions): Record<V2Oper
       const multipart = (request.headers['content-type'] ?? '').startsWith('multipart/form-data');
       const params = parseSubmit(request.body, { multipart });
       const ikey = idempotencyKey(request);
-      try {
-        const body = await service.submit(key, params, { baseUrl: baseUrl(request), ...(ikey ? { idempotencyKey: ikey } : {}) });
-        reply.header('x-request-id', body.request_id);
-        return reply.code(200).send(body);
-      } catch (err) {
-        // Retry-After also set here, so it survives an error handler that does not know V2Error.extra.
-        if (err instanceof V2Error && err.extra.retryAfter !== undefined) reply.header('retry-after', String(err.extra.retryAfter));
-        throw err;
-      }
+      const body = await service.submit(key, params, { baseUrl: baseUrl(request), ...(ikey ? { idempotencyKey: ikey } : {}) });
+      reply.header('x-request-id', body.request_id);
+      return reply.code(200).send(body);
     },
 
     async getRequestStatus(request, reply) {

@@ -7,7 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import type { Engine, RemoveOptions, RemoveResult } from '../engine/types.ts';
 import { EngineError } from '../engine/types.ts';
 import type { Clock, KeyRecord, KeyStore } from '../ports.ts';
-import { V2Error } from './errors.ts';
+import { ApiError, installErrorHandlers } from '../errors.ts';
 import type { LifecycleService } from './lifecycle.ts';
 import type { V2OperationId } from './routes.ts';
 import { v2Handlers, v2Paths } from './routes.ts';
@@ -202,25 +202,17 @@ export async function startReceiver(secret: string, script: number[] = []) {
 
 /**
  * A minimal Fastify app with the v2 routes mounted as the server will: a test-only auth hook reading
- * `x-api-key`, and an error handler rendering V2Error as the contract's Error body.
+ * `x-api-key`, and the server's central error handlers.
  */
 export async function v2TestApp(opts: { service: LifecycleService; keys: KeyStore; baseUrl?: string }): Promise<FastifyInstance> {
   const app = Fastify();
   app.addHook('onRequest', async (request) => {
     const key = request.headers['x-api-key'];
     const record = typeof key === 'string' ? await opts.keys.find(key) : undefined;
-    if (!record) throw new V2Error('unauthorized');
+    if (!record) throw new ApiError('unauthorized');
     request.apiKey = record;
   });
-  app.setErrorHandler((err, _request, reply) => {
-    if (err instanceof V2Error) {
-      if (err.extra.retryAfter !== undefined) reply.header('retry-after', String(err.extra.retryAfter));
-      return reply.code(err.status).send({ error: err.message, code: err.code });
-    }
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500) return reply.code(400).send({ error: 'The request is malformed.', code: 'invalid_parameter' });
-    return reply.code(500).send({ error: 'Internal server error.', code: 'internal' });
-  });
+  installErrorHandlers(app);
   const handlers = v2Handlers({ service: opts.service, baseUrl: () => opts.baseUrl ?? 'http://api.test' });
   for (const [op, { method, url }] of Object.entries(v2Paths) as [V2OperationId, (typeof v2Paths)[V2OperationId]][]) {
     app.route({ method, url, handler: handlers[op] });
