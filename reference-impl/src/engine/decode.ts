@@ -14,10 +14,28 @@ export interface Decoded {
   hasAlpha: boolean;
 }
 
-function invalid(err: unknown): EngineError {
+/** Recognises a few image formats sharp cannot decode, so they get unsupported_media_type, not invalid_image. */
+export function sniffOtherFormat(b: Buffer): string | undefined {
+  const ascii = b.subarray(0, 12).toString('latin1');
+  if (ascii.startsWith('BM') && b.length > 26) return 'bmp';
+  if (/^P[1-7]\s/.test(ascii)) return 'netpbm';
+  if (ascii.startsWith('%PDF')) return 'pdf';
+  if (ascii.startsWith('8BPS')) return 'psd';
+  if (b.readUInt32BE(0) === 0x00000100 && b.length > 6) return 'ico';
+  if (ascii.startsWith('\xff\x0a') || ascii.startsWith('\x00\x00\x00\x0cJXL ')) return 'jxl';
+  if (/^....ftyp(heic|heix|hevc|mif1)/s.test(ascii)) return 'heic';
+  if (/^\x00\x00\x00\x0cjP {2}/.test(ascii) || ascii.startsWith('\xff\x4f\xff\x51')) return 'jpeg2000';
+  return undefined;
+}
+
+function invalid(err: unknown, input?: Buffer): EngineError {
   const msg = err instanceof Error ? err.message : String(err);
   if (/exceeds pixel limit/i.test(msg)) return new EngineError('image_too_large', 'the image has too many pixels');
-  if (/unsupported image format/i.test(msg)) return new EngineError('invalid_image', 'the data is not a recognised image');
+  if (/unsupported image format/i.test(msg)) {
+    const other = input && input.length >= 4 ? sniffOtherFormat(input) : undefined;
+    if (other) return new EngineError('unsupported_media_type', `image format ${other} is not accepted (use JPEG, PNG, WebP, GIF, AVIF or TIFF)`);
+    return new EngineError('invalid_image', 'the data is not a recognised image');
+  }
   return new EngineError('invalid_image', `the image could not be decoded: ${msg}`);
 }
 
@@ -26,7 +44,7 @@ export async function probe(input: Buffer, maxPixels: number): Promise<Metadata>
   if (input.length === 0) throw new EngineError('invalid_image', 'the image is empty');
   // No pixel limit here: metadata() reads only the header, and our own check gives a clearer message.
   const meta = await sharp(input, { limitInputPixels: false }).metadata().catch((err: unknown) => {
-    throw invalid(err);
+    throw invalid(err, input);
   });
   const format = meta.format as string;
   if (!ACCEPTED.has(format) || (format === 'heif' && meta.compression !== 'av1')) {
