@@ -19,7 +19,8 @@ export function parseHexColor(hex: string): Rgba {
 export async function resizeMask(mask: Mask8, width: number, height: number): Promise<Uint8Array> {
   if (mask.width === width && mask.height === height) return mask.data;
   const { data, info } = await sharp(mask.data, { raw: { width: mask.width, height: mask.height, channels: 1 } })
-    .resize(width, height, { fit: 'fill', kernel: 'lanczos3' })
+    // Bilinear is enough for a smooth mask (IoU unchanged vs lanczos3) and does not ring.
+    .resize(width, height, { fit: 'fill', kernel: 'linear' })
     .toColourspace('b-w')
     .raw()
     .toBuffer({ resolveWithObject: true });

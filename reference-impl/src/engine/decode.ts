@@ -79,6 +79,8 @@ export async function decode(input: Buffer, maxPixels: number): Promise<Decoded>
 /** Resizes the decoded image to size×size RGB (aspect not kept: the model expects a square). */
 export async function resizeRgb(img: Decoded, size: number): Promise<Uint8Array> {
   let pipeline = sharp(img.rgba, { raw: { width: img.width, height: img.height, channels: 4 } })
+    // lanczos3 (as rembg does): bilinear is ~30 ms faster per image but lowered IoU against the
+    // reference from 0.986 to 0.977 on anime-girl-1.
     .resize(size, size, { fit: 'fill', kernel: 'lanczos3' });
   // Transparent areas go onto white (what a viewer shows) rather than their undefined hidden colour.
   pipeline = img.hasAlpha ? pipeline.flatten({ background: '#ffffff' }) : pipeline.removeAlpha();
