@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { composePixels, parseHexColor } from './compose.ts';
+
+const img = () => ({ rgba: Buffer.from([10, 20, 30, 255, 40, 50, 60, 255]), width: 2, height: 1, hasAlpha: false });
+
+describe('compose', () => {
+  it('parses #rrggbb and #rrggbbaa', () => {
+    expect(parseHexColor('#ff8000')).toEqual({ r: 255, g: 128, b: 0, a: 255 });
+    expect(parseHexColor('#00ff0080')).toEqual({ r: 0, g: 255, b: 0, a: 128 });
+    expect(() => parseHexColor('red')).toThrow(TypeError);
+    expect(() => parseHexColor('#fff')).toThrow(TypeError);
+  });
+
+  it('writes the alpha into RGBA', () => {
+    const px = composePixels(img(), Uint8Array.from([0, 255]), { maskOnly: false });
+    expect(px.channels).toBe(4);
+    expect([...px.data]).toEqual([10, 20, 30, 0, 40, 50, 60, 255]);
+  });
+
+  it('multiplies by the input alpha', () => {
+    const i = { ...img(), hasAlpha: true };
+    i.rgba[7] = 128;
+    const px = composePixels(i, Uint8Array.from([255, 255]), { maskOnly: true });
+    expect(px.channels).toBe(1);
+    expect([...px.data]).toEqual([255, 128]);
+  });
+
+  it('flattens onto an opaque colour with 3 channels', () => {
+    const px = composePixels(img(), Uint8Array.from([0, 255]), { maskOnly: false, bgColor: parseHexColor('#ff0000') });
+    expect(px.channels).toBe(3);
+    expect([...px.data]).toEqual([255, 0, 0, 40, 50, 60]);
+  });
+
+  it('composites over a translucent colour and keeps alpha', () => {
+    const px = composePixels(img(), Uint8Array.from([0, 255]), { maskOnly: false, bgColor: parseHexColor('#0000ff80') });
+    expect(px.channels).toBe(4);
+    expect([...px.data]).toEqual([0, 0, 255, 128, 40, 50, 60, 255]);
+  });
+});

@@ -1,0 +1,53 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { decode, resizeRgb } from './decode.ts';
+import { EngineError } from './errors.ts';
+import { BAD_INPUTS, GOOD_INPUTS } from './testing/inputs.ts';
+
+describe('decode', () => {
+  it.each(GOOD_INPUTS)('$name → oriented 8-bit sRGB RGBA of the right size', async ({ build, width, height, hasAlpha }) => {
+    const img = await decode(await build(), 50_000_000);
+    expect([img.width, img.height]).toEqual([width, height]);
+    expect(img.rgba.length).toBe(width * height * 4);
+    expect(img.hasAlpha).toBe(hasAlpha === true);
+    // The disc's centre is reddish in every input (CMYK and lossy codecs shift it a little; grey has no hue).
+    const c = ((height >> 1) * width + (width >> 1)) * 4;
+    expect(img.rgba[c]!).toBeGreaterThan(100);
+  });
+
+  it('keeps the first GIF frame (red disc), not the second (blue)', async () => {
+    const gif = GOOD_INPUTS.find((i) => i.name.startsWith('animated GIF'))!;
+    const img = await decode(await gif.build(), 50_000_000);
+    const c = (24 * 64 + 32) * 4;
+    expect(img.rgba[c]!).toBeGreaterThan(200);
+    expect(img.rgba[c + 2]!).toBeLessThan(100);
+  });
+
+  it('applies EXIF orientation 6 (rotate 90° clockwise)', async () => {
+    // Mark the top-left corner white, then let orientation 6 move it to the top-right.
+    const raw = Buffer.alloc(64 * 48 * 3);
+    for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) raw.fill(255, (y * 64 + x) * 3, (y * 64 + x) * 3 + 3);
+    const jpeg = await sharp(raw, { raw: { width: 64, height: 48, channels: 3 } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const img = await decode(jpeg, 50_000_000);
+    expect([img.width, img.height]).toEqual([48, 64]);
+    expect(img.rgba[(2 * 48 + 45) * 4]!).toBeGreaterThan(200); // top-right is white
+    expect(img.rgba[(2 * 48 + 2) * 4]!).toBeLessThan(50); // top-left is black
+  });
+
+  it.each(BAD_INPUTS)('$name → $code', async ({ build, code, maxPixels }) => {
+    const err = await decode(await build(), maxPixels ?? 50_000_000).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as EngineError).code).toBe(code);
+  });
+
+  it('resizes to a square RGB buffer of its own (transferable)', async () => {
+    const img = await decode(await GOOD_INPUTS[9]!.build(), 50_000_000); // RGBA input
+    const rgb = await resizeRgb(img, 32);
+    expect(rgb.length).toBe(32 * 32 * 3);
+    expect(rgb.byteOffset).toBe(0);
+    expect(rgb.buffer.byteLength).toBe(rgb.length);
+  });
+});

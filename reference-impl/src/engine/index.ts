@@ -1,0 +1,146 @@
+/** The segmentation engine's public interface: createEngine() → removeBackground(image, options). */
+import { availableParallelism } from 'node:os';
+import { combineWithPerson } from './combine.ts';
+import { composePixels, encode, parseHexColor, resizeMask, type Mask8 } from './compose.ts';
+import { decode, resizeRgb } from './decode.ts';
+import { checkDevice } from './device.ts';
+import { EngineError } from './errors.ts';
+import { loadPersonMask, PERSON_SIZE } from './human.ts';
+import { defaultCacheDir, ensureModel } from './model.ts';
+import { WorkerPool } from './pool.ts';
+import { MODEL_SIZE } from './tensor.ts';
+
+export { EngineError, type EngineErrorCode } from './errors.ts';
+export { combineWithPerson } from './combine.ts';
+
+export type Method = 'object' | 'human';
+/**
+ * device: onnxruntime execution provider. workers: inference worker threads (≥ 1). threads: onnxruntime
+ * intra-op threads per worker; ≤ 0 means all cores divided among the workers. cacheDir: where the
+ * reassembled model is kept (default `<package>/.cache/models`). maxPixels: decode limit (width × height).
+ */
+export interface EngineConfig { device: 'cpu' | 'cuda' | 'webgpu'; workers: number; threads: number; cacheDir?: string; maxPixels: number }
+/** bgColor: `#rrggbb` flattens onto an opaque colour (no alpha); `#rrggbbaa` composites over it (alpha kept). */
+export interface RemoveOptions { method: Method; format: 'png' | 'webp'; maskOnly: boolean; bgColor?: string; signal?: AbortSignal }
+/** Milliseconds per stage. pre/post include both the main thread's sharp work and the worker's tensor loops. */
+export interface StageTimings { decode: number; pre: number; infer: number; post: number; encode: number }
+export interface RemoveResult { image: Buffer; contentType: 'image/png' | 'image/webp'; width: number; height: number; timings: StageTimings }
+export interface Engine { ready(): Promise<void>; isReady(): boolean; removeBackground(input: Buffer, opts: RemoveOptions): Promise<RemoveResult>; close(): Promise<void> }
+
+/** Not part of the public contract: lets tests run the pool with a fake worker or model, and skip warm-up. */
+export interface EngineInternals {
+  workerScript?: URL;
+  modelPath?: string;
+  warmup?: boolean;
+  startTimeoutMs?: number;
+}
+
+/** The documented defaults: CPU, one worker using every core, 50 MP. */
+export function defaultEngineConfig(): EngineConfig {
+  return { device: 'cpu', workers: 1, threads: availableParallelism(), maxPixels: 50_000_000 };
+}
+
+function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new EngineError('canceled', 'the request was canceled');
+}
+
+export function createEngine(config: EngineConfig, internals: EngineInternals = {}): Engine {
+  const workers = Math.max(1, Math.floor(config.workers || 1));
+  // threads ≤ 0 means "share the cores": oversubscribing onnxruntime's thread pools only adds contention.
+  const threads = config.threads > 0 ? Math.floor(config.threads) : Math.max(1, Math.floor(availableParallelism() / workers));
+  let pool: WorkerPool | undefined;
+  let starting: Promise<void> | undefined;
+  let isReady = false;
+  let closed = false;
+
+  const ready = (): Promise<void> => {
+    starting ??= (async () => {
+      await checkDevice(config.device);
+      const modelPath = internals.modelPath ?? (await ensureModel(config.cacheDir ?? defaultCacheDir()));
+      const script = (internals.workerScript ?? new URL('./worker.ts', import.meta.url)).href;
+      const p = new WorkerPool({
+        size: workers,
+        init: { script, modelPath, device: config.device, threads, warmup: internals.warmup ?? true },
+        startTimeoutMs: internals.startTimeoutMs,
+      });
+      try {
+        await p.start();
+      } catch (err) {
+        if (config.device !== 'cpu' && err instanceof EngineError) {
+          throw new EngineError(err.code, `device "${config.device}" could not be initialised: ${err.message}`, { cause: err });
+        }
+        throw err;
+      }
+      if (closed) {
+        await p.close();
+        throw new EngineError('worker_unavailable', 'the engine was closed while starting');
+      }
+      pool = p;
+      isReady = true;
+    })();
+    return starting;
+  };
+
+  const removeBackground = async (input: Buffer, opts: RemoveOptions): Promise<RemoveResult> => {
+    const { signal } = opts;
+    throwIfAborted(signal);
+    const bgColor = opts.bgColor !== undefined ? parseHexColor(opts.bgColor) : undefined;
+    if (opts.format !== 'png' && opts.format !== 'webp') throw new TypeError(`format must be png or webp, got ${String(opts.format)}`);
+    if (opts.method !== 'object' && opts.method !== 'human') throw new TypeError(`method must be object or human, got ${String(opts.method)}`);
+    await ready();
+    if (closed || !pool) throw new EngineError('worker_unavailable', 'the engine is closed');
+    // Fail a human request before inference if the person model cannot be loaded.
+    const personMask = opts.method === 'human' ? await loadPersonMask() : undefined;
+
+    const t0 = performance.now();
+    const img = await decode(input, config.maxPixels);
+    throwIfAborted(signal);
+    const t1 = performance.now();
+    const rgb = await resizeRgb(img, MODEL_SIZE);
+    // The person mask (tens of ms) is computed while the worker runs ISNet.
+    const person = personMask
+      ? resizeRgb(img, PERSON_SIZE).then((small) => personMask(Buffer.from(small.buffer, small.byteOffset, small.byteLength)))
+      : undefined;
+    person?.catch(() => {}); // awaited below; avoids an unhandled rejection while inference runs
+    const t2 = performance.now();
+    const inferred = await pool.run(rgb, signal);
+    const t3 = performance.now();
+    let alpha: Mask8 = { data: inferred.alpha, width: MODEL_SIZE, height: MODEL_SIZE };
+    if (person) {
+      const p = await person;
+      if (p.length !== PERSON_SIZE * PERSON_SIZE) throw new EngineError('internal', `person mask has ${p.length} values`);
+      alpha = combineWithPerson(alpha, { data: p, width: PERSON_SIZE, height: PERSON_SIZE });
+    }
+    const full = await resizeMask(alpha, img.width, img.height);
+    const pixels = composePixels(img, full, { maskOnly: opts.maskOnly, bgColor });
+    throwIfAborted(signal);
+    const t4 = performance.now();
+    const image = await encode(pixels, img.width, img.height, opts.format);
+    const t5 = performance.now();
+    return {
+      image,
+      contentType: opts.format === 'webp' ? 'image/webp' : 'image/png',
+      width: img.width,
+      height: img.height,
+      timings: {
+        decode: t1 - t0,
+        pre: t2 - t1 + inferred.timings.pre,
+        infer: inferred.timings.infer,
+        post: t4 - t3 + inferred.timings.post,
+        encode: t5 - t4,
+      },
+    };
+  };
+
+  return {
+    ready,
+    isReady: () => isReady && !closed,
+    removeBackground,
+    async close() {
+      closed = true;
+      isReady = false;
+      await pool?.close();
+      await starting?.catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { toAlpha, toPlanarInput } from './tensor.ts';
+
+describe('tensor conversions', () => {
+  it('makes planar RGB, value/255 − 0.5', () => {
+    const rgb = Uint8Array.from([0, 255, 51, 255, 0, 102, 128, 128, 128, 10, 20, 30]); // 2×2
+    const t = toPlanarInput(rgb, 2);
+    const r = (v: number) => v / 255 - 0.5;
+    expect([...t.subarray(0, 4)].map((v) => v.toFixed(4))).toEqual([0, 255, 128, 10].map((v) => r(v).toFixed(4)));
+    expect([...t.subarray(4, 8)].map((v) => v.toFixed(4))).toEqual([255, 0, 128, 20].map((v) => r(v).toFixed(4)));
+    expect([...t.subarray(8, 12)].map((v) => v.toFixed(4))).toEqual([51, 102, 128, 30].map((v) => r(v).toFixed(4)));
+  });
+
+  it('rejects a buffer of the wrong size', () => {
+    expect(() => toPlanarInput(new Uint8Array(5), 2)).toThrow(RangeError);
+  });
+
+  it('maps probabilities to rounded, clamped bytes without stretching', () => {
+    expect([...toAlpha(Float32Array.from([0, 1, 0.5, -0.2, 1.3, 0.1, NaN]))]).toEqual([0, 255, 128, 0, 255, 26, 0]);
+  });
+});
