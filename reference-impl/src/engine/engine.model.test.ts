@@ -57,4 +57,27 @@ describe('engine with the real model', () => {
     console.log(`IoU anime-girl-1 vs reference: ${score.toFixed(4)}`);
     expect(score).toBeGreaterThanOrEqual(0.97);
   });
+
+  const car = fixtures && path.join(fixtures, 'photos', 'car-1.jpg');
+  it.skipIf(!car || !existsSync(car))('car-1.jpg: object keeps car and person, human keeps only the person', async () => {
+    const input = await readFile(car!);
+    const { width, height } = await sharp(input).metadata();
+    // Mean alpha (0..1) over a box given in fractions of the image (boxes found by eye on the photo).
+    const mean = (a: Uint8Array, [x0, y0, x1, y1]: number[]) => {
+      let sum = 0, n = 0;
+      for (let y = Math.floor(y0! * height!); y < y1! * height!; y++) {
+        for (let x = Math.floor(x0! * width!); x < x1! * width!; x++) { sum += a[y * width! + x]!; n++; }
+      }
+      return sum / n / 255;
+    };
+    const person = [216 / 256, 80 / 256, 230 / 256, 180 / 256];
+    const carBody = [30 / 256, 130 / 256, 190 / 256, 195 / 256];
+    const object = await alphaOf((await engine.removeBackground(input, opts({ maskOnly: true }))).image);
+    const human = await alphaOf((await engine.removeBackground(input, opts({ maskOnly: true, method: 'human' }))).image);
+    console.log(`car-1 object: person ${mean(object, person).toFixed(2)} car ${mean(object, carBody).toFixed(2)}; human: person ${mean(human, person).toFixed(2)} car ${mean(human, carBody).toFixed(2)}`);
+    expect(mean(object, person)).toBeGreaterThan(0.8);
+    expect(mean(object, carBody)).toBeGreaterThan(0.8);
+    expect(mean(human, person)).toBeGreaterThan(0.8);
+    expect(mean(human, carBody)).toBeLessThan(0.05);
+  });
 });

@@ -103,12 +103,10 @@ describe('engine pipeline (fake worker)', () => {
     await expect(engine.removeBackground(Buffer.alloc(0), opts({ bgColor: 'green' }))).rejects.toThrow(TypeError);
   });
 
-  it('method human: a clear error while the person module is missing, else a mask', async () => {
-    // TODO(person): once ./person/index.ts lands, the real-model test covers car-1.jpg human vs object.
-    const hasPerson = existsSync(new URL('./person/index.ts', import.meta.url));
+  it('method human: runs the person model and keeps the input size', async () => {
+    // The real-model test covers the quality of human vs object on car-1.jpg.
     const p = engine.removeBackground(await (await disc()).png().toBuffer(), opts({ method: 'human' }));
-    if (hasPerson) await expect(p).resolves.toMatchObject({ width: 64, height: 48 });
-    else await expect(p).rejects.toThrow(/method "human" is not available/);
+    await expect(p).resolves.toMatchObject({ width: 64, height: 48 });
   });
 });
 

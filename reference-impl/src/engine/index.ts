@@ -13,19 +13,8 @@ import { MODEL_SIZE } from './tensor.ts';
 export { EngineError, type EngineErrorCode } from './errors.ts';
 export { combineWithPerson } from './combine.ts';
 
-export type Method = 'object' | 'human';
-/**
- * device: onnxruntime execution provider. workers: inference worker threads (≥ 1). threads: onnxruntime
- * intra-op threads per worker; ≤ 0 means all cores divided among the workers. cacheDir: where the
- * reassembled model is kept (default `<package>/.cache/models`). maxPixels: decode limit (width × height).
- */
-export interface EngineConfig { device: 'cpu' | 'cuda' | 'webgpu'; workers: number; threads: number; cacheDir?: string; maxPixels: number }
-/** bgColor: `#rrggbb` flattens onto an opaque colour (no alpha); `#rrggbbaa` composites over it (alpha kept). */
-export interface RemoveOptions { method: Method; format: 'png' | 'webp'; maskOnly: boolean; bgColor?: string; signal?: AbortSignal }
-/** Milliseconds per stage. pre/post include both the main thread's sharp work and the worker's tensor loops. */
-export interface StageTimings { decode: number; pre: number; infer: number; post: number; encode: number }
-export interface RemoveResult { image: Buffer; contentType: 'image/png' | 'image/webp'; width: number; height: number; timings: StageTimings }
-export interface Engine { ready(): Promise<void>; isReady(): boolean; removeBackground(input: Buffer, opts: RemoveOptions): Promise<RemoveResult>; close(): Promise<void> }
+export type { Engine, EngineConfig, Method, RemoveOptions, RemoveResult, StageTimings } from './types.ts';
+import type { Engine, EngineConfig, RemoveOptions, RemoveResult } from './types.ts';
 
 /** Not part of the public contract: lets tests run the pool with a fake worker or model, and skip warm-up. */
 export interface EngineInternals {

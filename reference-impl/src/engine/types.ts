@@ -1,6 +1,11 @@
 /** The engine's public types: what the server and the v2 workers code against (reference-impl/src/engine). */
 export type Method = 'object' | 'human';
 
+/**
+ * device: onnxruntime execution provider. workers: inference worker threads (≥ 1). threads: onnxruntime
+ * intra-op threads per worker; ≤ 0 means all cores divided among the workers. cacheDir: where the
+ * reassembled model is kept (default `<package>/.cache/models`). maxPixels: decode limit (width × height).
+ */
 export interface EngineConfig {
   device: 'cpu' | 'cuda' | 'webgpu';
   workers: number;
@@ -9,6 +14,7 @@ export interface EngineConfig {
   maxPixels: number;
 }
 
+/** bgColor: `#rrggbb` flattens onto an opaque colour (no alpha); `#rrggbbaa` composites over it (alpha kept). */
 export interface RemoveOptions {
   method: Method;
   format: 'png' | 'webp';
@@ -45,8 +51,8 @@ export type EngineErrorCode =
 
 /** An engine failure with a stable code from the contract's error table. */
 export class EngineError extends Error {
-  constructor(public readonly code: EngineErrorCode, message: string) {
-    super(message);
+  constructor(public readonly code: EngineErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'EngineError';
   }
 }
