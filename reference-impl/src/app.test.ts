@@ -128,6 +128,17 @@ describe('rate limiting', () => {
     expect((await post(h, KEY, { image })).headers['ratelimit-policy']).toBe('"default";q=1;w=30');
     expect((await post(h, KEY, { image })).statusCode).toBe(429);
   });
+  it('does not count polls: only operations that start an inference are limited', async () => {
+    h = await makeApp({ env: { BGR_RATE_LIMIT: '1/min' } });
+    const image = (await pngOf()).toString('base64');
+    expect((await post(h, KEY, { image })).statusCode).toBe(200);
+    expect((await post(h, KEY, { image })).statusCode).toBe(429);
+    for (let i = 0; i < 5; i++) {
+      const res = await h.app.inject({ method: 'GET', url: '/v2/requests/some-id/status', headers: { 'x-api-key': KEY } });
+      expect(res.statusCode).not.toBe(429);
+      expect(res.headers).not.toHaveProperty('ratelimit');
+    }
+  });
 });
 
 describe('failures', () => {

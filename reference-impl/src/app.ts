@@ -121,7 +121,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     api.addHook('onRoute', (route) => {
       const operationId = (route.schema as { operationId?: string } | undefined)?.operationId;
       if (!operationId) return;
-      route.onRequest = [shedding, authHook(keys, scopeOfPath(route.url)), limit, ...asArray(route.onRequest)];
+      // Only the operations that start an inference count against the plan's rate: polling once a second
+      // (as the SDKs do) must not use up the quota of the request being polled.
+      const limited = operationId === 'removeBackground' || operationId === 'submitRemoval' ? [limit] : [];
+      route.onRequest = [shedding, authHook(keys, scopeOfPath(route.url)), ...limited, ...asArray(route.onRequest)];
       if ((route.schema as { body?: unknown }).body) route.preValidation = [...asArray(route.preValidation), requireBody];
     });
     const handlers: Record<string, RouteHandlerMethod> = {

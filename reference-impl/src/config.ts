@@ -36,7 +36,9 @@ export interface Config {
   shutdownGraceS: number;
   cacheDir?: string;
   logLevel: string;
-  /** Reserved for the distributed backend (Redis issue); unused by the embedded backend. */
+  /** Standard Webhooks secret (`whsec_…`); generated per process when unset. */
+  webhookSecret?: string;
+  /** The distributed backend (Redis + BullMQ); unset → in-memory. */
   redisUrl?: string;
 }
 
@@ -146,7 +148,8 @@ export const settings = [
   { env: 'BGR_SHUTDOWN_GRACE_S', flag: '--shutdown-grace', def: '30', doc: 'seconds in-flight requests get on SIGINT/SIGTERM' },
   { env: 'BGR_CACHE_DIR', flag: '--cache-dir', def: '', doc: 'model cache folder (engine default when empty)' },
   { env: 'BGR_LOG_LEVEL', flag: '--log-level', def: 'info', doc: 'pino log level' },
-  { env: 'BGR_REDIS_URL', flag: '--redis-url', def: '', doc: 'reserved for the distributed backend' },
+  { env: 'BGR_WEBHOOK_SECRET', flag: '--webhook-secret', def: '', doc: 'Standard Webhooks signing secret (whsec_…); empty → generated per process' },
+  { env: 'BGR_REDIS_URL', flag: '--redis-url', def: '', doc: 'Redis URL for the distributed backend (empty → in-memory)' },
 ] as const;
 
 type EnvName = (typeof settings)[number]['env'];
@@ -205,6 +208,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     shutdownGraceS: num('BGR_SHUTDOWN_GRACE_S', 0)(get('BGR_SHUTDOWN_GRACE_S') ?? '30'),
     cacheDir: get('BGR_CACHE_DIR'),
     logLevel: get('BGR_LOG_LEVEL') ?? 'info',
+    webhookSecret: get('BGR_WEBHOOK_SECRET'),
     redisUrl: get('BGR_REDIS_URL'),
   };
 }

@@ -1,9 +1,13 @@
 /** `bgr serve`: config → engine → app → listen, with graceful shutdown on SIGINT/SIGTERM (issue 3 "Server", issue 4 "Graceful shutdown"). */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { buildApp, type AppDeps } from './app.ts';
 import { ConfigError, configHelp, loadConfig, type Config } from './config.ts';
+import { baseUrlOf, createLifecycle, memoryBackend, type V2Backend } from './async-api.ts';
+import { createEngine } from './engine/index.ts';
 import type { Engine, EngineConfig } from './engine/types.ts';
 import { MemoryKeyStore } from './keys.ts';
+import { v2Handlers } from './v2/routes.ts';
 
 /** The engine config derived from the server config. */
 export function engineConfigOf(config: Config): EngineConfig {
@@ -29,11 +33,33 @@ export async function gracefulShutdown(app: FastifyInstance, engine: Engine, gra
 
 export interface Running { app: FastifyInstance; url: string; shutdown(): Promise<void> }
 
-/** Builds and starts the server on an already-created engine (tests use a fake one). */
-export async function startServer(deps: Omit<AppDeps, 'keys'> & Partial<Pick<AppDeps, 'keys'>>): Promise<Running> {
+function loggerOf(logger: AppDeps['logger']): FastifyBaseLogger {
+  if (typeof logger === 'object' && logger !== null && 'child' in logger) return logger;
+  if (!logger) return pino({ enabled: false });
+  return pino(logger === true ? {} : logger);
+}
+
+export type ServerDeps = Omit<AppDeps, 'keys' | 'v2'> & Partial<Pick<AppDeps, 'keys'>> & {
+  /** Where v2 requests live; in-memory by default. */
+  backend?: V2Backend;
+  /** false on API-only nodes: no inference workers pull v2 jobs here. */
+  worker?: boolean;
+};
+
+/** Builds and starts the server (v1 and v2) on an already-created engine (tests use a fake one). */
+export async function startServer(deps: ServerDeps): Promise<Running> {
   const { config } = deps;
   const keys = deps.keys ?? new MemoryKeyStore(config.keys, { clock: deps.clock, rememberMs: Math.max(2 * 3600_000, 2 * config.resultTtlS * 1000) });
-  const app = buildApp({ ...deps, keys });
+  const backend = deps.backend ?? memoryBackend(config, deps.clock);
+  // One pino logger for the HTTP layer and the lifecycle, so v2 job logs share the server's output.
+  const log = loggerOf(deps.logger);
+  const service = createLifecycle(config, { engine: deps.engine, keys, backend, clock: deps.clock, log, worker: deps.worker });
+  const app = buildApp({ ...deps, logger: log, keys, v2: v2Handlers({ service, baseUrl: baseUrlOf(config) }) });
+  // Drain v2 jobs (and their webhooks) before the engine closes.
+  app.addHook('onClose', async () => {
+    await service.close();
+    await backend.close?.();
+  });
   await app.listen({ port: config.port, host: config.host });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -44,20 +70,6 @@ export async function startServer(deps: Omit<AppDeps, 'keys'> & Partial<Pick<App
     url: `http://${host}:${port}`,
     shutdown: () => (done ??= gracefulShutdown(app, deps.engine, config.shutdownGraceS * 1000)),
   };
-}
-
-interface EngineModule { createEngine(config: EngineConfig, log?: FastifyBaseLogger): Engine | Promise<Engine> }
-
-/** The engine lives on another branch until merge: import it by a computed path so a missing module is a clear message, not a type error. */
-async function loadEngineModule(): Promise<EngineModule | undefined> {
-  const path = './engine/index.ts';
-  try {
-    return (await import(path)) as EngineModule;
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('engine/index')) return undefined;
-    throw e;
-  }
 }
 
 /** The `bgr serve` command. Resolves with the exit code once the server has shut down. */
@@ -76,14 +88,9 @@ export async function serveCommand(args: string[]): Promise<number> {
     }
     throw e;
   }
-  const mod = await loadEngineModule();
-  if (!mod) {
-    process.stderr.write('bgr serve: engine not built yet (reference-impl/src/engine/index.ts with createEngine is missing)\n');
-    return 1;
-  }
   let engine: Engine;
   try {
-    engine = await mod.createEngine(engineConfigOf(config));
+    engine = createEngine(engineConfigOf(config));
   } catch (e) {
     process.stderr.write(`bgr serve: the engine could not start: ${(e as Error).message}\n`);
     return 1;

@@ -1,0 +1,70 @@
+/** Composes the v2 lifecycle for the server: a backend (store + queue), image resolution and webhooks through the SSRF guard. */
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { Config } from './config.ts';
+import { fetchPolicyOf } from './context.ts';
+import type { Engine } from './engine/types.ts';
+import { guardedFetch } from './input/guarded-fetch.ts';
+import { resolveImage } from './input/image.ts';
+import type { Clock, KeyStore } from './ports.ts';
+import { LifecycleService } from './v2/lifecycle.ts';
+import { MemoryJobQueue, type JobQueue } from './v2/queue.ts';
+import { MemoryRequestStore, type RequestStore } from './v2/store.ts';
+import { ensureWebhookSecret, WebhookSender } from './v2/webhook.ts';
+
+/** Where requests and jobs live: this process (default) or Redis (`BGR_REDIS_URL`). */
+export interface V2Backend { store: RequestStore; queue: JobQueue; close?(): Promise<void> }
+
+/** The embedded backend: one process, bounded queue, one job per inference worker at a time. */
+export function memoryBackend(config: Config, clock?: Clock): V2Backend {
+  return {
+    store: new MemoryRequestStore(clock),
+    queue: new MemoryJobQueue({ maxSize: config.queueMax, concurrency: config.workers }),
+  };
+}
+
+/** Absolute links come from BGR_PUBLIC_URL, else from the request (forwarded headers only when trusted). */
+export function baseUrlOf(config: Config): (request: FastifyRequest) => string {
+  if (config.publicUrl) {
+    const fixed = config.publicUrl.replace(/\/+$/, '');
+    return () => fixed;
+  }
+  return (request) => `${request.protocol}://${request.host}`;
+}
+
+export interface LifecycleOptions {
+  engine: Engine;
+  keys: KeyStore;
+  backend: V2Backend;
+  clock?: Clock;
+  log?: FastifyBaseLogger;
+  /** false on API-only nodes (the Redis deployment's `--role api`). */
+  worker?: boolean;
+}
+
+/** The v2 service, started: workers pull from the queue, the sweeper frees expired records. */
+export function createLifecycle(config: Config, o: LifecycleOptions): LifecycleService {
+  const policy = fetchPolicyOf(config);
+  const warn = (msg: string) => (o.log ? o.log.warn(msg) : process.stderr.write(`${msg}\n`));
+  const webhooks = new WebhookSender({
+    secret: ensureWebhookSecret(config.webhookSecret, warn),
+    log: warn,
+    // Webhook targets get the same SSRF guard as image URLs, and no redirects.
+    fetch: async (url, init) => {
+      const res = await guardedFetch(url, policy, {
+        method: init.method, headers: init.headers, body: init.body, signal: init.signal, followRedirects: false,
+      });
+      return { status: res.status };
+    },
+  });
+  return new LifecycleService({
+    store: o.backend.store,
+    queue: o.backend.queue,
+    keys: o.keys,
+    engine: o.engine,
+    clock: o.clock,
+    log: o.log,
+    webhooks,
+    resolveImage: async (input, signal) => (await resolveImage(input, { fetch: policy, maxPixels: config.maxPixels }, signal)).bytes,
+    config: { retentionMs: config.resultTtlS * 1000, shutdownGraceMs: config.shutdownGraceS * 1000, worker: o.worker ?? true },
+  }).start();
+}
