@@ -5,3 +5,5 @@ command('serve', 'run the reference API server', async () => async () => {
   process.stderr.write('bgr serve: the reference engine is not built yet\n');
   return 1;
 });
+
+command('check', 'run the conformance suite against a deployment', async () => (await import('../conformance/src/cli.ts')).checkCommand);
