@@ -35,3 +35,10 @@ export function selectChecks(profile: Profile, only?: readonly string[]): Check[
   }
   return registry.filter((c) => c.profiles.includes(profile));
 }
+
+/** Clauses (or parts) the suite cannot check from outside, and why; the docs list them so nobody assumes coverage. */
+export const notChecked: Record<string, string> = {
+  'AUTH-SCOPE': 'needs a key that lacks a scope; `bgr check` takes only full-scope keys.',
+  'WEBHOOK-SIGNED': 'needs a receiver the deployment can reach; the suite never asks a deployment to reach the checker.',
+  'CREDITS (406)': 'needs a key with an exhausted balance; only "never charged for FAILED" and "replays not charged" are checked.',
+};

@@ -16,8 +16,8 @@ export const faultNames = [
 export type FaultName = (typeof faultNames)[number];
 
 export interface GoodServerOptions {
-  /** API keys and their credits (default: two keys with a large balance). */
-  keys?: Record<string, { credits: number }>;
+  /** API keys, their credits and optional own rate limit (default: two keys with a large balance; key-b strictly limited). */
+  keys?: Record<string, { credits: number; rateLimit?: { max: number; windowMs: number } }>;
   retentionMs?: number;
   queueMs?: number;
   processMs?: number;
@@ -75,11 +75,13 @@ async function loadImage(image: string): Promise<Buffer> {
 
 export async function startGoodServer(options: GoodServerOptions = {}): Promise<GoodServer> {
   const fault = (name: FaultName) => options.fault === name;
-  const credits = new Map(Object.entries(options.keys ?? { 'key-a': { credits: 1_000_000 }, 'key-b': { credits: 1_000_000 } }).map(([k, v]) => [k, v.credits]));
+  // key-b's low limit makes the suite's burst (sent with the second key) reach 429 however slow the machine is.
+  const keys = options.keys ?? { 'key-a': { credits: 1_000_000 }, 'key-b': { credits: 1_000_000, rateLimit: { max: 40, windowMs: 2000 } } };
+  const credits = new Map(Object.entries(keys).map(([k, v]) => [k, v.credits]));
   const retentionMs = options.retentionMs ?? 3_600_000;
   const queueMs = options.queueMs ?? 100;
   const processMs = (options.processMs ?? 200) + (fault('slow') ? 1500 : 0);
-  const limit = options.rateLimit ?? { max: 250, windowMs: 1000 };
+  const defaultLimit = options.rateLimit ?? { max: 250, windowMs: 1000 };
   const jobs = new Map<string, Job>();
   const idempotency = new Map<string, { body: string; id: string }>();
   const windows = new Map<string, { start: number; count: number }>();
@@ -182,6 +184,7 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
 
   /** Fixed-window rate limit per key; the 429 carries Retry-After and the IETF RateLimit headers. */
   function rateLimit(key: string, res: ServerResponse): void {
+    const limit = keys[key]?.rateLimit ?? defaultLimit;
     const now = Date.now();
     let w = windows.get(key);
     if (!w || now - w.start >= limit.windowMs) windows.set(key, (w = { start: now, count: 0 }));

@@ -23,11 +23,16 @@ function expiryWatch(ctx: CheckContext): Promise<ExpiryWatch> {
     // The request ended after the last pending poll, so it is retained at least until then + retention.
     const margin = Math.min(1000, r * 0.2);
     await ctx.sleepUntil(terminal.lastPendingAt + r - margin, 'retention: probing just before it can expire');
-    const probe = async () => ({
-      status: await ctx.http.get(sub.statusUrl),
-      result: await ctx.http.get(sub.resultUrl),
-      output: await ctx.http.get(outputPath(sub.id)),
-    });
+    // No waiting out a 429 here: a late probe would no longer be "just before" or "just after".
+    const probe = async () => {
+      const got = {
+        status: await ctx.http.get(sub.statusUrl, { retry429: false }),
+        result: await ctx.http.get(sub.resultUrl, { retry429: false }),
+        output: await ctx.http.get(outputPath(sub.id), { retry429: false }),
+      };
+      if (Object.values(got).some((ex) => ex.status === 429)) skip('rate limited (429) at the moment of a retention probe');
+      return got;
+    };
     const before = await probe();
     // It ended before COMPLETED was first seen, so it must be gone by then + retention (+ a little grace).
     const grace = Math.max(1000, r * 0.02);
