@@ -23,6 +23,8 @@ export interface GoodServerOptions {
   processMs?: number;
   rateLimit?: { max: number; windowMs: number };
   fault?: FaultName;
+  /** 0 (default): any free port. */
+  port?: number;
 }
 
 export interface GoodServer {
@@ -308,7 +310,7 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
         });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
