@@ -6,4 +6,6 @@ command('serve', 'run the reference API server (bgr serve --help for options)', 
 
 command('mock', 'serve the contract with the Prism mock', async () => (await import('../mock/server.ts')).mockCommand);
 
+command('check', 'run the conformance suite against a deployment', async () => (await import('../conformance/src/cli.ts')).checkCommand);
+
 command('docs', 'build the docs site into docs/site/', async () => (await import('../docs/build.ts')).docsCommand);

@@ -1,0 +1,78 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGoodServer, type GoodServer } from '../testing/good-server.ts';
+import { checkCommand } from './cli.ts';
+
+const exec = promisify(execFile);
+const root = new URL('../../', import.meta.url);
+
+/** Runs `bgr check` in-process, capturing its output. */
+async function check(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const chunks = { out: '', err: '' };
+  out.on('data', (d) => (chunks.out += d));
+  err.on('data', (d) => (chunks.err += d));
+  const code = await checkCommand(args, out, err);
+  return { code, ...chunks };
+}
+
+let good: GoodServer;
+let faulty: GoodServer;
+beforeAll(async () => {
+  good = await startGoodServer();
+  faulty = await startGoodServer({ fault: 'failed-200' });
+});
+afterAll(async () => {
+  await good.close();
+  await faulty.close();
+});
+
+describe('bgr check', () => {
+  it('exits 2 for usage errors', async () => {
+    expect((await check([])).code).toBe(2);
+    expect((await check(['--base-url', good.url])).code).toBe(2);
+    expect((await check(['--base-url', good.url, '--api-key', 'k', '--profile', 'fast'])).code).toBe(2);
+    expect((await check(['--base-url', good.url, '--api-key', 'k', '--samples', 'x'])).code).toBe(2);
+    expect((await check(['--base-url', good.url, '--api-key', 'k', '--only', 'NO-SUCH-CHECK'])).code).toBe(2);
+    expect((await check(['--bogus'])).code).toBe(2);
+  });
+
+  it('exits 2 when the deployment cannot be reached', async () => {
+    const r = await check(['--base-url', 'http://127.0.0.1:9', '--api-key', 'k']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/cannot reach/);
+  });
+
+  it('exits 0 with one line per check when every MUST passes, and writes JUnit and JSON', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bgr-check-'));
+    const r = await check(['--base-url', good.url, '--api-key', 'key-a', '--only', 'V2-SUBMIT-FIELDS', 'V1-PNG', 'AUTH-ISOLATION-404',
+      '--junit', join(dir, 'junit.xml'), '--json', join(dir, 'report.json')]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^PASS {2}MUST {3}V2-SUBMIT-FIELDS/m);
+    expect(r.out).toMatch(/^SKIP {2}MUST {3}AUTH-ISOLATION-404 .*--second-api-key/m);
+    expect(r.out).toMatch(/2 passed, 0 failed .* 1 skipped/);
+    const junit = await readFile(join(dir, 'junit.xml'), 'utf8');
+    expect(junit).toContain('<testcase classname="bgr.conformance.MUST" name="V1-PNG"');
+    expect(junit).toContain('<skipped message="needs --second-api-key"/>');
+    const json = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'));
+    expect(json.summary).toMatchObject({ pass: 2, fail: 0, skip: 1 });
+  });
+
+  it('exits 1 and names the offending exchange when a MUST check fails', async () => {
+    const r = await check(['--base-url', faulty.url, '--api-key', 'key-a', '--only', 'V2-FAILED-422-STATUS']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^FAIL {2}MUST {3}V2-FAILED-422-STATUS .*expected 422, got 200 \[GET \/v2\/requests\/[^ ]+\/status → 200 application\/json \{"request_id"/m);
+    expect(r.out).toContain('NOT CONFORMANT');
+  });
+
+  it('is registered in the bgr CLI', async () => {
+    const { stdout } = await exec('node', ['bin/bgr.mjs', 'check', '--base-url', good.url, '--api-key', 'key-a', '--only', 'V2-SUBMIT-FIELDS'], { cwd: root });
+    expect(stdout).toMatch(/PASS {2}MUST {3}V2-SUBMIT-FIELDS/);
+  });
+});

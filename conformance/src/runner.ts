@@ -1,0 +1,110 @@
+/** Programmatic entry: `runChecks(options)` runs the selected checks against a deployment and returns a Report. */
+import type { Profile } from './check.ts';
+import { CheckContext, type ProgressEvent, type ResolvedOptions } from './context.ts';
+import { loadFixtures } from './fixtures.ts';
+import { ConnectionError, Http, summarise } from './http.ts';
+import { CheckFailure, CheckSkip } from './outcome.ts';
+import { selectChecks } from './registry.ts';
+import { summarize, type CheckResult, type Report } from './report.ts';
+
+export interface RunOptions {
+  baseUrl: string;
+  apiKey: string;
+  secondApiKey?: string;
+  profile?: Profile;
+  retentionS?: number;
+  latencySloS?: number;
+  samples?: number;
+  /** Run only these check IDs (whatever their profiles). */
+  only?: readonly string[];
+  requestTimeoutS?: number;
+  pollIntervalMs?: number;
+  burst?: number;
+  shortRetentionS?: number;
+  /** Live progress: check start/end and what a long wait is waiting for. */
+  onProgress?: (event: ProgressEvent) => void;
+  /** Called as each check ends. */
+  onResult?: (result: CheckResult) => void;
+}
+
+export { ConnectionError };
+
+export function resolveOptions(o: RunOptions): ResolvedOptions {
+  return {
+    baseUrl: o.baseUrl,
+    apiKey: o.apiKey,
+    secondApiKey: o.secondApiKey,
+    profile: o.profile ?? 'core',
+    retentionS: o.retentionS ?? 3600,
+    latencySloS: o.latencySloS ?? 1.67,
+    samples: o.samples ?? 5,
+    requestTimeoutS: o.requestTimeoutS ?? 120,
+    pollIntervalMs: o.pollIntervalMs ?? 20,
+    burst: o.burst ?? 300,
+    shortRetentionS: o.shortRetentionS ?? 30,
+  };
+}
+
+/**
+ * Runs the checks. Throws ConnectionError when the deployment cannot be reached at all and Error for
+ * an unknown `only` ID; a check that fails never throws out of here.
+ */
+export async function runChecks(options: RunOptions): Promise<Report> {
+  const opts = resolveOptions(options);
+  const checks = selectChecks(opts.profile, options.only);
+  const progress = options.onProgress ?? (() => {});
+  const http = new Http({
+    baseUrl: opts.baseUrl,
+    apiKey: opts.apiKey,
+    timeoutMs: opts.requestTimeoutS * 1000,
+    onWait: (what, remainingS) => progress({ type: 'wait', check: http.check, what, remainingS }),
+  });
+  const started = Date.now();
+  // One unauthenticated request first: if nothing answers, there is no deployment to judge.
+  http.check = '(preflight)';
+  await http.get(`/v2/requests/00000000-0000-4000-8000-000000000000/status`, { key: null, retry429: false });
+  const ctx = new CheckContext(opts, http, await loadFixtures(), progress);
+  const results: CheckResult[] = [];
+  for (const check of checks) {
+    ctx.check = http.check = check.id;
+    progress({ type: 'start', check: check.id });
+    const from = http.exchanges.length;
+    const t0 = performance.now();
+    let outcome: CheckResult['outcome'] = 'pass';
+    let reason = '';
+    try {
+      reason = (await check.run(ctx)) ?? '';
+    } catch (e) {
+      if (e instanceof CheckSkip) {
+        outcome = 'skip';
+        reason = e.message;
+      } else {
+        outcome = 'fail';
+        reason = e instanceof CheckFailure || e instanceof ConnectionError ? e.message : `error: ${(e as Error).stack ?? String(e)}`;
+      }
+    }
+    const result: CheckResult = {
+      id: check.id,
+      level: check.level,
+      clause: check.clause,
+      sentence: check.sentence,
+      outcome,
+      reason,
+      durationMs: Math.round(performance.now() - t0),
+      exchanges: outcome === 'fail' ? http.exchanges.slice(from).slice(-20).map(summarise) : [],
+    };
+    results.push(result);
+    progress({ type: 'end', check: check.id });
+    options.onResult?.(result);
+  }
+  const summary = summarize(results);
+  return {
+    baseUrl: opts.baseUrl,
+    profile: opts.profile,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    results,
+    summary,
+    ok: summary.mustFailed === 0,
+  };
+}

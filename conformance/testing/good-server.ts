@@ -1,0 +1,323 @@
+/** A compact, correct in-process deployment of the contract (node:http), with one-clause faults for the suite's tests. */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cutOut, type CutOptions } from './cutout.ts';
+
+/** Each fault breaks exactly one clause; faults.ts says which checks must notice. */
+export const faultNames = [
+  'failed-200', 'status-backwards', 'never-expires', 'expires-early', 'output-expires-early', 'output-before-completed',
+  'result-200-pending', 'wrong-content-type', 'output-wrong-content-type', 'wrong-dimensions', 'no-alpha', 'webp-ignored',
+  'box-mask', 'human-ignored', 'leak-other-key', 'no-auth', 'any-key', '500-on-caller-mistake', 'submit-missing-urls',
+  'relative-urls', '429-no-retry-after', 'no-ratelimit-headers', 'expires-at-wrong', 'cancel-terminal-200',
+  'cancel-no-effect', 'idempotency-new-id', 'idempotency-charge-twice', 'idempotency-no-conflict',
+  'unknown-id-no-code', 'malformed-id-400', 'no-inference-time', 'charges-failed', 'slow',
+] as const;
+export type FaultName = (typeof faultNames)[number];
+
+export interface GoodServerOptions {
+  /** API keys, their credits and optional own rate limit (default: two keys with a large balance; key-b strictly limited). */
+  keys?: Record<string, { credits: number; rateLimit?: { max: number; windowMs: number } }>;
+  retentionMs?: number;
+  queueMs?: number;
+  processMs?: number;
+  rateLimit?: { max: number; windowMs: number };
+  fault?: FaultName;
+  /** 0 (default): any free port. */
+  port?: number;
+}
+
+export interface GoodServer {
+  url: string;
+  keys: string[];
+  close(): Promise<void>;
+}
+
+type State = 'QUEUED' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
+interface Job {
+  id: string;
+  key: string;
+  state: State;
+  body: string;
+  opts: CutOptions & { base64?: boolean };
+  createdAt: number;
+  startedAt?: number;
+  completedAt?: number;
+  inferenceS?: number;
+  error?: string;
+  code?: string;
+  output?: { bytes: Buffer; type: string };
+  remaining?: number;
+  reads: number;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+const v1Fields = ['image', 'method', 'format', 'mask_only', 'bg_color'];
+const v2Fields = [...v1Fields, 'webhook', 'base64'];
+const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+const onePixel = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
+
+/** Reads the caller's image: an http(s) URL, a data URI or raw base64. */
+async function loadImage(image: string): Promise<Buffer> {
+  if (/^https?:\/\//i.test(image)) {
+    const res = await fetch(image, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+    if (!res?.ok) throw new HttpError(400, 'image_fetch_failed', 'The image URL could not be fetched.');
+    return Buffer.from(await res.arrayBuffer());
+  }
+  const b64 = /^data:[^,]*,(.*)$/s.exec(image)?.[1] ?? image;
+  if (!/^[A-Za-z0-9+/=\s_-]+$/.test(b64)) throw new HttpError(400, 'invalid_image', 'The image could not be decoded.');
+  return Buffer.from(b64, 'base64');
+}
+
+export async function startGoodServer(options: GoodServerOptions = {}): Promise<GoodServer> {
+  const fault = (name: FaultName) => options.fault === name;
+  // key-b's low limit makes the suite's burst (sent with the second key) reach 429 however slow the machine is.
+  const keys = options.keys ?? { 'key-a': { credits: 1_000_000 }, 'key-b': { credits: 1_000_000, rateLimit: { max: 40, windowMs: 2000 } } };
+  const credits = new Map(Object.entries(keys).map(([k, v]) => [k, v.credits]));
+  const retentionMs = options.retentionMs ?? 3_600_000;
+  const queueMs = options.queueMs ?? 100;
+  const processMs = (options.processMs ?? 200) + (fault('slow') ? 1500 : 0);
+  const defaultLimit = options.rateLimit ?? { max: 250, windowMs: 1000 };
+  const jobs = new Map<string, Job>();
+  const idempotency = new Map<string, { body: string; id: string }>();
+  const windows = new Map<string, { start: number; count: number }>();
+
+  const charge = (key: string) => {
+    const left = Math.max(0, (credits.get(key) ?? 0) - 1);
+    credits.set(key, left);
+    return left;
+  };
+  const expiresAt = (j: Job) => (j.completedAt === undefined ? undefined : j.completedAt + retentionMs * (fault('expires-at-wrong') ? 2 : 1));
+  /** Gone: terminal and past retention (a fault may forget too early or never). */
+  const gone = (j: Job, part: 'request' | 'output') => {
+    if (j.completedAt === undefined || fault('never-expires')) return false;
+    const early = fault('expires-early') || (part === 'output' && fault('output-expires-early'));
+    return Date.now() > j.completedAt + (early ? retentionMs / 2 : retentionMs);
+  };
+
+  const metrics = (j: Job) => ({
+    ...(j.startedAt !== undefined ? { queue_time: (j.startedAt - j.createdAt) / 1000 } : {}),
+    ...(j.inferenceS !== undefined && !fault('no-inference-time') ? { inference_time: j.inferenceS } : {}),
+    ...(j.completedAt !== undefined ? { total_time: (j.completedAt - j.createdAt) / 1000 } : {}),
+    ...(j.remaining !== undefined ? { remaining_credits: j.remaining } : {}),
+  });
+  const times = (j: Job) => ({ created_at: iso(j.createdAt), started_at: iso(j.startedAt), completed_at: iso(j.completedAt), expires_at: iso(expiresAt(j)) });
+  const urls = (base: string, id: string) => {
+    const root = fault('relative-urls') ? '' : base;
+    const r = `${root}/v2/requests/${id}`;
+    return { status_url: `${r}/status`, response_url: r, poll_url: `${r}/status`, cancel_url: `${r}/cancel` };
+  };
+  const statusBody = (j: Job, base: string, state: State = j.state) => {
+    const u = urls(base, j.id);
+    return {
+      request_id: j.id, status: state, ...(state === 'QUEUED' ? { queue_position: 0 } : {}), ...times(j), metrics: metrics(j),
+      ...(state === 'COMPLETED' ? {} : { status_url: u.status_url, response_url: u.response_url }),
+    };
+  };
+  const failedBody = (j: Job) => ({ request_id: j.id, status: 'FAILED', error: j.error, code: j.code, ...times(j), metrics: metrics(j) });
+  const resultBody = (j: Job, base: string) => ({
+    request_id: j.id, status: 'COMPLETED', ...times(j), metrics: metrics(j), error: null,
+    output: j.opts.base64 ? `data:${j.output!.type};base64,${j.output!.bytes.toString('base64')}` : `${base}/v2/requests/${j.id}/output`,
+  });
+
+  async function process(j: Job, image: string): Promise<void> {
+    await sleep(queueMs);
+    if (j.state !== 'QUEUED') return;
+    j.state = 'PROCESSING';
+    j.startedAt = Date.now();
+    try {
+      const t0 = performance.now();
+      const output = await cutOut(await loadImage(image), j.opts, cutFaults()).catch((e) => {
+        throw e instanceof HttpError ? e : new HttpError(400, 'invalid_image', 'The image could not be decoded.');
+      });
+      await sleep(processMs);
+      if (j.state !== 'PROCESSING') return; // canceled meanwhile: the result is discarded
+      Object.assign(j, { output, inferenceS: (performance.now() - t0) / 1000, state: 'COMPLETED', completedAt: Date.now(), remaining: charge(j.key) });
+    } catch (e) {
+      if (j.state !== 'PROCESSING') return;
+      const err = e as HttpError;
+      Object.assign(j, { state: 'FAILED', error: err.message, code: err.code ?? 'internal', completedAt: Date.now() });
+      if (fault('charges-failed')) j.remaining = charge(j.key);
+    }
+  }
+
+  const cutFaults = () => ({
+    noAlpha: fault('no-alpha'), halfSize: fault('wrong-dimensions'), boxMask: fault('box-mask'),
+    ignoreHuman: fault('human-ignored'), ignoreWebp: fault('webp-ignored'),
+  });
+
+  function validate(raw: string, fields: string[]): Record<string, any> {
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      throw new HttpError(400, 'invalid_parameter', 'The body is not valid JSON.');
+    }
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'invalid_parameter', 'The body must be a JSON object.');
+    const b = body as Record<string, unknown>;
+    const unknown = Object.keys(b).filter((k) => !fields.includes(k));
+    const bad = (m: string) => new HttpError(400, 'invalid_parameter', m);
+    if (unknown.length) throw bad(`Unknown field(s): ${unknown.join(', ')}.`);
+    if (typeof b.image !== 'string' || !b.image) throw bad("body must have required property 'image'");
+    if (b.method !== undefined && b.method !== 'object' && b.method !== 'human') throw bad('method must be object or human.');
+    if (b.format !== undefined && b.format !== 'png' && b.format !== 'webp') throw bad('format must be png or webp.');
+    for (const f of ['mask_only', 'base64']) if (b[f] !== undefined && typeof b[f] !== 'boolean') throw bad(`${f} must be a boolean.`);
+    if (b.bg_color !== undefined && (typeof b.bg_color !== 'string' || !/^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/.test(b.bg_color))) throw bad('bg_color must be a hex colour.');
+    if (b.webhook !== undefined && (typeof b.webhook !== 'string' || !/^https?:\/\//.test(b.webhook))) throw bad('webhook must be an http(s) URL.');
+    return b;
+  }
+
+  function authenticate(req: IncomingMessage): string {
+    const key = req.headers['x-api-key'];
+    if (fault('no-auth')) return typeof key === 'string' && credits.has(key) ? key : credits.keys().next().value!;
+    if (typeof key !== 'string' || !key) throw new HttpError(401, 'unauthorized', 'A valid x-api-key header is required.');
+    if (!credits.has(key)) {
+      if (fault('any-key')) return credits.keys().next().value!;
+      throw new HttpError(401, 'unauthorized', 'A valid x-api-key header is required.');
+    }
+    return key;
+  }
+
+  /** Fixed-window rate limit per key; the 429 carries Retry-After and the IETF RateLimit headers. */
+  function rateLimit(key: string, res: ServerResponse): void {
+    const limit = keys[key]?.rateLimit ?? defaultLimit;
+    const now = Date.now();
+    let w = windows.get(key);
+    if (!w || now - w.start >= limit.windowMs) windows.set(key, (w = { start: now, count: 0 }));
+    if (++w.count <= limit.max) return;
+    const reset = Math.max(1, Math.ceil((w.start + limit.windowMs - now) / 1000));
+    if (!fault('429-no-retry-after')) res.setHeader('retry-after', String(reset));
+    if (!fault('no-ratelimit-headers')) {
+      res.setHeader('ratelimit', `"default";r=0;t=${reset}`);
+      res.setHeader('ratelimit-policy', `"default";q=${limit.max};w=${Math.ceil(limit.windowMs / 1000)}`);
+    }
+    throw new HttpError(429, 'rate_limited', 'Too many requests.');
+  }
+
+  function find(rawId: string, key: string): Job {
+    let id = rawId;
+    try {
+      id = decodeURIComponent(rawId);
+    } catch { /* a malformed escape is just an unknown id */ }
+    if (fault('malformed-id-400') && !/^[0-9a-f-]{36}$/.test(id)) throw new HttpError(400, 'invalid_parameter', 'Malformed request id.');
+    const j = jobs.get(id);
+    if (!j || (j.key !== key && !fault('leak-other-key')) || gone(j, 'request')) throw new HttpError(404, 'not_found', `Request ${id} not found.`);
+    return j;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<[number, unknown] | undefined> {
+    const base = `http://${req.headers.host}`;
+    const path = (req.url ?? '/').split('?')[0]!;
+    const key = authenticate(req);
+    rateLimit(key, res);
+    if (req.method === 'POST' && (path === '/v1/bg-removal' || path === '/v2/bg-removal')) {
+      const v2 = path.startsWith('/v2');
+      const b = validate(raw, v2 ? v2Fields : v1Fields);
+      if ((credits.get(key) ?? 0) < 1) throw new HttpError(406, 'insufficient_credits', 'Insufficient credits.');
+      const opts = { method: b.method, format: b.format, mask_only: b.mask_only, bg_color: b.bg_color, base64: b.base64 };
+      if (!v2) {
+        const t0 = performance.now();
+        const image = await loadImage(b.image);
+        const out = await cutOut(image, opts, cutFaults()).catch(() => {
+          throw new HttpError(400, 'invalid_image', 'The image could not be decoded.');
+        });
+        await sleep(fault('slow') ? 1500 : 0);
+        const left = charge(key);
+        res.writeHead(200, {
+          'content-type': fault('wrong-content-type') ? 'application/octet-stream' : out.type,
+          'x-request-id': randomUUID(), 'x-inference-time': ((performance.now() - t0) / 1000).toFixed(3), 'x-remaining-credits': String(left),
+        });
+        res.end(out.bytes);
+        return undefined;
+      }
+      const idemKey = req.headers['idempotency-key'];
+      const canonical = JSON.stringify(b);
+      if (typeof idemKey === 'string') {
+        const seen = idempotency.get(`${key}\n${idemKey}`);
+        if (seen && jobs.has(seen.id)) {
+          if (seen.body !== canonical && !fault('idempotency-no-conflict')) throw new HttpError(409, 'idempotency_conflict', 'This Idempotency-Key was used with a different body.');
+          if (fault('idempotency-charge-twice')) charge(key);
+          if (!fault('idempotency-new-id')) return [200, { request_id: seen.id, status: 'QUEUED', ...urls(base, seen.id) }];
+        }
+      }
+      for (const [id, j] of jobs) if (gone(j, 'request') && gone(j, 'output')) jobs.delete(id);
+      const j: Job = { id: randomUUID(), key, state: 'QUEUED', body: canonical, opts, createdAt: Date.now(), reads: 0 };
+      jobs.set(j.id, j);
+      if (typeof idemKey === 'string') idempotency.set(`${key}\n${idemKey}`, { body: canonical, id: j.id });
+      void process(j, b.image);
+      const u = urls(base, j.id);
+      const body = fault('submit-missing-urls') ? { request_id: j.id, status: 'QUEUED', status_url: u.status_url, response_url: u.response_url } : { request_id: j.id, status: 'QUEUED', ...u };
+      return [200, body];
+    }
+    const m = /^\/v2\/requests\/([^/]+)(\/status|\/output|\/cancel)?$/.exec(path);
+    if (!m) throw new HttpError(404, 'not_found', 'No such route.');
+    const [, id, sub = ''] = m;
+    const j = find(id!, key);
+    const pending = j.state === 'QUEUED' || j.state === 'PROCESSING';
+    if (req.method === 'GET' && sub === '/status') {
+      if (j.state === 'FAILED') return [fault('failed-200') ? 200 : 422, failedBody(j)];
+      if (j.state === 'COMPLETED' && fault('status-backwards') && ++j.reads === 2) return [200, statusBody(j, base, 'PROCESSING')];
+      return [200, statusBody(j, base)];
+    }
+    if (req.method === 'GET' && sub === '') {
+      if (pending) return [fault('result-200-pending') ? 200 : 202, statusBody(j, base)];
+      if (j.state === 'FAILED') return [fault('failed-200') ? 200 : 422, failedBody(j)];
+      return [200, resultBody(j, base)];
+    }
+    if (req.method === 'GET' && sub === '/output') {
+      if (pending && fault('output-before-completed')) {
+        res.writeHead(200, { 'content-type': 'image/png' }).end(onePixel);
+        return undefined;
+      }
+      if (j.state !== 'COMPLETED') throw new HttpError(409, 'not_ready', 'The request has no output.');
+      if (gone(j, 'output')) throw new HttpError(404, 'not_found', `Request ${j.id} not found.`);
+      res.writeHead(200, { 'content-type': fault('output-wrong-content-type') ? 'application/octet-stream' : j.output!.type }).end(j.output!.bytes);
+      return undefined;
+    }
+    if (req.method === 'POST' && sub === '/cancel') {
+      if (!pending) {
+        if (fault('cancel-terminal-200')) return [200, j.state === 'COMPLETED' ? resultBody(j, base) : failedBody(j)];
+        throw new HttpError(409, 'not_cancelable', 'The request has already ended.');
+      }
+      const body = { ...j, state: 'FAILED' as State, error: 'The request was canceled.', code: 'canceled', completedAt: Date.now() };
+      if (!fault('cancel-no-effect')) Object.assign(j, body);
+      return [200, failedBody(body)];
+    }
+    throw new HttpError(404, 'not_found', 'No such route.');
+  }
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      handle(req, res, Buffer.concat(chunks).toString('utf8'))
+        .then((out) => {
+          if (out) res.writeHead(out[0], { 'content-type': 'application/json' }).end(JSON.stringify(out[1]));
+        })
+        .catch((e: unknown) => {
+          const err = e instanceof HttpError ? e : new HttpError(500, 'internal', 'Internal server error.');
+          const callerMistake = err.status === 400;
+          const [status, code] = callerMistake && fault('500-on-caller-mistake') ? [500, 'internal'] : [err.status, err.code];
+          const body = err.code === 'not_found' && fault('unknown-id-no-code') ? { error: err.message } : { error: err.message, code };
+          if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(body));
+        });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    keys: [...credits.keys()],
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
