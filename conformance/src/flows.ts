@@ -127,14 +127,31 @@ export function watchedRequest(ctx: CheckContext): Promise<Watched> {
   });
 }
 
-/** The watched request, required to have COMPLETED, with a fresh result fetched. */
-export function completedResult(ctx: CheckContext): Promise<{ w: Watched; result: Exchange; status: Exchange }> {
+export interface FetchedOutput { ex?: Exchange; bytes: Buffer; contentType: string }
+
+/** Fetches the `output` of a COMPLETED result: a data URI is decoded, a URL fetched (the key only goes to the deployment's own origin). */
+export async function fetchOutput(ctx: CheckContext, output: string): Promise<FetchedOutput> {
+  const data = /^data:([^;,]+)(;base64)?,(.*)$/s.exec(output);
+  if (data) return { bytes: Buffer.from(data[3]!, data[2] ? 'base64' : 'utf8'), contentType: data[1]! };
+  const url = ctx.http.resolve(output);
+  const own = url.origin === ctx.http.resolve('/').origin;
+  const ex = await ctx.http.get(url.href, own ? {} : { key: null });
+  return { ex, bytes: ex.body, contentType: ex.contentType };
+}
+
+/**
+ * The watched request, required to have COMPLETED, with its result and output fetched at once: with a
+ * short declared retention, later checks may run after the request has (rightly) expired.
+ */
+export function completedResult(ctx: CheckContext): Promise<{ w: Watched; result: Exchange; status: Exchange; output?: FetchedOutput }> {
   return ctx.memo('completed-result', async () => {
     const w = await watchedRequest(ctx);
     const last = w.rounds[w.rounds.length - 1]!.status;
     if (stateOf(last) !== 'COMPLETED') fail(`the disc fixture did not complete (state ${JSON.stringify(stateOf(last))})`, last);
     const result = await ctx.http.get(w.sub.resultUrl);
-    return { w, result, status: last };
+    const url = (result.json as { output?: unknown } | undefined)?.output;
+    const output = typeof url === 'string' && /^(https?:\/\/|data:)/i.test(url) ? await fetchOutput(ctx, url) : undefined;
+    return { w, result, status: last, output };
   });
 }
 

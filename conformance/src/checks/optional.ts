@@ -10,8 +10,10 @@ import { ensure, expectStatus, fail, skip } from '../outcome.ts';
 const unsupported = new Set([404, 405, 501]);
 
 /**
- * Sends cheap requests in parallel batches until a 429 arrives (or the burst is spent). It uses the
- * second key when there is one, so that throttling never slows the checks that use the primary key.
+ * Sends cheap requests in parallel batches until a 429 arrives (or the burst is spent): sync removals
+ * without an image, which a gateway counts before it validates (deployments may exempt polls from the
+ * rate, so polls cannot provoke it) and which start no inference. It uses the second key when there is
+ * one, so that throttling never slows the checks that use the primary key.
  */
 function burst(ctx: CheckContext): Promise<{ limited?: Exchange; sent: number }> {
   return ctx.memo('burst', async () => {
@@ -20,7 +22,7 @@ function burst(ctx: CheckContext): Promise<{ limited?: Exchange; sent: number }>
     while (sent < ctx.options.burst) {
       ctx.progress(`rate limit: ${sent} of at most ${ctx.options.burst} requests sent, no 429 yet`);
       const batch = await Promise.all(Array.from({ length: 25 }, () =>
-        ctx.http.get(`/v2/requests/${randomUUID()}/status`, { key, retry429: false })));
+        ctx.http.post('/v1/bg-removal', { json: {}, key, retry429: false })));
       sent += batch.length;
       const limited = batch.find((ex) => ex.status === 429);
       if (limited) {

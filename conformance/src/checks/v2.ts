@@ -22,16 +22,6 @@ const urlFields = { status_url: '/status', poll_url: '/status', response_url: ''
 const hasOutput = (ex: Exchange | undefined) =>
   ex !== undefined && ex.json !== null && typeof ex.json === 'object' && 'output' in (ex.json as object);
 
-/** Fetches the `output` of a COMPLETED result: a data URI is decoded, a URL fetched (the key only goes to the deployment's own origin). */
-export async function fetchOutput(ctx: CheckContext, output: string): Promise<{ ex?: Exchange; bytes: Buffer; contentType: string }> {
-  const data = /^data:([^;,]+)(;base64)?,(.*)$/s.exec(output);
-  if (data) return { bytes: Buffer.from(data[3]!, data[2] ? 'base64' : 'utf8'), contentType: data[1]! };
-  const url = ctx.http.resolve(output);
-  const own = url.origin === ctx.http.resolve('/').origin;
-  const ex = await ctx.http.get(url.href, own ? {} : { key: null });
-  return { ex, bytes: ex.body, contentType: ex.contentType };
-}
-
 export const v2Checks: Check[] = [
   {
     id: 'V2-SUBMIT-FIELDS',
@@ -136,12 +126,12 @@ export const v2Checks: Check[] = [
     profiles: CORE,
     sentence: 'A COMPLETED result MUST answer 200 with an `output` that fetches as a PNG of the input size with alpha.',
     async run(ctx) {
-      const { result } = await completedResult(ctx);
+      const { result, output: got } = await completedResult(ctx);
       expectStatus(result, 200, 'result of a COMPLETED request');
       const output = (result.json as { output?: unknown } | undefined)?.output;
       ensure(typeof output === 'string' && output.length > 0, 'the COMPLETED result has no output', result);
       ensure(/^(https?:\/\/|data:)/i.test(output), `output '${output.slice(0, 80)}' is neither an absolute URL nor a data URI`, result);
-      const got = await fetchOutput(ctx, output);
+      if (!got) fail('the output could not be fetched', result);
       if (got.ex) expectStatus(got.ex, 200, 'fetching the output');
       const img = await inspectImage(got.bytes);
       if (!img) fail('the output does not decode as an image', got.ex ?? result);
