@@ -48,6 +48,24 @@ export function createRedis(opts: ConnectionOptions, onError: (err: Error) => vo
   return client;
 }
 
+/**
+ * Resolves once `client` is connected, or false after `timeoutMs` (it keeps reconnecting either way).
+ * An API-role client has no offline queue, so commands sent before this fail at once.
+ */
+export function whenReady(client: Redis, timeoutMs = 5000): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.on('ready', onReady);
+  });
+}
+
 // Messages ioredis and node use for "cannot reach Redis right now"; anything else is a real error.
 const unavailablePatterns = [
   /enableOfflineQueue/i, /Command timed out/i, /Connection is closed/i, /ECONNREFUSED/, /ECONNRESET/,
@@ -67,7 +85,8 @@ export function isUnavailable(err: unknown): boolean {
 export function rethrowUnavailable(err: unknown): never {
   if (err instanceof V2Error) throw err;
   if (isUnavailable(err)) {
-    throw new V2Error('service_unavailable', 'The request store (Redis) is unavailable; retry shortly.');
+    // The cause keeps ioredis's own words for the log; the client sees only the contract's message.
+    throw Object.assign(new V2Error('service_unavailable', 'The request store (Redis) is unavailable; retry shortly.'), { cause: err });
   }
   throw err;
 }

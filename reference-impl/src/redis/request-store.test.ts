@@ -5,7 +5,7 @@ import { RedisRequestStore } from './request-store.ts';
 import { deletePrefix, testClient, testPrefix } from './testing.ts';
 
 const prefix = testPrefix();
-const redis = testClient();
+const redis = await testClient();
 afterAll(async () => {
   await deletePrefix(prefix);
   redis.disconnect();
