@@ -149,8 +149,13 @@ export class MemoryJobQueue implements JobQueue {
       run.controller.abort(new Error('shutdown'));
       abandoned.push(id);
     }
-    // Aborted processors return quickly (they leave the record to us); wait so none writes after close.
-    await Promise.all([...this.running.values()].map((r) => r.done));
+    // An aborted processor returns without writing, but an engine may not stop mid-inference: wait a
+    // little for tidiness, never unboundedly (the processor re-checks its signal before any write).
+    await Promise.race([
+      Promise.all([...this.running.values()].map((r) => r.done)),
+      new Promise((resolve) => { timer = setTimeout(resolve, Math.min(graceMs, 1000)); }),
+    ]);
+    clearTimeout(timer);
     this.settleIdle();
     return [...abandoned, ...this.dropped.splice(0)];
   }

@@ -1,0 +1,333 @@
+/** LifecycleService: submit, poll, fetch, cancel and process v2 requests over the store, queue and key ports. */
+import { randomUUID } from 'node:crypto';
+import type {
+  ErrorCode, FailedBody, PendingBody, ResultBody, StatusBody, SubmitResponse,
+} from '../../../generated/index.ts';
+import type { Engine, RemoveResult } from '../engine/types.ts';
+import type { Clock, KeyStore } from '../ports.ts';
+import { systemClock } from '../ports.ts';
+import { failedBody, pendingBody, resultBody, statusBody, submitBody } from './bodies.ts';
+import { V2Error, defaultMessage, isErrorCode, statusOf } from './errors.ts';
+import type { SubmitParams } from './params.ts';
+import { bodyHash } from './params.ts';
+import type { JobContext, JobQueue } from './queue.ts';
+import { QueueFullError, RetryJob } from './queue.ts';
+import type {
+  ImageInput, RecordPatch, RequestError, RequestRecord, RequestState, RequestStore, StoredOutput,
+} from './store.ts';
+import { isTerminal } from './store.ts';
+import type { WebhookSender } from './webhook.ts';
+
+/**
+ * Turns the client's image input into bytes (the server's input resolution: URL fetched through the
+ * SSRF guard, data URI, base64, or the multipart bytes). Throws errors with a contract `code`
+ * (`image_fetch_failed`, `image_url_forbidden`, `invalid_parameter`, `invalid_image`, …).
+ */
+export type ResolveImage = (input: ImageInput, signal?: AbortSignal) => Promise<Buffer>;
+
+/** pino-compatible (Fastify's logger fits). */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface LifecycleConfig {
+  /** How long status, result and output stay after a request ends (default 1 hour). */
+  retentionMs: number;
+  /** How often the sweeper frees expired records (default: a minute, or the retention when shorter). */
+  sweepIntervalMs: number;
+  /** How long close() waits for running jobs, and then for webhook deliveries (default 30 s). */
+  shutdownGraceMs: number;
+  /** Run jobs in this process (false for an API-only node in the distributed deployment). */
+  worker: boolean;
+}
+
+export interface LifecycleDeps {
+  store: RequestStore;
+  queue: JobQueue;
+  keys: KeyStore;
+  engine: Engine;
+  resolveImage: ResolveImage;
+  /** Absent: `webhook` URLs are accepted but nothing is sent (the server always passes one). */
+  webhooks?: WebhookSender;
+  clock?: Clock;
+  log?: Logger;
+  config?: Partial<LifecycleConfig>;
+}
+
+export type StatusView = { status: 200; body: StatusBody } | { status: 422; body: FailedBody };
+export type ResultView =
+  | { status: 200; body: ResultBody }
+  | { status: 202; body: PendingBody }
+  | { status: 422; body: FailedBody };
+
+const silent: Logger = { info() {}, warn() {}, error() {} };
+const seconds = (ms: number) => Math.max(0, ms) / 1000;
+
+// Codes a request may end with; the rest (auth, credits, conflicts, rate limits) belong to HTTP calls.
+const failureCodes = new Set<ErrorCode>([
+  'invalid_parameter', 'invalid_image', 'image_fetch_failed', 'image_url_forbidden', 'payload_too_large',
+  'image_too_large', 'unsupported_media_type', 'canceled', 'inference_failed', 'internal',
+  'worker_unavailable', 'service_unavailable', 'deadline_exceeded',
+]);
+
+export class LifecycleService {
+  private readonly store: RequestStore;
+  private readonly queue: JobQueue;
+  private readonly keys: KeyStore;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  readonly config: LifecycleConfig;
+  private sweeper?: NodeJS.Timeout;
+  private closing?: Promise<void>;
+  /** Moving average of a job's run time, for Retry-After when the queue is full. */
+  private avgJobMs = 1000;
+
+  constructor(private readonly deps: LifecycleDeps) {
+    this.store = deps.store;
+    this.queue = deps.queue;
+    this.keys = deps.keys;
+    this.clock = deps.clock ?? systemClock;
+    this.log = deps.log ?? silent;
+    const retentionMs = deps.config?.retentionMs ?? 3_600_000;
+    this.config = {
+      retentionMs,
+      sweepIntervalMs: deps.config?.sweepIntervalMs ?? Math.min(60_000, Math.max(1000, retentionMs)),
+      shutdownGraceMs: deps.config?.shutdownGraceMs ?? 30_000,
+      worker: deps.config?.worker ?? true,
+    };
+  }
+
+  /** Starts the workers (unless an API-only node) and the sweeper. */
+  start(): this {
+    if (this.config.worker) this.queue.start((id, ctx) => this.process(id, ctx));
+    this.sweeper = setInterval(() => {
+      this.store.sweep(this.clock.now()).catch((err: unknown) => this.log.error({ err }, 'v2 sweep failed'));
+    }, this.config.sweepIntervalMs);
+    this.sweeper.unref(); // never keeps the process alive on its own
+    return this;
+  }
+
+  /** Accepts a request: idempotency claim, credit hold, record, enqueue; undone in reverse on failure. */
+  async submit(owner: string, params: SubmitParams, opts: { baseUrl: string; idempotencyKey?: string }): Promise<SubmitResponse> {
+    if (this.closing) throw new V2Error('service_unavailable', 'The server is shutting down.');
+    const id = randomUUID();
+    const { image, ...options } = params;
+    const idempotency = opts.idempotencyKey === undefined
+      ? undefined
+      : { key: opts.idempotencyKey, bodyHash: bodyHash(params) };
+    // The claim comes first, so a replay answers even when the key has no credit left for a new request.
+    if (idempotency) {
+      const claim = await this.store.claim(owner, idempotency.key, idempotency.bodyHash, id);
+      if (claim.kind === 'existing') return submitBody(opts.baseUrl, claim.id);
+      if (claim.kind === 'conflict') throw new V2Error('idempotency_conflict');
+    }
+    let held = false;
+    let created = false;
+    try {
+      held = await this.keys.hold(owner, id);
+      if (!held) throw new V2Error('insufficient_credits');
+      const record: RequestRecord = {
+        id, owner, state: 'QUEUED', params: options, input: image, baseUrl: opts.baseUrl,
+        createdAt: this.clock.now(), metrics: {}, ...(idempotency ? { idempotency } : {}),
+      };
+      await this.store.create(record);
+      created = true;
+      try {
+        await this.queue.add(id);
+      } catch (err) {
+        if (!(err instanceof QueueFullError)) throw err;
+        throw new V2Error('queue_full', undefined, { retryAfter: Math.max(1, Math.ceil(this.avgJobMs / 1000)) });
+      }
+      return submitBody(opts.baseUrl, id);
+    } catch (err) {
+      // close() began while this submit was under way: the queue refused it, say so plainly.
+      if (this.closing && !(err instanceof V2Error)) err = new V2Error('service_unavailable', 'The server is shutting down.');
+      if (created) await this.store.delete(id);
+      if (held) await this.keys.settle(owner, id, false);
+      if (idempotency) await this.store.unclaim(owner, idempotency.key, id);
+      throw err;
+    }
+  }
+
+  /** The status endpoint: 200 with the status body, or 422 with the FailedBody. */
+  async status(owner: string, id: string, baseUrl: string): Promise<StatusView> {
+    const rec = await this.owned(owner, id);
+    if (rec.state === 'FAILED') return { status: 422, body: failedBody(rec) };
+    const position = rec.state === 'QUEUED' ? await this.queue.position(id) : undefined;
+    return { status: 200, body: statusBody(rec, baseUrl, position) };
+  }
+
+  /** The result endpoint: 202 while pending, 200 once COMPLETED, 422 once FAILED. */
+  async result(owner: string, id: string, baseUrl: string): Promise<ResultView> {
+    const rec = await this.owned(owner, id);
+    if (rec.state === 'FAILED') return { status: 422, body: failedBody(rec) };
+    if (rec.state !== 'COMPLETED') {
+      const position = rec.state === 'QUEUED' ? await this.queue.position(id) : undefined;
+      return { status: 202, body: pendingBody(rec, baseUrl, position) };
+    }
+    let output: StoredOutput | undefined;
+    if (rec.params.base64) {
+      output = await this.store.getOutput(id);
+      if (!output) throw notFound(id); // expired between the two reads
+    }
+    return { status: 200, body: resultBody(rec, baseUrl, output) };
+  }
+
+  /** The output image of a COMPLETED request; 409 `not_ready` for any other state. */
+  async output(owner: string, id: string): Promise<StoredOutput & { maxAgeS: number }> {
+    const rec = await this.owned(owner, id);
+    if (rec.state !== 'COMPLETED') throw new V2Error('not_ready');
+    const output = await this.store.getOutput(id);
+    if (!output) throw notFound(id);
+    return { ...output, maxAgeS: Math.max(0, Math.floor((rec.expiresAt! - this.clock.now()) / 1000)) };
+  }
+
+  /** Ends a pending request as FAILED `canceled`; a running inference is aborted and its result discarded. */
+  async cancel(owner: string, id: string): Promise<FailedBody> {
+    const rec = await this.owned(owner, id);
+    if (isTerminal(rec.state)) throw new V2Error('not_cancelable');
+    const ended = await this.end(rec, ['QUEUED', 'PROCESSING'], 'FAILED', {
+      error: { code: 'canceled', message: defaultMessage('canceled') },
+    });
+    // Lost the race to a worker that just ended it: that is an ended request like any other.
+    if (!ended) throw new V2Error('not_cancelable');
+    await this.queue.cancel(id);
+    return failedBody(ended);
+  }
+
+  /**
+   * Graceful shutdown: refuse new submits, stop taking jobs, let running ones finish within the grace
+   * period, then end what this process gives up on as FAILED `worker_unavailable` (credits released,
+   * webhooks sent): with the memory backend nobody else could ever run them. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.sweeper);
+      const abandoned = await this.queue.close(this.config.shutdownGraceMs);
+      for (const id of abandoned) {
+        const rec = await this.store.get(id);
+        if (!rec || isTerminal(rec.state)) continue;
+        await this.end(rec, ['QUEUED', 'PROCESSING'], 'FAILED', {
+          error: { code: 'worker_unavailable', message: 'The server shut down before the request finished.' },
+        });
+      }
+      await this.deps.webhooks?.close(this.config.shutdownGraceMs);
+    })();
+    return this.closing;
+  }
+
+  /** The job processor: QUEUED → PROCESSING → COMPLETED | FAILED. */
+  private async process(id: string, ctx: JobContext): Promise<void> {
+    const rec = await this.store.get(id);
+    if (!rec || isTerminal(rec.state)) return; // canceled or expired while it waited
+    const startedAt = rec.startedAt ?? this.clock.now();
+    // PROCESSING is accepted as a start state too: a retry, or a stalled job re-run by another worker.
+    const started = await this.store.transition(id, ['QUEUED', 'PROCESSING'], 'PROCESSING', {
+      startedAt,
+      metrics: { queueTime: seconds(startedAt - rec.createdAt) },
+    });
+    if (!started || ctx.signal.aborted) return;
+
+    let result: RemoveResult;
+    let inferenceMs: number;
+    try {
+      if (started.input === undefined) throw new Error('record has no input');
+      const input = await this.deps.resolveImage(started.input, ctx.signal);
+      const t0 = this.clock.now();
+      result = await this.deps.engine.removeBackground(input, {
+        method: started.params.method,
+        format: started.params.format,
+        maskOnly: started.params.maskOnly,
+        ...(started.params.bgColor ? { bgColor: started.params.bgColor } : {}),
+        signal: ctx.signal,
+      });
+      inferenceMs = this.clock.now() - t0;
+    } catch (err) {
+      // Aborted: cancel() or close() ended the record already, or will; the result is theirs to write.
+      if (ctx.signal.aborted) return;
+      const error = this.failureOf(err, id);
+      // A crashed worker is retried once (the pool restarts it; the image is most likely fine), then
+      // FAILED worker_unavailable. Twice is the bound: a poison image that kills workers stops there.
+      if (error.code === 'worker_unavailable' && ctx.attempt < ctx.maxAttempts) {
+        this.log.warn({ requestId: id, attempt: ctx.attempt }, 'v2 worker unavailable; retrying');
+        throw new RetryJob(error.message);
+      }
+      await this.end(started, ['PROCESSING'], 'FAILED', { error });
+      return;
+    }
+    if (ctx.signal.aborted) return; // canceled while the engine finished: discard
+    const ended = await this.end(started, ['PROCESSING'], 'COMPLETED', {
+      metrics: { inferenceTime: seconds(inferenceMs) },
+    }, { bytes: result.image, contentType: result.contentType });
+    if (ended) this.avgJobMs = 0.8 * this.avgJobMs + 0.2 * (ended.completedAt! - startedAt);
+  }
+
+  /**
+   * The one way a request ends: CAS to the terminal state with completion, expiry and total time; then
+   * the winner (only it) settles the credit (charged iff COMPLETED) and sends the webhook.
+   */
+  private async end(
+    rec: RequestRecord,
+    from: readonly RequestState[],
+    to: 'COMPLETED' | 'FAILED',
+    patch: RecordPatch,
+    output?: StoredOutput,
+  ): Promise<RequestRecord | undefined> {
+    const now = this.clock.now();
+    const ended = await this.store.transition(rec.id, from, to, {
+      ...patch,
+      completedAt: now,
+      expiresAt: now + this.config.retentionMs,
+      metrics: {
+        queueTime: rec.metrics.queueTime ?? seconds(now - rec.createdAt),
+        ...patch.metrics,
+        totalTime: seconds(now - rec.createdAt),
+      },
+    }, output);
+    if (!ended) return undefined;
+    let final = ended;
+    try {
+      const remaining = await this.keys.settle(rec.owner, rec.id, to === 'COMPLETED');
+      // Charged after the CAS so a request canceled at the last moment is never charged; the balance
+      // is therefore written in a second step (a metrics-only write, the state is already final).
+      if (to === 'COMPLETED' && remaining !== null) {
+        final = (await this.store.setMetrics(rec.id, { remainingCredits: Math.max(0, remaining) })) ?? ended;
+      }
+    } catch (err) {
+      this.log.error({ err, requestId: rec.id }, 'v2 credit settlement failed');
+    }
+    this.notify(final, output);
+    return final;
+  }
+
+  private notify(rec: RequestRecord, output: StoredOutput | undefined): void {
+    const url = rec.params.webhook;
+    if (!url || !this.deps.webhooks) return;
+    const body = rec.state === 'COMPLETED' ? resultBody(rec, rec.baseUrl, output) : failedBody(rec);
+    void this.deps.webhooks.deliver(url, rec.id, body);
+  }
+
+  /** The record when it exists, is live and belongs to `owner`; otherwise the same 404 for all three. */
+  private async owned(owner: string, id: string): Promise<RequestRecord> {
+    const rec = await this.store.get(id);
+    if (!rec || rec.owner !== owner) throw notFound(id);
+    return rec;
+  }
+
+  /** Maps a thrown error to how the request ends: a contract code, and a message safe to show. */
+  private failureOf(err: unknown, id: string): RequestError {
+    const e = err as { code?: unknown; message?: unknown; name?: unknown };
+    let code: ErrorCode = 'internal';
+    if (isErrorCode(e?.code) && failureCodes.has(e.code)) code = e.code;
+    // The engine's own `internal` is an inference failure; an uncoded throw is a bug of ours.
+    if (e?.name === 'EngineError' && e.code === 'internal') code = 'inference_failed';
+    if (code === 'internal' || code === 'inference_failed') this.log.error({ err, requestId: id }, 'v2 request failed');
+    // Caller-side (4xx) messages explain the image; server-side ones could leak internals: use the table's.
+    const message = statusOf(code) < 500 && typeof e?.message === 'string' && e.message ? e.message : defaultMessage(code);
+    return { code, message };
+  }
+}
+
+const notFound = (id: string) => new V2Error('not_found', `Request ${id.slice(0, 128)} not found.`);

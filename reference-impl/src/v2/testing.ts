@@ -1,0 +1,230 @@
+/** Test doubles for the v2 lifecycle: a controllable Engine, an in-memory KeyStore, a fake Clock, a webhook receiver. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { Webhook } from 'standardwebhooks';
+import type { Engine, RemoveOptions, RemoveResult } from '../engine/types.ts';
+import { EngineError } from '../engine/types.ts';
+import type { Clock, KeyRecord, KeyStore } from '../ports.ts';
+import { V2Error } from './errors.ts';
+import type { LifecycleService } from './lifecycle.ts';
+import type { V2OperationId } from './routes.ts';
+import { v2Handlers, v2Paths } from './routes.ts';
+
+/** A promise with its resolve and reject in hand. */
+export interface Deferred<T> { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void }
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  return { promise, resolve, reject };
+}
+
+/** A 1×1 transparent PNG: the fake engine's output unless a test gives another. */
+export const tinyPng = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+export function fakeResult(image: Buffer = tinyPng, contentType: RemoveResult['contentType'] = 'image/png'): RemoveResult {
+  return { image, contentType, width: 1, height: 1, timings: { decode: 0, pre: 0, infer: 0, post: 0, encode: 0 } };
+}
+
+/** One call to the fake engine, which the test finishes when it wants. */
+export interface EngineCall {
+  input: Buffer;
+  opts: RemoveOptions;
+  /** Finishes the inference with `result` (a tiny PNG by default). */
+  complete(result?: RemoveResult): void;
+  fail(err: unknown): void;
+  /** True once the caller aborted it (cancel, shutdown). */
+  readonly aborted: boolean;
+}
+
+/**
+ * An Engine whose inferences finish when the test says so. With `auto` set, each call is answered at
+ * once by it instead (return a result, or throw to fail).
+ */
+export class FakeEngine implements Engine {
+  readonly calls: EngineCall[] = [];
+  auto?: (input: Buffer, opts: RemoveOptions) => RemoveResult | Promise<RemoveResult>;
+  private waiters: { n: number; resolve(c: EngineCall): void }[] = [];
+
+  async ready(): Promise<void> {}
+  isReady(): boolean { return true; }
+  async close(): Promise<void> {}
+
+  removeBackground(input: Buffer, opts: RemoveOptions): Promise<RemoveResult> {
+    if (this.auto) {
+      const auto = this.auto;
+      return Promise.resolve().then(() => auto(input, opts));
+    }
+    const d = deferred<RemoveResult>();
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      d.reject(new EngineError('canceled', 'inference aborted'));
+    };
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const call: EngineCall = {
+      input,
+      opts,
+      complete: (result = fakeResult()) => d.resolve(result),
+      fail: (err) => d.reject(err),
+      get aborted() { return aborted; },
+    };
+    this.calls.push(call);
+    for (const w of this.waiters.filter((w) => w.n < this.calls.length)) w.resolve(this.calls[w.n]!);
+    this.waiters = this.waiters.filter((w) => w.n >= this.calls.length);
+    return d.promise;
+  }
+
+  /** The n-th call (0-based), waiting for it to happen. */
+  call(n: number): Promise<EngineCall> {
+    const c = this.calls[n];
+    if (c) return Promise.resolve(c);
+    return new Promise((resolve) => this.waiters.push({ n, resolve }));
+  }
+}
+
+/** A KeyStore in memory with the ports.ts semantics: holds, idempotent settle, counters for asserts. */
+export class FakeKeyStore implements KeyStore {
+  private readonly keys = new Map<string, KeyRecord>();
+  private readonly holds = new Map<string, string>();
+  private readonly settled = new Set<string>();
+  /** Credits actually charged, per key. */
+  readonly charged = new Map<string, number>();
+
+  constructor(records: Partial<KeyRecord>[] = []) {
+    for (const r of records) this.add(r);
+  }
+
+  add(r: Partial<KeyRecord>): KeyRecord {
+    const record: KeyRecord = {
+      key: r.key ?? `key-${this.keys.size + 1}`,
+      name: r.name ?? 'test',
+      credits: r.credits === undefined ? null : r.credits,
+      scopes: r.scopes ?? ['v1', 'v2'],
+      rateLimit: r.rateLimit ?? { max: 1000, windowS: 60 },
+    };
+    this.keys.set(record.key, record);
+    return record;
+  }
+
+  async find(key: string): Promise<KeyRecord | undefined> {
+    return this.keys.get(key);
+  }
+
+  async hold(key: string, requestId: string): Promise<boolean> {
+    const k = this.keys.get(key);
+    if (!k) return false;
+    if (this.holds.has(requestId) || this.settled.has(requestId)) return true;
+    if (k.credits !== null && k.credits - this.heldBy(key) < 1) return false;
+    this.holds.set(requestId, key);
+    return true;
+  }
+
+  async settle(key: string, requestId: string, charged: boolean): Promise<number | null> {
+    const k = this.keys.get(key);
+    if (!k) return null;
+    if (this.holds.get(requestId) === key && !this.settled.has(requestId)) {
+      this.holds.delete(requestId);
+      this.settled.add(requestId);
+      if (charged) {
+        if (k.credits !== null) k.credits -= 1;
+        this.charged.set(key, (this.charged.get(key) ?? 0) + 1);
+      }
+    }
+    return k.credits;
+  }
+
+  async balance(key: string): Promise<number | null> {
+    return this.keys.get(key)?.credits ?? null;
+  }
+
+  /** Credits held and not yet settled for a key. */
+  heldBy(key: string): number {
+    let n = 0;
+    for (const owner of this.holds.values()) if (owner === key) n++;
+    return n;
+  }
+}
+
+/** A clock the test moves by hand. */
+export class FakeClock implements Clock {
+  constructor(private t = Date.parse('2026-11-24T10:00:00.000Z')) {}
+  now(): number { return this.t; }
+  advance(ms: number): void { this.t += ms; }
+}
+
+export interface Received { headers: Record<string, string>; body: string; verified: unknown; status: number }
+
+/**
+ * A receiver as a customer would write it: verifies every delivery with `Webhook.verify`, answers the
+ * statuses in `script` in turn (then 204). Shared by the lifecycle tests.
+ */
+export async function startReceiver(secret: string, script: number[] = []) {
+  const received: Received[] = [];
+  const waiters: (() => void)[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+      let verified: unknown;
+      try {
+        verified = new Webhook(secret).verify(body, headers);
+      } catch {
+        verified = undefined;
+      }
+      const status = verified === undefined ? 400 : (script[received.length] ?? 204);
+      received.push({ headers, body, verified, status });
+      res.writeHead(status).end();
+      waiters.splice(0).forEach((w) => w());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/bgr`;
+  return {
+    url,
+    received,
+    /** Resolves once `n` deliveries arrived. */
+    async count(n: number) {
+      while (received.length < n) await new Promise<void>((r) => waiters.push(r));
+      return received;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * A minimal Fastify app with the v2 routes mounted as the server will: a test-only auth hook reading
+ * `x-api-key`, and an error handler rendering V2Error as the contract's Error body.
+ */
+export async function v2TestApp(opts: { service: LifecycleService; keys: KeyStore; baseUrl?: string }): Promise<FastifyInstance> {
+  const app = Fastify();
+  app.addHook('onRequest', async (request) => {
+    const key = request.headers['x-api-key'];
+    const record = typeof key === 'string' ? await opts.keys.find(key) : undefined;
+    if (!record) throw new V2Error('unauthorized');
+    request.apiKey = record;
+  });
+  app.setErrorHandler((err, _request, reply) => {
+    if (err instanceof V2Error) {
+      if (err.extra.retryAfter !== undefined) reply.header('retry-after', String(err.extra.retryAfter));
+      return reply.code(err.status).send({ error: err.message, code: err.code });
+    }
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) return reply.code(400).send({ error: 'The request is malformed.', code: 'invalid_parameter' });
+    return reply.code(500).send({ error: 'Internal server error.', code: 'internal' });
+  });
+  const handlers = v2Handlers({ service: opts.service, baseUrl: () => opts.baseUrl ?? 'http://api.test' });
+  for (const [op, { method, url }] of Object.entries(v2Paths) as [V2OperationId, (typeof v2Paths)[V2OperationId]][]) {
+    app.route({ method, url, handler: handlers[op] });
+  }
+  await app.ready();
+  return app;
+}
