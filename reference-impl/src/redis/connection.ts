@@ -71,6 +71,8 @@ const unavailablePatterns = [
   /enableOfflineQueue/i, /Command timed out/i, /Connection is closed/i, /ECONNREFUSED/, /ECONNRESET/,
   /ETIMEDOUT/, /EHOSTUNREACH/, /ENOTFOUND/, /max retries per request/i, /connect ETIMEDOUT/i, /LOADING/,
   /READONLY/, /MASTERDOWN/, /socket closed/i,
+  // maxmemory reached (BullMQ needs noeviction, so Redis refuses writes instead of evicting): shed load.
+  /OOM command not allowed/,
 ];
 
 /** True when `err` means Redis is unreachable or not serving (503), not a bug. */

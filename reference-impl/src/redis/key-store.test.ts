@@ -74,6 +74,16 @@ describe('RedisKeyStore', () => {
     expect((await a!.find('unl'))?.credits).toBeNull();
   });
 
+  it('a balance Redis lost (restart without persistence) is re-seeded from the config by the next hold', async () => {
+    const [a] = await nodes([key('lost', 3)]);
+    await a!.hold('lost', 'l1');
+    await a!.settle('lost', 'l1', true);
+    await clients[0]!.del(...(await clients[0]!.keys(`${prefix}credits:*`)));
+    expect(await a!.balance('lost')).toBe(3);
+    expect(await a!.hold('lost', 'l2')).toBe(true);
+    expect(await a!.settle('lost', 'l2', true)).toBe(2);
+  });
+
   it('unknown keys: find undefined, hold false', async () => {
     const [a] = await nodes([]);
     expect(await a!.find('nope')).toBeUndefined();

@@ -24,12 +24,19 @@ export interface RedisKeyStoreOptions {
 // Policies (name, scopes, rate limit) stay in each node's config: the config is the source of truth
 // for which keys exist, so a key removed from it stops working at once on every node that reloads.
 
-/** KEYS: credits, holds, settled. ARGV: now, holdTtl, requestId. 1 held (or already held/settled), 0 not. */
+/**
+ * KEYS: credits, holds, settled. ARGV: now, holdTtl, requestId, configured credits.
+ * 1 held (or already held/settled), 0 not. A missing balance (Redis lost its data) is re-seeded from
+ * the configured amount, so the deployment heals without restarting its nodes.
+ */
 const holdScript = `
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
 if redis.call('ZSCORE', KEYS[2], ARGV[3]) or redis.call('EXISTS', KEYS[3]) == 1 then return 1 end
 local bal = redis.call('HGET', KEYS[1], 'bal')
-if not bal then return 0 end
+if not bal then
+  bal = ARGV[4]
+  redis.call('HSET', KEYS[1], 'bal', bal, 'seeded', bal)
+end
 if bal ~= 'unlimited' and tonumber(bal) - redis.call('ZCARD', KEYS[2]) < 1 then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
@@ -71,10 +78,13 @@ end
 return redis.call('HGET', KEYS[1], 'bal')`;
 
 interface Scripts {
-  bgrHold(credits: string, holds: string, settled: string, now: string, ttl: string, id: string): Promise<number>;
+  bgrHold(credits: string, holds: string, settled: string, now: string, ttl: string, id: string, conf: string): Promise<number>;
   bgrSettle(credits: string, holds: string, settled: string, id: string, charged: string, ttl: string): Promise<number>;
   bgrSeed(credits: string, conf: string): Promise<string>;
 }
+
+/** A key's configured credits as the scripts store them. */
+const configured = (r: KeyRecord): string => (r.credits === null ? 'unlimited' : String(Math.max(0, Math.floor(r.credits))));
 
 /** Keys and credits shared by every node: no double charge however many nodes settle at once. */
 export class RedisKeyStore implements KeyStore {
@@ -101,7 +111,7 @@ export class RedisKeyStore implements KeyStore {
     this.policies.clear();
     for (const r of records) this.policies.set(r.key, { ...r, scopes: [...r.scopes], rateLimit: { ...r.rateLimit } });
     await guard(() => Promise.all(records.map((r) =>
-      this.redis.bgrSeed(this.creditsKey(r.key), r.credits === null ? 'unlimited' : String(Math.max(0, Math.floor(r.credits)))))));
+      this.redis.bgrSeed(this.creditsKey(r.key), configured(r)))));
   }
 
   async find(key: string): Promise<KeyRecord | undefined> {
@@ -111,10 +121,11 @@ export class RedisKeyStore implements KeyStore {
   }
 
   async hold(key: string, requestId: string): Promise<boolean> {
-    if (!this.policies.has(key)) return false;
+    const policy = this.policies.get(key);
+    if (!policy) return false;
     const ok = await guard(() => this.redis.bgrHold(
       this.creditsKey(key), this.holdsKey(key), this.settledKey(requestId),
-      String(this.clock.now()), String(this.opts.holdTtlMs ?? 24 * 3_600_000), requestId));
+      String(this.clock.now()), String(this.opts.holdTtlMs ?? 24 * 3_600_000), requestId, configured(policy)));
     return ok === 1;
   }
 
@@ -127,9 +138,12 @@ export class RedisKeyStore implements KeyStore {
   }
 
   async balance(key: string): Promise<number | null> {
-    if (!this.policies.has(key)) return null;
+    const policy = this.policies.get(key);
+    if (!policy) return null;
     const bal = await guard(() => this.redis.hget(this.creditsKey(key), 'bal'));
-    return bal === null || bal === 'unlimited' ? null : Number(bal);
+    // Missing: Redis lost its data; the next hold re-seeds the configured amount, so report that.
+    if (bal === null) return policy.credits === null ? null : Number(configured(policy));
+    return bal === 'unlimited' ? null : Number(bal);
   }
 
   /** Credits held and not yet settled for a key (tests, metrics). */
