@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { JobContext } from '../v2/queue.ts';
 import { QueueFullError, RetryJob } from '../v2/queue.ts';
 import { createRedis } from './connection.ts';
+import { jobQueueContract } from '../v2/queue.contract.ts';
 import { BullJobQueue } from './job-queue.ts';
 import type { BullJobQueueOptions } from './job-queue.ts';
 import { deletePrefix, testClient, testPrefix, testRedisUrl } from './testing.ts';
@@ -54,15 +55,11 @@ afterAll(async () => {
   api.disconnect();
 });
 
-describe('BullJobQueue', () => {
-  it('is bounded: add throws QueueFullError when maxSize jobs wait', async () => {
-    const q = node({ queueName: qname(), maxSize: 2 });
-    await q.add('a');
-    await q.add('b');
-    await expect(q.add('c')).rejects.toBeInstanceOf(QueueFullError);
-    expect(await q.position('c')).toBeUndefined();
-  });
+jobQueueContract('BullJobQueue', {
+  make: (opts) => node({ queueName: qname(), ...opts }),
+});
 
+describe('BullJobQueue', () => {
   it('the bound holds across two API nodes adding at once: exactly maxSize admitted', async () => {
     const name = qname();
     const [a, b] = [node({ queueName: name, maxSize: 5 }), node({ queueName: name, maxSize: 5 })];
