@@ -1,0 +1,103 @@
+/** ioredis connections for the distributed backend: fail-fast for API calls, patient for BullMQ workers. */
+import { Redis } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
+import { V2Error } from '../v2/errors.ts';
+
+export type ConnectionRole = 'api' | 'worker';
+
+export interface ConnectionOptions {
+  /** redis://[user:pass@]host:port[/db] (BGR_REDIS_URL). */
+  url: string;
+  /**
+   * `api`: commands fail at once while Redis is down (no offline queue, one retry, a command timeout),
+   * so an HTTP request answers 503 instead of hanging. `worker`: what BullMQ requires for its blocking
+   * connection (maxRetriesPerRequest: null, offline queue on), so a worker waits out an outage.
+   */
+  role: ConnectionRole;
+  /** Upper bound for one command on the API side (default 2000 ms). */
+  commandTimeoutMs?: number;
+  /** Socket connect timeout (default 2000 ms). */
+  connectTimeoutMs?: number;
+  /** A name shown by CLIENT LIST, to tell nodes apart when debugging. */
+  name?: string;
+}
+
+/** Reconnect forever, backing off to at most 2 s between tries: an outage ends by itself. */
+const retryStrategy = (times: number): number => Math.min(100 * times, 2000);
+
+/** The ioredis options for a role (exported for the rate limiter, which builds its own client). */
+export function redisOptions(opts: ConnectionOptions): RedisOptions {
+  const common: RedisOptions = {
+    connectTimeout: opts.connectTimeoutMs ?? 2000,
+    retryStrategy,
+    ...(opts.name ? { connectionName: opts.name } : {}),
+  };
+  if (opts.role === 'worker') return { ...common, maxRetriesPerRequest: null, enableOfflineQueue: true };
+  return {
+    ...common,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    commandTimeout: opts.commandTimeoutMs ?? 2000,
+  };
+}
+
+/** A new ioredis client; errors are logged by the caller's `onError` (ioredis warns loudly without a listener). */
+export function createRedis(opts: ConnectionOptions, onError: (err: Error) => void = () => {}): Redis {
+  const client = new Redis(opts.url, redisOptions(opts));
+  client.on('error', onError);
+  return client;
+}
+
+/**
+ * Resolves once `client` is connected, or false after `timeoutMs` (it keeps reconnecting either way).
+ * An API-role client has no offline queue, so commands sent before this fail at once.
+ */
+export function whenReady(client: Redis, timeoutMs = 5000): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = () => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.on('ready', onReady);
+  });
+}
+
+// Messages ioredis and node use for "cannot reach Redis right now"; anything else is a real error.
+const unavailablePatterns = [
+  /enableOfflineQueue/i, /Command timed out/i, /Connection is closed/i, /ECONNREFUSED/, /ECONNRESET/,
+  /ETIMEDOUT/, /EHOSTUNREACH/, /ENOTFOUND/, /max retries per request/i, /connect ETIMEDOUT/i, /LOADING/,
+  /READONLY/, /MASTERDOWN/, /socket closed/i,
+  // maxmemory reached (BullMQ needs noeviction, so Redis refuses writes instead of evicting): shed load.
+  /OOM command not allowed/,
+];
+
+/** True when `err` means Redis is unreachable or not serving (503), not a bug. */
+export function isUnavailable(err: unknown): boolean {
+  const e = err as { name?: unknown; message?: unknown; code?: unknown };
+  if (e?.name === 'MaxRetriesPerRequestError') return true;
+  const text = `${String(e?.code ?? '')} ${String(e?.message ?? '')}`;
+  return unavailablePatterns.some((p) => p.test(text));
+}
+
+/** Rethrows an outage as V2Error `service_unavailable` (503, a clear message); other errors as they are. */
+export function rethrowUnavailable(err: unknown): never {
+  if (err instanceof V2Error) throw err;
+  if (isUnavailable(err)) {
+    // The cause keeps ioredis's own words for the log; the client sees only the contract's message.
+    throw Object.assign(new V2Error('service_unavailable', 'The request store (Redis) is unavailable; retry shortly.'), { cause: err });
+  }
+  throw err;
+}
+
+/** Runs a Redis operation, turning an outage into `service_unavailable`. */
+export async function guard<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    rethrowUnavailable(err);
+  }
+}

@@ -1,0 +1,5 @@
+/** The shared RequestStore contract, run against the in-memory backend (the Redis one runs it in redis/). */
+import { MemoryRequestStore } from './store.ts';
+import { requestStoreContract } from './store.contract.ts';
+
+requestStoreContract('MemoryRequestStore', { make: (clock) => new MemoryRequestStore(clock) });
