@@ -1,7 +1,7 @@
 /** ioredis connections for the distributed backend: fail-fast for API calls, patient for BullMQ workers. */
 import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
-import { V2Error } from '../v2/errors.ts';
+import { ApiError } from '../errors.ts';
 
 export type ConnectionRole = 'api' | 'worker';
 
@@ -83,12 +83,12 @@ export function isUnavailable(err: unknown): boolean {
   return unavailablePatterns.some((p) => p.test(text));
 }
 
-/** Rethrows an outage as V2Error `service_unavailable` (503, a clear message); other errors as they are. */
+/** Rethrows an outage as ApiError `service_unavailable` (503, a clear message); other errors as they are. */
 export function rethrowUnavailable(err: unknown): never {
-  if (err instanceof V2Error) throw err;
+  if (err instanceof ApiError) throw err;
   if (isUnavailable(err)) {
     // The cause keeps ioredis's own words for the log; the client sees only the contract's message.
-    throw Object.assign(new V2Error('service_unavailable', 'The request store (Redis) is unavailable; retry shortly.'), { cause: err });
+    throw Object.assign(new ApiError('service_unavailable', 'The request store (Redis) is unavailable; retry shortly.', { 'Retry-After': '2' }), { cause: err });
   }
   throw err;
 }

@@ -96,7 +96,7 @@ describe('LifecycleService on Redis (API node + worker node)', () => {
     const { api, apiBackend } = await cluster(2);
     await api.submit('k1', params(), { baseUrl: base });
     await api.submit('k1', params(), { baseUrl: base });
-    await expect(api.submit('k1', params(), { baseUrl: base })).rejects.toMatchObject({ code: 'queue_full', status: 429 });
+    await expect(api.submit('k1', params(), { baseUrl: base })).rejects.toMatchObject({ code: 'queue_full', statusCode: 429 });
     expect(await apiBackend.keys.held('k1')).toBe(2);
   });
 

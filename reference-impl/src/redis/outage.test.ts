@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KeyRecord } from '../ports.ts';
-import { V2Error } from '../v2/errors.ts';
+import { ApiError } from '../errors.ts';
 import { contractRecord } from '../v2/store.contract.ts';
 import { createRedis } from './connection.ts';
 import { fakeProcessor } from './fixtures/slow-worker.ts';
@@ -45,9 +45,9 @@ async function rejectsUnavailable(op: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   const err = await op().then(() => undefined, (e: unknown) => e);
   const ms = performance.now() - t0;
-  expect(err).toBeInstanceOf(V2Error);
-  expect((err as V2Error).code).toBe('service_unavailable');
-  expect((err as V2Error).status).toBe(503);
+  expect(err).toBeInstanceOf(ApiError);
+  expect((err as ApiError).code).toBe('service_unavailable');
+  expect((err as ApiError).statusCode).toBe(503);
   return ms;
 }
 
