@@ -1,4 +1,7 @@
 /** Launches Debian's headless Chromium through playwright-core (no browser download) and records outside requests. */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -27,4 +30,11 @@ export async function offlinePage(browser: Browser, allowed: string[] = []): Pro
     return route.abort();
   });
   return { page, outside };
+}
+
+/** Where tests save screenshots for review: `.cache/screenshots/` (ignored by git), or BGR_SCREENSHOTS. */
+export function screenshotPath(name: string): string {
+  const dir = process.env.BGR_SCREENSHOTS ?? fileURLToPath(new URL('../.cache/screenshots/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
 }

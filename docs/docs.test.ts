@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadContract } from '../conformance/src/contract.ts';
-import { launchChromium, offlinePage } from './browser.ts';
+import { launchChromium, offlinePage, screenshotPath } from './browser.ts';
 import { buildDocs } from './build.ts';
 
 let out: string;
@@ -34,7 +34,7 @@ describe('the docs site', () => {
     const url = pathToFileURL(built.html).href;
     await page.goto(url);
     await page.waitForSelector('text=Background Removal API (1.0.0)', { timeout: 30_000 });
-    await page.screenshot({ path: join(out, 'overview.png') });
+    await page.screenshot({ path: screenshotPath('docs-overview.png') });
     const spec = loadContract().spec;
     for (const tag of spec.tags as { name: string }[]) await page.getByText(tag.name, { exact: true }).first().click();
     const sidebar = await page.locator('body').innerText();
@@ -44,7 +44,7 @@ describe('the docs site', () => {
       await page.goto(`${url}#/${tag}/${op.operationId.toLowerCase()}`);
       await expect.poll(() => page.locator('body').innerText(), { timeout: 10_000 }).toContain(op.path);
     }
-    await page.screenshot({ path: join(out, 'operation.png') });
+    await page.screenshot({ path: screenshotPath('docs-operation.png') });
     expect(outside).toEqual([]);
   }, 90_000);
 });

@@ -22,6 +22,7 @@ import { ApiError, installErrorHandlers } from './errors.ts';
 import { authHook, scopeOfPath } from './keys.ts';
 import { systemClock, type Clock, type KeyStore } from './ports.ts';
 import { rateLimitHook } from './rate-limit.ts';
+import { demoRoutes } from './routes/demo.ts';
 import { healthRoutes } from './routes/health.ts';
 import { v1Handler } from './routes/v1.ts';
 import { validatorCompiler } from './validation.ts';
@@ -105,6 +106,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     limits: { fileSize: config.bodyLimit, files: 1, fields: 20, parts: 25, fieldSize: 1024 * 1024 },
   });
   healthRoutes(app, engine, () => closing);
+  demoRoutes(app, config.devKey);
 
   app.register(fp(async (api) => {
     const limit = await rateLimitHook(api, config.rateLimit);
