@@ -45,6 +45,13 @@ describe('the docs site', () => {
       await expect.poll(() => page.locator('body').innerText(), { timeout: 10_000 }).toContain(op.path);
     }
     await page.screenshot({ path: screenshotPath('docs-operation.png') });
+    // The guides are sections of the same site: the sidebar reaches them and they render their tables.
+    await page.goto(url);
+    for (const [entry, expected] of [['Errors', 'insufficient_credits'], ['Polling and expiry', 'not_cancelable'], ['Quickstart', 'dev key']]) {
+      await page.getByText(entry!, { exact: true }).first().click();
+      await expect.poll(() => page.locator('body').innerText(), { timeout: 10_000 }).toContain(expected);
+      await page.screenshot({ path: screenshotPath(`docs-${entry!.toLowerCase().replace(/\W+/g, '-')}.png`) });
+    }
     expect(outside).toEqual([]);
   }, 90_000);
 });
