@@ -53,6 +53,26 @@ function loopStats(h: ReturnType<typeof monitorEventLoopDelay>): EventLoopReport
   return { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 };
 }
 
+/** One timed peer call: the image in, its encoded PNG out (ms). */
+export type PeerRun = (image: Buffer) => Promise<number>;
+
+/**
+ * Loads @imgly/background-removal-node's `removeBackground` (model "medium", PNG out) and runs it once untimed
+ * on `warmup`, since it memoises its session on the first call, like our ready(). Shared with the HTTP bench.
+ */
+export async function loadPeer(warmup: Buffer): Promise<PeerRun> {
+  const peer = (await import('@imgly/background-removal-node')) as unknown as { removeBackground(image: Blob, config: object): Promise<Blob> };
+  const peerConfig = { model: 'medium' as const, output: { format: 'image/png' as const } };
+  const blob = (b: Buffer) => new Blob([new Uint8Array(b)], { type: 'image/jpeg' });
+  await peer.removeBackground(blob(warmup), peerConfig);
+  return async (image) => {
+    const t = performance.now();
+    const out = await peer.removeBackground(blob(image), peerConfig);
+    await out.arrayBuffer(); // the encoded PNG, as ours returns
+    return performance.now() - t;
+  };
+}
+
 export async function runEngineBench(options: { runs?: number; peer?: boolean; log?: (s: string) => void } = {}): Promise<EngineBenchReport> {
   const runs = options.runs ?? 3;
   const log = options.log ?? (() => {});
@@ -92,19 +112,12 @@ export async function runEngineBench(options: { runs?: number; peer?: boolean; l
   const peerTimes = new Map<string, number[]>();
   if (options.peer !== false) {
     try {
-      const peer = (await import('@imgly/background-removal-node')) as unknown as { removeBackground(image: Blob, config: object): Promise<Blob> };
-      const peerConfig = { model: 'medium' as const, output: { format: 'image/png' as const } };
-      const blob = (b: Buffer) => new Blob([new Uint8Array(b)], { type: 'image/jpeg' });
-      // One untimed call loads its model (it memoises the session), like our ready().
-      await peer.removeBackground(blob(inputs[0]!.data), peerConfig);
+      const peer = await loadPeer(inputs[0]!.data);
       const peerLoop = monitorEventLoopDelay({ resolution: 5 });
       peerLoop.enable();
       for (let r = 0; r < runs; r++) {
         for (const input of inputs) {
-          const t = performance.now();
-          const out = await peer.removeBackground(blob(input.data), peerConfig);
-          await out.arrayBuffer(); // the encoded PNG, as ours returns
-          const total = performance.now() - t;
+          const total = await peer(input.data);
           peerTimes.set(input.name, [...(peerTimes.get(input.name) ?? []), total]);
           log(`peer ${input.name} run ${r + 1}: ${total.toFixed(0)} ms`);
         }

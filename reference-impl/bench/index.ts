@@ -1,0 +1,117 @@
+/** `bgr bench` (`npm run bench`): runs the engine, HTTP, load and distributed sections and prints one report (and JSON). */
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { formatEngineBench, runEngineBench, type EngineBenchReport } from './engine.bench.ts';
+import { exposeGc } from './gc.ts';
+import { formatHttpBench, runHttpBench } from './http.bench.ts';
+import { formatLoadBench, runLoadBench } from './load.bench.ts';
+import { parseFlags } from './stats.ts';
+
+const SECTIONS = ['engine', 'http', 'load', 'distributed'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const USAGE = `usage: bgr bench [--only engine,http,load,distributed] [--runs N] [--json FILE] [--real] [--jobs N] [--clients N] [--no-peer]
+
+  --only      sections to run (default: all; distributed runs only where its bench exists)
+  --runs      timed runs per image in the engine and http sections (default 3)
+  --json      also write every figure as JSON to FILE
+  --real      load section: the real model instead of the FakeEngine (default 24 jobs instead of 200)
+  --jobs      load section: number of v2 submissions
+  --clients   load section: concurrent clients (default 8)
+  --no-peer   engine and http sections: skip @imgly/background-removal-node (no ours/peer ratio)
+
+Machines are noisy: compare the ratios printed within one run, not absolute times across runs.
+`;
+
+/** The distributed section is another engineer's file; load it only when it is there. */
+async function distributedSection(opts: { runs: number; real: boolean; log: (s: string) => void }): Promise<{ text: string; json: unknown }> {
+  const file = fileURLToPath(new URL('./distributed.bench.ts', import.meta.url));
+  if (!existsSync(file)) return { text: 'distributed: not available\n', json: { skipped: 'not available' } };
+  // A computed specifier: the module may not exist when this file is type-checked.
+  const mod = (await import(new URL('./distributed.bench.ts', import.meta.url).href)) as {
+    runDistributedBench(o: object): Promise<unknown>;
+    formatDistributedBench?: (r: never) => string;
+  };
+  const report = await mod.runDistributedBench(opts);
+  const text = mod.formatDistributedBench ? mod.formatDistributedBench(report as never) : `distributed:\n${JSON.stringify(report, null, 2)}\n`;
+  return { text, json: report };
+}
+
+export async function benchCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  let flags: Map<string, string | true>;
+  try {
+    flags = parseFlags(args);
+    const known = new Set(['only', 'runs', 'json', 'real', 'jobs', 'clients', 'no-peer']);
+    const unknown = [...flags.keys()].filter((k) => !known.has(k));
+    if (unknown.length) throw new Error(`unknown option --${unknown[0]}`);
+    const valueless = ['only', 'runs', 'json', 'jobs', 'clients'].find((k) => flags.get(k) === true);
+    if (valueless) throw new Error(`option --${valueless} needs a value`);
+  } catch (e) {
+    process.stderr.write(`bgr bench: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const str = (k: string) => (typeof flags.get(k) === 'string' ? (flags.get(k) as string) : undefined);
+  const int = (k: string) => {
+    const v = str(k);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${k} must be a positive integer, got '${v}'`);
+    return n;
+  };
+  let runs: number, jobs: number | undefined, clients: number | undefined;
+  try {
+    runs = int('runs') ?? 3;
+    jobs = int('jobs');
+    clients = int('clients');
+  } catch (e) {
+    process.stderr.write(`bgr bench: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const only = (str('only') ?? SECTIONS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = only.filter((s) => !SECTIONS.includes(s as Section));
+  if (bad.length) {
+    process.stderr.write(`bgr bench: unknown section '${bad[0]}' (sections: ${SECTIONS.join(', ')})\n`);
+    return 2;
+  }
+  const want = (s: Section) => only.includes(s);
+  const real = flags.has('real');
+  const log = (s: string) => process.stderr.write(`  … ${s}\n`);
+  const gc = exposeGc();
+  const json: Record<string, unknown> = { startedAt: new Date().toISOString(), node: process.version, runs };
+  const out = (text: string) => process.stdout.write(`${text}\n`);
+
+  out(`bgr bench — sections: ${only.join(', ')}; ${runs} run(s) per image\n`);
+  let engineReport: EngineBenchReport | undefined;
+  if (want('engine')) {
+    engineReport = await runEngineBench({ runs, peer: !flags.has('no-peer'), log });
+    json.engine = engineReport;
+    out(formatEngineBench(engineReport));
+  }
+  if (want('http')) {
+    // The peer's figures come from the engine section of this same run when there is one.
+    const report = await runHttpBench({ runs, engineReport, peer: !flags.has('no-peer'), log });
+    json.http = report;
+    out(formatHttpBench(report));
+  }
+  if (want('load')) {
+    const report = await runLoadBench({ real, jobs, clients, gc, log });
+    json.load = report;
+    out(formatLoadBench(report));
+  }
+  if (want('distributed')) {
+    const d = await distributedSection({ runs, real, log });
+    json.distributed = d.json;
+    out(d.text);
+  }
+  const file = str('json');
+  if (file) {
+    await writeFile(file, `${JSON.stringify(json, null, 2)}\n`);
+    out(`JSON written to ${file}`);
+  }
+  return 0;
+}
