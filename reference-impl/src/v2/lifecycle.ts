@@ -218,6 +218,20 @@ export class LifecycleService {
     return this.closing;
   }
 
+  /**
+   * Ends a request the queue gave up on (every attempt died with its worker) as FAILED
+   * `worker_unavailable` through the one ending path, so the credit is released and the webhook sent.
+   * A no-op when it already ended. The Redis backend's `onExhausted`.
+   */
+  async abandon(id: string, reason: string): Promise<void> {
+    const rec = await this.store.get(id);
+    if (!rec || isTerminal(rec.state)) return;
+    const ended = await this.end(rec, ['QUEUED', 'PROCESSING'], 'FAILED', {
+      error: { code: 'worker_unavailable', message: 'The workers running this request stopped before it finished.' },
+    });
+    if (ended) this.log.warn({ requestId: id, reason }, 'v2 job exhausted its attempts; request failed');
+  }
+
   /** The job processor: QUEUED → PROCESSING → COMPLETED | FAILED. */
   private async process(id: string, ctx: JobContext): Promise<void> {
     const rec = await this.store.get(id);
