@@ -1,5 +1,5 @@
 /** Test helpers for the distributed deployment: real `bgr serve` processes (api / worker / all) on a shared Redis prefix. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -84,4 +84,21 @@ export async function until<T>(get: () => Promise<T>, ok: (v: T) => boolean, ms 
     if (Date.now() > deadline) throw new Error(`timed out; last: ${JSON.stringify(v)}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/** Our own throwaway redis-server on `port` (never the machine's 6379: outage tests stop it), no persistence. */
+export async function startOwnRedis(port: number): Promise<void> {
+  execFileSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--pidfile', `/tmp/bgr-test-redis-${port}.pid`]);
+  for (let i = 0; i < 100; i++) {
+    try {
+      if (execFileSync('redis-cli', ['-p', String(port), 'ping']).toString().trim() === 'PONG') return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`redis-server on ${port} did not start`);
+}
+
+/** Stops that server (SHUTDOWN NOSAVE); a no-op when it is already down. */
+export function stopOwnRedis(port: number): void {
+  try { execFileSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave']); } catch { /* already down: redis-cli exits non-zero */ }
 }
