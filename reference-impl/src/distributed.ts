@@ -42,18 +42,25 @@ export async function startRedisNode(config: Config, log: FastifyBaseLogger, mak
   }
   const v2 = { store: backend.store, queue: backend.queue, close: () => backend.close() };
   const common = { config, keys: backend.keys, backendUp: () => backend.ping(), onLifecycle: bind };
-  if (role === 'worker') {
-    const running = await startWorkerNode({ ...common, engine: local!, backend: v2, log });
-    return { running, engine: local! };
+  try {
+    if (role === 'worker') {
+      const running = await startWorkerNode({ ...common, engine: local!, backend: v2, log });
+      return { running, engine: local! };
+    }
+    const engine = local ?? new QueueEngine({ store: backend.store, queue: backend.queue });
+    const running = await startServer({
+      ...common,
+      engine,
+      logger: log,
+      backend: v2,
+      worker: role === 'all',
+      rateLimitStore: { redis: backend.rateLimitRedis, nameSpace: backend.rateLimitNameSpace },
+    });
+    return { running, engine };
+  } catch (err) {
+    // E.g. the port is taken: open Redis connections and engine threads would keep the process alive.
+    await backend.close();
+    await local?.close();
+    throw err;
   }
-  const engine = local ?? new QueueEngine({ store: backend.store, queue: backend.queue });
-  const running = await startServer({
-    ...common,
-    engine,
-    logger: log,
-    backend: v2,
-    worker: role === 'all',
-    rateLimitStore: { redis: backend.rateLimitRedis, nameSpace: backend.rateLimitNameSpace },
-  });
-  return { running, engine };
 }
