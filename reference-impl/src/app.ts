@@ -21,7 +21,7 @@ import type { Engine } from './engine/types.ts';
 import { ApiError, installErrorHandlers } from './errors.ts';
 import { authHook, scopeOfPath } from './keys.ts';
 import { systemClock, type Clock, type KeyStore } from './ports.ts';
-import { rateLimitHook } from './rate-limit.ts';
+import { rateLimitHook, type RateLimitStore } from './rate-limit.ts';
 import { demoRoutes } from './routes/demo.ts';
 import { healthRoutes } from './routes/health.ts';
 import { v1Handler } from './routes/v1.ts';
@@ -48,6 +48,10 @@ export interface AppDeps {
   logger?: boolean | { level?: string } | FastifyBaseLogger;
   /** The v2 seam (see the file comment). */
   v2?: Partial<V2Handlers>;
+  /** Rate-limit counters shared by every API node (Redis); absent → in this process. */
+  rateLimitStore?: RateLimitStore;
+  /** Whether the backend answers (Redis ping), for `/readyz`; absent → nothing to check. */
+  backendUp?: () => Promise<boolean>;
 }
 
 function v2Placeholder(operationId: string): RouteHandlerMethod {
@@ -105,11 +109,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     attachFieldsToBody: 'keyValues',
     limits: { fileSize: config.bodyLimit, files: 1, fields: 20, parts: 25, fieldSize: 1024 * 1024 },
   });
-  healthRoutes(app, engine, () => closing);
+  healthRoutes(app, engine, () => closing, deps.backendUp);
   demoRoutes(app, config.devKey);
 
   app.register(fp(async (api) => {
-    const limit = await rateLimitHook(api, config.rateLimit);
+    const limit = await rateLimitHook(api, config.rateLimit, deps.rateLimitStore);
     const shedding = async () => {
       if (closing) throw new ApiError('service_unavailable', 'The server is shutting down.', { 'Retry-After': '5', connection: 'close' });
     };

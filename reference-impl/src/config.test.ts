@@ -47,6 +47,24 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env as Record<string, string>, [])).toThrow(message);
   });
 
+  it('roles: all by default and in-memory; api/worker with Redis (--redis is --redis-url), prefix and job timings', () => {
+    expect(loadConfig({}, [])).toMatchObject({ role: 'all', redisUrl: undefined, redisPrefix: 'bgr:', jobLockMs: 30_000, jobStalledMs: 30_000 });
+    const c = loadConfig({ BGR_API_KEYS: 'abcdefgh', BGR_ROLE: 'worker' }, ['--redis', 'redis://r:6379/2', '--redis-prefix', 't1:', '--job-lock-ms=1000', '--job-stalled-ms', '500']);
+    expect(c).toMatchObject({ role: 'worker', redisUrl: 'redis://r:6379/2', redisPrefix: 't1:', jobLockMs: 1000, jobStalledMs: 500 });
+    expect(loadConfig({ BGR_API_KEYS: 'abcdefgh' }, ['--role', 'api', '--redis-url=rediss://r']).role).toBe('api');
+  });
+
+  it.each([
+    [{ BGR_ROLE: 'api' }, /BGR_ROLE=api needs BGR_REDIS_URL/],
+    [{ BGR_ROLE: 'worker' }, /BGR_ROLE=worker needs BGR_REDIS_URL/],
+    [{ BGR_ROLE: 'gpu' }, /BGR_ROLE must be all, api or worker/],
+    [{ BGR_REDIS_URL: 'http://r:6379', BGR_API_KEYS: 'abcdefgh' }, /redis:\/\/ or rediss:\/\//],
+    [{ BGR_REDIS_URL: 'redis://r:6379' }, /BGR_API_KEYS is required with BGR_REDIS_URL/],
+    [{ BGR_JOB_LOCK_MS: '5' }, /BGR_JOB_LOCK_MS must be an integer/],
+  ])('%j → clear error', (env, message) => {
+    expect(() => loadConfig(env as Record<string, string>, [])).toThrow(message);
+  });
+
   it('rejects unknown flags and flags without values', () => {
     expect(() => loadConfig({}, ['--prot', '1'])).toThrow(/unknown option '--prot'/);
     expect(() => loadConfig({}, ['--port'])).toThrow(/needs a value/);

@@ -6,6 +6,8 @@ import { parse as parseYaml } from 'yaml';
 import type { KeyRecord, Scope } from './ports.ts';
 
 export type Device = 'cpu' | 'cuda' | 'webgpu';
+/** `bgr serve --role`: `api` accepts and answers, `worker` runs inference, `all` both (one process). */
+export type Role = 'all' | 'api' | 'worker';
 export interface RateLimit { max: number; windowS: number }
 
 export interface Config {
@@ -40,6 +42,14 @@ export interface Config {
   webhookSecret?: string;
   /** The distributed backend (Redis + BullMQ); unset → in-memory. */
   redisUrl?: string;
+  /** What this node does; `api` and `worker` need `redisUrl`. */
+  role: Role;
+  /** Prefix of every Redis key; deployments (and tests) sharing one Redis use different ones. */
+  redisPrefix: string;
+  /** BullMQ job lock (ms): a killed worker's job is re-run within about lock + stalled interval. */
+  jobLockMs: number;
+  /** BullMQ stalled-job check interval (ms). */
+  jobStalledMs: number;
 }
 
 /** A configuration error, with a message naming the variable/flag and the bad value. */
@@ -92,6 +102,18 @@ export function parseRateLimit(name: string, v: string | number): RateLimit {
   const windowS = (m[2] ? Number(m[2]) : 1) * unit;
   if (max < 1 || windowS < 1) throw new ConfigError(`${name} must allow at least 1 request per window, got '${v}'`);
   return { max, windowS };
+}
+
+const role = (v: string): Role => {
+  if (v === 'all' || v === 'api' || v === 'worker') return v;
+  throw new ConfigError(`BGR_ROLE must be all, api or worker, got '${v}'`);
+};
+
+function redisUrl(v: string): string {
+  let u: URL;
+  try { u = new URL(v); } catch { throw new ConfigError(`BGR_REDIS_URL must be a redis:// or rediss:// URL, got '${v.replace(/:[^:@/]*@/, ':***@')}'`); }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new ConfigError(`BGR_REDIS_URL must be a redis:// or rediss:// URL, got a ${u.protocol} URL`);
+  return v;
 }
 
 const device = (v: string): Device => {
@@ -149,8 +171,15 @@ export const settings = [
   { env: 'BGR_CACHE_DIR', flag: '--cache-dir', def: '', doc: 'model cache folder (engine default when empty)' },
   { env: 'BGR_LOG_LEVEL', flag: '--log-level', def: 'info', doc: 'pino log level' },
   { env: 'BGR_WEBHOOK_SECRET', flag: '--webhook-secret', def: '', doc: 'Standard Webhooks signing secret (whsec_…); empty → generated per process' },
-  { env: 'BGR_REDIS_URL', flag: '--redis-url', def: '', doc: 'Redis URL for the distributed backend (empty → in-memory)' },
+  { env: 'BGR_REDIS_URL', flag: '--redis-url', def: '', doc: 'Redis URL for the distributed backend (empty → in-memory); alias --redis' },
+  { env: 'BGR_ROLE', flag: '--role', def: 'all', doc: 'all, api (accept and answer, no model) or worker (run jobs); api/worker need BGR_REDIS_URL' },
+  { env: 'BGR_REDIS_PREFIX', flag: '--redis-prefix', def: 'bgr:', doc: 'prefix of every Redis key (one per deployment sharing a Redis)' },
+  { env: 'BGR_JOB_LOCK_MS', flag: '--job-lock-ms', def: '30000', doc: 'BullMQ job lock: a dead worker\'s job runs again after about lock + stalled check' },
+  { env: 'BGR_JOB_STALLED_MS', flag: '--job-stalled-ms', def: '30000', doc: 'BullMQ stalled-job check interval' },
 ] as const;
+
+/** Other spellings of flags (the issue calls it `--redis`). */
+const flagAliases: Record<string, string> = { '--redis': '--redis-url' };
 
 type EnvName = (typeof settings)[number]['env'];
 
@@ -160,7 +189,7 @@ function flagsToEnv(argv: string[]): Partial<Record<EnvName, string>> {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const s = settings.find((x) => x.flag === flag);
+    const s = settings.find((x) => x.flag === (flagAliases[flag] ?? flag));
     if (!s) throw new ConfigError(`unknown option '${arg}' (see bgr serve --help)`);
     const value = inline ?? argv[++i];
     if (value === undefined) throw new ConfigError(`option ${flag} needs a value`);
@@ -185,6 +214,14 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     keys = [{ key: devKey, name: 'dev', credits: null, scopes: ['v1', 'v2'], rateLimit }];
   }
   const bodyLimit = parseBytes('BGR_BODY_LIMIT', get('BGR_BODY_LIMIT') ?? '16MiB');
+  const nodeRole = role(get('BGR_ROLE') ?? 'all');
+  const redis = get('BGR_REDIS_URL') ? redisUrl(get('BGR_REDIS_URL')!) : undefined;
+  if (!redis && nodeRole !== 'all') {
+    throw new ConfigError(`BGR_ROLE=${nodeRole} needs BGR_REDIS_URL (--redis-url): api and worker nodes share requests through Redis; without it use --role all`);
+  }
+  // Every node must know the same keys: a generated dev key would differ per process, and a worker
+  // settles credits only for keys it knows.
+  if (redis && devKey) throw new ConfigError('BGR_API_KEYS is required with BGR_REDIS_URL (every node of the deployment needs the same keys)');
   return {
     port: int('PORT', 0, 65535)(get('PORT') ?? '8080'),
     host: get('HOST') ?? '127.0.0.1',
@@ -209,7 +246,11 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     cacheDir: get('BGR_CACHE_DIR'),
     logLevel: get('BGR_LOG_LEVEL') ?? 'info',
     webhookSecret: get('BGR_WEBHOOK_SECRET'),
-    redisUrl: get('BGR_REDIS_URL'),
+    redisUrl: redis,
+    role: nodeRole,
+    redisPrefix: get('BGR_REDIS_PREFIX') ?? 'bgr:',
+    jobLockMs: int('BGR_JOB_LOCK_MS', 100)(get('BGR_JOB_LOCK_MS') ?? '30000'),
+    jobStalledMs: int('BGR_JOB_STALLED_MS', 100)(get('BGR_JOB_STALLED_MS') ?? '30000'),
   };
 }
 

@@ -1,6 +1,8 @@
 /** Per-key rate limiting on @fastify/rate-limit, emitting the IETF draft structured headers (spec: RATE-LIMIT). */
+import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { RateLimit } from './config.ts';
 import { ApiError } from './errors.ts';
 
@@ -10,10 +12,20 @@ import { ApiError } from './errors.ts';
  * `RateLimit: "default";r=12;t=30` and, on 429, `Retry-After`. Runs after the auth hook, so the key
  * record (with its own limit) is known; the counter is keyed by the API key, not the client IP.
  */
-export async function rateLimitHook(app: FastifyInstance, fallback: RateLimit) {
+/** Counters in Redis, shared by every API node (the distributed deployment); absent → in process memory. */
+export interface RateLimitStore { redis: Redis; nameSpace: string }
+
+/** The key's hash names its counter, so API keys never appear in a (Redis) key name. */
+const counterOf = (req: FastifyRequest): string =>
+  req.apiKey ? `key:${createHash('sha256').update(req.apiKey.key).digest('hex').slice(0, 32)}` : `ip:${req.ip}`;
+
+export async function rateLimitHook(app: FastifyInstance, fallback: RateLimit, store?: RateLimitStore) {
   await app.register(rateLimit, {
     global: false,
-    keyGenerator: (req: FastifyRequest) => `key:${req.apiKey?.key ?? req.ip}`,
+    // While Redis is down the counter is skipped, not failed: the auth hook before it already answers
+    // 503 for anything that needs Redis, and a limiter outage must not become an outage of its own.
+    ...(store ? { redis: store.redis, nameSpace: store.nameSpace, skipOnError: true } : {}),
+    keyGenerator: counterOf,
     max: (req: FastifyRequest) => req.apiKey?.rateLimit.max ?? fallback.max,
     timeWindow: (req: FastifyRequest) => (req.apiKey?.rateLimit.windowS ?? fallback.windowS) * 1000,
   });

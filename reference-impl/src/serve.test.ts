@@ -58,4 +58,11 @@ describe('bgr serve', () => {
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/PORT must be an integer/);
   });
+
+  it('exits 2 when an api/worker role has no Redis to share requests through', async () => {
+    const run = promisify(execFile);
+    const out = await run('node', ['bin/bgr.mjs', 'serve', '--role', 'worker'], { cwd: new URL('../..', import.meta.url).pathname.replace(/reference-impl\/$/, ''), env: { ...process.env, BGR_REDIS_URL: '' } }).catch((e) => e);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/BGR_ROLE=worker needs BGR_REDIS_URL/);
+  });
 });

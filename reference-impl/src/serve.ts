@@ -4,9 +4,11 @@ import { pino } from 'pino';
 import { buildApp, type AppDeps } from './app.ts';
 import { ConfigError, configHelp, loadConfig, type Config } from './config.ts';
 import { baseUrlOf, createLifecycle, memoryBackend, type V2Backend } from './async-api.ts';
+import { startRedisNode } from './distributed.ts';
 import { createEngine } from './engine/index.ts';
 import type { Engine, EngineConfig } from './engine/types.ts';
 import { MemoryKeyStore } from './keys.ts';
+import type { LifecycleService } from './v2/lifecycle.ts';
 import { v2Handlers } from './v2/routes.ts';
 
 /** The engine config derived from the server config. */
@@ -44,6 +46,8 @@ export type ServerDeps = Omit<AppDeps, 'keys' | 'v2'> & Partial<Pick<AppDeps, 'k
   backend?: V2Backend;
   /** false on API-only nodes: no inference workers pull v2 jobs here. */
   worker?: boolean;
+  /** Called with the v2 service as soon as it exists (the Redis backend routes exhausted jobs to it). */
+  onLifecycle?: (service: LifecycleService) => void;
 };
 
 /** Builds and starts the server (v1 and v2) on an already-created engine (tests use a fake one). */
@@ -54,6 +58,7 @@ export async function startServer(deps: ServerDeps): Promise<Running> {
   // One pino logger for the HTTP layer and the lifecycle, so v2 job logs share the server's output.
   const log = loggerOf(deps.logger);
   const service = createLifecycle(config, { engine: deps.engine, keys, backend, clock: deps.clock, log, worker: deps.worker });
+  deps.onLifecycle?.(service);
   const app = buildApp({ ...deps, logger: log, keys, v2: v2Handlers({ service, baseUrl: baseUrlOf(config) }) });
   // Drain v2 jobs (and their webhooks) before the engine closes.
   app.addHook('onClose', async () => {
@@ -88,15 +93,28 @@ export async function serveCommand(args: string[]): Promise<number> {
     }
     throw e;
   }
+  const log = pino({ level: config.logLevel });
+  const makeEngine = () => {
+    try {
+      return createEngine(engineConfigOf(config));
+    } catch (e) {
+      throw new Error(`the engine could not start: ${(e as Error).message}`);
+    }
+  };
   let engine: Engine;
+  let running: Running;
   try {
-    engine = createEngine(engineConfigOf(config));
+    if (config.redisUrl) {
+      ({ engine, running } = await startRedisNode(config, log, makeEngine));
+    } else {
+      engine = makeEngine();
+      running = await startServer({ config, engine, logger: log });
+    }
   } catch (e) {
-    process.stderr.write(`bgr serve: the engine could not start: ${(e as Error).message}\n`);
+    process.stderr.write(`bgr serve: ${(e as Error).message}\n`);
     return 1;
   }
-  const running = await startServer({ config, engine, logger: { level: config.logLevel } });
-  process.stdout.write(`bgr serve: listening on ${running.url}\n`);
+  process.stdout.write(`bgr serve: listening on ${running.url} (role ${config.role}, ${config.redisUrl ? 'Redis' : 'in-memory'} backend)\n`);
   if (config.devKey) process.stdout.write(`dev key: ${config.devKey}\n`);
   engine.ready().then(
     () => running.app.log.info('engine ready'),

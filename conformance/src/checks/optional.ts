@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { CORE, FULL, type Check } from '../check.ts';
 import type { CheckContext } from '../context.ts';
-import { remainingCredits, runToEnd, stateOf, submit, waitTerminal } from '../flows.ts';
+import { parseSubmit, remainingCredits, runToEnd, stateOf, submit, waitTerminal } from '../flows.ts';
 import type { Exchange } from '../http.ts';
 import { ensure, expectStatus, fail, skip } from '../outcome.ts';
 
@@ -59,6 +59,9 @@ function idempotency(ctx: CheckContext): Promise<Idem> {
     const conflict = await ctx.http.post('/v2/bg-removal', { json: { ...body, method: 'human' }, headers });
     const id = (ex: Exchange) => (ex.json as { request_id?: unknown } | undefined)?.request_id;
     const supported = (replay.status === 200 && id(replay) === id(first)) || conflict.status === 409;
+    // Let it end before the credit checks start counting: with several workers it would otherwise be
+    // charged in the middle of another check's window, and look like a double charge.
+    await waitTerminal(ctx, parseSubmit(ctx, first, Date.now()), 50);
     return { first, replay, conflict, supported, key, body };
   });
 }

@@ -190,6 +190,13 @@ export class RedisRequestStore implements RequestStore {
     });
   }
 
+  /** Just the state (one small read, unlike `get`, which carries the input while pending): for waiters that poll. */
+  async stateOf(id: string): Promise<RequestState | undefined> {
+    const [state, expiresAt] = await guard(() => this.redis.hmget(this.reqKey(id), 'state', 'expiresAt'));
+    if (!state || (expiresAt && Number(expiresAt) <= this.clock.now())) return undefined;
+    return state as RequestState;
+  }
+
   async setMetrics(id: string, metrics: RequestMetrics): Promise<RequestRecord | undefined> {
     const reply = await guard(() =>
       this.redis.bgrSetMetricsBuffer(this.reqKey(id), String(this.clock.now()), ...metricFields(metrics)));

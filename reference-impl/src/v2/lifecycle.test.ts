@@ -422,6 +422,21 @@ describe('worker crash (worker_unavailable)', () => {
     expect(t.keys.heldBy('k1')).toBe(0);
     expect(t.keys.charged.get('k1') ?? 0).toBe(0);
   });
+
+  it('abandon (the queue gave up on it) ends it FAILED worker_unavailable with the webhook sent; no-op once ended', async () => {
+    const secret = generateWebhookSecret();
+    const receiver = await startReceiver(secret, []);
+    open.push(receiver);
+    const t = await setup({ webhooks: new WebhookSender({ secret, baseDelayMs: 5 }) });
+    const { body: { request_id: id } } = await t.submit({ image: 'https://img.test/cat.jpg', webhook: receiver.url });
+    await t.engine.call(0);
+    await t.service.abandon(id, 'job stalled more than allowable limit');
+    expect((await t.status(id)).body).toMatchObject({ status: 'FAILED', code: 'worker_unavailable' });
+    expect((await receiver.count(1))[0]!.verified).toMatchObject({ status: 'FAILED', code: 'worker_unavailable', request_id: id });
+    expect(t.keys.heldBy('k1')).toBe(0);
+    await t.service.abandon(id, 'again');
+    expect((await t.status(id)).body.code).toBe('worker_unavailable');
+  });
 });
 
 describe('close (graceful shutdown)', () => {

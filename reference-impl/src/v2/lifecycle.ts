@@ -218,6 +218,20 @@ export class LifecycleService {
     return this.closing;
   }
 
+  /**
+   * Ends a request the queue gave up on (every attempt died with its worker) as FAILED
+   * `worker_unavailable` through the one ending path, so the credit is released and the webhook sent.
+   * A no-op when it already ended. The Redis backend's `onExhausted`.
+   */
+  async abandon(id: string, reason: string): Promise<void> {
+    const rec = await this.store.get(id);
+    if (!rec || isTerminal(rec.state)) return;
+    const ended = await this.end(rec, ['QUEUED', 'PROCESSING'], 'FAILED', {
+      error: { code: 'worker_unavailable', message: 'The workers running this request stopped before it finished.' },
+    });
+    if (ended) this.log.warn({ requestId: id, reason }, 'v2 job exhausted its attempts; request failed');
+  }
+
   /** The job processor: QUEUED → PROCESSING → COMPLETED | FAILED. */
   private async process(id: string, ctx: JobContext): Promise<void> {
     const rec = await this.store.get(id);
@@ -275,6 +289,10 @@ export class LifecycleService {
     patch: RecordPatch,
     output?: StoredOutput,
   ): Promise<RequestRecord | undefined> {
+    // Charged after the CAS (below) so a request canceled at the last moment is never charged. So that
+    // no poll sees COMPLETED without `remaining_credits` (another node may read it in between), the
+    // balance the charge will leave goes in with the CAS, corrected afterwards if a concurrent charge moved it.
+    const predicted = to === 'COMPLETED' ? await this.keys.balance(rec.owner).catch(() => null) : null;
     const now = this.clock.now();
     const ended = await this.store.transition(rec.id, from, to, {
       ...patch,
@@ -284,15 +302,14 @@ export class LifecycleService {
         queueTime: rec.metrics.queueTime ?? seconds(now - rec.createdAt),
         ...patch.metrics,
         totalTime: seconds(now - rec.createdAt),
+        ...(predicted !== null ? { remainingCredits: Math.max(0, predicted - 1) } : {}),
       },
     }, output);
     if (!ended) return undefined;
     let final = ended;
     try {
       const remaining = await this.keys.settle(rec.owner, rec.id, to === 'COMPLETED');
-      // Charged after the CAS so a request canceled at the last moment is never charged; the balance
-      // is therefore written in a second step (a metrics-only write, the state is already final).
-      if (to === 'COMPLETED' && remaining !== null) {
+      if (to === 'COMPLETED' && remaining !== null && Math.max(0, remaining) !== ended.metrics.remainingCredits) {
         final = (await this.store.setMetrics(rec.id, { remainingCredits: Math.max(0, remaining) })) ?? ended;
       }
     } catch (err) {
