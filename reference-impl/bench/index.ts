@@ -1,7 +1,6 @@
 /** `bgr bench` (`npm run bench`): runs the engine, HTTP, load and distributed sections and prints one report (and JSON). */
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { formatDistributedBench, runDistributedBench } from './distributed.bench.ts';
 import { formatEngineBench, runEngineBench, type EngineBenchReport } from './engine.bench.ts';
 import { exposeGc } from './gc.ts';
 import { formatHttpBench, runHttpBench } from './http.bench.ts';
@@ -13,7 +12,7 @@ type Section = (typeof SECTIONS)[number];
 
 const USAGE = `usage: bgr bench [--only engine,http,load,distributed] [--runs N] [--json FILE] [--real] [--jobs N] [--clients N] [--no-peer]
 
-  --only      sections to run (default: all; distributed runs only where its bench exists)
+  --only      sections to run (default: all; distributed needs Redis on 127.0.0.1:6379)
   --runs      timed runs per image in the engine and http sections (default 3)
   --json      also write every figure as JSON to FILE
   --real      load section: the real model instead of the FakeEngine (default 24 jobs instead of 200)
@@ -24,18 +23,10 @@ const USAGE = `usage: bgr bench [--only engine,http,load,distributed] [--runs N]
 Machines are noisy: compare the ratios printed within one run, not absolute times across runs.
 `;
 
-/** The distributed section is another engineer's file; load it only when it is there. */
-async function distributedSection(opts: { runs: number; real: boolean; log: (s: string) => void }): Promise<{ text: string; json: unknown }> {
-  const file = fileURLToPath(new URL('./distributed.bench.ts', import.meta.url));
-  if (!existsSync(file)) return { text: 'distributed: not available\n', json: { skipped: 'not available' } };
-  // A computed specifier: the module may not exist when this file is type-checked.
-  const mod = (await import(new URL('./distributed.bench.ts', import.meta.url).href)) as {
-    runDistributedBench(o: object): Promise<unknown>;
-    formatDistributedBench?: (r: never) => string;
-  };
-  const report = await mod.runDistributedBench(opts);
-  const text = mod.formatDistributedBench ? mod.formatDistributedBench(report as never) : `distributed:\n${JSON.stringify(report, null, 2)}\n`;
-  return { text, json: report };
+/** The distributed section: 2 API nodes + 2 workers on Redis vs one in-memory process. */
+async function distributedSection(opts: { log: (s: string) => void }): Promise<{ text: string; json: unknown }> {
+  const report = await runDistributedBench({ log: opts.log });
+  return { text: formatDistributedBench(report), json: report };
 }
 
 export async function benchCommand(args: string[]): Promise<number> {
@@ -104,7 +95,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     out(formatLoadBench(report));
   }
   if (want('distributed')) {
-    const d = await distributedSection({ runs, real, log });
+    const d = await distributedSection({ log });
     json.distributed = d.json;
     out(d.text);
   }
