@@ -8,6 +8,7 @@ import { loadFixtures } from '../../conformance/src/fixtures.ts';
 import { createRedis, whenReady } from '../src/redis/connection.ts';
 import { deletePrefix } from '../src/redis/testing.ts';
 import { spawnNode, type NodeProcess } from '../src/testing/nodes.ts';
+import { quantile } from './stats.ts';
 
 export interface DistributedBenchOptions {
   /** Submissions per setup (default 40). */
@@ -52,14 +53,6 @@ export interface DistributedBenchReport {
 }
 
 const KEY = `bench_${randomBytes(6).toString('hex')}`;
-
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
-}
 
 /** Submits `n` at once, round-robin over `urls`, polls until all ended, and checks the books. */
 async function drive(label: string, urls: string[], n: number, credits: number, image: string, pollS: number): Promise<SetupReport> {

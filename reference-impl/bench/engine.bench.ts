@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { createEngine, defaultEngineConfig, type StageTimings } from '../src/engine/index.ts';
 import { sharedFixturesDir } from '../src/engine/testing/fixtures.ts';
+import { quantile } from './stats.ts';
 
 const STAGES = ['decode', 'pre', 'infer', 'post', 'encode'] as const;
 
@@ -39,13 +40,6 @@ export interface EngineBenchReport {
   peerError?: string;
 }
 
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
-  return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
-}
 const stat = (xs: number[]): Stat => ({ p50: quantile(xs, 0.5), p95: quantile(xs, 0.95) });
 
 function loopStats(h: ReturnType<typeof monitorEventLoopDelay>): EventLoopReport {
