@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// The `bgr` CLI entry: registers tsx so the TypeScript sources run without a build step.
-import { register } from 'tsx/esm/api';
+// The repository's `bgr` entry: registers tsx and the `bgr-source` condition so the TypeScript sources of every
+// workspace package run without a build step (the published packages have their own built bins).
+import { register } from 'node:module';
+import { register as registerTsx } from 'tsx/esm/api';
 
-register();
+registerTsx();
+register('./source-condition.mjs', import.meta.url);
 const { main } = await import('./cli.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -1,6 +1,6 @@
 /** BgRemovalClient: the typed client of the Background Removal API, on openapi-fetch and the generated paths. */
 import createClient, { type Client } from 'openapi-fetch';
-import type { paths } from '../generated/index.ts';
+import type { paths } from '../spec/generated/index.ts';
 import { type BgRemovalClientOptions, resolveConfig } from './config.ts';
 import { apiError, ProtocolError } from './errors.ts';
 import { guard } from './guard.ts';

@@ -1,5 +1,5 @@
 /** The client's error classes; every one extends BgRemovalError so callers can catch them all at once. */
-import { errorTable } from '../generated/errors.ts';
+import { errorTable } from '../spec/generated/errors.ts';
 import type { FailedBody } from './types.ts';
 
 /** Base class of every error this client throws (aborts excepted: those rethrow the signal's reason). */

@@ -1,6 +1,6 @@
 /** A submitted v2 request: poll it, wait for it, fetch its output, cancel it — always via the URLs the server gave. */
 import type { Client } from 'openapi-fetch';
-import type { paths } from '../generated/index.ts';
+import type { paths } from '../spec/generated/index.ts';
 import { apiError, InferenceTimeout, ProtocolError } from './errors.ts';
 import { guard } from './guard.ts';
 import { decodeDataUri } from './image-input.ts';

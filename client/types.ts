@@ -1,5 +1,5 @@
 /** Client-facing types, all derived from the generated contract types so they cannot drift from openapi.yaml. */
-import type { components } from '../generated/index.ts';
+import type { components } from '../spec/generated/index.ts';
 
 type Schemas = components['schemas'];
 

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { errorTable } from '../generated/errors.ts';
+import { errorTable } from '@bgr/spec/errors';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -59,7 +59,7 @@ export function keepOffline(html: string): string {
 export async function buildDocs(outDir = defaultOutDir): Promise<{ html: string; spec: string }> {
   await mkdir(outDir, { recursive: true });
   const spec = join(outDir, 'openapi.yaml');
-  await redocly(['bundle', 'openapi.yaml', '-o', spec]);
+  await redocly(['bundle', 'spec/openapi.yaml', '-o', spec]);
   // The site shows the guides beside the reference; the published single-file spec stays the contract alone.
   const withGuides = parse(await readFile(spec, 'utf8'));
   withGuides.info.description = `${withGuides.info.description}\n\n${await guides()}`;

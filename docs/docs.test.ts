@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadContract } from '../conformance/src/contract.ts';
+import { loadContract } from '@bgr/spec/contract';
 import { launchChromium, offlinePage, screenshotPath } from './browser.ts';
 import { buildDocs } from './build.ts';
 

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadContract } from '../conformance/src/contract.ts';
+import { loadContract } from '@bgr/spec/contract';
 import { startMock, type RunningMock } from './server.ts';
 
 const contract = loadContract();

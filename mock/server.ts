@@ -3,9 +3,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { specPath } from '@bgr/spec/contract';
 
 const require = createRequire(import.meta.url);
-const specFile = fileURLToPath(new URL('../openapi.yaml', import.meta.url));
+const specFile = fileURLToPath(specPath);
 
 export interface MockOptions { host?: string; port?: number; log?: (line: string) => void; startTimeoutMs?: number }
 export interface RunningMock { url: string; process: ChildProcess; close(): Promise<void> }

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { clauses } from '../generated/clauses.ts';
-import { errorTable } from '../generated/errors.ts';
+import { clauses } from '@bgr/spec/clauses';
+import { errorTable } from '@bgr/spec/errors';
 import { renderGenerated, staleGenerated } from './generate.ts';
 
 describe('generated/', () => {
@@ -18,7 +18,7 @@ describe('generated/', () => {
 });
 
 describe('the contract tables', async () => {
-  const spec = parse(await readFile(new URL('../openapi.yaml', import.meta.url), 'utf8'));
+  const spec = parse(await readFile(new URL('../spec/openapi.yaml', import.meta.url), 'utf8'));
   const codes: string[] = spec.components.schemas.ErrorCode.enum;
 
   it('lists every ErrorCode in the error table once, and nothing else', () => {

@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { parse } from 'yaml';
 
-const root = new URL('../', import.meta.url);
+// Paths below are relative to the spec package, which owns the contract and what is generated from it.
+const root = new URL('../spec/', import.meta.url);
 const specUrl = new URL('openapi.yaml', root);
 const banner = '// Generated from openapi.yaml by `npm run generate`. Do not edit by hand.\n';
 

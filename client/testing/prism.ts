@@ -13,7 +13,7 @@ export interface Prism {
 export async function startPrism(timeoutMs = 60_000): Promise<Prism> {
   const port = await freePort();
   // The bin directly (not npx), so that the pid we hold is Prism's own and closing it ends it.
-  const child: ChildProcess = spawn(process.execPath, [`${ROOT}node_modules/@stoplight/prism-cli/dist/index.js`, 'mock', 'openapi.yaml', '-h', '127.0.0.1', '-p', String(port)], {
+  const child: ChildProcess = spawn(process.execPath, [`${ROOT}node_modules/@stoplight/prism-cli/dist/index.js`, 'mock', 'spec/openapi.yaml', '-h', '127.0.0.1', '-p', String(port)], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

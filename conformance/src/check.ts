@@ -1,5 +1,5 @@
 /** What a check is: a stable ID, an RFC 2119 level, the clause it tests, its profiles, its sentence and its run. */
-import type { ClauseId } from '../../generated/clauses.ts';
+import type { ClauseId } from '@bgr/spec/clauses';
 import type { CheckContext } from './context.ts';
 
 export type Level = 'MUST' | 'SHOULD' | 'MAY';

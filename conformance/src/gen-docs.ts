@@ -1,7 +1,7 @@
 /** Generates docs/conformance.md from the registry and the fault table (`npm run docs:conformance`; a test fails when stale). */
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { clauses } from '../../generated/clauses.ts';
+import { clauses } from '@bgr/spec/clauses';
 import { faults } from '../testing/faults.ts';
 import { notChecked, profiles, registry } from './registry.ts';
 

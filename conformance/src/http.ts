@@ -1,5 +1,5 @@
 /** The suite's one HTTP layer: every exchange is recorded, summarised and validated against the contract. */
-import { loadContract, type Violation } from './contract.ts';
+import { loadContract, type Violation } from '@bgr/spec/contract';
 
 /** One request/response pair as the suite saw it; failures cite these so a reader can reproduce them. */
 export interface Exchange {

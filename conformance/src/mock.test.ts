@@ -17,7 +17,7 @@ const freePort = () => new Promise<number>((resolve) => {
 beforeAll(async () => {
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
-  prism = spawn(new URL('node_modules/.bin/prism', root).pathname, ['mock', 'openapi.yaml', '-h', '127.0.0.1', '-p', String(port)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  prism = spawn(new URL('node_modules/.bin/prism', root).pathname, ['mock', 'spec/openapi.yaml', '-h', '127.0.0.1', '-p', String(port)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('Prism did not start in 60 s')), 60_000);
     prism.stdout!.on('data', (d: Buffer) => {

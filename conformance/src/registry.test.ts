@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clauses } from '../../generated/clauses.ts';
+import { clauses } from '@bgr/spec/clauses';
 import { faults } from '../testing/faults.ts';
 import { notChecked, registry, selectChecks } from './registry.ts';
 

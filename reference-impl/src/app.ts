@@ -14,7 +14,7 @@ import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RouteHandlerMethod } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import fp from 'fastify-plugin';
-import { specPath } from '../../conformance/src/contract.ts';
+import { specPath } from '@bgr/spec/contract';
 import type { Config } from './config.ts';
 import { fetchPolicyOf, type AppContext } from './context.ts';
 import type { Engine } from './engine/types.ts';

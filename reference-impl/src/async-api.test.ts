@@ -1,6 +1,6 @@
 /** The served v2 API end to end over real HTTP (fake engine): lifecycle wiring and where absolute URLs come from. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadContract } from '../../conformance/src/contract.ts';
+import { loadContract } from '@bgr/spec/contract';
 import { loadConfig } from './config.ts';
 import { startServer, type Running } from './serve.ts';
 import { FakeEngine } from './testing/fake-engine.ts';

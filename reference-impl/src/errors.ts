@@ -1,7 +1,7 @@
 /** The central error table (from the contract's `x-bgr-errors`), `ApiError`, and Fastify's error and not-found handlers (spec: ERROR-BODY, VALIDATION-400). */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { errorTable } from '../../generated/errors.ts';
-import type { ErrorCode } from '../../generated/index.ts';
+import { errorTable } from '@bgr/spec/errors';
+import type { ErrorCode } from '@bgr/spec';
 import { EngineError, type EngineErrorCode } from './engine/types.ts';
 
 export type { ErrorCode };

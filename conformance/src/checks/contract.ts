@@ -1,7 +1,7 @@
 /** Contract conformance of every response the suite saw (Schemathesis' three checks), per operation; run last. */
 import { randomUUID } from 'node:crypto';
-import type { ClauseId } from '../../../generated/clauses.ts';
-import { errorTable } from '../../../generated/errors.ts';
+import type { ClauseId } from '@bgr/spec/clauses';
+import { errorTable } from '@bgr/spec/errors';
 import { ALL, type Check } from '../check.ts';
 import type { CheckContext } from '../context.ts';
 import type { Exchange } from '../http.ts';

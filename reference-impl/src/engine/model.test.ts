@@ -28,6 +28,6 @@ describe('model assembly', () => {
   });
 
   it('finds the package data without importing its code', () => {
-    expect(modelPackageDist()).toMatch(/@imgly[\\/]background-removal-node[\\/]dist$/);
+    expect(modelPackageDist()).toMatch(/@imgly[\\/]background-removal-data[\\/]dist$/);
   });
 });

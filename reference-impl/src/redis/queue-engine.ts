@@ -1,6 +1,6 @@
 /** QueueEngine: the Engine of an API-only node — v1 images run on the worker nodes through the shared queue. */
 import { randomUUID } from 'node:crypto';
-import type { ErrorCode } from '../../../generated/index.ts';
+import type { ErrorCode } from '@bgr/spec';
 import type { Engine, RemoveOptions, RemoveResult } from '../engine/types.ts';
 import { ApiError, errors } from '../errors.ts';
 import { QueueFullError, type JobQueue } from '../v2/queue.ts';

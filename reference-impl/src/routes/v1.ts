@@ -1,6 +1,6 @@
 /** `POST /v1/bg-removal` (operationId removeBackground): the sync endpoint, with credits and the v1 deadline (spec: V1-IMAGE, CREDITS; issue 3). */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { RemoveRequest } from '../../../generated/index.ts';
+import type { RemoveRequest } from '@bgr/spec';
 import type { AppContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { resolveImage } from '../input/image.ts';

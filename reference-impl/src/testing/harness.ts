@@ -1,7 +1,7 @@
 /** Test helpers: an app on a fake engine, and a check that every response conforms to the contract (status, content type, schema). */
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import { loadContract } from '../../../conformance/src/contract.ts';
+import { loadContract } from '@bgr/spec/contract';
 import { buildApp, type AppDeps } from '../app.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { MemoryKeyStore } from '../keys.ts';

@@ -1,6 +1,6 @@
 /** Renderers and submit parsing: every body validates against the contract's schemas. */
 import { describe, expect, it } from 'vitest';
-import { loadContract } from '../../../conformance/src/contract.ts';
+import { loadContract } from '@bgr/spec/contract';
 import { failedBody, pendingBody, resultBody, statusBody, submitBody } from './bodies.ts';
 import { bodyHash, parseSubmit } from './params.ts';
 import type { RequestRecord } from './store.ts';

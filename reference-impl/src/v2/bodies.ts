@@ -1,7 +1,7 @@
 /** Pure renderers from a request record to exactly the contract's bodies (typed by the generated types). */
 import type {
   CompletedMetrics, FailedBody, Metrics, PendingBody, ResultBody, StatusBody, SubmitResponse, Timestamps,
-} from '../../../generated/index.ts';
+} from '@bgr/spec';
 import type { RequestRecord, StoredOutput } from './store.ts';
 
 /** The absolute URLs of one request, built from the public base URL (no trailing slash needed). */

@@ -1,7 +1,7 @@
 /** Each v2 lifecycle clause, over HTTP (Fastify inject) with the memory backend, a fake engine and a fake clock. */
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadContract } from '../../../conformance/src/contract.ts';
+import { loadContract } from '@bgr/spec/contract';
 import { EngineError } from '../engine/types.ts';
 import type { ImageInput } from './store.ts';
 import { MemoryRequestStore } from './store.ts';

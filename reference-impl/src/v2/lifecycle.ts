@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type {
   ErrorCode, FailedBody, PendingBody, ResultBody, StatusBody, SubmitResponse,
-} from '../../../generated/index.ts';
+} from '@bgr/spec';
 import type { Engine, RemoveResult } from '../engine/types.ts';
 import type { Clock, KeyStore } from '../ports.ts';
 import { systemClock } from '../ports.ts';

@@ -1,6 +1,6 @@
 /** Submit bodies: normalise a JSON or multipart submit into request params, and hash them for idempotency. */
 import { createHash } from 'node:crypto';
-import type { SubmitRequest } from '../../../generated/index.ts';
+import type { SubmitRequest } from '@bgr/spec';
 import { ApiError } from '../errors.ts';
 import type { ImageInput, RequestParams } from './store.ts';
 

@@ -1,6 +1,6 @@
 /** The v2 handlers: paths and operationIds match the contract; header handling at the HTTP edge. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadContract } from '../../../conformance/src/contract.ts';
+import { loadContract } from '@bgr/spec/contract';
 import { LifecycleService } from './lifecycle.ts';
 import { MemoryJobQueue } from './queue.ts';
 import type { V2OperationId } from './routes.ts';

@@ -1,5 +1,5 @@
 /** RequestStore: the v2 request records (state machine, output, idempotency keys) and its in-memory backend. */
-import type { ErrorCode, Method, OutputFormat } from '../../../generated/index.ts';
+import type { ErrorCode, Method, OutputFormat } from '@bgr/spec';
 import type { Clock } from '../ports.ts';
 import { systemClock } from '../ports.ts';
 

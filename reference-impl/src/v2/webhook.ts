@@ -1,7 +1,7 @@
 /** WebhookSender: POSTs a request's final body to its `webhook`, signed per Standard Webhooks, retried with backoff. */
 import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import type { FailedBody, ResultBody } from '../../../generated/index.ts';
+import type { FailedBody, ResultBody } from '@bgr/spec';
 import type { Clock } from '../ports.ts';
 import { systemClock } from '../ports.ts';
 

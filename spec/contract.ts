@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM interop.
 const addFormats = ((ajvFormats as { default?: unknown }).default ?? ajvFormats) as FormatsPlugin;
 
-export const specPath = new URL('../../openapi.yaml', import.meta.url);
+export const specPath = new URL('openapi.yaml', import.meta.url);
 
 interface MediaType { schema?: unknown }
 interface ResponseObject { content?: Record<string, MediaType>; headers?: Record<string, unknown>; $ref?: string }
