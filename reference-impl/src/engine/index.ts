@@ -46,7 +46,8 @@ export function createEngine(config: EngineConfig, internals: EngineInternals = 
     starting ??= (async () => {
       await checkDevice(config.device);
       const modelPath = internals.modelPath ?? (await ensureModel(config.cacheDir ?? defaultCacheDir()));
-      const script = (internals.workerScript ?? new URL('./worker.ts', import.meta.url)).href;
+      // worker.ts from the sources (tsx), worker.js from the published build.
+      const script = (internals.workerScript ?? new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url)).href;
       const p = new WorkerPool({
         size: workers,
         init: { script, modelPath, device: config.device, threads, warmup: internals.warmup ?? true },

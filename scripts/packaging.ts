@@ -1,0 +1,160 @@
+/**
+ * The packaging check: builds and packs every publishable workspace package, installs the tarballs into an empty
+ * project as a user would (npm registry as the only other source), and measures what each one costs installed.
+ * Run standalone with `npx tsx scripts/packaging.ts` (prints the sizes); `packaging.test.ts` asserts on it.
+ */
+import { execFile, type ExecFileOptions } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+/** The published packages, in build order (a package's dependencies first). */
+export const PACKAGES = ['@bgr/spec', '@bgr/client', '@bgr/conformance', '@bgr/mock', '@bgr/reference'] as const;
+export type PackageName = (typeof PACKAGES)[number];
+
+/**
+ * Install scripts in the installed tree, reviewed one by one. `true`: runs, and does not download (it only checks
+ * for a prebuilt binary that the registry already delivered). `false`: would download from outside the npm
+ * registry, so it must never run: npm ≥ 11 holds back unreviewed dependency scripts, and the package READMEs tell
+ * npm 10 users to install with ONNXRUNTIME_NODE_INSTALL=skip. Any other package with an install script fails the
+ * install (`--strict-allow-scripts`), so a new dependency that downloads cannot slip in unreviewed.
+ */
+export const REVIEWED_SCRIPTS: Record<string, boolean> = {
+  sharp: true, // install/check.js: verifies @img/sharp-<platform>; builds from source only when asked to
+  protobufjs: true, // scripts/postinstall.js: a version check of its bundled CLI, no network
+  'msgpackr-extract': true, // node-gyp-build-optional-packages: loads the prebuilt @msgpackr-extract/<platform>
+  'onnxruntime-node': false, // script/install.js: fetches CUDA providers from NuGet on linux-x64
+};
+
+/** Environment for commands run as a user would: without the repository's `bgr-source` condition. */
+export function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  delete env.NODE_OPTIONS;
+  // Not the workspace's npm settings (its .npmrc skips the onnxruntime download): a consumer has none of them.
+  for (const key of Object.keys(env)) if (key.startsWith('npm_')) delete env[key];
+  return env;
+}
+
+async function sh(cmd: string, args: string[], opts: ExecFileOptions = {}): Promise<string> {
+  const { stdout } = await run(cmd, args, { maxBuffer: 64 << 20, encoding: 'utf8', ...opts });
+  return String(stdout);
+}
+
+export interface Packed { name: PackageName; tarball: string; files: string[]; manifest: PackageJson }
+export interface PackageJson {
+  name: string;
+  bin?: Record<string, string>;
+  exports?: Record<string, string | Record<string, string>>;
+  types?: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+}
+
+/** Builds every package (tsc into dist/) and packs each into `outDir`. */
+export async function buildAndPack(outDir: string): Promise<Packed[]> {
+  await sh('npm', ['run', 'build', '--silent'], { cwd: ROOT, env: userEnv() });
+  const json = await sh('npm', ['pack', '--json', '--pack-destination', outDir, ...PACKAGES.flatMap((p) => ['-w', p])], {
+    cwd: ROOT,
+    env: userEnv(),
+  });
+  const packs = JSON.parse(json) as { name: PackageName; filename: string; files: { path: string }[] }[];
+  return Promise.all(
+    packs.map(async (p) => {
+      const dir = p.name === '@bgr/reference' ? 'reference-impl' : p.name.slice('@bgr/'.length);
+      const manifest = JSON.parse(await readFile(join(ROOT, dir, 'package.json'), 'utf8')) as PackageJson;
+      return { name: p.name, tarball: join(outDir, p.filename), files: p.files.map((f) => f.path), manifest };
+    }),
+  );
+}
+
+/** What a packed manifest promises but its tarball lacks, or serves as TypeScript to plain Node. */
+export function manifestProblems(p: Packed): string[] {
+  const problems: string[] = [];
+  const has = (target: string) => p.files.includes(target.replace(/^\.\//, ''));
+  const targets: [string, string][] = [];
+  for (const [subpath, entry] of Object.entries(p.manifest.exports ?? {})) {
+    if (typeof entry === 'string') targets.push([subpath, entry]);
+    // `bgr-source` is the repository's own condition (the TypeScript sources); no user sets it.
+    else for (const [condition, target] of Object.entries(entry)) if (condition !== 'bgr-source') targets.push([`${subpath} (${condition})`, target]);
+  }
+  if (p.manifest.types) targets.push(['types', p.manifest.types]);
+  for (const [name, bin] of Object.entries(p.manifest.bin ?? {})) targets.push([`bin ${name}`, bin]);
+  for (const [where, target] of targets) {
+    if (!has(target)) problems.push(`${p.name}: ${where} → ${target} is not in the tarball (check "files")`);
+    if (/(?<!\.d)\.[mc]?ts$/.test(target)) problems.push(`${p.name}: ${where} → ${target} is TypeScript: plain Node cannot load it`);
+  }
+  return problems;
+}
+
+/** An empty project with the tarballs installed from disk; everything else comes from the npm registry. */
+export async function installTarballs(packs: Packed[], dir: string): Promise<{ dir: string; log: string }> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'package.json'), `${JSON.stringify({ name: 'bgr-consumer', private: true, type: 'module', allowScripts: REVIEWED_SCRIPTS }, null, 2)}\n`);
+  // --strict-allow-scripts: an unreviewed install script fails the install instead of being skipped quietly.
+  // --foreground-scripts: the scripts that do run print here, so a download attempt shows in the log.
+  const { stdout, stderr } = await run(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--strict-allow-scripts', '--foreground-scripts', ...packs.map((p) => p.tarball)],
+    { cwd: dir, env: userEnv(), maxBuffer: 64 << 20, encoding: 'utf8' },
+  );
+  return { dir, log: `${stdout}${stderr}` };
+}
+
+async function treeSize(path: string, skipNodeModules: boolean): Promise<number> {
+  const info = await stat(path);
+  if (!info.isDirectory()) return info.size;
+  let total = 0;
+  for (const entry of await readdir(path, { withFileTypes: true })) {
+    if (entry.isSymbolicLink() || (skipNodeModules && entry.name === 'node_modules')) continue;
+    total += await treeSize(join(path, entry.name), skipNodeModules);
+  }
+  return total;
+}
+
+/** Where Node would find `dep` from the package installed at `from` (nested node_modules first, then up). */
+async function locate(dep: string, from: string, projectDir: string): Promise<string | undefined> {
+  for (let dir = from; dir.startsWith(projectDir); dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', dep);
+    if (await stat(join(candidate, 'package.json')).catch(() => undefined)) return candidate;
+    if (dir === projectDir) break;
+  }
+  return undefined;
+}
+
+/** Bytes on disk of a package and everything it installs (its dependency closure, each folder counted once). */
+export async function installedSize(name: string, projectDir: string): Promise<number> {
+  const seen = new Set<string>();
+  const queue = [join(projectDir, 'node_modules', name)];
+  let total = 0;
+  while (queue.length) {
+    const dir = queue.pop()!;
+    if (seen.has(dir)) continue;
+    seen.add(dir);
+    total += await treeSize(dir, true);
+    const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as PackageJson;
+    for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
+      const found = await locate(dep, dir, projectDir);
+      if (found) queue.push(found); // a missing optional dependency (other platforms) is not installed
+    }
+  }
+  return total;
+}
+
+export const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const work = await mkdtemp(join(tmpdir(), 'bgr-packaging-'));
+  try {
+    const packs = await buildAndPack(work);
+    for (const p of packs) for (const problem of manifestProblems(p)) console.error(problem);
+    const { dir } = await installTarballs(packs, join(work, 'consumer'));
+    for (const p of PACKAGES) console.log(`${p.padEnd(18)} ${mb(await installedSize(p, dir))}`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
