@@ -17,5 +17,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    // Finds or installs Chromium and redis-server, and starts a Redis on 6379 when none answers (README: `npm test`).
+    globalSetup: ['scripts/test-setup.ts'],
   },
 });
