@@ -1,4 +1,4 @@
-/** Public entry of the typed client (`import { BgRemovalClient } from 'bgr-spec'`). */
+/** Public entry of the typed client (`import { BgRemovalClient } from '@bgr/client'`). */
 export { BgRemovalClient } from './client.ts';
 export type { BgRemovalClientOptions } from './config.ts';
 export { ApiError, BgRemovalError, InferenceFailed, InferenceTimeout, NetworkError, ProtocolError } from './errors.ts';

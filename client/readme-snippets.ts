@@ -4,8 +4,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-// Under the repository's `.cache/` (ignored) so that `import … from 'bgr-spec'` resolves through the package's
-// own `exports`, as it will for users.
+// Under the repository's `.cache/` (ignored) so that `import … from '@bgr/client'` resolves through the workspace
+// package's own `exports`, as it will for users (here to its sources, through the `bgr-source` condition).
 const DIR = `${ROOT}.cache/client-readme-${process.pid}`;
 
 /** The bodies of the README's ```ts fences, in order. */
@@ -49,7 +49,7 @@ export function removeSnippets(): Promise<void> {
 
 function run(args: string[], cwd: string, env: Record<string, string>): Promise<ProcessRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env, NODE_OPTIONS: '--conditions=bgr-source' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
