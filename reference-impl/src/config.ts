@@ -168,7 +168,7 @@ export const settings = [
   { env: 'BGR_FETCH_MAX_BYTES', flag: '--fetch-max-bytes', def: '16MiB', doc: 'largest image fetched from a URL' },
   { env: 'BGR_FETCH_MAX_REDIRECTS', flag: '--fetch-max-redirects', def: '3', doc: 'redirects followed per image URL (each re-checked)' },
   { env: 'BGR_SHUTDOWN_GRACE_S', flag: '--shutdown-grace', def: '30', doc: 'seconds in-flight requests get on SIGINT/SIGTERM' },
-  { env: 'BGR_CACHE_DIR', flag: '--cache-dir', def: '', doc: 'model cache folder (engine default when empty)' },
+  { env: 'BGR_CACHE_DIR', flag: '--cache-dir', def: '', doc: 'model cache folder (empty → $XDG_CACHE_HOME/bgr/models or ~/.cache/bgr/models)' },
   { env: 'BGR_LOG_LEVEL', flag: '--log-level', def: 'info', doc: 'pino log level' },
   { env: 'BGR_WEBHOOK_SECRET', flag: '--webhook-secret', def: '', doc: 'Standard Webhooks signing secret (whsec_…); empty → generated per process' },
   { env: 'BGR_REDIS_URL', flag: '--redis-url', def: '', doc: 'Redis URL for the distributed backend (empty → in-memory); alias --redis' },
