@@ -1,12 +1,5 @@
-/** The `bgr` command dispatcher: one subcommand per package role (serve, mock, check, docs, bench). */
-type Command = (args: string[]) => Promise<number>;
-
-const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {};
-
-/** Registers a subcommand; each role's module is imported only when its command runs. */
-export function command(name: string, summary: string, load: () => Promise<Command>): void {
-  commands[name] = { summary, load };
-}
+/** The `bgr` command dispatcher: picks the subcommand from the table in commands.ts and runs it. */
+import { commands } from './commands.ts';
 
 function usage(): string {
   const lines = Object.entries(commands).map(([n, c]) => `  bgr ${n.padEnd(8)} ${c.summary}`);
@@ -14,7 +7,6 @@ function usage(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  await import('./commands.ts');
   const [name, ...rest] = argv;
   const entry = name ? commands[name] : undefined;
   if (!entry) {

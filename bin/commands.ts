@@ -1,13 +1,16 @@
-/** The table of `bgr` subcommands; each role registers its entry here. */
-import { command } from './cli.ts';
+/** The table of `bgr` subcommands: one per package role; each role's module is imported only when its command runs. */
+export type Command = (args: string[]) => Promise<number>;
 
-command('serve', 'run the reference API server (bgr serve --help for options)', async () =>
-  (await import('../reference-impl/src/serve.ts')).serveCommand);
-
-command('mock', 'serve the contract with the Prism mock', async () => (await import('../mock/server.ts')).mockCommand);
-
-command('check', 'run the conformance suite against a deployment', async () => (await import('../conformance/src/cli.ts')).checkCommand);
-
-command('docs', 'build the docs site into docs/site/', async () => (await import('../docs/build.ts')).docsCommand);
-
-command('bench', 'benchmarks: engine, v1 over HTTP, v2 load (bgr bench --help)', async () => (await import('../reference-impl/bench/index.ts')).benchCommand);
+export const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  serve: {
+    summary: 'run the reference API server (bgr serve --help for options)',
+    load: async () => (await import('../reference-impl/src/serve.ts')).serveCommand,
+  },
+  mock: { summary: 'serve the contract with the Prism mock', load: async () => (await import('../mock/server.ts')).mockCommand },
+  check: { summary: 'run the conformance suite against a deployment', load: async () => (await import('../conformance/src/cli.ts')).checkCommand },
+  docs: { summary: 'build the docs site into docs/site/', load: async () => (await import('../docs/build.ts')).docsCommand },
+  bench: {
+    summary: 'benchmarks: engine, v1 over HTTP, v2 load (bgr bench --help)',
+    load: async () => (await import('../reference-impl/bench/index.ts')).benchCommand,
+  },
+};

@@ -1,10 +1,11 @@
 /** What a check is: a stable ID, an RFC 2119 level, the clause it tests, its profiles, its sentence and its run. */
 import type { ClauseId } from '@bgr/spec/clauses';
 import type { CheckContext } from './context.ts';
+import type { Profile } from './profile.ts';
 
 export type Level = 'MUST' | 'SHOULD' | 'MAY';
-/** `mock`: what a stateless mock can satisfy; `core`: no waiting; `full`: optional features too; `slow`: real retention waits. */
-export type Profile = 'mock' | 'core' | 'full' | 'slow';
+// In its own module: context.ts needs it too, and check.ts imports context.ts (no import circle).
+export type { Profile } from './profile.ts';
 
 export interface Check {
   id: string;

@@ -1,5 +1,5 @@
 /** The state a check runs with: resolved options, the HTTP layer, fixtures, shared flows and progress reporting. */
-import type { Profile } from './check.ts';
+import type { Profile } from './profile.ts';
 import type { Fixtures } from './fixtures.ts';
 import type { Http } from './http.ts';
 

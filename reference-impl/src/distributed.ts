@@ -4,7 +4,7 @@ import type { Config } from './config.ts';
 import type { Engine } from './engine/types.ts';
 import { createRedisBackend } from './redis/index.ts';
 import { QueueEngine } from './redis/queue-engine.ts';
-import { startServer, type Running } from './serve.ts';
+import type { Running, StartServer } from './running.ts';
 import type { LifecycleService } from './v2/lifecycle.ts';
 import { startWorkerNode } from './worker-node.ts';
 
@@ -12,8 +12,14 @@ import { startWorkerNode } from './worker-node.ts';
  * Starts one node: `api` (HTTP, no model: v1 runs through the queue), `worker` (jobs, probes only) or
  * `all` (both). `makeEngine` loads the model and is called only where inference runs. Throws when
  * Redis cannot be reached at start-up (after 10 s) with a message naming the URL without its password.
+ * `startServer` is serve.ts's, passed in so that this module does not import serve.ts (which imports it).
  */
-export async function startRedisNode(config: Config, log: FastifyBaseLogger, makeEngine: () => Engine): Promise<{ running: Running; engine: Engine }> {
+export async function startRedisNode(
+  config: Config,
+  log: FastifyBaseLogger,
+  makeEngine: () => Engine,
+  startServer: StartServer,
+): Promise<{ running: Running; engine: Engine }> {
   if (!config.redisUrl) throw new Error('startRedisNode needs config.redisUrl');
   const role = config.role;
   // Exhausted jobs end through the lifecycle (credit released, webhook sent). The queue only runs jobs

@@ -1,54 +1,28 @@
 /** `bgr serve`: config → engine → app → listen, with graceful shutdown on SIGINT/SIGTERM (issue 3 "Server", issue 4 "Graceful shutdown"). */
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { buildApp, type AppDeps } from './app.ts';
 import { ConfigError, configHelp, loadConfig, type Config } from './config.ts';
-import { baseUrlOf, createLifecycle, memoryBackend, type V2Backend } from './async-api.ts';
+import { baseUrlOf, createLifecycle, memoryBackend } from './async-api.ts';
 import { startRedisNode } from './distributed.ts';
 import { createEngine } from './engine/index.ts';
 import type { Engine, EngineConfig } from './engine/types.ts';
 import { MemoryKeyStore } from './keys.ts';
-import type { LifecycleService } from './v2/lifecycle.ts';
+import { gracefulShutdown, type Running, type ServerDeps } from './running.ts';
 import { v2Handlers } from './v2/routes.ts';
+
+export { gracefulShutdown, type Running, type ServerDeps };
 
 /** The engine config derived from the server config. */
 export function engineConfigOf(config: Config): EngineConfig {
   return { device: config.device, workers: config.workers, threads: config.threads, cacheDir: config.cacheDir, maxPixels: config.maxPixels };
 }
 
-/**
- * Stops accepting (new requests get 503 in the contract's format), lets in-flight requests finish for up
- * to `graceMs`, then cuts the remaining connections (their jobs are aborted), and closes the engine.
- */
-export async function gracefulShutdown(app: FastifyInstance, engine: Engine, graceMs: number): Promise<void> {
-  const cut = setTimeout(() => {
-    app.log.warn({ graceMs }, 'grace period over: closing the remaining connections');
-    app.server.closeAllConnections();
-  }, graceMs);
-  try {
-    await app.close();
-  } finally {
-    clearTimeout(cut);
-  }
-  await engine.close();
-}
-
-export interface Running { app: FastifyInstance; url: string; shutdown(): Promise<void> }
-
 function loggerOf(logger: AppDeps['logger']): FastifyBaseLogger {
   if (typeof logger === 'object' && logger !== null && 'child' in logger) return logger;
   if (!logger) return pino({ enabled: false });
   return pino(logger === true ? {} : logger);
 }
-
-export type ServerDeps = Omit<AppDeps, 'keys' | 'v2'> & Partial<Pick<AppDeps, 'keys'>> & {
-  /** Where v2 requests live; in-memory by default. */
-  backend?: V2Backend;
-  /** false on API-only nodes: no inference workers pull v2 jobs here. */
-  worker?: boolean;
-  /** Called with the v2 service as soon as it exists (the Redis backend routes exhausted jobs to it). */
-  onLifecycle?: (service: LifecycleService) => void;
-};
 
 /** Builds and starts the server (v1 and v2) on an already-created engine (tests use a fake one). */
 export async function startServer(deps: ServerDeps): Promise<Running> {
@@ -105,7 +79,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   let running: Running;
   try {
     if (config.redisUrl) {
-      ({ engine, running } = await startRedisNode(config, log, makeEngine));
+      ({ engine, running } = await startRedisNode(config, log, makeEngine, startServer));
     } else {
       engine = makeEngine();
       running = await startServer({ config, engine, logger: log });

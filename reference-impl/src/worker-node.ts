@@ -6,7 +6,7 @@ import type { Engine } from './engine/types.ts';
 import { installErrorHandlers } from './errors.ts';
 import type { KeyStore } from './ports.ts';
 import { healthRoutes } from './routes/health.ts';
-import { gracefulShutdown, type Running } from './serve.ts';
+import { gracefulShutdown, type Running } from './running.ts';
 import type { LifecycleService } from './v2/lifecycle.ts';
 
 export interface WorkerNodeDeps {
