@@ -9,6 +9,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAndPack, installedSize, installTarballs, manifestProblems, mb, PACKAGES, userEnv, type Packed } from './packaging.ts';
@@ -58,7 +59,7 @@ async function startReference(): Promise<string> {
     if (server.exitCode !== null) throw new Error(`bgr-reference exited with ${server.exitCode}:\n${output}`);
     const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
     if (ready) return url;
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
   throw new Error(`bgr-reference was not ready in 180 s:\n${output}`);
 }

@@ -7,6 +7,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const REDIS = { host: '127.0.0.1', port: 6379 };
 /** Which Debian package provides each program the suite starts. */
@@ -57,7 +58,7 @@ async function startOwnRedis(): Promise<void> {
   for (let i = 0; i < 50; i++) {
     if (await redisAnswers()) return;
     if (ownRedis.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error(`test setup: redis-server did not answer on ${REDIS.host}:${REDIS.port}`);
 }

@@ -2,6 +2,7 @@
 import type { Profile } from './profile.ts';
 import type { Fixtures } from './fixtures.ts';
 import type { Http } from './http.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ResolvedOptions {
   baseUrl: string;
@@ -58,7 +59,7 @@ export class CheckContext {
     while (Date.now() < until) {
       const left = until - Date.now();
       if (ms >= 1500) this.progress(what, Math.ceil(left / 1000));
-      await new Promise((r) => setTimeout(r, Math.min(left, 1000)));
+      await sleep(Math.min(left, 1000));
     }
   }
 

@@ -2,6 +2,7 @@
 import type { CheckContext } from './context.ts';
 import type { Exchange } from './http.ts';
 import { ensure, expectStatus, fail, skip } from './outcome.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export const states = ['QUEUED', 'PROCESSING', 'COMPLETED', 'FAILED'] as const;
 /** Order rank of a state; COMPLETED and FAILED are both terminal. */
@@ -78,7 +79,7 @@ export async function waitTerminal(ctx: CheckContext, s: Submitted, intervalMs =
       ctx.progress(`request ${s.id} is ${String(st)}; waiting for a terminal state`, Math.ceil((deadline - Date.now()) / 1000));
       lastReport = Date.now();
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await sleep(intervalMs);
   }
 }
 
@@ -121,7 +122,7 @@ export function watchedRequest(ctx: CheckContext): Promise<Watched> {
         round.output = await ctx.http.get(outputPath(sub.id));
         if (Date.now() > deadline) fail(`request ${sub.id} not terminal after ${ctx.options.requestTimeoutS} s`, status);
       }
-      await new Promise((r) => setTimeout(r, ctx.options.pollIntervalMs));
+      await sleep(ctx.options.pollIntervalMs);
     }
     return { sub, rounds, terminalSeenAt, lastPendingAt };
   });

@@ -1,5 +1,6 @@
 /** The suite's one HTTP layer: every exchange is recorded, summarised and validated against the contract. */
 import { loadContract, type Violation } from '@bgr/spec/contract';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** One request/response pair as the suite saw it; failures cite these so a reader can reproduce them. */
 export interface Exchange {
@@ -45,7 +46,6 @@ export interface HttpOptions {
   onWait?: (what: string, remainingS: number) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A short, single-line description of a body: JSON truncated, binary as its size and type. */
 export function summariseBody(ex: Pick<Exchange, 'body' | 'json' | 'contentType'>): string {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cutOut, type CutOptions } from './cutout.ts';
+import { setTimeout as delay } from 'node:timers/promises';
 
 /** Each fault breaks exactly one clause; faults.ts says which checks must notice. */
 export const faultNames = [
@@ -60,7 +61,8 @@ class HttpError extends Error {
 const v1Fields = ['image', 'method', 'format', 'mask_only', 'bg_color'];
 const v2Fields = [...v1Fields, 'webhook', 'base64'];
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
+// Unref'd: a pending simulated delay never keeps the process alive.
+const sleep = (ms: number) => delay(ms, undefined, { ref: false });
 const onePixel = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
 
 /** Reads the caller's image: an http(s) URL, a data URI or raw base64. */

@@ -9,6 +9,7 @@ import { createRedis, whenReady } from '../src/redis/connection.ts';
 import { deletePrefix } from '../src/redis/testing.ts';
 import { spawnNode, type NodeProcess } from '../src/testing/nodes.ts';
 import { quantile } from './stats.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface DistributedBenchOptions {
   /** Submissions per setup (default 40). */
@@ -70,7 +71,7 @@ async function drive(label: string, urls: string[], n: number, credits: number, 
   let sweep = 0;
   const deadline = Date.now() + Math.max(600_000, n * 30_000);
   while (pending.size > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, pollS * 1000));
+    await sleep(pollS * 1000);
     // Any API node answers for any request: alternate them.
     await Promise.all([...pending.values()].map(async (s) => {
       const res = await fetch(`${urls[(s.i + ++sweep) % urls.length]}/v2/requests/${s.id}/status`, { headers: { 'x-api-key': KEY } });

@@ -1,6 +1,7 @@
 /** A garbage-collect function for memory figures: `global.gc` when node runs with --expose-gc, else enabled at runtime. */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * `npm run bench` runs plain `node bin/bgr.mjs`, so --expose-gc cannot be on the command line; setting the
@@ -22,6 +23,6 @@ export function exposeGc(): (() => void) | undefined {
 export async function collect(gc: (() => void) | undefined): Promise<void> {
   if (!gc) return;
   gc();
-  await new Promise((r) => setTimeout(r, 50));
+  await sleep(50);
   gc();
 }

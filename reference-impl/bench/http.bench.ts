@@ -10,6 +10,7 @@ import { benchImages } from './images.ts';
 import { startHealthProbe, type ProbeResult } from './probe.ts';
 import { fmt, quantile, summarize, type Summary } from './stats.ts';
 import { TimedEngine } from './timed-engine.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const STAGES = ['decode', 'pre', 'infer', 'post', 'encode'] as const;
 const KEY = 'bench_http_key';
@@ -103,7 +104,7 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
     const idleMonitor = monitorEventLoopDelay({ resolution: 5 });
     idleMonitor.enable();
     const idle = startHealthProbe(server.url, interval);
-    await new Promise((r) => setTimeout(r, 3000));
+    await sleep(3000);
     healthzIdle = await idle.stop();
     idleMonitor.disable();
     eventLoopIdle = { p50: idleMonitor.percentile(50) / 1e6, p99: idleMonitor.percentile(99) / 1e6, max: idleMonitor.max / 1e6 };

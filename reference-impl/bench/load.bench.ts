@@ -11,6 +11,7 @@ import { FakeEngine } from '../src/testing/fake-engine.ts';
 import { collect } from './gc.ts';
 import { benchImages, generatedImages } from './images.ts';
 import { fmt, memorySnapshot, peakOf, summarize, type MemorySnapshot, type Summary } from './stats.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const KEY = 'bench_load_key';
 const START_CREDITS = 100_000;
@@ -68,7 +69,6 @@ function countingFetch(counts: { http429: number; http503: number }) {
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runLoadBench(options: LoadBenchOptions = {}): Promise<LoadBenchReport> {
   const real = options.real ?? false;

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { JobContext, JobQueue, Processor } from '../v2/queue.ts';
 import { QueueFullError, RetryJob } from '../v2/queue.ts';
 import { guard } from './connection.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface BullJobQueueOptions {
   /** API-role client (fail fast): add, position and cancel use it; shared, never closed here. */
@@ -233,6 +234,6 @@ export class BullJobQueue implements JobQueue {
 
   private async waitIdle(ms: number): Promise<void> {
     const deadline = Date.now() + ms;
-    while (this.running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (this.running.size > 0 && Date.now() < deadline) await sleep(10);
   }
 }

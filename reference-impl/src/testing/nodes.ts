@@ -2,6 +2,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -52,14 +53,14 @@ export async function spawnNode(env: Record<string, string>, opts: { ready?: boo
       child.kill('SIGKILL');
       throw new Error(`bgr serve (${env.BGR_ROLE ?? 'all'}) did not start:\n${out}\n${err}`);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   if (opts.ready) {
     for (;;) {
       const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
       if (ok) break;
       if (done || Date.now() > deadline) throw new Error(`bgr serve (${env.BGR_ROLE ?? 'all'}) never became ready:\n${err}`);
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
   }
   return {
@@ -82,7 +83,7 @@ export async function until<T>(get: () => Promise<T>, ok: (v: T) => boolean, ms 
     const v = await get();
     if (ok(v)) return v;
     if (Date.now() > deadline) throw new Error(`timed out; last: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, stepMs));
+    await sleep(stepMs);
   }
 }
 
@@ -93,7 +94,7 @@ export async function startOwnRedis(port: number): Promise<void> {
     try {
       if (execFileSync('redis-cli', ['-p', String(port), 'ping']).toString().trim() === 'PONG') return;
     } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
   }
   throw new Error(`redis-server on ${port} did not start`);
 }

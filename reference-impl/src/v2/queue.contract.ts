@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobContext, JobQueue } from './queue.ts';
 import { QueueFullError, RetryJob } from './queue.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface QueueHarness {
   /** A fresh, empty queue (its own namespace) with these settings; retries after ~no delay. */
@@ -13,7 +14,7 @@ export async function eventually(cond: () => boolean | Promise<boolean>, ms = 10
   const deadline = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
 }
 
@@ -79,7 +80,7 @@ export function jobQueueContract(name: string, harness: QueueHarness): void {
       expect(await q.cancel('a')).toBe(true);
       await eventually(() => runs[0]!.ctx.signal.aborted);
       expect(await q.cancel('zzz')).toBe(false);
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       expect(runs.map((r) => r.id)).toEqual(['a']);
     });
 
@@ -93,7 +94,7 @@ export function jobQueueContract(name: string, harness: QueueHarness): void {
       });
       for (const id of ['a', 'b', 'c']) await q.add(id);
       await eventually(() => seen.length === 5);
-      await new Promise((r) => setTimeout(r, 100)); // no third run of c
+      await sleep(100); // no third run of c
       expect(seen.filter((s) => s.startsWith('a'))).toEqual(['a1/2', 'a2/2']);
       expect(seen.filter((s) => s.startsWith('b'))).toEqual(['b1/2']);
       expect(seen.filter((s) => s.startsWith('c'))).toEqual(['c1/2', 'c2/2']);

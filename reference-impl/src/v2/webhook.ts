@@ -4,6 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import type { FailedBody, ResultBody } from '@bgr/spec';
 import type { Clock } from '../ports.ts';
 import { systemClock } from '../ports.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * The subset of `fetch` the sender uses. Production passes the server's SSRF-guarded fetch (the same
@@ -107,23 +108,12 @@ export class WebhookSender {
       if (attempt < max) {
         const delay = Math.min((this.opts.baseDelayMs ?? 1000) * 2 ** (attempt - 1), this.opts.maxDelayMs ?? 300_000);
         this.opts.log?.(`webhook ${messageId} attempt ${attempt}/${max} failed (${outcome}); retrying in ${delay} ms`);
-        await sleep(delay, this.stop.signal);
+        // Stopping cuts the wait short; the loop condition then ends the attempts.
+        await sleep(delay, undefined, { signal: this.stop.signal }).catch(() => undefined);
       } else {
         this.opts.log?.(`webhook ${messageId} attempt ${attempt}/${max} failed (${outcome}); giving up`);
       }
     }
     return false;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
