@@ -4,7 +4,7 @@ import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { errorTable } from '@bgr/spec/errors';
 
@@ -74,8 +74,14 @@ export async function buildDocs(outDir = defaultOutDir): Promise<{ html: string;
 
 /** `bgr docs [--out DIR]`. */
 export async function docsCommand(args: string[]): Promise<number> {
-  const i = args.indexOf('--out');
-  const { html, spec } = await buildDocs(i >= 0 ? args[i + 1] : undefined);
+  let out: string | undefined;
+  try {
+    out = parseArgs({ args, options: { out: { type: 'string' } } }).values.out;
+  } catch (e) {
+    process.stderr.write(`bgr docs: ${(e as Error).message}\nusage: bgr docs [--out DIR]\n`);
+    return 2;
+  }
+  const { html, spec } = await buildDocs(out);
   process.stdout.write(`docs: ${html}\nspec: ${spec}\n`);
   return 0;
 }

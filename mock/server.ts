@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { specPath } from '@bgr/spec/contract';
 
 const require = createRequire(import.meta.url);
@@ -55,15 +56,29 @@ export function startMock(options: MockOptions = {}): Promise<RunningMock> {
   });
 }
 
+const MOCK_USAGE = 'usage: bgr mock [--port 4010] [--host 127.0.0.1]\n';
+
 /** `bgr mock [--port N] [--host H]`: serves the mock until interrupted. */
 export async function mockCommand(args: string[]): Promise<number> {
-  const flag = (name: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
+  let values: { host?: string; port?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args, options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  } catch (e) {
+    process.stderr.write(`bgr mock: ${(e as Error).message}\n${MOCK_USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(MOCK_USAGE);
+    return 0;
+  }
+  const port = Number(values.port ?? process.env.PORT ?? 4010);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`bgr mock: --port must be a port number, got '${values.port ?? process.env.PORT}'\n${MOCK_USAGE}`);
+    return 2;
+  }
   const mock = await startMock({
-    host: flag('--host'),
-    port: Number(flag('--port') ?? process.env.PORT ?? 4010),
+    host: values.host,
+    port,
     log: (line) => process.stdout.write(`${line}\n`),
   });
   process.stdout.write(`mock of openapi.yaml on ${mock.url} (any x-api-key; no state, no real images)\n`);

@@ -1,11 +1,11 @@
 /** `bgr bench` (`npm run bench`): runs the engine, HTTP, load and distributed sections and prints one report (and JSON). */
 import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import { formatDistributedBench, runDistributedBench } from './distributed.bench.ts';
 import { formatEngineBench, runEngineBench, type EngineBenchReport } from './engine.bench.ts';
 import { exposeGc } from './gc.ts';
 import { formatHttpBench, runHttpBench } from './http.bench.ts';
 import { formatLoadBench, runLoadBench } from './load.bench.ts';
-import { parseFlags } from './stats.ts';
 
 const SECTIONS = ['engine', 'http', 'load', 'distributed'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -29,6 +29,17 @@ async function distributedSection(opts: { log: (s: string) => void }): Promise<{
   return { text: formatDistributedBench(report), json: report };
 }
 
+/** `bgr bench` flags: the valued ones and the switches (node:util parseArgs rejects anything else). */
+const OPTIONS = {
+  only: { type: 'string' },
+  runs: { type: 'string' },
+  json: { type: 'string' },
+  jobs: { type: 'string' },
+  clients: { type: 'string' },
+  real: { type: 'boolean' },
+  'no-peer': { type: 'boolean' },
+} as const;
+
 export async function benchCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(USAGE);
@@ -36,12 +47,8 @@ export async function benchCommand(args: string[]): Promise<number> {
   }
   let flags: Map<string, string | true>;
   try {
-    flags = parseFlags(args);
-    const known = new Set(['only', 'runs', 'json', 'real', 'jobs', 'clients', 'no-peer']);
-    const unknown = [...flags.keys()].filter((k) => !known.has(k));
-    if (unknown.length) throw new Error(`unknown option --${unknown[0]}`);
-    const valueless = ['only', 'runs', 'json', 'jobs', 'clients'].find((k) => flags.get(k) === true);
-    if (valueless) throw new Error(`option --${valueless} needs a value`);
+    const { values } = parseArgs({ args, options: OPTIONS });
+    flags = new Map(Object.entries(values) as [string, string | true][]);
   } catch (e) {
     process.stderr.write(`bgr bench: ${(e as Error).message}\n\n${USAGE}`);
     return 2;

@@ -1,6 +1,6 @@
 /** Unit tests of the benchmark's pure helpers (no timing here: benchmarks are not tests). */
 import { describe, expect, it } from 'vitest';
-import { fmt, parseFlags, peakOf, quantile, summarize } from './stats.ts';
+import { fmt, peakOf, quantile, summarize } from './stats.ts';
 
 describe('bench stats', () => {
   it('interpolates quantiles and ignores input order', () => {
@@ -23,11 +23,5 @@ describe('bench stats', () => {
     expect(fmt(NaN)).toBe('—');
     expect(fmt(undefined)).toBe('—');
     expect(fmt(1.234, 1)).toBe('1.2');
-  });
-
-  it('parses flags with values, = forms and switches', () => {
-    const f = parseFlags(['--only', 'engine,http', '--runs=2', '--real', '--json', 'out.json']);
-    expect(Object.fromEntries(f)).toEqual({ only: 'engine,http', runs: '2', real: true, json: 'out.json' });
-    expect(() => parseFlags(['stray'])).toThrow(/unexpected/);
   });
 });

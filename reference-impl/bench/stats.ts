@@ -33,17 +33,3 @@ export function peakOf(a: MemorySnapshot, b: MemorySnapshot): MemorySnapshot {
 export function fmt(n: number | undefined, digits = 0): string {
   return n === undefined || Number.isNaN(n) ? '—' : n.toFixed(digits);
 }
-
-/** Parses `--name value` / `--name=value` flags and bare `--switch`es; unknown flags are the caller's check. */
-export function parseFlags(argv: readonly string[]): Map<string, string | true> {
-  const out = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument '${arg}'`);
-    const eq = arg.indexOf('=');
-    if (eq > 0) out.set(arg.slice(2, eq), arg.slice(eq + 1));
-    else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) out.set(arg.slice(2), argv[++i]!);
-    else out.set(arg.slice(2), true);
-  }
-  return out;
-}

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { KeyRecord, Scope } from './ports.ts';
 
@@ -185,15 +186,20 @@ type EnvName = (typeof settings)[number]['env'];
 
 /** Flags override env: `--port 9000` or `--port=9000`. Unknown flags are an error (typos must not pass silently). */
 function flagsToEnv(argv: string[]): Partial<Record<EnvName, string>> {
+  const flags = [...settings.map((s) => s.flag), ...Object.keys(flagAliases)];
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options: Object.fromEntries(flags.map((f) => [f.slice(2), { type: 'string' as const }])) }));
+  } catch (e) {
+    const arg = /'([^' ]+)/.exec((e as Error).message)?.[1] ?? '';
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new ConfigError(`option ${arg} needs a value`);
+    throw new ConfigError(`unknown option '${arg}' (see bgr serve --help)`);
+  }
   const out: Partial<Record<EnvName, string>> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const s = settings.find((x) => x.flag === (flagAliases[flag] ?? flag));
-    if (!s) throw new ConfigError(`unknown option '${arg}' (see bgr serve --help)`);
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new ConfigError(`option ${flag} needs a value`);
-    out[s.env] = value;
+  for (const [name, value] of Object.entries(values)) {
+    const s = settings.find((x) => x.flag === (flagAliases[`--${name}`] ?? `--${name}`))!;
+    out[s.env] = value as string;
   }
   return out;
 }
