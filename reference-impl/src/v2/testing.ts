@@ -4,88 +4,20 @@ import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { Webhook } from 'standardwebhooks';
-import type { Engine, RemoveOptions, RemoveResult } from '../engine/types.ts';
-import { EngineError } from '../engine/types.ts';
+import { FakeEngine as SharedFakeEngine, type FakeEngineOptions } from '../testing/fake-engine.ts';
 import type { Clock, KeyRecord, KeyStore } from '../ports.ts';
 import { ApiError, installErrorHandlers } from '../errors.ts';
 import type { LifecycleService } from './lifecycle.ts';
 import type { V2OperationId } from './routes.ts';
 import { v2Handlers, v2Paths } from './routes.ts';
 
-/** A promise with its resolve and reject in hand. */
-export interface Deferred<T> { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void }
-export function deferred<T>(): Deferred<T> {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
-  return { promise, resolve, reject };
-}
+// One FakeEngine for every test (testing/fake-engine.ts); here in manual mode, the v2 tests' default.
+export { deferred, fakeResult, tinyPng, type Deferred, type EngineCall } from '../testing/fake-engine.ts';
 
-/** A 1×1 transparent PNG: the fake engine's output unless a test gives another. */
-export const tinyPng = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
-  'base64',
-);
-
-export function fakeResult(image: Buffer = tinyPng, contentType: RemoveResult['contentType'] = 'image/png'): RemoveResult {
-  return { image, contentType, width: 1, height: 1, timings: { decode: 0, pre: 0, infer: 0, post: 0, encode: 0 } };
-}
-
-/** One call to the fake engine, which the test finishes when it wants. */
-export interface EngineCall {
-  input: Buffer;
-  opts: RemoveOptions;
-  /** Finishes the inference with `result` (a tiny PNG by default). */
-  complete(result?: RemoveResult): void;
-  fail(err: unknown): void;
-  /** True once the caller aborted it (cancel, shutdown). */
-  readonly aborted: boolean;
-}
-
-/**
- * An Engine whose inferences finish when the test says so. With `auto` set, each call is answered at
- * once by it instead (return a result, or throw to fail).
- */
-export class FakeEngine implements Engine {
-  readonly calls: EngineCall[] = [];
-  auto?: (input: Buffer, opts: RemoveOptions) => RemoveResult | Promise<RemoveResult>;
-  private waiters: { n: number; resolve(c: EngineCall): void }[] = [];
-
-  async ready(): Promise<void> {}
-  isReady(): boolean { return true; }
-  async close(): Promise<void> {}
-
-  removeBackground(input: Buffer, opts: RemoveOptions): Promise<RemoveResult> {
-    if (this.auto) {
-      const auto = this.auto;
-      return Promise.resolve().then(() => auto(input, opts));
-    }
-    const d = deferred<RemoveResult>();
-    let aborted = false;
-    const onAbort = () => {
-      aborted = true;
-      d.reject(new EngineError('canceled', 'inference aborted'));
-    };
-    if (opts.signal?.aborted) onAbort();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const call: EngineCall = {
-      input,
-      opts,
-      complete: (result = fakeResult()) => d.resolve(result),
-      fail: (err) => d.reject(err),
-      get aborted() { return aborted; },
-    };
-    this.calls.push(call);
-    for (const w of this.waiters.filter((w) => w.n < this.calls.length)) w.resolve(this.calls[w.n]!);
-    this.waiters = this.waiters.filter((w) => w.n >= this.calls.length);
-    return d.promise;
-  }
-
-  /** The n-th call (0-based), waiting for it to happen. */
-  call(n: number): Promise<EngineCall> {
-    const c = this.calls[n];
-    if (c) return Promise.resolve(c);
-    return new Promise((resolve) => this.waiters.push({ n, resolve }));
+/** The shared FakeEngine whose inferences finish when the test says so (`manual`), unless `auto` answers them. */
+export class FakeEngine extends SharedFakeEngine {
+  constructor(opts: FakeEngineOptions = {}) {
+    super({ manual: true, ...opts });
   }
 }
 
