@@ -1,8 +1,8 @@
 /** The state a check runs with: resolved options, the HTTP layer, fixtures, shared flows and progress reporting. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Profile } from './profile.ts';
 import type { Fixtures } from './fixtures.ts';
 import type { Http } from './http.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ResolvedOptions {
   baseUrl: string;

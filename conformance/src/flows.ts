@@ -1,8 +1,8 @@
 /** Shared v2 flows: submit, follow the returned URLs, poll to a terminal state while watching every step. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CheckContext } from './context.ts';
 import type { Exchange } from './http.ts';
 import { ensure, expectStatus, fail, skip } from './outcome.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export const states = ['QUEUED', 'PROCESSING', 'COMPLETED', 'FAILED'] as const;
 /** Order rank of a state; COMPLETED and FAILED are both terminal. */

@@ -1,6 +1,6 @@
 /** The suite's one HTTP layer: every exchange is recorded, summarised and validated against the contract. */
-import { loadContract, type Violation } from '@bgr/spec/contract';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loadContract, type Violation } from '@bgr/spec/contract';
 
 /** One request/response pair as the suite saw it; failures cite these so a reader can reproduce them. */
 export interface Exchange {

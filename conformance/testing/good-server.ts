@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cutOut, type CutOptions } from './cutout.ts';
 import { setTimeout as delay } from 'node:timers/promises';
+import { cutOut, type CutOptions } from './cutout.ts';
 
 /** Each fault breaks exactly one clause; faults.ts says which checks must notice. */
 export const faultNames = [

@@ -2,6 +2,7 @@
 // Run: npx tsx reference-impl/bench/distributed.bench.ts [--n 40] [--redis-url redis://127.0.0.1:6379]
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { loadFixtures } from '../../conformance/src/fixtures.ts';
@@ -9,7 +10,6 @@ import { createRedis, whenReady } from '../src/redis/connection.ts';
 import { deletePrefix } from '../src/redis/testing.ts';
 import { spawnNode, type NodeProcess } from '../src/testing/nodes.ts';
 import { quantile } from './stats.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface DistributedBenchOptions {
   /** Submissions per setup (default 40). */

@@ -1,7 +1,7 @@
 /** A garbage-collect function for memory figures: `global.gc` when node runs with --expose-gc, else enabled at runtime. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * `npm run bench` runs plain `node bin/bgr.mjs`, so --expose-gc cannot be on the command line; setting the

@@ -1,5 +1,6 @@
 /** HTTP bench (issue 3): v1 over real HTTP against an in-process reference server with the real model — latency, stages, overhead, event loop, /healthz, and the peer paired run by run. */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BgRemovalClient } from '../../client/index.ts';
 import { loadConfig } from '../src/config.ts';
 import { createEngine } from '../src/engine/index.ts';
@@ -10,7 +11,6 @@ import { benchImages } from './images.ts';
 import { startHealthProbe, type ProbeResult } from './probe.ts';
 import { fmt, quantile, summarize, type Summary } from './stats.ts';
 import { TimedEngine } from './timed-engine.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 const STAGES = ['decode', 'pre', 'infer', 'post', 'encode'] as const;
 const KEY = 'bench_http_key';

@@ -1,5 +1,6 @@
 /** Load bench (issue 4): N v2 submissions from C concurrent typed clients — none lost, credits reconcile, memory back near baseline after expiry. */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { ApiError, BgRemovalClient, InferenceFailed } from '../../client/index.ts';
 import { loadConfig } from '../src/config.ts';
@@ -11,7 +12,6 @@ import { FakeEngine } from '../src/testing/fake-engine.ts';
 import { collect } from './gc.ts';
 import { benchImages, generatedImages } from './images.ts';
 import { fmt, memorySnapshot, peakOf, summarize, type MemorySnapshot, type Summary } from './stats.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 const KEY = 'bench_load_key';
 const START_CREDITS = 100_000;

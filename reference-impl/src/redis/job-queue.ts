@@ -1,11 +1,11 @@
 /** BullJobQueue: the v2 JobQueue on BullMQ — bounded adds, positions, cancel over pub/sub, stalled-job recovery. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { JobContext, JobQueue, Processor } from '../v2/queue.ts';
 import { QueueFullError, RetryJob } from '../v2/queue.ts';
 import { guard } from './connection.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface BullJobQueueOptions {
   /** API-role client (fail fast): add, position and cancel use it; shared, never closed here. */

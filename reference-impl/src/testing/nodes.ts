@@ -1,8 +1,8 @@
 /** Test helpers for the distributed deployment: real `bgr serve` processes (api / worker / all) on a shared Redis prefix. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 

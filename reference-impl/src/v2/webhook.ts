@@ -1,10 +1,10 @@
 /** WebhookSender: POSTs a request's final body to its `webhook`, signed per Standard Webhooks, retried with backoff. */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Webhook } from 'standardwebhooks';
 import type { FailedBody, ResultBody } from '@bgr/spec';
 import type { Clock } from '../ports.ts';
 import { systemClock } from '../ports.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * The subset of `fetch` the sender uses. Production passes the server's SSRF-guarded fetch (the same
