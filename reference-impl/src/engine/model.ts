@@ -20,9 +20,11 @@ interface ResourceEntry { chunks: Chunk[]; size: number }
 /** The package root (two levels above this file's `src/engine`). */
 export const PACKAGE_ROOT = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 
-/** The user's cache folder (XDG_CACHE_HOME or ~/.cache, %LOCALAPPDATA% on Windows): never inside node_modules. */
+/**
+ * Where the model goes when BGR_CACHE_DIR (config.ts) names no folder: the user's cache folder (XDG_CACHE_HOME
+ * or ~/.cache, %LOCALAPPDATA% on Windows), never inside node_modules, which an installed package must not write.
+ */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.BGR_CACHE_DIR) return env.BGR_CACHE_DIR;
   const base = env.XDG_CACHE_HOME || (process.platform === 'win32' && env.LOCALAPPDATA) || path.join(os.homedir(), '.cache');
   return path.join(base, 'bgr', 'models');
 }
