@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAndPack, installedSize, installTarballs, manifestProblems, mb, PACKAGES, userEnv, type Packed } from './packaging.ts';
+import { buildAndPack, importable, installedSize, installTarballs, manifestProblems, mb, PACKAGES, userEnv, type Packed } from './packaging.ts';
 
 const run = promisify(execFile);
 const KEYS = ['pkg-test-key-1', 'pkg-test-key-2'];
@@ -95,11 +95,8 @@ describe('the packages installed from their tarballs', () => {
     });
 
     it('import in plain Node: every export of every package', async () => {
-      const imports = packs.flatMap((p) =>
-        Object.keys(p.manifest.exports ?? {})
-          .filter((sub) => !sub.endsWith('.json') && !sub.endsWith('.yaml'))
-          .map((sub) => `${p.name}${sub.slice(1)}`),
-      );
+      const imports = packs.flatMap(importable);
+      expect(imports).toEqual(expect.arrayContaining(['@bgr/spec', '@bgr/spec/errors', '@bgr/spec/contract', '@bgr/client', '@bgr/reference']));
       const script = `for (const m of ${JSON.stringify(imports)}) await import(m);`;
       const { code, out } = await inProject(process.execPath, ['--input-type=module', '-e', script]);
       expect(out).toBe('');
@@ -166,8 +163,17 @@ describe('the packaging check itself', () => {
     ['a file missing from "files"', fake(['dist/a.d.ts'], { exports: { '.': { types: './dist/a.d.ts', default: './dist/a.js' } } }), 1],
     ['a TypeScript-only export', fake(['a.ts'], { exports: { '.': './a.ts' } }), 1],
     ['a bin left out', fake([], { bin: { bgr: 'dist/bin.js' } }), 1],
+    ['a pattern export with its files', fake(['dist/g/a.js', 'dist/g/a.d.ts'], { exports: { './*': { types: './dist/g/*.d.ts', default: './dist/g/*.js' } } }), 0],
+    ['a pattern export that matches nothing', fake(['dist/g/a.d.ts'], { exports: { './*': { types: './dist/g/*.d.ts', default: './dist/g/*.js' } } }), 1],
   ])('judges %s', (_what, packed, problems) => {
     expect(manifestProblems(packed)).toHaveLength(problems);
+  });
+
+  it('lists what a user can import, `*` subpaths expanded over the built files', () => {
+    const packed = fake(['dist/i.js', 'dist/g/errors.js', 'dist/g/clauses.js', 'dist/g/clauses.d.ts', 'openapi.yaml'], {
+      exports: { '.': { default: './dist/i.js' }, './*': { default: './dist/g/*.js' }, './openapi.yaml': './openapi.yaml' },
+    });
+    expect(importable(packed).sort()).toEqual(['@bgr/spec', '@bgr/spec/clauses', '@bgr/spec/errors']);
   });
 
   it('fails an install that would run an unreviewed install script (one that downloads)', async () => {

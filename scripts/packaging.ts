@@ -72,10 +72,26 @@ export async function buildAndPack(outDir: string): Promise<Packed[]> {
   );
 }
 
+/** The tarball's files that an export target names (a `*` pattern may name several), as the stars' values. */
+function matches(p: Packed, target: string): string[] {
+  const [before, after = ''] = target.replace(/^\.\//, '').split('*');
+  if (!target.includes('*')) return p.files.includes(before!) ? [''] : [];
+  return p.files.filter((f) => f.startsWith(before!) && f.endsWith(after) && f.length > before!.length + after.length).map((f) => f.slice(before!.length, f.length - after.length));
+}
+
+/** Every module specifier a user can import from the package (`*` subpaths expanded over the built files). */
+export function importable(p: Packed): string[] {
+  return Object.entries(p.manifest.exports ?? {}).flatMap(([subpath, entry]) => {
+    const target = typeof entry === 'string' ? entry : entry.default ?? entry.import;
+    if (!target || !/\.[mc]?js$/.test(target)) return []; // data files (openapi.yaml, package.json)
+    return matches(p, target).map((star) => `${p.name}${subpath.slice(1).replace('*', star)}`);
+  });
+}
+
 /** What a packed manifest promises but its tarball lacks, or serves as TypeScript to plain Node. */
 export function manifestProblems(p: Packed): string[] {
   const problems: string[] = [];
-  const has = (target: string) => p.files.includes(target.replace(/^\.\//, ''));
+  const has = (target: string) => matches(p, target).length > 0;
   const targets: [string, string][] = [];
   for (const [subpath, entry] of Object.entries(p.manifest.exports ?? {})) {
     if (typeof entry === 'string') targets.push([subpath, entry]);
