@@ -1,0 +1,58 @@
+/** A Server-Sent Events reader (the WHATWG `text/event-stream` format) over a fetch body, for the status stream. */
+
+/** One dispatched event; `event` defaults to `message` as in EventSource. */
+export interface SseEvent {
+  event: string;
+  data: string;
+  id: string | undefined;
+}
+
+/**
+ * Yields the events of a `text/event-stream` body as they arrive. Comment lines (`: keep-alive`) and
+ * unknown fields are skipped, an event is dispatched at each blank line, and an unfinished event at the
+ * end of the body is dropped, as the standard says. Stopping the iteration cancels the body.
+ */
+export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  let data: string[] = [];
+  let event = '';
+  let id: string | undefined;
+  let first = true;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value;
+      if (first) {
+        buffer = buffer.replace(/^\uFEFF/, ''); // an optional BOM
+        first = false;
+      }
+      // A lone CR may be the first half of a CRLF split across chunks: keep it until the next chunk.
+      let match: RegExpExecArray | null;
+      const lineEnd = /\r\n|\r(?!$)|\n/g;
+      let start = 0;
+      while ((match = lineEnd.exec(buffer)) !== null) {
+        const line = buffer.slice(start, match.index);
+        start = match.index + match[0].length;
+        if (line === '') {
+          if (data.length > 0) yield { event: event || 'message', data: data.join('\n'), id };
+          data = [];
+          event = '';
+          continue;
+        }
+        if (line.startsWith(':')) continue;
+        const colon = line.indexOf(':');
+        const field = colon < 0 ? line : line.slice(0, colon);
+        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        if (field === 'data') data.push(value);
+        else if (field === 'event') event = value;
+        else if (field === 'id' && !value.includes('\0')) id = value;
+      }
+      buffer = buffer.slice(start);
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
