@@ -13,7 +13,8 @@ export interface SseEvent {
  * end of the body is dropped, as the standard says. Stopping the iteration cancels the body.
  */
 export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
   let buffer = '';
   let data: string[] = [];
   let event = '';
@@ -23,7 +24,7 @@ export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenera
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
-      buffer += value;
+      buffer += decoder.decode(value, { stream: true });
       if (first) {
         buffer = buffer.replace(/^\uFEFF/, ''); // an optional BOM
         first = false;
