@@ -178,7 +178,7 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
 
     if (path === '/v1/bg-removal' && req.method === 'POST') {
       if (script === 'rate-limit-once' && once('v1')) return rateLimited(res, 1);
-      const parsed = parse(body);
+      const parsed = parse(body, req.headers['content-type']);
       if (!parsed || typeof parsed['image'] !== 'string') return json(res, 400, { error: "body must have required property 'image'", code: 'invalid_parameter' });
       res.writeHead(200, {
         'content-type': parsed['format'] === 'webp' ? 'image/webp' : 'image/png',
@@ -193,7 +193,7 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
       if (script === 'rate-limit-once' && once('submit')) return rateLimited(res, 1);
       if (script === 'rate-limit-long') return rateLimited(res, 3600);
       if (script === 'drop-once' && once('drop')) return req.socket.destroy();
-      const parsed = parse(body);
+      const parsed = parse(body, req.headers['content-type']);
       if (!parsed || typeof parsed['image'] !== 'string') return json(res, 400, { error: "body must have required property 'image'", code: 'invalid_parameter' });
       if (script === 'bad-submit') return json(res, 200, { status: 'QUEUED' });
       const id = randomUUID();
@@ -315,7 +315,15 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function parse(body: string): Record<string, unknown> | undefined {
+/** A JSON body, or a multipart form's fields (a file part counts as `image` present). */
+function parse(body: string, contentType = ''): Record<string, unknown> | undefined {
+  if (contentType.startsWith('multipart/form-data')) {
+    const fields: Record<string, unknown> = {};
+    for (const m of body.matchAll(/name="([^"]+)"(; filename="[^"]*")?[^]*?\r\n\r\n([^\r]*)/g)) {
+      fields[m[1]!] = m[2] ? '(file)' : m[3];
+    }
+    return fields;
+  }
   try {
     const value: unknown = JSON.parse(body);
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
