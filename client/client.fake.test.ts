@@ -219,6 +219,12 @@ describe('wait() over the status stream, and its fallback to polling', () => {
     }
   });
 
+  it('answers an unknown id on the stream request with ApiError 404, as a poll would', async () => {
+    const error = await client().job('00000000-0000-4000-8000-000000000000').wait().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 404, code: 'not_found' });
+  });
+
   it('polls only, with stream: false', async () => {
     await client().run({ image: TINY_PNG }, { interval: 10, stream: false });
     expect(statusReads(fake).every((r) => r.headers.accept !== 'text/event-stream')).toBe(true);
@@ -230,8 +236,10 @@ describe('against a production-shaped deployment', () => {
     new BgRemovalClient({ baseUrl: prod.url, apiKey: FAKE_KEY, headers: script ? { [SCRIPT_HEADER]: script } : {} });
 
   it('asks for the stream once, gets JSON, and polls from there (the JSON answer counts as the first poll)', async () => {
-    const result = await prodClient().run({ image: TINY_PNG }, { interval: 10 });
+    const states: string[] = [];
+    const result = await prodClient().run({ image: TINY_PNG }, { interval: 10, onStatus: (b) => states.push(b.status) });
     expect(result.status).toBe('COMPLETED');
+    expect(states).toEqual(['QUEUED', 'PROCESSING', 'COMPLETED']);
     const reads = statusReads(prod);
     expect(reads[0]?.headers.accept).toBe('text/event-stream');
     expect(reads).toHaveLength(3); // QUEUED (the stream's ask), PROCESSING, COMPLETED: no extra read

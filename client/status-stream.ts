@@ -43,6 +43,7 @@ export async function streamStatus(
       if (response.ok) throw new ProtocolError('Status response is not valid JSON', response.status, text);
     }
     const body = readV2Body(response, payload);
+    onEvent?.(body);
     return terminal(response, body) ?? { kind: 'poll', last: body, streamed: false };
   }
   if (!response.body) return { kind: 'poll', streamed: false };
