@@ -23,15 +23,14 @@ export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenera
   try {
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
-      if (first) {
+      buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
+      if (first && buffer) {
         buffer = buffer.replace(/^\uFEFF/, ''); // an optional BOM
         first = false;
       }
-      // A lone CR may be the first half of a CRLF split across chunks: keep it until the next chunk.
+      // A CR at the end may be the first half of a CRLF split across chunks: keep it until the next one.
+      const lineEnd = done ? /\r\n|\r|\n/g : /\r\n|\r(?!$)|\n/g;
       let match: RegExpExecArray | null;
-      const lineEnd = /\r\n|\r(?!$)|\n/g;
       let start = 0;
       while ((match = lineEnd.exec(buffer)) !== null) {
         const line = buffer.slice(start, match.index);
@@ -45,12 +44,13 @@ export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenera
         if (line.startsWith(':')) continue;
         const colon = line.indexOf(':');
         const field = colon < 0 ? line : line.slice(0, colon);
-        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-        if (field === 'data') data.push(value);
-        else if (field === 'event') event = value;
-        else if (field === 'id' && !value.includes('\0')) id = value;
+        const fieldValue = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+        if (field === 'data') data.push(fieldValue);
+        else if (field === 'event') event = fieldValue;
+        else if (field === 'id' && !fieldValue.includes('\0')) id = fieldValue;
       }
       buffer = buffer.slice(start);
+      if (done) return;
     }
   } finally {
     await reader.cancel().catch(() => {});

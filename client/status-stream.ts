@@ -6,6 +6,12 @@ import type { ResultBody } from './types.ts';
 import { failure, readResult, readV2Body, type V2Body } from './v2-body.ts';
 
 /**
+ * The stream preferred, JSON accepted: a deployment without the extension (or a mock that negotiates
+ * strictly, as Prism does with a 500 "not acceptable") then answers its usual JSON status body.
+ */
+export const STREAM_ACCEPT = 'text/event-stream, application/json;q=0.9';
+
+/**
  * How a stream attempt ended: `result` (COMPLETED with its output), `completed` (COMPLETED but the event
  * had no output: read the result), or `poll` (not offered, or the stream broke: poll from here, knowing
  * `last` when one was seen). A FAILED request throws InferenceFailed; HTTP errors throw as polls do.
@@ -28,7 +34,7 @@ export async function streamStatus(
 ): Promise<StreamOutcome> {
   let response: Response;
   try {
-    response = await fetcher(new Request(statusUrl, { headers: { accept: 'text/event-stream' }, signal }));
+    response = await fetcher(new Request(statusUrl, { headers: { accept: STREAM_ACCEPT }, signal }));
   } catch (err) {
     // Unreachable even after the transport's retries: polling (with its own retries) decides what to report.
     if (err instanceof NetworkError && !signal.aborted) return { kind: 'poll', streamed: true };

@@ -46,7 +46,7 @@ describe('the demo page', () => {
     expect(await page.textContent('#status')).toMatch(/^Done in/);
     // The reference offers the status stream: one streamed GET of the status URL, no polling.
     expect(await page.getAttribute('#status', 'data-via')).toBe('stream');
-    expect(statusReads).toEqual(['text/event-stream']);
+    expect(statusReads).toEqual(['text/event-stream, application/json;q=0.9']);
 
     const meta = await sharp(png).metadata();
     expect([meta.format, meta.width, meta.height, meta.channels]).toEqual(['png', 320, 240, 4]);
