@@ -157,13 +157,22 @@ describe('GET /v2/requests/{id}/status with Accept: text/event-stream (memory ba
     }
   });
 
-  it('answers JSON without the Accept header, or with q=0', async () => {
+  it('streams only when Accept asks for text/event-stream with q > 0', async () => {
     const { server } = await memoryServer();
     const job = await submit(server);
-    for (const accept of [undefined, 'text/event-stream;q=0, application/json']) {
-      const res = await fetch(job.status_url, { headers: { 'x-api-key': KEY, ...(accept ? { accept } : {}) } });
-      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-      expect((await res.json()).status).toMatch(/QUEUED|PROCESSING/);
+    const cases: [string | undefined, RegExp][] = [
+      [undefined, /^application\/json/],
+      ['application/json', /^application\/json/],
+      ['text/event-stream;q=0, application/json', /^application\/json/],
+      ['text/event-stream', /^text\/event-stream/],
+      ['text/event-stream, application/json;q=0.9', /^text\/event-stream/],
+      ['application/json;q=0.5, TEXT/EVENT-STREAM;q=0.8', /^text\/event-stream/],
+    ];
+    for (const [accept, type] of cases) {
+      const controller = new AbortController();
+      const res = await fetch(job.status_url, { headers: { 'x-api-key': KEY, ...(accept ? { accept } : {}) }, signal: controller.signal });
+      expect([accept, res.status, res.headers.get('content-type')]).toEqual([accept, 200, expect.stringMatching(type)]);
+      controller.abort();
     }
   });
 
