@@ -2,8 +2,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BgRemovalClient, BgRemovalError, InferenceFailed, NetworkError } from './index.ts';
+import { ApiError, BgRemovalClient, BgRemovalError, InferenceFailed, InferenceTimeout, NetworkError, UnsupportedOperation } from './index.ts';
 import { FAKE_KEY, type FakeServer, SCRIPT_HEADER, type Script as FakeScript, startFakeServer, TINY_PNG } from './testing/fake-server.ts';
+import { STREAM_ACCEPT } from './status-stream.ts';
 import { describeScenarios, type Script } from './testing/scenarios.ts';
 
 // How the fake acts out each shared script; `{}` where its ordinary behaviour already does.
@@ -20,21 +21,24 @@ const FAKE_SCRIPTS: Record<Script, FakeScript | null> = {
 
 let fake: FakeServer;
 let media: FakeServer;
+/** The production-shaped fake: no `code`, 200 while pending, no cancel, no status stream. */
+let prod: FakeServer;
 beforeAll(async () => {
-  [fake, media] = await Promise.all([startFakeServer(), startFakeServer()]);
+  [fake, media, prod] = await Promise.all([startFakeServer(), startFakeServer(), startFakeServer({ production: true })]);
 });
 afterAll(async () => {
-  await Promise.all([fake?.close(), media?.close()]);
+  await Promise.all([fake?.close(), media?.close(), prod?.close()]);
 });
 beforeEach(() => {
   fake.reset();
   media.reset();
+  prod.reset();
 });
 
 describeScenarios(
   {
     name: 'the scripted fake server',
-    capabilities: new Set(['lifecycle', 'cancel', 'images']),
+    capabilities: new Set(['lifecycle', 'cancel', 'images', 'error-codes', 'status-stream']),
     script: (name): Record<string, string> => {
       const script = FAKE_SCRIPTS[name];
       return script ? { [SCRIPT_HEADER]: script } : {};
@@ -42,6 +46,19 @@ describeScenarios(
     interval: 10,
   },
   () => ({ baseUrl: fake.url, apiKey: FAKE_KEY, image: TINY_PNG }),
+);
+
+describeScenarios(
+  {
+    name: 'the production-shaped fake (core API only)',
+    capabilities: new Set(['lifecycle', 'images']),
+    script: (name): Record<string, string> => {
+      const script = FAKE_SCRIPTS[name];
+      return script ? { [SCRIPT_HEADER]: script } : {};
+    },
+    interval: 10,
+  },
+  () => ({ baseUrl: prod.url, apiKey: FAKE_KEY, image: TINY_PNG }),
 );
 
 function client(script?: FakeScript, options: ConstructorParameters<typeof BgRemovalClient>[0] = {}): BgRemovalClient {
@@ -77,7 +94,7 @@ describe('client behaviour only the fake can script', () => {
   });
 
   it('sends a submit exactly once on success, and retries a 503 status poll', async () => {
-    const result = await client('unavailable-once').run({ image: TINY_PNG }, { interval: 10 });
+    const result = await client('unavailable-once').run({ image: TINY_PNG }, { interval: 10, stream: false });
     expect(result.status).toBe('COMPLETED');
     expect(submits()).toHaveLength(1);
     expect(fake.log.filter((r) => r.path.endsWith('/status')).length).toBeGreaterThanOrEqual(4);
@@ -95,7 +112,7 @@ describe('client behaviour only the fake can script', () => {
   });
 
   it('keeps polling when the status says COMPLETED before the result is served', async () => {
-    const result = await client('lagging-result').run({ image: TINY_PNG }, { interval: 10 });
+    const result = await client('lagging-result').run({ image: TINY_PNG }, { interval: 10, stream: false });
     expect(result.status).toBe('COMPLETED');
   });
 
@@ -152,6 +169,99 @@ describe('client behaviour only the fake can script', () => {
     const result = await client().removeBackground({ image: TINY_PNG, format: 'webp' });
     expect(result).toMatchObject({ contentType: 'image/webp', inferenceTime: 0.25, remainingCredits: 41 });
     expect(result.image).toEqual(TINY_PNG);
+  });
+});
+
+const statusReads = (server: FakeServer) => server.log.filter((r) => r.method === 'GET' && r.path.endsWith('/status'));
+
+describe('wait() over the status stream, and its fallback to polling', () => {
+  it('reads every state from one stream and takes the result from its terminal event', async () => {
+    const job = await client().submitAsync({ image: TINY_PNG });
+    const states: string[] = [];
+    const result = await job.wait({ interval: 5000, onStatus: (b) => states.push(b.status) });
+    expect(result).toMatchObject({ status: 'COMPLETED', request_id: job.requestId, output: expect.stringContaining('/output') });
+    expect(states).toEqual(['QUEUED', 'PROCESSING', 'COMPLETED']);
+    expect(statusReads(fake).map((r) => r.headers.accept)).toEqual([STREAM_ACCEPT]);
+    expect(fake.log.filter((r) => r.path === `/v2/requests/${job.requestId}`)).toHaveLength(0);
+    expect(fake.openStreams()).toBe(0);
+  });
+
+  it('raises InferenceFailed from a FAILED terminal event, with its code', async () => {
+    const job = await client('fail').submitAsync({ image: TINY_PNG });
+    await expect(job.wait({ interval: 5000 })).rejects.toMatchObject({ name: 'InferenceFailed', code: 'invalid_image' });
+    expect(statusReads(fake)).toHaveLength(1);
+  });
+
+  it('falls back to polling when the stream breaks', async () => {
+    const result = await client('stream-break').run({ image: TINY_PNG }, { interval: 10 });
+    expect(result.status).toBe('COMPLETED');
+    const reads = statusReads(fake);
+    // One stream (its first event arrived, then the drop), then plain polls to the end.
+    expect(reads.filter((r) => r.headers.accept === STREAM_ACCEPT)).toHaveLength(1);
+    expect(reads.length).toBeGreaterThan(1);
+  });
+
+  it('times out on a stream that never ends, and closes it', async () => {
+    const job = await client('slow').submitAsync({ image: TINY_PNG });
+    await expect(job.wait({ timeout: 100 })).rejects.toBeInstanceOf(InferenceTimeout);
+    expect(statusReads(fake)).toHaveLength(1);
+    await expect.poll(() => fake.openStreams()).toBe(0);
+  });
+
+  it('leaves no stream open after aborted waits', async () => {
+    const job = await client('slow').submitAsync({ image: TINY_PNG });
+    for (let i = 0; i < 10; i++) {
+      const controller = new AbortController();
+      const waiting = job.wait({ signal: controller.signal });
+      await expect.poll(() => fake.openStreams()).toBe(1);
+      controller.abort();
+      await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
+      await expect.poll(() => fake.openStreams()).toBe(0);
+    }
+  });
+
+  it('answers an unknown id on the stream request with ApiError 404, as a poll would', async () => {
+    const error = await client().job('00000000-0000-4000-8000-000000000000').wait().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 404, code: 'not_found' });
+  });
+
+  it('polls only, with stream: false', async () => {
+    await client().run({ image: TINY_PNG }, { interval: 10, stream: false });
+    expect(statusReads(fake).every((r) => !r.headers.accept?.includes('text/event-stream'))).toBe(true);
+  });
+});
+
+describe('against a production-shaped deployment', () => {
+  const prodClient = (script?: FakeScript) =>
+    new BgRemovalClient({ baseUrl: prod.url, apiKey: FAKE_KEY, headers: script ? { [SCRIPT_HEADER]: script } : {} });
+
+  it('asks for the stream once, gets JSON, and polls from there (the JSON answer counts as the first poll)', async () => {
+    const states: string[] = [];
+    const result = await prodClient().run({ image: TINY_PNG }, { interval: 10, onStatus: (b) => states.push(b.status) });
+    expect(result.status).toBe('COMPLETED');
+    expect(states).toEqual(['QUEUED', 'PROCESSING', 'COMPLETED']);
+    const reads = statusReads(prod);
+    expect(reads[0]?.headers.accept).toBe(STREAM_ACCEPT);
+    expect(reads).toHaveLength(3); // QUEUED (the stream's ask), PROCESSING, COMPLETED: no extra read
+  });
+
+  it('submit without cancel_url, result 200 while pending, FAILED without code: all read as the core API says', async () => {
+    const c = prodClient();
+    const job = await c.submitAsync({ image: TINY_PNG });
+    expect(job.cancelUrl).toBe(`${prod.url}/v2/requests/${job.requestId}/cancel`);
+    expect(await job.result()).toMatchObject({ status: 'QUEUED' });
+    const failed = await prodClient('fail').run({ image: TINY_PNG }, { interval: 10 }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(InferenceFailed);
+    expect(failed).toMatchObject({ code: undefined, detail: 'The image could not be decoded.' });
+  });
+
+  it('cancel is UnsupportedOperation; an unknown id still answers ApiError 404', async () => {
+    const job = await prodClient('slow').submitAsync({ image: TINY_PNG });
+    await expect(job.cancel()).rejects.toBeInstanceOf(UnsupportedOperation);
+    const unknown = await prodClient().job('00000000-0000-4000-8000-000000000000').cancel().catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(ApiError);
+    expect(unknown).toMatchObject({ status: 404, code: 'not_found' });
   });
 });
 

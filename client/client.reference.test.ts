@@ -25,7 +25,7 @@ const natural = new Set<Script>(['unauthorized', 'not-found', 'processing', 'slo
 describeScenarios(
   {
     name: 'the reference server',
-    capabilities: new Set(['lifecycle', 'cancel', 'images']),
+    capabilities: new Set(['lifecycle', 'cancel', 'images', 'error-codes', 'status-stream']),
     script: (name) => (natural.has(name) ? {} : undefined),
     interval: 200,
   },

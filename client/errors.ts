@@ -63,6 +63,17 @@ export class ProtocolError extends BgRemovalError {
   }
 }
 
+/** The deployment does not offer an optional operation (an extension such as `cancel`); nothing was changed. */
+export class UnsupportedOperation extends BgRemovalError {
+  override name = 'UnsupportedOperation';
+  constructor(
+    readonly operation: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The server could not be reached (after the retries that were safe). */
 export class NetworkError extends BgRemovalError {
   override name = 'NetworkError';

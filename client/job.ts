@@ -1,11 +1,12 @@
 /** A submitted v2 request: poll it, wait for it, fetch its output, cancel it — always via the URLs the server gave. */
 import type { Client } from 'openapi-fetch';
 import type { paths } from '../spec/generated/index.ts';
-import { apiError, InferenceTimeout, ProtocolError } from './errors.ts';
+import { apiError, InferenceTimeout, ProtocolError, UnsupportedOperation } from './errors.ts';
 import { guard } from './guard.ts';
 import { decodeDataUri } from './image-input.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import { sleep } from './sleep.ts';
+import { streamStatus } from './status-stream.ts';
 import type { Transport } from './transport.ts';
 import type { CallOptions, FailedBody, ImageBytes, PendingBody, ResultBody, StatusBody, WaitOptions } from './types.ts';
 import { failure, readResult, readV2Body } from './v2-body.ts';
@@ -77,18 +78,34 @@ export class Job {
     return body as PendingBody;
   }
 
-  /** Polls the status URL until the request ends; resolves with the result or throws InferenceFailed/InferenceTimeout. */
+  /**
+   * Waits until the request ends; resolves with the result or throws InferenceFailed/InferenceTimeout.
+   * Follows the status stream where the deployment offers it (one long GET), else polls every `interval`.
+   */
   async wait(options: WaitOptions = {}): Promise<ResultBody> {
     if (this.#result) return this.#result;
-    const { timeout = DEFAULT_TIMEOUT, interval = DEFAULT_INTERVAL, signal } = options;
+    const { timeout = DEFAULT_TIMEOUT, interval = DEFAULT_INTERVAL, signal, stream = true, onStatus } = options;
     const started = Date.now();
     // The deadline aborts in-flight requests too, so a hung server cannot stretch the wait past `timeout`.
     const deadline = new AbortController();
     const timer = Number.isFinite(timeout) && timeout <= MAX_TIMER ? setTimeout(() => deadline.abort(), Math.max(0, timeout)) : undefined;
     const combined = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
     try {
+      let skipPoll = false;
+      if (stream) {
+        const fetcher = this.ctx.transport.fetcher({ url: this.statusUrl, retryNetworkErrors: true });
+        const outcome = await streamStatus(fetcher, this.statusUrl, combined, onStatus);
+        if (outcome.kind === 'result') return (this.#result = outcome.result);
+        // Not offered: that answer was this wait's first poll, so the loop starts with a pause.
+        skipPoll = outcome.kind === 'poll' && !outcome.streamed;
+      }
       for (;;) {
+        if (skipPoll) {
+          skipPoll = false;
+          await sleep(interval, combined);
+        }
         const state = await this.status({ signal: combined });
+        onStatus?.(state);
         if (state.status === 'FAILED') throw failure(state);
         if (state.status === 'COMPLETED') {
           const result = await this.result({ signal: combined });
@@ -120,7 +137,10 @@ export class Job {
     return { image: Buffer.from(data), contentType: response.headers.get('content-type') ?? 'application/octet-stream' };
   }
 
-  /** Cancels a pending request (it ends FAILED with code `canceled`); an ended one answers ApiError 409. */
+  /**
+   * Cancels a pending request (it ends FAILED with code `canceled`); an ended one answers ApiError 409.
+   * A deployment without cancel (the production service) throws UnsupportedOperation.
+   */
   async cancel(options: CallOptions = {}): Promise<FailedBody> {
     const { data, error, response } = await guard(
       this.ctx.api.POST('/v2/requests/{request_id}/cancel', {
@@ -130,6 +150,11 @@ export class Job {
         fetch: this.ctx.transport.fetcher({ url: this.cancelUrl, retryNetworkErrors: false }),
       }),
     );
+    if (response.status === 404 || response.status === 405) {
+      // 404 may mean an unknown id, or no such endpoint: the request's own status tells which.
+      await this.status({ signal: options.signal });
+      throw new UnsupportedOperation('cancel', `This deployment does not offer cancel (POST ${this.cancelUrl} answered ${response.status}); the request goes on.`);
+    }
     const body = readV2Body(response, data ?? error);
     if (body.status !== 'FAILED') throw new ProtocolError(`Cancel answered with status ${body.status}`, response.status, body);
     return body;

@@ -8,14 +8,15 @@ import { FAKE_KEY, type FakeServer, startFakeServer, TINY_PNG } from './testing/
 const snippets = await readmeSnippets();
 let files: string[];
 let fake: FakeServer;
+let prod: FakeServer;
 let cwd: string;
 beforeAll(async () => {
-  [fake, files] = await Promise.all([startFakeServer(), writeSnippets(snippets)]);
+  [fake, prod, files] = await Promise.all([startFakeServer(), startFakeServer({ production: true }), writeSnippets(snippets)]);
   cwd = await mkdtemp(join(tmpdir(), 'bgr-readme-'));
   await writeFile(join(cwd, 'photo.png'), TINY_PNG);
 });
 afterAll(async () => {
-  await Promise.all([fake?.close(), removeSnippets()]);
+  await Promise.all([fake?.close(), prod?.close(), removeSnippets()]);
 });
 
 describe('client/README.md snippets', () => {
@@ -30,11 +31,13 @@ describe('client/README.md snippets', () => {
 
   snippets.forEach((source, index) => {
     const title = source.split('\n').find((line) => /client\.\w+\(/.test(line))?.trim() ?? `snippet ${index}`;
-    it(`run against the fake server: ${title}`, async () => {
-      const run = await runSnippet(files[index] ?? '', cwd, { BGR_API_KEY: FAKE_KEY, BGR_BASE_URL: fake.url });
-      expect(run.code, run.output).toBe(0);
-      // The errors snippet catches and prints; on a healthy server it must take the success path.
-      expect(run.output).not.toMatch(/Error|failed:/);
-    });
+    for (const [target, server] of [['the fake server', () => fake], ['the production-shaped fake', () => prod]] as const) {
+      it(`run against ${target}: ${title}`, async () => {
+        const run = await runSnippet(files[index] ?? '', cwd, { BGR_API_KEY: FAKE_KEY, BGR_BASE_URL: server().url });
+        expect(run.code, run.output).toBe(0);
+        // The errors snippet catches and prints; on a healthy server it must take the success path.
+        expect(run.output).not.toMatch(/Error|failed:/);
+      });
+    }
   });
 });

@@ -54,6 +54,13 @@ export interface CallOptions {
 export interface WaitOptions extends CallOptions {
   /** Milliseconds before InferenceTimeout (default 600 000, the production SDK's deadline). */
   timeout?: number;
-  /** Milliseconds between status polls (default 1000). */
+  /** Milliseconds between status polls (default 1000), when polling. */
   interval?: number;
+  /**
+   * Follow the status stream (`Accept: text/event-stream`) where the deployment offers it (default true);
+   * polling is the fallback either way, when it is not offered or the stream breaks.
+   */
+  stream?: boolean;
+  /** Called with each status seen (streamed event or poll), e.g. to show progress. */
+  onStatus?: (body: StatusBody | PendingBody | ResultBody | FailedBody) => void;
 }

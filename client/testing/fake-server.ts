@@ -18,7 +18,10 @@ export const SCRIPT_HEADER = 'x-fake-script';
  * `bad-submit` a 200 submit without URLs; `drop-once` the first submit's socket is destroyed; `unavailable-once`
  * the first status poll answers 503; `elsewhere` returned URLs use another path prefix (clients must follow them);
  * `lagging-result` the result still answers 202 on the first read after COMPLETED; `redirect-output` the output
- * endpoint redirects to the output origin.
+ * endpoint redirects to the output origin; `stream-break` a status stream's connection drops after its first event.
+ *
+ * The status URL streams Server-Sent Events (the `status-stream` extension, one state per 5 ms) when asked
+ * with `Accept: text/event-stream`, except in the production-shaped mode.
  */
 export type Script =
   | 'ok'
@@ -32,7 +35,8 @@ export type Script =
   | 'unavailable-once'
   | 'elsewhere'
   | 'lagging-result'
-  | 'redirect-output';
+  | 'redirect-output'
+  | 'stream-break';
 
 interface FakeJob {
   id: string;
@@ -53,9 +57,18 @@ export interface LoggedRequest {
   body: string;
 }
 
+/**
+ * `production`: answers as the production service does: error bodies `{"error"}` without `code` (FAILED
+ * ones too), 200 with the status body while a result is pending, a submit without `cancel_url`, no cancel
+ * endpoint, no status stream (Accept is ignored).
+ */
+export interface FakeServerOptions { production?: boolean }
+
 export interface FakeServer {
   url: string;
   log: LoggedRequest[];
+  /** Status streams open now (a client that went away must not leave one). */
+  openStreams(): number;
   /** Serve outputs from another origin (a second fake), to check where the key goes. */
   setOutputOrigin(origin: string | undefined): void;
   /** Forget the log, the one-shot scripts' counters and the output origin (between tests). */
@@ -63,8 +76,10 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-export async function startFakeServer(): Promise<FakeServer> {
+export async function startFakeServer(options: FakeServerOptions = {}): Promise<FakeServer> {
+  const production = options.production === true;
   const jobs = new Map<string, FakeJob>();
+  let streams = 0;
   const log: LoggedRequest[] = [];
   const tries = new Map<string, number>();
   let outputOrigin: string | undefined;
@@ -74,6 +89,64 @@ export async function startFakeServer(): Promise<FakeServer> {
     const n = (tries.get(key) ?? 0) + 1;
     tries.set(key, n);
     return n === 1;
+  };
+
+  // Production error bodies are only `{"error": …}`; FAILED bodies carry no `code` either.
+  const json = (res: ServerResponse, status: number, body: unknown): void => {
+    if (production && typeof body === 'object' && body !== null && 'code' in body) {
+      const { code: _code, ...rest } = body as Record<string, unknown>;
+      return sendJson(res, status, rest);
+    }
+    return sendJson(res, status, body);
+  };
+  const rateLimited = (res: ServerResponse, seconds: number): void => {
+    res.setHeader('retry-after', String(seconds));
+    json(res, 429, { error: 'Too many requests.', code: 'rate_limited' });
+  };
+  const resultBody = (job: FakeJob) => {
+    const outputUrl = job.outputOrigin && job.script !== 'redirect-output'
+      ? `${job.outputOrigin}/media/${job.id}.png`
+      : `${url}/${job.script === 'elsewhere' ? 'alt' : 'v2'}/requests/${job.id}/output`;
+    return {
+      request_id: job.id,
+      status: 'COMPLETED',
+      output: job.base64 ? `data:image/png;base64,${TINY_PNG.toString('base64')}` : outputUrl,
+      created_at: new Date().toISOString(),
+      expires_at: new Date(Date.now() + 3600_000).toISOString(),
+      metrics: { inference_time: 0.25, queue_time: 0.01, total_time: 0.3 },
+      error: null,
+    };
+  };
+  /** The status stream: the current state, then a state every 5 ms, ending with the result or FailedBody. */
+  const stream = (job: FakeJob, req: IncomingMessage, res: ServerResponse): void => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    streams += 1;
+    let id = 0;
+    let last = '';
+    const send = (): boolean => {
+      const ended = job.state === 'COMPLETED' || job.state === 'FAILED';
+      if (job.state !== last) {
+        const body = job.state === 'FAILED' ? failedBody(job) : ended ? resultBody(job) : statusBody(job);
+        res.write(`event: status\nid: ${++id}\ndata: ${JSON.stringify(body)}\n\n`);
+        last = job.state;
+      }
+      return ended;
+    };
+    const timer = setInterval(() => {
+      res.write(': keep-alive\n\n');
+      advance(job);
+      if (send()) {
+        clearInterval(timer);
+        res.end();
+      }
+    }, 5);
+    res.once('close', () => {
+      clearInterval(timer);
+      streams -= 1;
+    });
+    if (send()) return void res.end();
+    // Once the first event is on the wire (headers and all), the connection drops.
+    if (job.script === 'stream-break') res.write('', () => req.socket.destroy());
   };
 
   const server: Server = createServer(async (req, res) => {
@@ -105,7 +178,7 @@ export async function startFakeServer(): Promise<FakeServer> {
 
     if (path === '/v1/bg-removal' && req.method === 'POST') {
       if (script === 'rate-limit-once' && once('v1')) return rateLimited(res, 1);
-      const parsed = parse(body);
+      const parsed = parse(body, req.headers['content-type']);
       if (!parsed || typeof parsed['image'] !== 'string') return json(res, 400, { error: "body must have required property 'image'", code: 'invalid_parameter' });
       res.writeHead(200, {
         'content-type': parsed['format'] === 'webp' ? 'image/webp' : 'image/png',
@@ -120,7 +193,7 @@ export async function startFakeServer(): Promise<FakeServer> {
       if (script === 'rate-limit-once' && once('submit')) return rateLimited(res, 1);
       if (script === 'rate-limit-long') return rateLimited(res, 3600);
       if (script === 'drop-once' && once('drop')) return req.socket.destroy();
-      const parsed = parse(body);
+      const parsed = parse(body, req.headers['content-type']);
       if (!parsed || typeof parsed['image'] !== 'string') return json(res, 400, { error: "body must have required property 'image'", code: 'invalid_parameter' });
       if (script === 'bad-submit') return json(res, 200, { status: 'QUEUED' });
       const id = randomUUID();
@@ -142,7 +215,7 @@ export async function startFakeServer(): Promise<FakeServer> {
         status_url: `${prefix}/status`,
         response_url: prefix,
         poll_url: `${prefix}/status`,
-        cancel_url: `${prefix}/cancel`,
+        ...(production ? {} : { cancel_url: `${prefix}/cancel` }),
       });
     }
 
@@ -153,6 +226,7 @@ export async function startFakeServer(): Promise<FakeServer> {
     if ((job.script === 'elsewhere') !== (match[1] === 'alt')) return json(res, 404, { error: 'Request not found.', code: 'not_found' });
     const kind = match[3] ?? '';
 
+    if (kind === '/cancel' && production) return json(res, 404, { error: 'Not Found' });
     if (kind === '/cancel' && req.method === 'POST') {
       if (job.state === 'COMPLETED' || job.state === 'FAILED') return json(res, 409, { error: 'The request has already ended.', code: 'not_cancelable' });
       job.state = 'FAILED';
@@ -164,6 +238,7 @@ export async function startFakeServer(): Promise<FakeServer> {
         res.setHeader('retry-after', '0');
         return json(res, 503, { error: 'The service is temporarily unavailable.', code: 'service_unavailable' });
       }
+      if (!production && /\btext\/event-stream\b/.test(req.headers.accept ?? '')) return stream(job, req, res);
       advance(job);
       if (job.state === 'FAILED') return json(res, job.script === 'fail-200' ? 200 : 422, failedBody(job));
       return json(res, 200, statusBody(job));
@@ -171,20 +246,10 @@ export async function startFakeServer(): Promise<FakeServer> {
     if (kind === '' && req.method === 'GET') {
       if (job.state === 'FAILED') return json(res, job.script === 'fail-200' ? 200 : 422, failedBody(job));
       if (job.state !== 'COMPLETED' || (job.script === 'lagging-result' && job.resultReads++ === 0)) {
-        return json(res, 202, { ...statusBody(job), status: job.state === 'COMPLETED' ? 'PROCESSING' : job.state });
+        // Pending: 202 here, 200 from the production service; the same status body either way.
+        return json(res, production ? 200 : 202, { ...statusBody(job), status: job.state === 'COMPLETED' ? 'PROCESSING' : job.state });
       }
-      const outputUrl = job.outputOrigin && job.script !== 'redirect-output'
-        ? `${job.outputOrigin}/media/${job.id}.png`
-        : `${url}/${job.script === 'elsewhere' ? 'alt' : 'v2'}/requests/${job.id}/output`;
-      return json(res, 200, {
-        request_id: job.id,
-        status: 'COMPLETED',
-        output: job.base64 ? `data:image/png;base64,${TINY_PNG.toString('base64')}` : outputUrl,
-        created_at: new Date().toISOString(),
-        expires_at: new Date(Date.now() + 3600_000).toISOString(),
-        metrics: { inference_time: 0.25, queue_time: 0.01, total_time: 0.3 },
-        error: null,
-      });
+      return json(res, 200, resultBody(job));
     }
     return json(res, 404, { error: 'Not found.', code: 'not_found' });
   });
@@ -194,6 +259,7 @@ export async function startFakeServer(): Promise<FakeServer> {
   return {
     url,
     log,
+    openStreams: () => streams,
     setOutputOrigin: (origin) => {
       outputOrigin = origin;
     },
@@ -244,17 +310,20 @@ function failedBody(job: FakeJob) {
   };
 }
 
-function rateLimited(res: ServerResponse, seconds: number): void {
-  res.setHeader('retry-after', String(seconds));
-  json(res, 429, { error: 'Too many requests.', code: 'rate_limited' });
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }
 
-function parse(body: string): Record<string, unknown> | undefined {
+/** A JSON body, or a multipart form's fields (a file part counts as `image` present). */
+function parse(body: string, contentType = ''): Record<string, unknown> | undefined {
+  if (contentType.startsWith('multipart/form-data')) {
+    const fields: Record<string, unknown> = {};
+    for (const m of body.matchAll(/name="([^"]+)"(; filename="[^"]*")?[^]*?\r\n\r\n([^\r]*)/g)) {
+      fields[m[1]!] = m[2] ? '(file)' : m[3];
+    }
+    return fields;
+  }
   try {
     const value: unknown = JSON.parse(body);
     return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAKE_KEY, type FakeServer, SCRIPT_HEADER, startFakeServer } from '../../client/testing/fake-server.ts';
 import { launchChromium, offlinePage, screenshotPath } from '../../docs/browser.ts';
 import { loadConfig } from '../src/config.ts';
 import { createEngine } from '../src/engine/index.ts';
@@ -33,6 +34,8 @@ describe('the demo page', () => {
     const photo = join(dir, 'ball.png');
     await writeFile(photo, scene.image);
     const { page, outside } = await offlinePage(browser, [server.url]);
+    const statusReads: (string | undefined)[] = [];
+    page.on('request', (r) => { if (r.url().endsWith('/status')) statusReads.push(r.headers()['accept']); });
     await page.goto(server.url);
     await page.setInputFiles('#file', photo);
     await page.click('#go');
@@ -41,6 +44,9 @@ describe('the demo page', () => {
     const href = await page.getAttribute('#download', 'href');
     const png = Buffer.from(await page.evaluate(async (u) => [...new Uint8Array(await (await fetch(u!)).arrayBuffer())], href));
     expect(await page.textContent('#status')).toMatch(/^Done in/);
+    // The reference offers the status stream: one streamed GET of the status URL, no polling.
+    expect(await page.getAttribute('#status', 'data-via')).toBe('stream');
+    expect(statusReads).toEqual(['text/event-stream, application/json;q=0.9']);
 
     const meta = await sharp(png).metadata();
     expect([meta.format, meta.width, meta.height, meta.channels]).toEqual(['png', 320, 240, 4]);
@@ -64,6 +70,49 @@ describe('the demo page', () => {
     } finally {
       await prod.shutdown();
     }
+  });
+});
+
+describe('the demo page against a production-shaped deployment (no stream, no `code`, 200 while pending)', () => {
+  let prod: FakeServer;
+  beforeAll(async () => { prod = await startFakeServer({ production: true }); });
+  afterAll(async () => { await prod?.close(); });
+
+  /** The page from the reference; its API calls answered by the production-shaped fake (with the fake's key). */
+  async function pageOnProd(script?: string) {
+    const { page, outside } = await offlinePage(browser, [server.url]);
+    const forward = async (route: import('playwright-core').Route, target: string) => {
+      const req = route.request();
+      const headers: Record<string, string> = { ...(await req.allHeaders()), ...(script ? { [SCRIPT_HEADER]: script } : {}) };
+      if (headers['x-api-key']) headers['x-api-key'] = FAKE_KEY;
+      const sent = req.postDataBuffer();
+      const res = await fetch(target, { method: req.method(), headers, ...(sent ? { body: new Uint8Array(sent) } : {}) });
+      const type = res.headers.get('content-type') ?? 'application/octet-stream';
+      let body = Buffer.from(await res.arrayBuffer());
+      // As behind a proxy with a public URL: the URLs it returns are on the page's origin.
+      if (type.startsWith('application/json')) body = Buffer.from(body.toString().replaceAll(prod.url, server.url));
+      await route.fulfill({ status: res.status, headers: { 'content-type': type }, body });
+    };
+    await page.route(`${server.url}/v2/**`, (route) => forward(route, route.request().url().replace(server.url, prod.url)));
+    await page.goto(server.url);
+    return { page, outside };
+  }
+
+  it('polls to the end and shows the output', async () => {
+    const { page } = await pageOnProd();
+    await page.fill('#url', 'https://example.invalid/photo.png');
+    await page.click('#go');
+    await page.waitForSelector('#download:not(.hidden)', { timeout: 30_000 });
+    expect(await page.textContent('#status')).toMatch(/^Done in/);
+    expect(await page.getAttribute('#status', 'data-via')).toBe('polling');
+    expect(prod.log.filter((r) => r.path.endsWith('/status')).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('shows a FAILED request’s error without a code', async () => {
+    const { page } = await pageOnProd('fail');
+    await page.fill('#url', 'https://example.invalid/photo.png');
+    await page.click('#go');
+    await expect.poll(() => page.textContent('#status'), { timeout: 30_000 }).toBe('The image could not be decoded. (422)');
   });
 });
 

@@ -34,6 +34,8 @@ export async function startServer(deps: ServerDeps): Promise<Running> {
   const service = createLifecycle(config, { engine: deps.engine, keys, backend, clock: deps.clock, log, worker: deps.worker });
   deps.onLifecycle?.(service);
   const app = buildApp({ ...deps, logger: log, keys, v2: v2Handlers({ service, baseUrl: baseUrlOf(config) }) });
+  // Open status streams would hold server.close() (which runs before onClose) until the grace period cuts them.
+  app.addHook('preClose', async () => service.endStreams());
   // Drain v2 jobs (and their webhooks) before the engine closes.
   app.addHook('onClose', async () => {
     await service.close();

@@ -125,6 +125,7 @@ export async function createRedisBackend(config: RedisBackendConfig): Promise<Re
     close: () => {
       closed ??= (async () => {
         await queue.close(0);
+        store.close();
         await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
       })();
       return closed;

@@ -6,6 +6,7 @@ import { systemClock } from '../ports.ts';
 import type {
   ClaimResult, RecordPatch, RequestMetrics, RequestRecord, RequestState, RequestStore, StoredOutput,
 } from '../v2/store.ts';
+import { Watchers } from '../v2/watchers.ts';
 import { guard } from './connection.ts';
 
 export interface RedisRequestStoreOptions {
@@ -134,12 +135,17 @@ export class RedisRequestStore implements RequestStore {
   private readonly p: string;
   private readonly clock: Clock;
   private readonly pendingTtlMs: number;
+  /** Pub/sub channel of state changes (message = request id), for the status streams of every API node. */
+  private readonly changes: string;
+  private subscriber?: Redis;
+  readonly watchers = new Watchers();
 
   constructor(redis: Redis, opts: RedisRequestStoreOptions) {
     this.redis = withScripts(redis);
     this.p = opts.prefix;
     this.clock = opts.clock ?? systemClock;
     this.pendingTtlMs = opts.pendingTtlMs ?? 24 * 3_600_000;
+    this.changes = `${opts.prefix}changes`;
   }
 
   private reqKey(id: string) { return `${this.p}req:${id}`; }
@@ -186,8 +192,35 @@ export class RedisRequestStore implements RequestStore {
         withOutput ? output.contentType : '', withOutput ? output.bytes : '', id,
         ...patchFields(patch),
       );
-      return reply ? decode(reply) : undefined;
+      if (!reply) return undefined;
+      // Tell the streams (any node) to re-read. Not awaited and best effort: they also re-read now and then.
+      this.redis.publish(this.changes, id).catch(() => {});
+      return decode(reply);
     });
+  }
+
+  /**
+   * Change notices over pub/sub: one subscriber connection per store, made at the first watch, on one
+   * channel for all requests (a notice is a few bytes; listeners filter by id). Closed by `close()`.
+   */
+  watch(id: string, onChange: () => void): () => void {
+    if (!this.subscriber) {
+      // A subscriber must wait out reconnects (ioredis resubscribes by itself), unlike the fail-fast API client.
+      const sub = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+      sub.on('error', () => {}); // the API client reports outages; the streams' re-reads cover the gap
+      sub.on('message', (_channel: string, changed: string) => {
+        this.watchers.notify(changed);
+      });
+      void sub.subscribe(this.changes).catch(() => {});
+      this.subscriber = sub;
+    }
+    return this.watchers.add(id, onChange);
+  }
+
+  /** Closes the change subscriber, if any (the shared client belongs to the backend). */
+  close(): void {
+    this.subscriber?.disconnect();
+    this.subscriber = undefined;
   }
 
   /** Just the state (one small read, unlike `get`, which carries the input while pending): for waiters that poll. */

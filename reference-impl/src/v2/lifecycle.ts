@@ -1,5 +1,7 @@
 /** LifecycleService: submit, poll, fetch, cancel and process v2 requests over the store, queue and key ports. */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import type { Readable } from 'node:stream';
 import type {
   ErrorCode, FailedBody, PendingBody, ResultBody, StatusBody, SubmitResponse,
 } from '@bgr/spec';
@@ -16,6 +18,7 @@ import type {
   ImageInput, RecordPatch, RequestError, RequestRecord, RequestState, RequestStore, StoredOutput,
 } from './store.ts';
 import { isTerminal } from './store.ts';
+import { type Snapshot, statusStream } from './status-stream.ts';
 import type { WebhookSender } from './webhook.ts';
 
 /**
@@ -41,6 +44,13 @@ export interface LifecycleConfig {
   shutdownGraceMs: number;
   /** Run jobs in this process (false for an API-only node in the distributed deployment). */
   worker: boolean;
+  /** Status streams: a `: keep-alive` comment this often while pending (default 15 s, the wire format's). */
+  streamKeepAliveMs: number;
+  /**
+   * Status streams re-read the record at least this often: the safety net under the store's change
+   * notices (default 2 s), or the polling interval of a store that offers none (then 250 ms).
+   */
+  streamResyncMs: number;
 }
 
 export interface LifecycleDeps {
@@ -81,6 +91,8 @@ export class LifecycleService {
   readonly config: LifecycleConfig;
   private sweeper?: NodeJS.Timeout;
   private closing?: Promise<void>;
+  /** Aborted by endStreams(): open status streams end (server shutdown). */
+  private readonly streams = new AbortController();
   /** Moving average of a job's run time, for Retry-After when the queue is full. */
   private avgJobMs = 1000;
 
@@ -96,7 +108,10 @@ export class LifecycleService {
       sweepIntervalMs: deps.config?.sweepIntervalMs ?? Math.min(60_000, Math.max(1000, retentionMs)),
       shutdownGraceMs: deps.config?.shutdownGraceMs ?? 30_000,
       worker: deps.config?.worker ?? true,
+      streamKeepAliveMs: deps.config?.streamKeepAliveMs ?? 15_000,
+      streamResyncMs: deps.config?.streamResyncMs ?? (deps.store.watch ? 2000 : 250),
     };
+    setMaxListeners(0, this.streams.signal); // one listener per open stream, by design
   }
 
   /** Starts the workers (unless an API-only node) and the sweeper. */
@@ -157,6 +172,40 @@ export class LifecycleService {
     if (rec.state === 'FAILED') return { status: 422, body: failedBody(rec) };
     const position = rec.state === 'QUEUED' ? await this.queue.position(id) : undefined;
     return { status: 200, body: statusBody(rec, baseUrl, position) };
+  }
+
+  /**
+   * The status-stream extension: Server-Sent Events of the request's states. Unknown, expired and
+   * other keys' ids throw the same 404 as `status` before any byte is sent; then see `statusStream`.
+   */
+  async statusStream(owner: string, id: string, baseUrl: string): Promise<Readable> {
+    await this.owned(owner, id);
+    const watch = this.store.watch?.bind(this.store);
+    return statusStream({
+      read: () => this.snapshot(owner, id, baseUrl),
+      ...(watch ? { watch: (onChange: () => void) => watch(id, onChange) } : {}),
+      resyncMs: this.config.streamResyncMs,
+      keepAliveMs: this.config.streamKeepAliveMs,
+      signal: this.streams.signal,
+      onError: (err) => this.log.warn({ err, requestId: id }, 'v2 status stream ended by an error'),
+    });
+  }
+
+  /** Ends every open status stream (the server is closing; clients reconnect elsewhere or poll). */
+  endStreams(): void {
+    this.streams.abort();
+  }
+
+  /** What a stream emits now: the status body while pending, the result or FailedBody once ended. */
+  private async snapshot(owner: string, id: string, baseUrl: string): Promise<Snapshot | undefined> {
+    try {
+      const rec = await this.owned(owner, id);
+      if (rec.state === 'QUEUED' || rec.state === 'PROCESSING') return { state: rec.state, body: (await this.status(owner, id, baseUrl)).body };
+      return { state: rec.state, body: (await this.result(owner, id, baseUrl)).body };
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'not_found') return undefined; // expired meanwhile
+      throw err;
+    }
   }
 
   /** The result endpoint: 202 while pending, 200 once COMPLETED, 422 once FAILED. */

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.ts';
 import type { LifecycleService } from './lifecycle.ts';
 import { parseSubmit } from './params.ts';
+import { streamHeaders } from './status-stream.ts';
 
 export type V2OperationId = 'submitRemoval' | 'getRequestStatus' | 'getRequestResult' | 'getRequestOutput' | 'cancelRequest';
 export type V2Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
@@ -36,6 +37,15 @@ function requestId(request: FastifyRequest): string {
   return typeof id === 'string' ? id : '';
 }
 
+/** The status-stream extension is asked for by `Accept: text/event-stream` (unless its q is 0). */
+function wantsEventStream(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  return accept.split(',').some((range) => {
+    const [type, ...params] = range.split(';').map((p) => p.trim().toLowerCase());
+    return type === 'text/event-stream' && !params.some((p) => /^q=0(\.0*)?$/.test(p));
+  });
+}
+
 function idempotencyKey(request: FastifyRequest): string | undefined {
   const v = request.headers['idempotency-key'];
   if (v === undefined) return undefined;
@@ -59,6 +69,10 @@ export function v2Handlers({ service, baseUrl }: V2RoutesOptions): Record<V2Oper
     },
 
     async getRequestStatus(request, reply) {
+      if (wantsEventStream(request)) {
+        const stream = await service.statusStream(owner(request), requestId(request), baseUrl(request));
+        return reply.code(200).headers(streamHeaders).send(stream);
+      }
       const view = await service.status(owner(request), requestId(request), baseUrl(request));
       return reply.code(view.status).send(view.body);
     },

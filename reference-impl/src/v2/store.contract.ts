@@ -169,4 +169,30 @@ export function requestStoreContract(name: string, harness: StoreHarness): void 
       expect(results.filter((r) => r.kind === 'claimed')).toHaveLength(1);
     });
   });
+  describe(`${name}: watch (optional; the status stream's change notices)`, () => {
+    const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    it('notifies a watcher of its record’s transitions, and never after unwatch', async () => {
+      const store = await harness.make(new ManualClock(0));
+      if (!store.watch) return;
+      const id = uid('w');
+      await store.create(contractRecord(id));
+      const notices: string[] = [];
+      const unwatch = store.watch(id, () => notices.push(id));
+      const other = store.watch(uid('other'), () => notices.push('other'));
+      // A pub/sub backend subscribes asynchronously: repeat the (idempotent) transition until one is noticed.
+      for (let i = 0; notices.length === 0 && i < 100; i++) {
+        await store.transition(id, ['QUEUED', 'PROCESSING'], 'PROCESSING');
+        await pause(10);
+      }
+      expect(notices[0]).toBe(id);
+      expect(notices).not.toContain('other');
+      unwatch();
+      other();
+      const seen = notices.length;
+      await store.transition(id, ['PROCESSING'], 'COMPLETED', { completedAt: 1, expiresAt: 60_000 });
+      await pause(50);
+      expect(notices).toHaveLength(seen);
+      (store as { close?(): void }).close?.();
+    });
+  });
 }

@@ -2,6 +2,7 @@
 import type { ErrorCode, Method, OutputFormat } from '@bgr/spec';
 import type { Clock } from '../ports.ts';
 import { systemClock } from '../ports.ts';
+import { Watchers } from './watchers.ts';
 
 export type RequestState = 'QUEUED' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
 
@@ -102,6 +103,12 @@ export interface RequestStore {
   unclaim(owner: string, key: string, id: string): Promise<void>;
   /** Frees everything expired at `now`; returns how many records it removed. */
   sweep(now: number): Promise<number>;
+  /**
+   * Optional push of changes (the status stream): calls `onChange` after the record may have changed
+   * (transitions, from any node); best effort, so listeners re-read and also re-read now and then.
+   * Returns the unsubscribe. A store without it is polled.
+   */
+  watch?(id: string, onChange: () => void): () => void;
 }
 
 interface Entry { record: RequestRecord; output?: StoredOutput }
@@ -110,8 +117,13 @@ interface Entry { record: RequestRecord; output?: StoredOutput }
 export class MemoryRequestStore implements RequestStore {
   private readonly entries = new Map<string, Entry>();
   private readonly claims = new Map<string, { id: string; bodyHash: string; expiresAt?: number }>();
+  readonly watchers = new Watchers();
 
   constructor(private readonly clock: Clock = systemClock) {}
+
+  watch(id: string, onChange: () => void): () => void {
+    return this.watchers.add(id, onChange);
+  }
 
   /** Records held in memory, expired or not (tests check the sweeper frees them). */
   get size(): number {
@@ -153,6 +165,7 @@ export class MemoryRequestStore implements RequestStore {
     const claim = next.idempotency && this.claims.get(claimKey(next.owner, next.idempotency.key));
     if (claim?.id === id && next.expiresAt !== undefined) claim.expiresAt = next.expiresAt;
     if (to === 'COMPLETED' && output) entry.output = { ...output };
+    this.watchers.notify(id);
     return copy(next);
   }
 
