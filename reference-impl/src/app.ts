@@ -10,7 +10,6 @@
  * `service_unavailable` with Retry-After (a status the contract declares), never 501.
  */
 import { randomUUID } from 'node:crypto';
-import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RouteHandlerMethod } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import fp from 'fastify-plugin';
@@ -23,6 +22,7 @@ import { authHook, scopeOfPath } from './keys.ts';
 import { systemClock, type Clock, type KeyStore } from './ports.ts';
 import { rateLimitHook, type RateLimitStore } from './rate-limit.ts';
 import { demoRoutes } from './routes/demo.ts';
+import { multipartBodies } from './multipart-body.ts';
 import { healthRoutes } from './routes/health.ts';
 import { v1Handler } from './routes/v1.ts';
 import { validatorCompiler } from './validation.ts';
@@ -105,10 +105,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (closing) reply.header('connection', 'close');
   });
 
-  app.register(multipart, {
-    attachFieldsToBody: 'keyValues',
-    limits: { fileSize: config.bodyLimit, files: 1, fields: 20, parts: 25, fieldSize: 1024 * 1024 },
-  });
+  multipartBodies(app, { fileSize: config.bodyLimit, files: 1, fields: 20, parts: 25, fieldSize: 1024 * 1024 });
   healthRoutes(app, engine, () => closing, deps.backendUp);
   demoRoutes(app, config.devKey);
 
