@@ -17,8 +17,9 @@ import { specPath } from '../../conformance/src/contract.ts';
 import type { Config } from './config.ts';
 import { fetchPolicyOf, type AppContext } from './context.ts';
 import type { Engine } from './engine/types.ts';
-import { ApiError, installErrorHandlers } from './errors.ts';
+import { ApiError, installErrorHandlers, sendError } from './errors.ts';
 import { authHook, scopeOfPath } from './keys.ts';
+import { ignoreUnknownExpectations, onClientError, transportOptions } from './transport.ts';
 import { systemClock, type Clock, type KeyStore } from './ports.ts';
 import { rateLimitHook, type RateLimitStore } from './rate-limit.ts';
 import { demoRoutes } from './routes/demo.ts';
@@ -60,6 +61,13 @@ function v2Placeholder(operationId: string): RouteHandlerMethod {
   };
 }
 
+/** preParsing hook for operations without a request body: drain what was sent and parse nothing. */
+async function discardBody(request: FastifyRequest, _reply: unknown, payload: NodeJS.ReadableStream): Promise<NodeJS.ReadableStream> {
+  for (const h of ['content-type', 'content-length', 'transfer-encoding']) delete request.headers[h];
+  payload.resume();
+  return payload;
+}
+
 function asArray<T>(v: T | T[] | undefined): T[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
@@ -78,7 +86,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     requestIdHeader: false,
     // Our own closing hook answers 503 in the contract's error format instead.
     return503OnClosing: false,
+    ...transportOptions(config),
+    clientErrorHandler: onClientError,
+    // Undecodable paths (bad percent-encoding, over-long ids) answer in the contract's format: 404 not_found.
+    frameworkErrors: (err, _request, reply) => sendError(reply, err),
   });
+  ignoreUnknownExpectations(app.server);
 
   let closing = false;
   const fetchPolicy = fetchPolicyOf(config);
@@ -129,6 +142,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const limited = operationId === 'removeBackground' || operationId === 'submitRemoval' ? [limit] : [];
       route.onRequest = [shedding, authHook(keys, scopeOfPath(route.url)), ...limited, ...asArray(route.onRequest)];
       if ((route.schema as { body?: unknown }).body) route.preValidation = [...asArray(route.preValidation), requireBody];
+      // Cancel declares no body: one sent anyway is discarded unread, so it can only get cancel's own answers.
+      else if (route.method === 'POST') route.preParsing = [...asArray(route.preParsing), discardBody];
     });
     const handlers: Record<string, RouteHandlerMethod> = {
       removeBackground: v1Handler(ctx) as RouteHandlerMethod,

@@ -5,6 +5,7 @@ import { fetchPolicyOf } from './context.ts';
 import type { Engine } from './engine/types.ts';
 import { guardedFetch } from './input/guarded-fetch.ts';
 import { resolveImage } from './input/image.ts';
+import { publicBaseUrl } from './public-url.ts';
 import type { Clock, KeyStore } from './ports.ts';
 import { LifecycleService } from './v2/lifecycle.ts';
 import { MemoryJobQueue, type JobQueue } from './v2/queue.ts';
@@ -22,13 +23,9 @@ export function memoryBackend(config: Config, clock?: Clock): V2Backend {
   };
 }
 
-/** Absolute links come from BGR_PUBLIC_URL, else from the request (forwarded headers only when trusted). */
+/** Absolute links come from BGR_PUBLIC_URL, else from a valid Host (forwarded headers only when trusted), else the listen address. */
 export function baseUrlOf(config: Config): (request: FastifyRequest) => string {
-  if (config.publicUrl) {
-    const fixed = config.publicUrl.replace(/\/+$/, '');
-    return () => fixed;
-  }
-  return (request) => `${request.protocol}://${request.host}`;
+  return publicBaseUrl(config.publicUrl);
 }
 
 export interface LifecycleOptions {

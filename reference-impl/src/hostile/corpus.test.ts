@@ -91,7 +91,7 @@ const urlCases: [name: string, path: string, status: number, code: string][] = [
 ];
 
 describe('URL and redirect tricks', () => {
-  it.each(urlCases)('%s → %i %s on v1, FAILED with the code on v2', async (_n, path, status, code) => {
+  it.each(urlCases)('%s → %s %s on v1, FAILED with the code on v2', async (_n, path, status, code) => {
     const image = `${origin.url}${path}`;
     expectAnswer('POST', '/v1/bg-removal', await v1({ image }), status, code);
     const { end } = await v2Outcome(s, { image });
@@ -192,7 +192,6 @@ describe('headers', () => {
     ['port 99999 in Host', 'api.example.com:99999'],
     ['an unclosed IPv6 Host', '[::1'],
     ['userinfo in Host', 'user@evil.example'],
-    ['an empty Host', ''],
   ])('%s → links use the listen address', async (_n, host) => {
     const body = await submitUrls({ host });
     expect(body.status_url.startsWith(`http://127.0.0.1:${s.port}/v2/requests/`), body.status_url).toBe(true);
