@@ -4,7 +4,14 @@ import { connect } from 'node:net';
 export interface RawResponse { status: number; headers: Record<string, string>; body: string; closed: boolean; ms: number }
 
 /** A request's parts: written in order, with `pauseMs` between them (slow clients). */
-export interface RawRequest { chunks: (string | Buffer)[]; pauseMs?: number; waitMs?: number }
+export interface RawRequest {
+  chunks: (string | Buffer)[];
+  pauseMs?: number;
+  /** Give up (closed: false) after this long; default 5 s. */
+  waitMs?: number;
+  /** Keep reading after the first response until the server closes the connection (or waitMs). */
+  untilClose?: boolean;
+}
 
 /** Sends the chunks and reads the first response (or nothing, if the server closes without one). */
 export function rawRequest(url: string, req: RawRequest): Promise<RawResponse> {
@@ -27,7 +34,7 @@ export function rawRequest(url: string, req: RawRequest): Promise<RawResponse> {
       const text = Buffer.concat(got).toString('latin1');
       const head = text.indexOf('\r\n\r\n');
       const len = /\r\ncontent-length:\s*(\d+)/i.exec(text.slice(0, head));
-      if (head >= 0 && len && text.length >= head + 4 + Number(len[1])) finish(false);
+      if (!req.untilClose && head >= 0 && len && text.length >= head + 4 + Number(len[1])) finish(false);
     });
     socket.on('close', () => finish(true));
     socket.on('error', () => finish(true));
