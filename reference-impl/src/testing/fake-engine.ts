@@ -1,5 +1,6 @@
-/** A fast fake Engine for server tests: real RGBA PNG/WebP of the input's size with a synthetic alpha; configurable delay, failure and readiness. */
-import sharp, { type OutputInfo, type Sharp } from 'sharp';
+/** A fast fake Engine for server tests: the real decoder, a synthetic alpha instead of the model, real PNG/WebP out; configurable delay, failure and readiness. */
+import sharp, { type Sharp } from 'sharp';
+import { decode } from '../engine/decode.ts';
 import { EngineError, type Engine, type EngineErrorCode, type RemoveOptions, type RemoveResult } from '../engine/types.ts';
 
 export interface FakeEngineOptions {
@@ -43,15 +44,10 @@ export class FakeEngine implements Engine {
     const { fail } = this.opts;
     if (fail instanceof Error) throw fail;
     if (fail) throw new EngineError(fail, `fake engine failure: ${fail}`);
-    let rgb: { data: Buffer; info: OutputInfo };
-    try {
-      rgb = await sharp(input, { limitInputPixels: this.opts.maxPixels ?? 50e6 }).rotate().removeAlpha().toColourspace('srgb')
-        .raw().toBuffer({ resolveWithObject: true });
-    } catch (e) {
-      const msg = (e as Error).message;
-      throw new EngineError(/pixel limit/i.test(msg) ? 'image_too_large' : 'invalid_image', 'The image could not be decoded.');
-    }
-    const { width, height } = rgb.info;
+    // The engine's real decoder (probe, pixel limit, orientation, channel handling); only inference is fake.
+    const { rgba, width, height } = await decode(input, this.opts.maxPixels ?? 50e6);
+    const rgb = { data: Buffer.alloc(width * height * 3) };
+    for (let i = 0; i < width * height; i++) rgba.copy(rgb.data, i * 3, i * 4, i * 4 + 3);
     // Synthetic alpha: an ellipse filling the frame — opaque inside, transparent outside.
     const alpha = Buffer.alloc(width * height);
     for (let y = 0; y < height; y++) {
