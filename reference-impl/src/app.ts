@@ -10,10 +10,11 @@
  * `service_unavailable` with Retry-After (a status the contract declares), never 501.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RouteHandlerMethod } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteHandlerMethod } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import fp from 'fastify-plugin';
 import { specPath } from '../../conformance/src/contract.ts';
+import { Admission, admittedEngine } from './admission.ts';
 import type { Config } from './config.ts';
 import { fetchPolicyOf, type AppContext } from './context.ts';
 import type { Engine } from './engine/types.ts';
@@ -53,6 +54,8 @@ export interface AppDeps {
   rateLimitStore?: RateLimitStore;
   /** Whether the backend answers (Redis ping), for `/readyz`; absent → nothing to check. */
   backendUp?: () => Promise<boolean>;
+  /** This node's admission control, shared with its v2 jobs; absent → one from the config. */
+  admission?: Admission;
 }
 
 function v2Placeholder(operationId: string): RouteHandlerMethod {
@@ -95,9 +98,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   let closing = false;
   const fetchPolicy = fetchPolicyOf(config);
+  const admission = deps.admission ?? new Admission(config);
   const ctx: AppContext = {
     config,
-    engine,
+    // An API-only node decodes nothing (its images run on the workers): only the in-flight bound applies there.
+    engine: config.role === 'api' ? engine : admittedEngine(engine, admission, { maxPixels: config.maxPixels, wait: false, track: false }),
     keys,
     clock: deps.clock ?? systemClock,
     input: { fetch: fetchPolicy, maxPixels: config.maxPixels },
@@ -127,6 +132,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const shedding = async () => {
       if (closing) throw new ApiError('service_unavailable', 'The server is shutting down.', { 'Retry-After': '5', connection: 'close' });
     };
+    const admit = async (_request: FastifyRequest, reply: FastifyReply) => {
+      const release = admission.enter();
+      reply.raw.once('close', release);
+      reply.raw.once('finish', release);
+    };
     const requireBody = async (request: FastifyRequest) => {
       // With no content type there is no parser and so no schema check: the body would reach the handler empty.
       if (request.body === undefined || request.body === null) {
@@ -140,6 +150,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       // Only the operations that start an inference count against the plan's rate: polling once a second
       // (as the SDKs do) must not use up the quota of the request being polled.
       const limited = operationId === 'removeBackground' || operationId === 'submitRemoval' ? [limit] : [];
+      // v1 holds its connection while the image runs: bound the images in flight before the body is read.
+      if (operationId === 'removeBackground') limited.push(admit);
       route.onRequest = [shedding, authHook(keys, scopeOfPath(route.url)), ...limited, ...asArray(route.onRequest)];
       if ((route.schema as { body?: unknown }).body) route.preValidation = [...asArray(route.preValidation), requireBody];
       // Cancel declares no body: one sent anyway is discarded unread, so it can only get cancel's own answers.
