@@ -46,31 +46,24 @@ export class FakeEngine implements Engine {
     if (fail) throw new EngineError(fail, `fake engine failure: ${fail}`);
     // The engine's real decoder (probe, pixel limit, orientation, channel handling); only inference is fake.
     const { rgba, width, height } = await decode(input, this.opts.maxPixels ?? 50e6);
-    const rgb = { data: Buffer.alloc(width * height * 3) };
-    for (let i = 0; i < width * height; i++) rgba.copy(rgb.data, i * 3, i * 4, i * 4 + 3);
-    // Synthetic alpha: an ellipse filling the frame — opaque inside, transparent outside.
+    // Synthetic alpha: an ellipse filling the frame — opaque inside, transparent outside (replaces the input's).
     const alpha = Buffer.alloc(width * height);
     for (let y = 0; y < height; y++) {
+      const dy = (y + 0.5) / height - 0.5;
       for (let x = 0; x < width; x++) {
         const dx = (x + 0.5) / width - 0.5;
-        const dy = (y + 0.5) / height - 0.5;
-        alpha[y * width + x] = dx * dx + dy * dy <= 0.16 ? 255 : 0;
+        const a = dx * dx + dy * dy <= 0.16 ? 255 : 0;
+        alpha[y * width + x] = a;
+        rgba[(y * width + x) * 4 + 3] = a;
       }
     }
     let img: Sharp;
     if (opts.maskOnly) img = sharp(alpha, { raw: { width, height, channels: 1 } }).toColourspace('b-w');
     else {
-      const rgba = Buffer.alloc(width * height * 4);
-      for (let i = 0; i < width * height; i++) {
-        rgba[i * 4] = rgb.data[i * 3]!;
-        rgba[i * 4 + 1] = rgb.data[i * 3 + 1]!;
-        rgba[i * 4 + 2] = rgb.data[i * 3 + 2]!;
-        rgba[i * 4 + 3] = alpha[i]!;
-      }
       img = sharp(rgba, { raw: { width, height, channels: 4 } });
       if (opts.bgColor) img = img.flatten({ background: `#${opts.bgColor.replace(/^#/, '').slice(0, 6)}` });
     }
-    const image = opts.format === 'webp' ? await img.webp({ lossless: true }).toBuffer() : await img.png().toBuffer();
+    const image = opts.format === 'webp' ? await img.webp({ lossless: true }).toBuffer() : await img.png({ compressionLevel: 1 }).toBuffer();
     const ms = performance.now() - t0;
     return {
       image,
