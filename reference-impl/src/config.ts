@@ -1,6 +1,7 @@
 /** Server configuration from environment and `bgr serve` flags, with documented defaults (issue 3 "Server", issue 4 "Gateway policies"). */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import type { KeyRecord, Scope } from './ports.ts';
@@ -144,8 +145,8 @@ function allowList(v: string): 'all' | string[] {
   const items = v.split(',').map((s) => s.trim()).filter(Boolean);
   for (const it of items) {
     const [ip, bits] = it.split('/');
-    const isIp = /^[0-9.]+$/.test(ip ?? '') || (ip ?? '').includes(':');
-    if (!isIp || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
+    const family = isIP(ip ?? '');
+    if (!family || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128)))) {
       throw new ConfigError(`BGR_ALLOW_PRIVATE_URLS must be true/false or a comma list of IPs/CIDRs, got '${it}'`);
     }
   }
