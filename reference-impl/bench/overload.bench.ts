@@ -111,18 +111,28 @@ export async function runOverloadBench(opts: { real?: boolean; log?: (s: string)
     log('50 concurrent v1');
     bursts.push(await burst('50 concurrent v1 (1024×768)', url, pid, 50, () => fetch(`${url}/v1/bg-removal`, { method: 'POST', headers, body: small })));
     log('300 concurrent v2 submits');
-    bursts.push(await burst('300 concurrent v2 submits', url, pid, 300, () => fetch(`${url}/v2/bg-removal`, { method: 'POST', headers, body: small })));
-    // Let the accepted v2 jobs drain so the big images meet an idle node.
-    for (let i = 0; i < 600; i++) {
+    const accepted: string[] = [];
+    bursts.push(await burst('300 concurrent v2 submits', url, pid, 300, async () => {
       const res = await fetch(`${url}/v2/bg-removal`, { method: 'POST', headers, body: small });
-      await res.arrayBuffer();
-      if (res.status === 200) break;
-      await new Promise((r) => setTimeout(r, 500));
+      if (res.status !== 200) return res;
+      const body = await res.text();
+      accepted.push((JSON.parse(body) as { request_id: string }).request_id);
+      return new Response(body, { status: 200 });
+    }));
+    // Let the accepted v2 jobs drain, so the big images meet an idle node.
+    log(`waiting for ${accepted.length} accepted v2 requests to end`);
+    for (const id of accepted) {
+      for (let i = 0; i < 1200; i++) {
+        const res = await fetch(`${url}/v2/requests/${id}/status`, { headers });
+        const status = res.status === 200 ? ((await res.json()) as { status: string }).status : (await res.arrayBuffer(), 'ENDED');
+        if (status === 'COMPLETED' || status === 'ENDED') break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
     }
     log(`16 concurrent ${side}×${side} v1`);
     bursts.push(await burst(`16 concurrent v1 of ${side}×${side} (${(huge.length / 1e6).toFixed(1)} MB JSON)`, url, pid, 16, () => fetch(`${url}/v1/bg-removal`, { method: 'POST', headers, body: huge })));
     const { peakMB } = rssOf(pid);
-    return { engine: opts.real ? 'real model (bgr serve)' : 'FakeEngine (500 ms per image, real decoder)', settings: { BGR_MAX_IN_FLIGHT: process.env.BGR_MAX_IN_FLIGHT ?? '8×workers (default)', BGR_PIXEL_BUDGET: process.env.BGR_PIXEL_BUDGET ?? '512MiB (default)' }, baselineRssMB, peakRssMB: peakMB, bursts };
+    return { engine: opts.real ? 'real model (bgr serve)' : 'FakeEngine (500 ms per image, real decoder)', settings: { BGR_MAX_IN_FLIGHT: process.env.BGR_MAX_IN_FLIGHT ?? '4×workers (default)', BGR_PIXEL_BUDGET: process.env.BGR_PIXEL_BUDGET ?? '512MiB (default)' }, baselineRssMB, peakRssMB: peakMB, bursts };
   } finally {
     child.kill('SIGTERM');
     const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
