@@ -20,13 +20,13 @@ import { fetchPolicyOf, type AppContext } from './context.ts';
 import type { Engine } from './engine/types.ts';
 import { ApiError, installErrorHandlers, sendError } from './errors.ts';
 import { authHook, scopeOfPath } from './keys.ts';
-import { ignoreUnknownExpectations, onClientError, transportOptions } from './transport.ts';
+import { multipartBodies } from './multipart-body.ts';
 import { systemClock, type Clock, type KeyStore } from './ports.ts';
 import { rateLimitHook, type RateLimitStore } from './rate-limit.ts';
 import { demoRoutes } from './routes/demo.ts';
-import { multipartBodies } from './multipart-body.ts';
 import { healthRoutes } from './routes/health.ts';
 import { v1Handler } from './routes/v1.ts';
+import { ignoreUnknownExpectations, onClientError, transportOptions } from './transport.ts';
 import { validatorCompiler } from './validation.ts';
 
 declare module 'fastify' {
