@@ -16,8 +16,8 @@ export interface Config {
   host: string;
   /** Absolute base URL for links in bodies (v2 URLs); undefined → derived from the request. */
   publicUrl?: string;
-  /** Trust X-Forwarded-* headers (behind a proxy). */
-  trustProxy: boolean;
+  /** Trust X-Forwarded-* headers: from any peer (true), from the listed proxy IPs/CIDRs only, or never (false). */
+  trustProxy: boolean | string[];
   keys: KeyRecord[];
   /** Set when no key was configured and one was generated for development. */
   devKey?: string;
@@ -139,18 +139,29 @@ function url(name: string) {
   };
 }
 
-function allowList(v: string): 'all' | string[] {
-  if (/^(1|true|yes|all|\*)$/i.test(v.trim())) return 'all';
-  if (/^(0|false|no|)$/i.test(v.trim())) return [];
+/** A comma list of IPs/CIDRs (either family), each checked. */
+function ipList(name: string, v: string): string[] {
   const items = v.split(',').map((s) => s.trim()).filter(Boolean);
   for (const it of items) {
     const [ip, bits] = it.split('/');
     const family = isIP(ip ?? '');
     if (!family || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128)))) {
-      throw new ConfigError(`BGR_ALLOW_PRIVATE_URLS must be true/false or a comma list of IPs/CIDRs, got '${it}'`);
+      throw new ConfigError(`${name} must be true/false or a comma list of IPs/CIDRs, got '${it}'`);
     }
   }
   return items;
+}
+
+function allowList(v: string): 'all' | string[] {
+  if (/^(1|true|yes|all|\*)$/i.test(v.trim())) return 'all';
+  if (/^(0|false|no|)$/i.test(v.trim())) return [];
+  return ipList('BGR_ALLOW_PRIVATE_URLS', v);
+}
+
+/** `true`/`false`, or the proxies (IPs/CIDRs) whose X-Forwarded-* headers are believed. */
+function trustedProxies(v: string): boolean | string[] {
+  if (/^(1|true|yes|on|0|false|no|off)$/i.test(v.trim())) return bool('BGR_TRUST_PROXY')(v.trim());
+  return ipList('BGR_TRUST_PROXY', v);
 }
 
 /**
@@ -161,7 +172,7 @@ export const settings = [
   { env: 'PORT', flag: '--port', def: '8080', doc: 'TCP port to listen on' },
   { env: 'HOST', flag: '--host', def: '127.0.0.1', doc: 'interface to bind (0.0.0.0 for all)' },
   { env: 'BGR_PUBLIC_URL', flag: '--public-url', def: '', doc: 'absolute base URL used in v2 links (default: from the request)' },
-  { env: 'BGR_TRUST_PROXY', flag: '--trust-proxy', def: 'false', doc: 'trust X-Forwarded-* headers' },
+  { env: 'BGR_TRUST_PROXY', flag: '--trust-proxy', def: 'false', doc: 'trust X-Forwarded-* headers: true (any peer), false, or a comma list of proxy IPs/CIDRs' },
   { env: 'BGR_API_KEYS', flag: '--api-keys', def: '', doc: 'comma list of key or key:credits, or a path to a JSON/YAML keys file; empty → a dev key is generated' },
   { env: 'BGR_RESULT_TTL_S', flag: '--result-ttl', def: '3600', doc: 'seconds v2 results are kept after completion' },
   { env: 'BGR_BODY_LIMIT', flag: '--body-limit', def: '16MiB', doc: 'largest request body (413 beyond)' },
@@ -242,7 +253,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     port: int('PORT', 0, 65535)(get('PORT') ?? '8080'),
     host: get('HOST') ?? '127.0.0.1',
     publicUrl: get('BGR_PUBLIC_URL') ? url('BGR_PUBLIC_URL')(get('BGR_PUBLIC_URL')!) : undefined,
-    trustProxy: bool('BGR_TRUST_PROXY')(get('BGR_TRUST_PROXY') ?? 'false'),
+    trustProxy: trustedProxies(get('BGR_TRUST_PROXY') ?? 'false'),
     keys,
     devKey,
     resultTtlS: int('BGR_RESULT_TTL_S', 1)(get('BGR_RESULT_TTL_S') ?? '3600'),

@@ -205,6 +205,22 @@ describe('headers', () => {
     expect((await submitUrls({ host })).status_url.startsWith(`${base}/v2/requests/`)).toBe(true);
   });
 
+  it.each([
+    ['from a trusted proxy: used', '127.0.0.1', { 'x-forwarded-host': 'api.example.com', 'x-forwarded-proto': 'https' }, 'https://api.example.com'],
+    ['from a peer that is not the trusted proxy: ignored', '10.9.9.9', { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' }, 'http://h.example'],
+    ['invalid, from a trusted proxy: listen address', '127.0.0.1', { 'x-forwarded-host': 'evil.example/x?"<>' }, 'http://127.0.0.1:'],
+    ['an odd protocol from a trusted proxy: http', '127.0.0.1', { 'x-forwarded-host': 'api.example.com', 'x-forwarded-proto': 'javascript' }, 'http://api.example.com'],
+  ] as const)('X-Forwarded-Host %s', async (_n, proxies, headers, base) => {
+    const t = await startCorpusServer({ BGR_TRUST_PROXY: proxies });
+    try {
+      const res = await t.app.inject({ method: 'POST', url: '/v2/bg-removal', headers: { 'x-api-key': KEY, host: 'h.example', ...headers }, payload: { image: png.toString('base64') } });
+      expectAnswer('POST', '/v2/bg-removal', res, 200);
+      expect(res.json().status_url.startsWith(base), res.json().status_url).toBe(true);
+    } finally {
+      await t.shutdown();
+    }
+  });
+
   it('X-Forwarded-Host is ignored without a trusted proxy', async () => {
     const body = await submitUrls({ host: 'api.example.com', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'gopher' });
     expect(body.status_url.startsWith('http://api.example.com/v2/')).toBe(true);
