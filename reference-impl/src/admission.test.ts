@@ -19,6 +19,18 @@ describe('Admission', () => {
     expect(() => a.enter()).not.toThrow();
   });
 
+  it('refuses a v1 image that would wait past most of its deadline at the measured time per image', () => {
+    const a = new Admission({ maxInFlight: 10, pixelBudget: 100, workers: 1, v1DeadlineS: 30 });
+    a.enter(); // nothing measured yet: only the count applies
+    a.recordService(10_000);
+    a.enter(); // 2 × 10 s ≤ 24 s
+    expect(() => a.enter()).toThrow(expect.objectContaining({ code: 'queue_full', message: expect.stringMatching(/about 30 s, past its 30 s deadline/) }));
+    const two = new Admission({ maxInFlight: 10, pixelBudget: 100, workers: 2, v1DeadlineS: 30 });
+    two.recordService(10_000);
+    for (let i = 0; i < 4; i++) two.enter(); // two at a time: the 4th finishes at 20 s
+    expect(() => two.enter()).toThrow(expect.objectContaining({ code: 'queue_full' }));
+  });
+
   it.each([
     ['fits', [40, 50], 10, true],
     ['exactly fills', [40, 50], 10, true],

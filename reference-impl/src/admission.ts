@@ -8,7 +8,8 @@ import type { Engine, RemoveOptions, RemoveResult } from './engine/types.ts';
 import { probe } from './engine/probe.ts';
 import { ApiError } from './errors.ts';
 
-export interface AdmissionLimits { maxInFlight: number; pixelBudget: number }
+/** workers and v1DeadlineS (both in Config) let a v1 request be refused when it would wait past its deadline. */
+export interface AdmissionLimits { maxInFlight: number; pixelBudget: number; workers?: number; v1DeadlineS?: number }
 
 type Release = () => void;
 
@@ -20,6 +21,8 @@ export class Admission {
   private readonly waiters: Waiter[] = [];
   /** Moving average of how long an image holds its place (ms), for Retry-After. */
   private avgHoldMs = 1000;
+  /** Moving average of one image's own processing time (ms, from the engine's stage timings); unknown at first. */
+  private avgServiceMs?: number;
 
   constructor(readonly limits: AdmissionLimits) {}
 
@@ -37,12 +40,29 @@ export class Admission {
     return new ApiError('queue_full', message, { 'Retry-After': String(this.retryAfterS()) });
   }
 
-  /** A v1 request enters, before its body is read: refused at once when maxInFlight images are in flight. */
+  /**
+   * A v1 request enters, before its body is read: refused at once when maxInFlight images are in flight,
+   * or when, at the measured time per image, it would wait past most of its deadline (a slow or shared
+   * CPU): a 429 now is better than a 504 in a minute.
+   */
   enter(): Release {
     if (this.images >= this.limits.maxInFlight) {
       throw this.busy(`The server is busy: ${this.images} images are in flight (limit ${this.limits.maxInFlight}); retry in ${this.retryAfterS()} s.`);
     }
+    const { workers = 1, v1DeadlineS } = this.limits;
+    if (this.avgServiceMs !== undefined && v1DeadlineS !== undefined) {
+      const expectedMs = Math.ceil((this.images + 1) / Math.max(1, workers)) * this.avgServiceMs;
+      if (expectedMs > 0.8 * v1DeadlineS * 1000) {
+        throw this.busy(`The server is busy: this image would finish in about ${Math.round(expectedMs / 1000)} s, past its ${v1DeadlineS} s deadline; retry in ${this.retryAfterS()} s.`);
+      }
+    }
     return this.track();
+  }
+
+  /** Records one image's processing time (not its wait), for the deadline estimate. */
+  recordService(ms: number): void {
+    if (!(ms > 0)) return;
+    this.avgServiceMs = this.avgServiceMs === undefined ? ms : 0.7 * this.avgServiceMs + 0.3 * ms;
   }
 
   /** Counts an image in flight without a check (v2 jobs: the queue's concurrency already bounds them). */
@@ -111,7 +131,10 @@ export function admittedEngine(engine: Engine, admission: Admission, o: { maxPix
       try {
         const release = await admission.reserve(width * height * 4, { wait: o.wait, signal: opts.signal });
         try {
-          return await engine.removeBackground(input, opts);
+          const result = await engine.removeBackground(input, opts);
+          const t = result.timings;
+          admission.recordService(t.decode + t.pre + t.infer + t.post + t.encode);
+          return result;
         } finally {
           release();
         }

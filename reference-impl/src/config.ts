@@ -182,7 +182,7 @@ export const settings = [
   { env: 'BGR_WORKERS', flag: '--workers', def: '1', doc: 'inference worker threads' },
   { env: 'BGR_THREADS', flag: '--threads', def: '(cores)', doc: 'intra-op threads per worker' },
   { env: 'BGR_QUEUE_MAX', flag: '--queue-max', def: '64', doc: 'bounded queue length (429 queue_full beyond)' },
-  { env: 'BGR_MAX_IN_FLIGHT', flag: '--max-in-flight', def: '4×workers', doc: 'images in flight per node (v1 requests + v2 jobs); v1 beyond it: fast 429 queue_full with Retry-After; keep it × seconds per image / workers well under the v1 deadline' },
+  { env: 'BGR_MAX_IN_FLIGHT', flag: '--max-in-flight', def: '4×workers', doc: 'images in flight per node (v1 requests + v2 jobs); v1 beyond it: fast 429 queue_full with Retry-After (also when it would finish past 80% of the v1 deadline at the measured time per image)' },
   { env: 'BGR_PIXEL_BUDGET', flag: '--pixel-budget', def: '512MiB', doc: 'decoded bytes (w×h×4) of images in flight per node, at least max-pixels×4; v1 beyond: fast 429, v2 jobs wait' },
   { env: 'BGR_HEADERS_TIMEOUT_S', flag: '--headers-timeout', def: '15', doc: 'seconds a client has to send the request headers (408 beyond)' },
   { env: 'BGR_REQUEST_TIMEOUT_S', flag: '--request-timeout', def: '120', doc: 'seconds a client has to send the whole request, body included (408 beyond)' },
