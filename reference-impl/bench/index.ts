@@ -6,16 +6,17 @@ import { formatEngineBench, runEngineBench, type EngineBenchReport } from './eng
 import { exposeGc } from './gc.ts';
 import { formatHttpBench, runHttpBench } from './http.bench.ts';
 import { formatLoadBench, runLoadBench } from './load.bench.ts';
+import { formatOverloadBench, runOverloadBench } from './overload.bench.ts';
 
-const SECTIONS = ['engine', 'http', 'load', 'distributed'] as const;
+const SECTIONS = ['engine', 'http', 'load', 'overload', 'distributed'] as const;
 type Section = (typeof SECTIONS)[number];
 
-const USAGE = `usage: bgr bench [--only engine,http,load,distributed] [--runs N] [--json FILE] [--real] [--jobs N] [--clients N] [--no-peer]
+const USAGE = `usage: bgr bench [--only engine,http,load,overload,distributed] [--runs N] [--json FILE] [--real] [--jobs N] [--clients N] [--no-peer]
 
   --only      sections to run (default: all; distributed needs Redis on 127.0.0.1:6379)
   --runs      timed runs per image in the engine and http sections (default 3)
   --json      also write every figure as JSON to FILE
-  --real      load section: the real model instead of the FakeEngine (default 24 jobs instead of 200)
+  --real      load and overload sections: the real model instead of the FakeEngine (load: 24 jobs instead of 200)
   --jobs      load section: number of v2 submissions
   --clients   load section: concurrent clients (default 8)
   --no-peer   engine and http sections: skip @imgly/background-removal-node (no ours/peer ratio)
@@ -100,6 +101,11 @@ export async function benchCommand(args: string[]): Promise<number> {
     const report = await runLoadBench({ real, jobs, clients, gc, log });
     json.load = report;
     out(formatLoadBench(report));
+  }
+  if (want('overload')) {
+    const report = await runOverloadBench({ real, log });
+    json.overload = report;
+    out(formatOverloadBench(report));
   }
   if (want('distributed')) {
     const d = await distributedSection({ log });

@@ -88,7 +88,7 @@ describe('credits', () => {
   });
 
   it('concurrent requests cannot overspend (holds count against the balance)', async () => {
-    h = await makeApp({ engine: { delayMs: 100 } });
+    h = await makeApp({ env: { BGR_MAX_IN_FLIGHT: '5' }, engine: { delayMs: 100 } });
     const image = (await pngOf()).toString('base64');
     const results = await Promise.all([1, 2, 3, 4, 5].map(() => post(h!, KEY_3, { image })));
     expect(results.map((r) => r.statusCode).sort()).toEqual([200, 200, 200, 406, 406]);

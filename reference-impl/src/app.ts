@@ -10,21 +10,23 @@
  * `service_unavailable` with Retry-After (a status the contract declares), never 501.
  */
 import { randomUUID } from 'node:crypto';
-import multipart from '@fastify/multipart';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RouteHandlerMethod } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteHandlerMethod } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import fp from 'fastify-plugin';
 import { specPath } from '@bgr/spec/contract';
+import { Admission, admittedEngine } from './admission.ts';
 import type { Config } from './config.ts';
 import { fetchPolicyOf, type AppContext } from './context.ts';
 import type { Engine } from './engine/types.ts';
-import { ApiError, installErrorHandlers } from './errors.ts';
+import { ApiError, installErrorHandlers, sendError } from './errors.ts';
 import { authHook, scopeOfPath } from './keys.ts';
+import { multipartBodies } from './multipart-body.ts';
 import { systemClock, type Clock, type KeyStore } from './ports.ts';
 import { rateLimitHook, type RateLimitStore } from './rate-limit.ts';
 import { demoRoutes } from './routes/demo.ts';
 import { healthRoutes } from './routes/health.ts';
 import { v1Handler } from './routes/v1.ts';
+import { ignoreUnknownExpectations, onClientError, transportOptions } from './transport.ts';
 import { validatorCompiler } from './validation.ts';
 
 declare module 'fastify' {
@@ -52,12 +54,21 @@ export interface AppDeps {
   rateLimitStore?: RateLimitStore;
   /** Whether the backend answers (Redis ping), for `/readyz`; absent → nothing to check. */
   backendUp?: () => Promise<boolean>;
+  /** This node's admission control, shared with its v2 jobs; absent → one from the config. */
+  admission?: Admission;
 }
 
 function v2Placeholder(operationId: string): RouteHandlerMethod {
   return async () => {
     throw new ApiError('service_unavailable', `The async API (${operationId}) is not enabled on this server.`, { 'Retry-After': '60' });
   };
+}
+
+/** preParsing hook for operations without a request body: drain what was sent and parse nothing. */
+async function discardBody(request: FastifyRequest, _reply: unknown, payload: NodeJS.ReadableStream): Promise<NodeJS.ReadableStream> {
+  for (const h of ['content-type', 'content-length', 'transfer-encoding']) delete request.headers[h];
+  payload.resume();
+  return payload;
 }
 
 function asArray<T>(v: T | T[] | undefined): T[] {
@@ -78,13 +89,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     requestIdHeader: false,
     // Our own closing hook answers 503 in the contract's error format instead.
     return503OnClosing: false,
+    ...transportOptions(config),
+    clientErrorHandler: onClientError,
+    // Undecodable paths (bad percent-encoding, over-long ids) answer in the contract's format: 404 not_found.
+    frameworkErrors: (err, _request, reply) => sendError(reply, err),
   });
+  ignoreUnknownExpectations(app.server);
 
   let closing = false;
   const fetchPolicy = fetchPolicyOf(config);
+  const admission = deps.admission ?? new Admission(config);
   const ctx: AppContext = {
     config,
-    engine,
+    // An API-only node decodes nothing (its images run on the workers): only the in-flight bound applies there.
+    engine: config.role === 'api' ? engine : admittedEngine(engine, admission, { maxPixels: config.maxPixels, wait: false, track: false }),
     keys,
     clock: deps.clock ?? systemClock,
     input: { fetch: fetchPolicy, maxPixels: config.maxPixels },
@@ -105,10 +123,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (closing) reply.header('connection', 'close');
   });
 
-  app.register(multipart, {
-    attachFieldsToBody: 'keyValues',
-    limits: { fileSize: config.bodyLimit, files: 1, fields: 20, parts: 25, fieldSize: 1024 * 1024 },
-  });
+  multipartBodies(app, { fileSize: config.bodyLimit, files: 1, fields: 20, parts: 25, fieldSize: 1024 * 1024 });
   healthRoutes(app, engine, () => closing, deps.backendUp);
   demoRoutes(app, config.devKey);
 
@@ -116,6 +131,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const limit = await rateLimitHook(api, config.rateLimit, deps.rateLimitStore);
     const shedding = async () => {
       if (closing) throw new ApiError('service_unavailable', 'The server is shutting down.', { 'Retry-After': '5', connection: 'close' });
+    };
+    const admit = async (_request: FastifyRequest, reply: FastifyReply) => {
+      const release = admission.enter();
+      reply.raw.once('close', release);
+      reply.raw.once('finish', release);
     };
     const requireBody = async (request: FastifyRequest) => {
       // With no content type there is no parser and so no schema check: the body would reach the handler empty.
@@ -130,8 +150,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       // Only the operations that start an inference count against the plan's rate: polling once a second
       // (as the SDKs do) must not use up the quota of the request being polled.
       const limited = operationId === 'removeBackground' || operationId === 'submitRemoval' ? [limit] : [];
+      // v1 holds its connection while the image runs: bound the images in flight before the body is read.
+      if (operationId === 'removeBackground') limited.push(admit);
       route.onRequest = [shedding, authHook(keys, scopeOfPath(route.url)), ...limited, ...asArray(route.onRequest)];
       if ((route.schema as { body?: unknown }).body) route.preValidation = [...asArray(route.preValidation), requireBody];
+      // Cancel declares no body: one sent anyway is discarded unread, so it can only get cancel's own answers.
+      else if (route.method === 'POST') route.preParsing = [...asArray(route.preParsing), discardBody];
     });
     const handlers: Record<string, RouteHandlerMethod> = {
       removeBackground: v1Handler(ctx) as RouteHandlerMethod,

@@ -1,10 +1,12 @@
 /** Composes the v2 lifecycle for the server: a backend (store + queue), image resolution and webhooks through the SSRF guard. */
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import { Admission, admittedEngine } from './admission.ts';
 import type { Config } from './config.ts';
 import { fetchPolicyOf } from './context.ts';
 import type { Engine } from './engine/types.ts';
 import { guardedFetch } from './input/guarded-fetch.ts';
 import { resolveImage } from './input/image.ts';
+import { publicBaseUrl } from './public-url.ts';
 import type { Clock, KeyStore } from './ports.ts';
 import { LifecycleService } from './v2/lifecycle.ts';
 import { MemoryJobQueue, type JobQueue } from './v2/queue.ts';
@@ -22,13 +24,9 @@ export function memoryBackend(config: Config, clock?: Clock): V2Backend {
   };
 }
 
-/** Absolute links come from BGR_PUBLIC_URL, else from the request (forwarded headers only when trusted). */
+/** Absolute links come from BGR_PUBLIC_URL, else from a valid Host (forwarded headers only when trusted), else the listen address. */
 export function baseUrlOf(config: Config): (request: FastifyRequest) => string {
-  if (config.publicUrl) {
-    const fixed = config.publicUrl.replace(/\/+$/, '');
-    return () => fixed;
-  }
-  return (request) => `${request.protocol}://${request.host}`;
+  return publicBaseUrl(config.publicUrl);
 }
 
 export interface LifecycleOptions {
@@ -39,6 +37,8 @@ export interface LifecycleOptions {
   log?: FastifyBaseLogger;
   /** false on API-only nodes (the Redis deployment's `--role api`). */
   worker?: boolean;
+  /** The node's admission control, shared with v1; absent → one of its own from the config. */
+  admission?: Admission;
 }
 
 /** The v2 service, started: workers pull from the queue, the sweeper frees expired records. */
@@ -60,7 +60,8 @@ export function createLifecycle(config: Config, o: LifecycleOptions): LifecycleS
     store: o.backend.store,
     queue: o.backend.queue,
     keys: o.keys,
-    engine: o.engine,
+    // Jobs count as images in flight and wait for their decoded bytes within the node's pixel budget.
+    engine: admittedEngine(o.engine, o.admission ?? new Admission(config), { maxPixels: config.maxPixels, wait: true, track: true }),
     clock: o.clock,
     log: o.log,
     webhooks,

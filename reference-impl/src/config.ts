@@ -1,6 +1,7 @@
 /** Server configuration from environment and `bgr serve` flags, with documented defaults (issue 3 "Server", issue 4 "Gateway policies"). */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
@@ -16,8 +17,8 @@ export interface Config {
   host: string;
   /** Absolute base URL for links in bodies (v2 URLs); undefined → derived from the request. */
   publicUrl?: string;
-  /** Trust X-Forwarded-* headers (behind a proxy). */
-  trustProxy: boolean;
+  /** Trust X-Forwarded-* headers: from any peer (true), from the listed proxy IPs/CIDRs only, or never (false). */
+  trustProxy: boolean | string[];
   keys: KeyRecord[];
   /** Set when no key was configured and one was generated for development. */
   devKey?: string;
@@ -29,6 +30,14 @@ export interface Config {
   workers: number;
   threads: number;
   queueMax: number;
+  /** Images in flight on this node (v1 requests + v2 jobs) before v1 gets a fast 429 `queue_full`. */
+  maxInFlight: number;
+  /** Decoded bytes (width × height × 4) of the images in flight on this node; beyond it v1 gets a fast 429, v2 jobs wait. */
+  pixelBudget: number;
+  /** Slow clients: seconds to send the headers, the whole request, and seconds an idle keep-alive socket is kept. */
+  headersTimeoutS: number;
+  requestTimeoutS: number;
+  keepAliveTimeoutS: number;
   /** The default per-key rate limit (keys may override it). */
   rateLimit: RateLimit;
   /** SSRF policy for image URLs and webhooks: `all` allows private addresses, else the listed IPs/CIDRs only. */
@@ -131,18 +140,29 @@ function url(name: string) {
   };
 }
 
-function allowList(v: string): 'all' | string[] {
-  if (/^(1|true|yes|all|\*)$/i.test(v.trim())) return 'all';
-  if (/^(0|false|no|)$/i.test(v.trim())) return [];
+/** A comma list of IPs/CIDRs (either family), each checked. */
+function ipList(name: string, v: string): string[] {
   const items = v.split(',').map((s) => s.trim()).filter(Boolean);
   for (const it of items) {
     const [ip, bits] = it.split('/');
-    const isIp = /^[0-9.]+$/.test(ip ?? '') || (ip ?? '').includes(':');
-    if (!isIp || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
-      throw new ConfigError(`BGR_ALLOW_PRIVATE_URLS must be true/false or a comma list of IPs/CIDRs, got '${it}'`);
+    const family = isIP(ip ?? '');
+    if (!family || (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > (family === 4 ? 32 : 128)))) {
+      throw new ConfigError(`${name} must be true/false or a comma list of IPs/CIDRs, got '${it}'`);
     }
   }
   return items;
+}
+
+function allowList(v: string): 'all' | string[] {
+  if (/^(1|true|yes|all|\*)$/i.test(v.trim())) return 'all';
+  if (/^(0|false|no|)$/i.test(v.trim())) return [];
+  return ipList('BGR_ALLOW_PRIVATE_URLS', v);
+}
+
+/** `true`/`false`, or the proxies (IPs/CIDRs) whose X-Forwarded-* headers are believed. */
+function trustedProxies(v: string): boolean | string[] {
+  if (/^(1|true|yes|on|0|false|no|off)$/i.test(v.trim())) return bool('BGR_TRUST_PROXY')(v.trim());
+  return ipList('BGR_TRUST_PROXY', v);
 }
 
 /**
@@ -153,7 +173,7 @@ export const settings = [
   { env: 'PORT', flag: '--port', def: '8080', doc: 'TCP port to listen on' },
   { env: 'HOST', flag: '--host', def: '127.0.0.1', doc: 'interface to bind (0.0.0.0 for all)' },
   { env: 'BGR_PUBLIC_URL', flag: '--public-url', def: '', doc: 'absolute base URL used in v2 links (default: from the request)' },
-  { env: 'BGR_TRUST_PROXY', flag: '--trust-proxy', def: 'false', doc: 'trust X-Forwarded-* headers' },
+  { env: 'BGR_TRUST_PROXY', flag: '--trust-proxy', def: 'false', doc: 'trust X-Forwarded-* headers: true (any peer), false, or a comma list of proxy IPs/CIDRs' },
   { env: 'BGR_API_KEYS', flag: '--api-keys', def: '', doc: 'comma list of key or key:credits, or a path to a JSON/YAML keys file; empty → a dev key is generated' },
   { env: 'BGR_RESULT_TTL_S', flag: '--result-ttl', def: '3600', doc: 'seconds v2 results are kept after completion' },
   { env: 'BGR_BODY_LIMIT', flag: '--body-limit', def: '16MiB', doc: 'largest request body (413 beyond)' },
@@ -163,6 +183,11 @@ export const settings = [
   { env: 'BGR_WORKERS', flag: '--workers', def: '1', doc: 'inference worker threads' },
   { env: 'BGR_THREADS', flag: '--threads', def: '(cores)', doc: 'intra-op threads per worker' },
   { env: 'BGR_QUEUE_MAX', flag: '--queue-max', def: '64', doc: 'bounded queue length (429 queue_full beyond)' },
+  { env: 'BGR_MAX_IN_FLIGHT', flag: '--max-in-flight', def: '4×workers', doc: 'images in flight per node (v1 requests + v2 jobs); v1 beyond it: fast 429 queue_full with Retry-After (also when it would finish past 80% of the v1 deadline at the measured time per image)' },
+  { env: 'BGR_PIXEL_BUDGET', flag: '--pixel-budget', def: '512MiB', doc: 'decoded bytes (w×h×4) of images in flight per node, at least max-pixels×4; v1 beyond: fast 429, v2 jobs wait' },
+  { env: 'BGR_HEADERS_TIMEOUT_S', flag: '--headers-timeout', def: '15', doc: 'seconds a client has to send the request headers (408 beyond)' },
+  { env: 'BGR_REQUEST_TIMEOUT_S', flag: '--request-timeout', def: '120', doc: 'seconds a client has to send the whole request, body included (408 beyond)' },
+  { env: 'BGR_KEEPALIVE_TIMEOUT_S', flag: '--keepalive-timeout', def: '5', doc: 'seconds an idle keep-alive connection stays open' },
   { env: 'BGR_RATE_LIMIT', flag: '--rate-limit', def: '50/min', doc: 'default per-key rate limit (like the production plans)' },
   { env: 'BGR_ALLOW_PRIVATE_URLS', flag: '--allow-private-urls', def: 'false', doc: 'SSRF allow-list: true for any address, or a comma list of IPs/CIDRs' },
   { env: 'BGR_FETCH_TIMEOUT_S', flag: '--fetch-timeout', def: '10', doc: 'image URL fetch timeout in seconds' },
@@ -228,21 +253,25 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
   // Every node must know the same keys: a generated dev key would differ per process, and a worker
   // settles credits only for keys it knows.
   if (redis && devKey) throw new ConfigError('BGR_API_KEYS is required with BGR_REDIS_URL (every node of the deployment needs the same keys)');
+  const maxPixels = int('BGR_MAX_PIXELS', 1)(get('BGR_MAX_PIXELS') ?? '50e6');
+  const workers = int('BGR_WORKERS', 1, 64)(get('BGR_WORKERS') ?? '1');
   return {
     port: int('PORT', 0, 65535)(get('PORT') ?? '8080'),
     host: get('HOST') ?? '127.0.0.1',
     publicUrl: get('BGR_PUBLIC_URL') ? url('BGR_PUBLIC_URL')(get('BGR_PUBLIC_URL')!) : undefined,
-    trustProxy: bool('BGR_TRUST_PROXY')(get('BGR_TRUST_PROXY') ?? 'false'),
+    trustProxy: trustedProxies(get('BGR_TRUST_PROXY') ?? 'false'),
     keys,
     devKey,
     resultTtlS: int('BGR_RESULT_TTL_S', 1)(get('BGR_RESULT_TTL_S') ?? '3600'),
     bodyLimit,
-    maxPixels: int('BGR_MAX_PIXELS', 1)(get('BGR_MAX_PIXELS') ?? '50e6'),
+    maxPixels,
     v1DeadlineS: num('BGR_V1_DEADLINE_S', 0.001)(get('BGR_V1_DEADLINE_S') ?? '60'),
     device: device(get('BGR_DEVICE') ?? 'cpu'),
-    workers: int('BGR_WORKERS', 1, 64)(get('BGR_WORKERS') ?? '1'),
+    workers,
     threads: int('BGR_THREADS', 1, 256)(get('BGR_THREADS') ?? String(availableParallelism())),
     queueMax: int('BGR_QUEUE_MAX', 1)(get('BGR_QUEUE_MAX') ?? '64'),
+    ...admission(get, workers, maxPixels),
+    ...clientTimeouts(get),
     rateLimit,
     allowPrivateUrls: allowList(get('BGR_ALLOW_PRIVATE_URLS') ?? 'false'),
     fetchTimeoutS: num('BGR_FETCH_TIMEOUT_S', 0.001)(get('BGR_FETCH_TIMEOUT_S') ?? '10'),
@@ -258,6 +287,26 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     jobLockMs: int('BGR_JOB_LOCK_MS', 100)(get('BGR_JOB_LOCK_MS') ?? '30000'),
     jobStalledMs: int('BGR_JOB_STALLED_MS', 100)(get('BGR_JOB_STALLED_MS') ?? '30000'),
   };
+}
+
+/** Admission control: images in flight and their decoded bytes; a budget below one maximum image could never admit it. */
+function admission(get: (name: EnvName) => string | undefined, workers: number, maxPixels: number): Pick<Config, 'maxInFlight' | 'pixelBudget'> {
+  const maxInFlight = int('BGR_MAX_IN_FLIGHT', 1, 100_000)(get('BGR_MAX_IN_FLIGHT') ?? String(4 * workers));
+  const onePicture = maxPixels * 4;
+  const pixelBudget = get('BGR_PIXEL_BUDGET') ? parseBytes('BGR_PIXEL_BUDGET', get('BGR_PIXEL_BUDGET')!) : Math.max(512 * 1024 ** 2, onePicture);
+  if (pixelBudget < onePicture) {
+    throw new ConfigError(`BGR_PIXEL_BUDGET (${pixelBudget} bytes) must hold at least one largest image: BGR_MAX_PIXELS × 4 = ${onePicture} bytes`);
+  }
+  return { maxInFlight, pixelBudget };
+}
+
+/** Slow-client timeouts; Node requires the headers timeout not to exceed the request timeout. */
+function clientTimeouts(get: (name: EnvName) => string | undefined): Pick<Config, 'headersTimeoutS' | 'requestTimeoutS' | 'keepAliveTimeoutS'> {
+  const headersTimeoutS = num('BGR_HEADERS_TIMEOUT_S', 0.1)(get('BGR_HEADERS_TIMEOUT_S') ?? '15');
+  const requestTimeoutS = num('BGR_REQUEST_TIMEOUT_S', 0.1)(get('BGR_REQUEST_TIMEOUT_S') ?? '120');
+  const keepAliveTimeoutS = num('BGR_KEEPALIVE_TIMEOUT_S', 0.1)(get('BGR_KEEPALIVE_TIMEOUT_S') ?? '5');
+  if (headersTimeoutS > requestTimeoutS) throw new ConfigError(`BGR_HEADERS_TIMEOUT_S (${headersTimeoutS}) must not exceed BGR_REQUEST_TIMEOUT_S (${requestTimeoutS})`);
+  return { headersTimeoutS, requestTimeoutS, keepAliveTimeoutS };
 }
 
 /** A key spec is a file when it names an existing file or ends in .json/.yaml/.yml; else a comma list. */

@@ -41,24 +41,70 @@ const engineCodes: Record<EngineErrorCode, ErrorCode> = {
   internal: 'inference_failed',
 };
 
-/** Maps an EngineError to the ApiError the client sees (other errors pass through unchanged). */
-export function fromEngineError(e: unknown): unknown {
-  if (e instanceof EngineError) return new ApiError(engineCodes[e.code] ?? 'inference_failed', e.message);
-  return e;
-}
-
-/** Fastify's own client errors (parser, limits, content type) carry 4xx statusCodes: keep the status, name the code. */
+/**
+ * Fastify's own client errors (parser, limits, content type) carry 4xx statusCodes: keep the status, name
+ * the code. 406 is left out on purpose: only our credit check answers 406; a plugin's 406 (e.g. an invalid
+ * JSON multipart field) is a malformed request.
+ */
 const codeByStatus: Record<number, ErrorCode> = {
   400: 'invalid_parameter',
   401: 'unauthorized',
   403: 'forbidden',
   404: 'not_found',
-  406: 'insufficient_credits',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   429: 'rate_limited',
   503: 'service_unavailable',
 };
+
+/** Router errors about the path: for an id in the path, an unusable id is an unknown one (V2-NOT-FOUND). */
+const notFoundCodes = new Set(['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH']);
+
+/** A failure as the client sees it: a contract code, a message safe to show, and whether it is our bug. */
+export interface Failure { code: ErrorCode; message: string; status: number; bug: boolean }
+
+const isTableCode = (c: unknown): c is ErrorCode => typeof c === 'string' && Object.hasOwn(errors, c);
+
+/**
+ * The one mapping from anything thrown (ApiError, EngineError, a Fastify client or validation error, a
+ * stored `{ code, message }`) to a contract code. v1 responses, v2 FAILED bodies and the queue engine all
+ * use it; anything unrecognised is `internal` (a bug of ours, logged, its message never shown).
+ */
+export function failureOf(err: unknown): Failure {
+  const make = (code: ErrorCode, message: string | undefined, bug = false): Failure =>
+    ({ code, message: message || errors[code].message, status: errors[code].status, bug });
+  if (err instanceof ApiError) return make(err.code, err.message);
+  if (err instanceof EngineError) return make(engineCodes[err.code] ?? 'inference_failed', err.message);
+  const e = err as FastifyError & { name?: unknown };
+  if (!e || typeof e !== 'object') return make('internal', undefined, true);
+  // An EngineError from another realm (a worker thread) or a stored `{ code, message }`.
+  if (e.name === 'EngineError' && e.code === 'internal') return make('inference_failed', e.message);
+  if (isTableCode(e.code) && typeof e.statusCode !== 'number') return make(e.code, errors[e.code].status < 500 ? e.message : undefined);
+  if (e.validation) {
+    // An id that fails the path schema (empty, over 128 characters) is unknown, never "invalid".
+    if (e.validationContext === 'params') return make('not_found', 'Request not found.');
+    return make('invalid_parameter', validationMessage(e));
+  }
+  if (typeof e.code === 'string' && notFoundCodes.has(e.code)) return make('not_found', 'Not found.');
+  const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
+  const code = codeByStatus[status];
+  if (code && status < 500) {
+    // Fastify's client-error messages are safe and specific (e.g. "Unexpected token } in JSON at position 9").
+    const message = status === 413 ? errors.payload_too_large.message : status === 415 ? errors.unsupported_media_type.message : e.message;
+    return make(code, message);
+  }
+  if (status >= 400 && status < 500) return make('invalid_parameter', e.message);
+  return make('internal', undefined, true);
+}
+
+/** Maps an EngineError to the ApiError the client sees (other errors pass through unchanged). */
+export function fromEngineError(e: unknown): unknown {
+  if (e instanceof EngineError) {
+    const f = failureOf(e);
+    return new ApiError(f.code, f.message);
+  }
+  return e;
+}
 
 /** Turns a Fastify/Ajv validation failure into one readable sentence, e.g. "body/method must be one of: object, human". */
 function validationMessage(err: FastifyError): string {
@@ -78,22 +124,9 @@ function validationMessage(err: FastifyError): string {
 
 /** Normalises any thrown value into { status, body, headers }; unknown errors become a 500 that names only the request id. */
 export function toErrorResponse(err: unknown, requestId: string): { status: number; body: ErrorBody; headers: Record<string, string>; bug: boolean } {
-  const e = fromEngineError(err);
-  if (e instanceof ApiError) {
-    return { status: e.statusCode, body: { error: e.message, code: e.code, request_id: requestId }, headers: e.headers, bug: false };
-  }
-  const fe = e as FastifyError;
-  if (fe && typeof fe === 'object' && fe.validation) {
-    return { status: 400, body: { error: validationMessage(fe), code: 'invalid_parameter', request_id: requestId }, headers: {}, bug: false };
-  }
-  const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;
-  const code = codeByStatus[status];
-  if (code && status < 500) {
-    // Fastify's client-error messages are safe and specific (e.g. "Unexpected token } in JSON at position 9").
-    const message = status === 413 ? errors.payload_too_large.message : status === 415 ? errors.unsupported_media_type.message : fe.message;
-    return { status, body: { error: message || errors[code].message, code, request_id: requestId }, headers: {}, bug: false };
-  }
-  return { status: 500, body: { error: errors.internal.message, code: 'internal', request_id: requestId }, headers: {}, bug: true };
+  const f = failureOf(err);
+  const headers = err instanceof ApiError ? err.headers : {};
+  return { status: f.status, body: { error: f.message, code: f.code, request_id: requestId }, headers, bug: f.bug };
 }
 
 /** Sends an error body; used by the handlers below and by hooks that answer early. */

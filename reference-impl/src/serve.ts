@@ -1,6 +1,7 @@
 /** `bgr serve`: config → engine → app → listen, with graceful shutdown on SIGINT/SIGTERM (issue 3 "Server", issue 4 "Graceful shutdown"). */
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
+import { Admission } from './admission.ts';
 import { buildApp, type AppDeps } from './app.ts';
 import { ConfigError, configHelp, loadConfig, type Config } from './config.ts';
 import { baseUrlOf, createLifecycle, memoryBackend } from './async-api.ts';
@@ -31,9 +32,11 @@ export async function startServer(deps: ServerDeps): Promise<Running> {
   const backend = deps.backend ?? memoryBackend(config, deps.clock);
   // One pino logger for the HTTP layer and the lifecycle, so v2 job logs share the server's output.
   const log = loggerOf(deps.logger);
-  const service = createLifecycle(config, { engine: deps.engine, keys, backend, clock: deps.clock, log, worker: deps.worker });
+  // One admission control per node: v1 requests and v2 jobs share its bounds.
+  const admission = new Admission(config);
+  const service = createLifecycle(config, { engine: deps.engine, keys, backend, clock: deps.clock, log, worker: deps.worker, admission });
   deps.onLifecycle?.(service);
-  const app = buildApp({ ...deps, logger: log, keys, v2: v2Handlers({ service, baseUrl: baseUrlOf(config) }) });
+  const app = buildApp({ ...deps, logger: log, keys, admission, v2: v2Handlers({ service, baseUrl: baseUrlOf(config) }) });
   // Open status streams would hold server.close() (which runs before onClose) until the grace period cuts them.
   app.addHook('preClose', async () => service.endStreams());
   // Drain v2 jobs (and their webhooks) before the engine closes.

@@ -57,6 +57,11 @@ export const errorTable = [
     "message": "The request has no output."
   },
   {
+    "code": "request_timeout",
+    "status": 408,
+    "message": "The request was not received in time."
+  },
+  {
     "code": "payload_too_large",
     "status": 413,
     "message": "The request body is too large."
@@ -70,6 +75,11 @@ export const errorTable = [
     "code": "unsupported_media_type",
     "status": 415,
     "message": "This content type or image format is not supported."
+  },
+  {
+    "code": "headers_too_large",
+    "status": 431,
+    "message": "The request headers are too large."
   },
   {
     "code": "rate_limited",

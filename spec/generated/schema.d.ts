@@ -359,9 +359,12 @@ export interface components {
         };
         /**
          * @description A stable error code; the table `x-bgr-errors` gives each one's HTTP status and message.
+         *     `request_timeout` (408) and `headers_too_large` (431) come from the HTTP layer, before a request
+         *     reaches an operation (a client too slow to send its request, a request head too large): no
+         *     operation lists them, and a client meets them only on a broken connection or a hostile request.
          * @enum {string}
          */
-        ErrorCode: "invalid_parameter" | "invalid_image" | "image_fetch_failed" | "image_url_forbidden" | "unauthorized" | "forbidden" | "not_found" | "insufficient_credits" | "idempotency_conflict" | "not_cancelable" | "not_ready" | "payload_too_large" | "image_too_large" | "unsupported_media_type" | "rate_limited" | "queue_full" | "canceled" | "inference_failed" | "internal" | "worker_unavailable" | "service_unavailable" | "deadline_exceeded";
+        ErrorCode: "invalid_parameter" | "invalid_image" | "image_fetch_failed" | "image_url_forbidden" | "unauthorized" | "forbidden" | "not_found" | "insufficient_credits" | "idempotency_conflict" | "not_cancelable" | "not_ready" | "request_timeout" | "payload_too_large" | "image_too_large" | "unsupported_media_type" | "headers_too_large" | "rate_limited" | "queue_full" | "canceled" | "inference_failed" | "internal" | "worker_unavailable" | "service_unavailable" | "deadline_exceeded";
         /** @description The body of every 4xx and 5xx response except 422. */
         Error: {
             /** @description A human-readable message. */

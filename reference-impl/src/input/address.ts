@@ -1,5 +1,5 @@
 /** Classifies IP addresses for the SSRF guard: which ones an image URL or webhook may never reach (issue 3 "Inputs"). */
-import { isIPv4, isIPv6 } from 'node:net';
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
 
 type Bytes = number[];
 
@@ -25,15 +25,6 @@ function v6Bytes(ip: string): Bytes {
     tail.push(n >> 8, n & 0xff);
   }
   return tail;
-}
-
-function inPrefix(bytes: Bytes, prefix: Bytes, bits: number): boolean {
-  for (let i = 0; i < bits; i++) {
-    const byte = i >> 3;
-    const mask = 0x80 >> (i & 7);
-    if (((bytes[byte] ?? 0) & mask) !== ((prefix[byte] ?? 0) & mask)) return false;
-  }
-  return true;
 }
 
 type Range = [prefix: string, bits: number, reason: string];
@@ -73,47 +64,67 @@ const v6Ranges: Range[] = [
   ['fec0::', 10, 'site-local (deprecated)'],
   ['ff00::', 8, 'multicast'],
 ];
-const v4Compiled = v4Ranges.map(([p, bits, reason]) => ({ prefix: v4Bytes(p), bits, reason }));
-const v6Compiled = v6Ranges.map(([p, bits, reason]) => ({ prefix: v6Bytes(p), bits, reason }));
+const familyOf = (ip: string): 'ipv4' | 'ipv6' => (isIPv4(ip) ? 'ipv4' : 'ipv6');
+
+function blockList(entries: readonly (readonly [prefix: string, bits: number])[]): BlockList {
+  const list = new BlockList();
+  for (const [prefix, bits] of entries) list.addSubnet(prefix, bits, familyOf(prefix));
+  return list;
+}
+
+// One BlockList per range, so a refusal can say which range it fell in.
+const forbiddenRanges = [...v4Ranges, ...v6Ranges].map(([prefix, bits, reason]) => ({ list: blockList([[prefix, bits]]), reason }));
+const mapped = blockList([['::ffff:0:0', 96]]);
+const nat64 = blockList([['64:ff9b::', 96]]);
+const sixToFour = blockList([['2002::', 16]]);
 
 /** IPv6 forms that carry an IPv4 address, which is then what decides: mapped, NAT64 well-known, 6to4. */
-function embeddedV4(b: Bytes): string | undefined {
-  if (inPrefix(b, v6Bytes('::ffff:0:0'), 96)) return b.slice(12).join('.');
-  if (inPrefix(b, v6Bytes('64:ff9b::'), 96)) return b.slice(12).join('.');
-  if (inPrefix(b, v6Bytes('2002::'), 16)) return b.slice(2, 6).join('.');
+function embeddedV4(ip: string): string | undefined {
+  // BlockList matches an IPv4 rule against ::ffff:a.b.c.d itself, but the other two forms need the address.
+  if (mapped.check(ip, 'ipv6') || nat64.check(ip, 'ipv6')) return v6Bytes(ip).slice(12).join('.');
+  if (sixToFour.check(ip, 'ipv6')) return v6Bytes(ip).slice(2, 6).join('.');
   return undefined;
 }
 
 /** Why an address is forbidden (e.g. "loopback"), or undefined when it is a public unicast address. */
 export function forbiddenReason(ip: string): string | undefined {
   const bare = ip.replace(/^\[|\]$/g, '');
-  if (isIPv4(bare)) {
-    const b = v4Bytes(bare);
-    return v4Compiled.find((r) => inPrefix(b, r.prefix, r.bits))?.reason;
-  }
+  if (!isIPv4(bare) && !isIPv6(bare)) return 'not an IP address';
   if (isIPv6(bare)) {
-    const b = v6Bytes(bare);
-    const v4 = embeddedV4(b);
+    const v4 = embeddedV4(bare);
     if (v4 !== undefined) {
       const why = forbiddenReason(v4);
       return why ? `${why} (IPv4 ${v4} embedded in IPv6)` : undefined;
     }
-    return v6Compiled.find((r) => inPrefix(b, r.prefix, r.bits))?.reason;
   }
-  return 'not an IP address';
+  return forbiddenRanges.find((r) => r.list.check(bare, familyOf(bare)))?.reason;
 }
 
-/** True when `ip` is inside one of the allow-list entries (IPs or CIDRs, either family; IPv4-mapped IPv6 matches IPv4 entries). */
+const allowLists = new WeakMap<readonly string[], BlockList>();
+
+/** The allow-list (IPs or CIDRs, either family) as a BlockList; entries that are not addresses match nothing. */
+function allowListOf(entries: readonly string[]): BlockList {
+  let list = allowLists.get(entries);
+  if (!list) {
+    list = new BlockList();
+    for (const entry of entries) {
+      const [net, bits] = entry.split('/') as [string, string | undefined];
+      if (!isIPv4(net) && !isIPv6(net)) continue;
+      try {
+        if (bits === undefined) list.addAddress(net, familyOf(net));
+        else list.addSubnet(net, Number(bits), familyOf(net));
+      } catch { /* a prefix length out of range: the entry matches nothing */ }
+    }
+    allowLists.set(entries, list);
+  }
+  return list;
+}
+
+/** True when `ip` is inside one of the allow-list entries (IPv4-mapped IPv6 matches IPv4 entries). */
 export function inAllowList(ip: string, list: readonly string[]): boolean {
   const bare = ip.replace(/^\[|\]$/g, '');
-  const mapped = isIPv6(bare) ? embeddedV4(v6Bytes(bare)) : undefined;
-  const candidates = mapped ? [bare, mapped] : [bare];
-  return list.some((entry) => {
-    const [net, bitsText] = entry.split('/') as [string, string | undefined];
-    return candidates.some((c) => {
-      if (isIPv4(c) && isIPv4(net)) return inPrefix(v4Bytes(c), v4Bytes(net), bitsText ? Number(bitsText) : 32);
-      if (isIPv6(c) && isIPv6(net)) return inPrefix(v6Bytes(c), v6Bytes(net), bitsText ? Number(bitsText) : 128);
-      return false;
-    });
-  });
+  if (!isIPv4(bare) && !isIPv6(bare)) return false;
+  const allowed = allowListOf(list);
+  const v4 = isIPv6(bare) ? embeddedV4(bare) : undefined;
+  return allowed.check(bare, familyOf(bare)) || (v4 !== undefined && allowed.check(v4, 'ipv4'));
 }

@@ -49,7 +49,7 @@ export async function guardedFetch(url: string, policy: FetchPolicy, init: Guard
     if (follow && [301, 302, 303, 307, 308].includes(res.statusCode ?? 0) && location) {
       res.resume();
       if (hop >= policy.maxRedirects) throw new ApiError('image_fetch_failed', `The image URL redirected more than ${policy.maxRedirects} times.`);
-      current = parseUrl(new URL(location, current).toString());
+      current = redirectTarget(location, current);
       continue;
     }
     const body = await readCapped(res, policy.maxBytes, signal);
@@ -62,6 +62,15 @@ function parseUrl(url: string): URL {
   try { u = new URL(url); } catch { throw new ApiError('invalid_parameter', 'The image URL is not a valid URL.'); }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ApiError('image_url_forbidden', `The URL scheme '${u.protocol}' is not allowed; use http or https.`);
   return u;
+}
+
+/** The next hop of a redirect: a Location that is not a URL is the origin's fault, so the fetch failed. */
+function redirectTarget(location: string, from: URL): URL {
+  let next: URL;
+  try { next = new URL(location, from); } catch {
+    throw new ApiError('image_fetch_failed', 'The image URL redirected to a malformed Location.');
+  }
+  return parseUrl(next.toString());
 }
 
 /** Resolves the host once; every address must be allowed, and the first one is the one connected to. */

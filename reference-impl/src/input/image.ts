@@ -6,9 +6,11 @@
  * decodable image → 400 `invalid_image`; an image format we do not accept (SVG, BMP, HEIC, PDF…) or a
  * non-image data-URI media type → 415 `unsupported_media_type`; too many pixels → 413 `image_too_large`.
  */
-import sharp, { type Metadata } from 'sharp';
-import { ApiError } from '../errors.ts';
+import { probe, type ImageFormat } from '../engine/probe.ts';
+import { ApiError, fromEngineError } from '../errors.ts';
 import { guardedFetch, type FetchPolicy } from './guarded-fetch.ts';
+
+export { sniff } from '../engine/probe.ts';
 
 export interface InputPolicy {
   fetch: FetchPolicy;
@@ -17,7 +19,7 @@ export interface InputPolicy {
 
 export interface CheckedImage {
   bytes: Buffer;
-  format: 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'tiff';
+  format: ImageFormat;
   width: number;
   height: number;
 }
@@ -79,49 +81,12 @@ export function decodeBase64(text: string, what: string): Buffer {
   return Buffer.from(body, url && !std ? 'base64url' : 'base64');
 }
 
-type Sniffed = CheckedImage['format'] | 'heif' | 'unsupported' | 'svg' | 'unknown';
-
-/** Magic-number sniffing: decides before sharp sees the bytes, so SVG (which sharp would render) never reaches it. */
-export function sniff(b: Buffer): Sniffed {
-  const head = b.subarray(0, 16);
-  const ascii = head.toString('latin1');
-  if (head[0] === 0x89 && ascii.startsWith('PNG', 1)) return 'png';
-  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
-  if (ascii.startsWith('GIF87a') || ascii.startsWith('GIF89a')) return 'gif';
-  if (ascii.startsWith('RIFF') && ascii.slice(8, 12) === 'WEBP') return 'webp';
-  if (ascii.startsWith('II*\0') || ascii.startsWith('MM\0*')) return 'tiff';
-  if (ascii.slice(4, 8) === 'ftyp') return 'heif';
-  if (ascii.startsWith('BM') || ascii.startsWith('%PDF') || ascii.startsWith('\0\0\x01\0') || head.subarray(0, 2).equals(Buffer.from([0xff, 0x0a]))
-    || ascii.startsWith('\0\0\0\x0cJXL ') || ascii.startsWith('8BPS') || ascii.startsWith('\0\0\0\x0cjP  ')) return 'unsupported';
-  const text = b.subarray(0, 1024).toString('utf8').replace(/^\uFEFF/, '').trimStart();
-  if (/^<(\?xml|svg|!DOCTYPE svg)/i.test(text) || /<svg[\s>]/i.test(text)) return 'svg';
-  return 'unknown';
-}
-
-/** Checks format and pixel count from the header only (no full decode), so a 100k×100k bomb costs nothing. */
+/** Format and pixel count from the header only, through the engine's one probe; its errors become the contract's. */
 export async function checkImage(bytes: Buffer, maxPixels: number): Promise<CheckedImage> {
-  if (bytes.length === 0) throw new ApiError('invalid_image', 'The image is empty.');
-  const kind = sniff(bytes);
-  if (kind === 'svg') throw new ApiError('unsupported_media_type', 'SVG images are not accepted.');
-  if (kind === 'unsupported') throw new ApiError('unsupported_media_type', 'This image format is not supported; use JPEG, PNG, WebP, GIF, AVIF or TIFF.');
-  if (kind === 'unknown') throw new ApiError('invalid_image', 'The data is not a JPEG, PNG, WebP, GIF, AVIF or TIFF image.');
-  let meta: Metadata;
   try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch {
-    throw new ApiError('invalid_image');
+    const { format, width, height } = await probe(bytes, maxPixels);
+    return { bytes, format, width, height };
+  } catch (err) {
+    throw fromEngineError(err);
   }
-  let format: CheckedImage['format'];
-  if (kind === 'heif') {
-    // sharp names AVIF and HEIC both 'heif'; only the AV1-coded one (AVIF) is accepted.
-    if (meta.format !== 'heif' || meta.compression !== 'av1') throw new ApiError('unsupported_media_type', 'Only AVIF is accepted among HEIF images.');
-    format = 'avif';
-  } else format = kind;
-  const width = meta.width ?? 0;
-  const height = meta.height ?? 0;
-  if (width < 1 || height < 1) throw new ApiError('invalid_image');
-  if (width * height > maxPixels) {
-    throw new ApiError('image_too_large', `The image has ${width}×${height} = ${width * height} pixels; the limit is ${maxPixels}.`);
-  }
-  return { bytes, format, width, height };
 }

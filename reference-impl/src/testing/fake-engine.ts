@@ -1,10 +1,11 @@
 /**
  * The one fake Engine of the tests. By default it answers each call itself: a real RGBA PNG/WebP of the input's
- * size with a synthetic alpha, after an optional (abortable) delay, or a configured failure. In `manual` mode each
+ * size with a synthetic alpha (the real decoder; only inference is fake), after an optional (abortable) delay, or a configured failure. In `manual` mode each
  * call waits until the test finishes it (`call(n).complete()` / `.fail()`); `auto`, when set, answers every call.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import sharp, { type OutputInfo, type Sharp } from 'sharp';
+import sharp, { type Sharp } from 'sharp';
+import { decode } from '../engine/decode.ts';
 import { EngineError, type Engine, type EngineErrorCode, type RemoveOptions, type RemoveResult } from '../engine/types.ts';
 
 export interface FakeEngineOptions {
@@ -135,38 +136,26 @@ export class FakeEngine implements Engine {
     const { fail } = this.opts;
     if (fail instanceof Error) throw fail;
     if (fail) throw new EngineError(fail, `fake engine failure: ${fail}`);
-    let rgb: { data: Buffer; info: OutputInfo };
-    try {
-      rgb = await sharp(input, { limitInputPixels: this.opts.maxPixels ?? 50e6 }).rotate().removeAlpha().toColourspace('srgb')
-        .raw().toBuffer({ resolveWithObject: true });
-    } catch (e) {
-      const msg = (e as Error).message;
-      throw new EngineError(/pixel limit/i.test(msg) ? 'image_too_large' : 'invalid_image', 'The image could not be decoded.');
-    }
-    const { width, height } = rgb.info;
-    // Synthetic alpha: an ellipse filling the frame — opaque inside, transparent outside.
+    // The engine's real decoder (probe, pixel limit, orientation, channel handling); only inference is fake.
+    const { rgba, width, height } = await decode(input, this.opts.maxPixels ?? 50e6);
+    // Synthetic alpha: an ellipse filling the frame — opaque inside, transparent outside (replaces the input's).
     const alpha = Buffer.alloc(width * height);
     for (let y = 0; y < height; y++) {
+      const dy = (y + 0.5) / height - 0.5;
       for (let x = 0; x < width; x++) {
         const dx = (x + 0.5) / width - 0.5;
-        const dy = (y + 0.5) / height - 0.5;
-        alpha[y * width + x] = dx * dx + dy * dy <= 0.16 ? 255 : 0;
+        const a = dx * dx + dy * dy <= 0.16 ? 255 : 0;
+        alpha[y * width + x] = a;
+        rgba[(y * width + x) * 4 + 3] = a;
       }
     }
     let img: Sharp;
     if (opts.maskOnly) img = sharp(alpha, { raw: { width, height, channels: 1 } }).toColourspace('b-w');
     else {
-      const rgba = Buffer.alloc(width * height * 4);
-      for (let i = 0; i < width * height; i++) {
-        rgba[i * 4] = rgb.data[i * 3]!;
-        rgba[i * 4 + 1] = rgb.data[i * 3 + 1]!;
-        rgba[i * 4 + 2] = rgb.data[i * 3 + 2]!;
-        rgba[i * 4 + 3] = alpha[i]!;
-      }
       img = sharp(rgba, { raw: { width, height, channels: 4 } });
       if (opts.bgColor) img = img.flatten({ background: `#${opts.bgColor.replace(/^#/, '').slice(0, 6)}` });
     }
-    const image = opts.format === 'webp' ? await img.webp({ lossless: true }).toBuffer() : await img.png().toBuffer();
+    const image = opts.format === 'webp' ? await img.webp({ lossless: true }).toBuffer() : await img.png({ compressionLevel: 1 }).toBuffer();
     const ms = performance.now() - t0;
     return {
       image,

@@ -9,7 +9,7 @@ import type { Engine, RemoveResult } from '../engine/types.ts';
 import type { Clock, KeyStore } from '../ports.ts';
 import { systemClock } from '../ports.ts';
 import { failedBody, pendingBody, resultBody, statusBody, submitBody } from './bodies.ts';
-import { ApiError, errors } from '../errors.ts';
+import { ApiError, errors, failureOf } from '../errors.ts';
 import type { SubmitParams } from './params.ts';
 import { bodyHash } from './params.ts';
 import type { JobContext, JobQueue } from './queue.ts';
@@ -382,16 +382,13 @@ export class LifecycleService {
     return rec;
   }
 
-  /** Maps a thrown error to how the request ends: a contract code, and a message safe to show. */
+  /** How a request ends for a thrown error: the contract code (the server's one mapping), and a message safe to show. */
   private failureOf(err: unknown, id: string): RequestError {
-    const e = err as { code?: unknown; message?: unknown; name?: unknown };
-    let code: ErrorCode = 'internal';
-    if (typeof e?.code === 'string' && failureCodes.has(e.code as ErrorCode)) code = e.code as ErrorCode;
-    // The engine's own `internal` is an inference failure; an uncoded throw is a bug of ours.
-    if (e?.name === 'EngineError' && e.code === 'internal') code = 'inference_failed';
+    const f = failureOf(err);
+    const code: ErrorCode = failureCodes.has(f.code) ? f.code : 'internal';
     if (code === 'internal' || code === 'inference_failed') this.log.error({ err, requestId: id }, 'v2 request failed');
     // Caller-side (4xx) messages explain the image; server-side ones could leak internals: use the table's.
-    const message = errors[code].status < 500 && typeof e?.message === 'string' && e.message ? e.message : errors[code].message;
+    const message = errors[code].status < 500 && code === f.code ? f.message : errors[code].message;
     return { code, message };
   }
 }
