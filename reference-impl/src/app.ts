@@ -20,6 +20,8 @@ import { fetchPolicyOf, type AppContext } from './context.ts';
 import type { Engine } from './engine/types.ts';
 import { ApiError, installErrorHandlers } from './errors.ts';
 import { authHook, scopeOfPath } from './keys.ts';
+import type { Metrics } from './metrics/metrics.ts';
+import { metricsRoutes } from './metrics/routes.ts';
 import { systemClock, type Clock, type KeyStore } from './ports.ts';
 import { rateLimitHook, type RateLimitStore } from './rate-limit.ts';
 import { demoRoutes } from './routes/demo.ts';
@@ -52,6 +54,8 @@ export interface AppDeps {
   rateLimitStore?: RateLimitStore;
   /** Whether the backend answers (Redis ping), for `/readyz`; absent → nothing to check. */
   backendUp?: () => Promise<boolean>;
+  /** This node's metrics: served at `/metrics` when `config.metrics`, and fed by every response. */
+  metrics?: Metrics;
 }
 
 function v2Placeholder(operationId: string): RouteHandlerMethod {
@@ -110,6 +114,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     limits: { fileSize: config.bodyLimit, files: 1, fields: 20, parts: 25, fieldSize: 1024 * 1024 },
   });
   healthRoutes(app, engine, () => closing, deps.backendUp);
+  if (deps.metrics && config.metrics) metricsRoutes(app, deps.metrics);
   demoRoutes(app, config.devKey);
 
   app.register(fp(async (api) => {

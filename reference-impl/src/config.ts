@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { Webhook } from 'standardwebhooks';
 import { parse as parseYaml } from 'yaml';
 import type { KeyRecord, Scope } from './ports.ts';
 
@@ -38,8 +39,10 @@ export interface Config {
   shutdownGraceS: number;
   cacheDir?: string;
   logLevel: string;
-  /** Standard Webhooks secret (`whsec_…`); generated per process when unset. */
+  /** Standard Webhooks secret (`whsec_…`); required by `bgr serve` unless in dev mode (see requireWebhookSecret). */
   webhookSecret?: string;
+  /** Serve Prometheus metrics at /metrics (no auth). */
+  metrics: boolean;
   /** The distributed backend (Redis + BullMQ); unset → in-memory. */
   redisUrl?: string;
   /** What this node does; `api` and `worker` need `redisUrl`. */
@@ -170,7 +173,8 @@ export const settings = [
   { env: 'BGR_SHUTDOWN_GRACE_S', flag: '--shutdown-grace', def: '30', doc: 'seconds in-flight requests get on SIGINT/SIGTERM' },
   { env: 'BGR_CACHE_DIR', flag: '--cache-dir', def: '', doc: 'model cache folder (engine default when empty)' },
   { env: 'BGR_LOG_LEVEL', flag: '--log-level', def: 'info', doc: 'pino log level' },
-  { env: 'BGR_WEBHOOK_SECRET', flag: '--webhook-secret', def: '', doc: 'Standard Webhooks signing secret (whsec_…); empty → generated per process' },
+  { env: 'BGR_WEBHOOK_SECRET', flag: '--webhook-secret', def: '', doc: 'Standard Webhooks signing secret (whsec_…); required unless in dev mode (no BGR_API_KEYS), where one is generated per process' },
+  { env: 'BGR_METRICS', flag: '--metrics', def: 'true', doc: 'serve Prometheus metrics at /metrics, without auth (false to turn off; or block the path at the proxy)' },
   { env: 'BGR_REDIS_URL', flag: '--redis-url', def: '', doc: 'Redis URL for the distributed backend (empty → in-memory); alias --redis' },
   { env: 'BGR_ROLE', flag: '--role', def: 'all', doc: 'all, api (accept and answer, no model) or worker (run jobs); api/worker need BGR_REDIS_URL' },
   { env: 'BGR_REDIS_PREFIX', flag: '--redis-prefix', def: 'bgr:', doc: 'prefix of every Redis key (one per deployment sharing a Redis)' },
@@ -246,12 +250,31 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     cacheDir: get('BGR_CACHE_DIR'),
     logLevel: get('BGR_LOG_LEVEL') ?? 'info',
     webhookSecret: get('BGR_WEBHOOK_SECRET'),
+    metrics: bool('BGR_METRICS')(get('BGR_METRICS') ?? 'true'),
     redisUrl: redis,
     role: nodeRole,
     redisPrefix: get('BGR_REDIS_PREFIX') ?? 'bgr:',
     jobLockMs: int('BGR_JOB_LOCK_MS', 100)(get('BGR_JOB_LOCK_MS') ?? '30000'),
     jobStalledMs: int('BGR_JOB_STALLED_MS', 100)(get('BGR_JOB_STALLED_MS') ?? '30000'),
   };
+}
+
+/**
+ * `bgr serve` refuses to start without a webhook secret outside dev mode (dev mode: no BGR_API_KEYS, a
+ * dev key generated). A per-process secret would change at every restart and differ between nodes, so
+ * receivers could never verify a delivery. Libraries embedding the server (tests) may still pass none.
+ */
+export function requireWebhookSecret(config: Config): void {
+  if (config.webhookSecret) {
+    try {
+      new Webhook(config.webhookSecret);
+    } catch (e) {
+      throw new ConfigError(`BGR_WEBHOOK_SECRET is not a valid Standard Webhooks secret (whsec_ + base64): ${(e as Error).message}`);
+    }
+    return;
+  }
+  if (config.devKey) return;
+  throw new ConfigError('BGR_WEBHOOK_SECRET is required when BGR_API_KEYS is set: receivers verify webhooks with it, so every node needs the same one, kept across restarts (e.g. whsec_$(openssl rand -base64 24))');
 }
 
 /** A key spec is a file when it names an existing file or ends in .json/.yaml/.yml; else a comma list. */

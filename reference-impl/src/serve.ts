@@ -2,12 +2,16 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { buildApp, type AppDeps } from './app.ts';
-import { ConfigError, configHelp, loadConfig, type Config } from './config.ts';
+import { ConfigError, configHelp, loadConfig, requireWebhookSecret, type Config } from './config.ts';
 import { baseUrlOf, createLifecycle, memoryBackend, type V2Backend } from './async-api.ts';
 import { startRedisNode } from './distributed.ts';
 import { createEngine } from './engine/index.ts';
 import type { Engine, EngineConfig } from './engine/types.ts';
 import { MemoryKeyStore } from './keys.ts';
+import { meteredEngine } from './metrics/metered-engine.ts';
+import { Metrics } from './metrics/metrics.ts';
+import { QueueEngine } from './redis/queue-engine.ts';
+import type { WebhookPort } from './v2/webhook.ts';
 import type { LifecycleService } from './v2/lifecycle.ts';
 import { v2Handlers } from './v2/routes.ts';
 
@@ -48,6 +52,8 @@ export type ServerDeps = Omit<AppDeps, 'keys' | 'v2'> & Partial<Pick<AppDeps, 'k
   worker?: boolean;
   /** Called with the v2 service as soon as it exists (the Redis backend routes exhausted jobs to it). */
   onLifecycle?: (service: LifecycleService) => void;
+  /** Where webhooks go (the Redis delivery queue); absent → sent from this process. */
+  webhooks?: WebhookPort;
 };
 
 /** Builds and starts the server (v1 and v2) on an already-created engine (tests use a fake one). */
@@ -57,9 +63,15 @@ export async function startServer(deps: ServerDeps): Promise<Running> {
   const backend = deps.backend ?? memoryBackend(config, deps.clock);
   // One pino logger for the HTTP layer and the lifecycle, so v2 job logs share the server's output.
   const log = loggerOf(deps.logger);
-  const service = createLifecycle(config, { engine: deps.engine, keys, backend, clock: deps.clock, log, worker: deps.worker });
+  const metrics = deps.metrics ?? new Metrics({ role: config.role });
+  // An API node's QueueEngine runs nothing here: its images are counted on the workers.
+  const engine = deps.engine instanceof QueueEngine ? deps.engine : meteredEngine(deps.engine, metrics);
+  if (backend.depth) metrics.queueDepth = () => backend.depth!();
+  const service = createLifecycle(config, {
+    engine, keys, backend, clock: deps.clock, log, worker: deps.worker, metrics, ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
+  });
   deps.onLifecycle?.(service);
-  const app = buildApp({ ...deps, logger: log, keys, v2: v2Handlers({ service, baseUrl: baseUrlOf(config) }) });
+  const app = buildApp({ ...deps, engine, metrics, logger: log, keys, v2: v2Handlers({ service, baseUrl: baseUrlOf(config) }) });
   // Drain v2 jobs (and their webhooks) before the engine closes.
   app.addHook('onClose', async () => {
     await service.close();
@@ -86,6 +98,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   let config: Config;
   try {
     config = loadConfig(process.env, args);
+    requireWebhookSecret(config);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`bgr serve: ${e.message}\n`);

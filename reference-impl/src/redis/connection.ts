@@ -1,9 +1,12 @@
 /** ioredis connections for the distributed backend: fail-fast for API calls, patient for BullMQ workers. */
 import { Redis } from 'ioredis';
-import type { RedisOptions } from 'ioredis';
+import type { Cluster, RedisOptions } from 'ioredis';
 import { ApiError } from '../errors.ts';
 
 export type ConnectionRole = 'api' | 'worker';
+
+/** One Redis server or a Redis Cluster: the commands the backend uses are the same on both. */
+export type RedisClient = Redis | Cluster;
 
 export interface ConnectionOptions {
   /** redis://[user:pass@]host:port[/db] (BGR_REDIS_URL). */

@@ -8,7 +8,10 @@ import { createRedis, whenReady } from './connection.ts';
 import { BullJobQueue } from './job-queue.ts';
 import { RedisKeyStore } from './key-store.ts';
 import { RedisRequestStore } from './request-store.ts';
+import { BullWebhookQueue } from './webhook-queue.ts';
+import type { WebhookSender } from '../v2/webhook.ts';
 
+export { BullWebhookQueue } from './webhook-queue.ts';
 export { BullJobQueue } from './job-queue.ts';
 export { RedisKeyStore } from './key-store.ts';
 export { RedisRequestStore } from './request-store.ts';
@@ -51,12 +54,19 @@ export interface RedisBackendConfig {
    * instead, so that a webhook is sent as well.
    */
   onExhausted?: (requestId: string, reason: string) => Promise<void>;
+  /**
+   * Signs and POSTs webhook attempts: given, the backend has a durable delivery queue (`webhooks`),
+   * delivering on every node that runs jobs (`worker`, `all`) from the moment the backend exists.
+   */
+  webhookSender?: WebhookSender;
 }
 
 export interface RedisBackend {
   store: RedisRequestStore;
   queue: BullJobQueue;
   keys: RedisKeyStore;
+  /** The durable webhook deliveries, when `webhookSender` was given. */
+  webhooks?: BullWebhookQueue;
   /**
    * For `@fastify/rate-limit`: `{ redis: backend.rateLimitRedis, nameSpace: backend.rateLimitNameSpace,
    * skipOnError: true }` (counters shared by every API node; while Redis is down the store answers 503).
@@ -117,14 +127,26 @@ export async function createRedisBackend(config: RedisBackendConfig): Promise<Re
     onError: (err, requestId) => config.log?.error({ err, requestId }, 'v2 queue error'),
   });
 
+  const webhooks = config.webhookSender && new BullWebhookQueue({
+    connection: api,
+    ...(worker ? { workerConnection: worker } : {}),
+    prefix,
+    sender: config.webhookSender,
+    ...(config.lockDurationMs ? { lockDurationMs: config.lockDurationMs } : {}),
+    ...(config.stalledIntervalMs ? { stalledIntervalMs: config.stalledIntervalMs } : {}),
+    onError: (err) => config.log?.error({ err }, 'webhook queue error'),
+  });
+  if (webhooks && worker) webhooks.start();
+
   let closed: Promise<void> | undefined;
   return {
-    store, queue, keys, rateLimitRedis,
+    store, queue, keys, rateLimitRedis, ...(webhooks ? { webhooks } : {}),
     rateLimitNameSpace: `${prefix}rl:`,
     ping: async () => (await api.ping().catch(() => '')) === 'PONG',
     close: () => {
       closed ??= (async () => {
         await queue.close(0);
+        await webhooks?.close(0);
         await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
       })();
       return closed;
