@@ -58,7 +58,9 @@ describe('loadConfig', () => {
     [{ BGR_ROLE: 'api' }, /BGR_ROLE=api needs BGR_REDIS_URL/],
     [{ BGR_ROLE: 'worker' }, /BGR_ROLE=worker needs BGR_REDIS_URL/],
     [{ BGR_ROLE: 'gpu' }, /BGR_ROLE must be all, api or worker/],
-    [{ BGR_REDIS_URL: 'http://r:6379', BGR_API_KEYS: 'abcdefgh' }, /redis:\/\/ or rediss:\/\//],
+    [{ BGR_REDIS_URL: 'http://r:6379', BGR_API_KEYS: 'abcdefgh' }, /BGR_REDIS_URL must be redis:\/\/host:port.*redis\+cluster:\/\//],
+    [{ BGR_REDIS_URL: 'redis://a:1,b:2', BGR_API_KEYS: 'abcdefgh' }, /use redis\+cluster:\/\/h1:p1,h2:p2/],
+    [{ BGR_REDIS_URL: 'redis+cluster://u:s3cret@a:1,b:99999', BGR_API_KEYS: 'abcdefgh' }, /bad host:port 'b:99999'; got 'redis\+cluster:\/\/u:\*\*\*@a:1,b:99999'/],
     [{ BGR_REDIS_URL: 'redis://r:6379' }, /BGR_API_KEYS is required with BGR_REDIS_URL/],
     [{ BGR_JOB_LOCK_MS: '5' }, /BGR_JOB_LOCK_MS must be an integer/],
   ])('%j → clear error', (env, message) => {

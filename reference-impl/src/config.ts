@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { Webhook } from 'standardwebhooks';
 import { parse as parseYaml } from 'yaml';
 import type { KeyRecord, Scope } from './ports.ts';
+import { parseRedisUrl, redactRedisUrl } from './redis/url.ts';
 
 export type Device = 'cpu' | 'cuda' | 'webgpu';
 /** `bgr serve --role`: `api` accepts and answers, `worker` runs inference, `all` both (one process). */
@@ -113,9 +114,11 @@ const role = (v: string): Role => {
 };
 
 function redisUrl(v: string): string {
-  let u: URL;
-  try { u = new URL(v); } catch { throw new ConfigError(`BGR_REDIS_URL must be a redis:// or rediss:// URL, got '${v.replace(/:[^:@/]*@/, ':***@')}'`); }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new ConfigError(`BGR_REDIS_URL must be a redis:// or rediss:// URL, got a ${u.protocol} URL`);
+  try {
+    parseRedisUrl(v);
+  } catch (e) {
+    throw new ConfigError(`BGR_REDIS_URL ${(e as Error).message}; got '${redactRedisUrl(v)}'`);
+  }
   return v;
 }
 
@@ -175,7 +178,7 @@ export const settings = [
   { env: 'BGR_LOG_LEVEL', flag: '--log-level', def: 'info', doc: 'pino log level' },
   { env: 'BGR_WEBHOOK_SECRET', flag: '--webhook-secret', def: '', doc: 'Standard Webhooks signing secret (whsec_…); required unless in dev mode (no BGR_API_KEYS), where one is generated per process' },
   { env: 'BGR_METRICS', flag: '--metrics', def: 'true', doc: 'serve Prometheus metrics at /metrics, without auth (false to turn off; or block the path at the proxy)' },
-  { env: 'BGR_REDIS_URL', flag: '--redis-url', def: '', doc: 'Redis URL for the distributed backend (empty → in-memory); alias --redis' },
+  { env: 'BGR_REDIS_URL', flag: '--redis-url', def: '', doc: 'Redis for the distributed backend (empty → in-memory): redis://host:port[/db], rediss:// (TLS), or a Redis Cluster as redis+cluster://h1:p1,h2:p2 (keys then hash-tagged into one slot); alias --redis' },
   { env: 'BGR_ROLE', flag: '--role', def: 'all', doc: 'all, api (accept and answer, no model) or worker (run jobs); api/worker need BGR_REDIS_URL' },
   { env: 'BGR_REDIS_PREFIX', flag: '--redis-prefix', def: 'bgr:', doc: 'prefix of every Redis key (one per deployment sharing a Redis)' },
   { env: 'BGR_JOB_LOCK_MS', flag: '--job-lock-ms', def: '30000', doc: 'BullMQ job lock: a dead worker\'s job runs again after about lock + stalled check' },

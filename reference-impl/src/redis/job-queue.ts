@@ -1,19 +1,19 @@
 /** BullJobQueue: the v2 JobQueue on BullMQ — bounded adds, positions, cancel over pub/sub, stalled-job recovery. */
 import { Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.ts';
 import type { JobContext, JobQueue, Processor } from '../v2/queue.ts';
 import { QueueFullError, RetryJob } from '../v2/queue.ts';
 import { guard } from './connection.ts';
 
 export interface BullJobQueueOptions {
   /** API-role client (fail fast): add, position and cancel use it; shared, never closed here. */
-  connection: Redis;
+  connection: RedisClient;
   /**
    * Worker-role client (maxRetriesPerRequest: null) as a template: BullMQ duplicates it for the worker's
    * blocking and regular connections; we duplicate it for the cancel subscriber. Needed only by `start`.
    */
-  workerConnection?: Redis;
+  workerConnection?: RedisClient;
   /** Key prefix shared by the backend; BullMQ's keys live under `{prefix}bull:{queueName}:…`. */
   prefix: string;
   queueName?: string;
@@ -49,7 +49,7 @@ local i = redis.call('LPOS', KEYS[1], ARGV[1])
 if not i then return -1 end
 return redis.call('LLEN', KEYS[1]) - 1 - i`;
 
-type WithPosition = Redis & { bgrPosition(wait: string, id: string): Promise<number> };
+type WithPosition = RedisClient & { bgrPosition(wait: string, id: string): Promise<number> };
 
 /** The distributed queue: API nodes add and inspect, worker nodes (after `start`) process. */
 export class BullJobQueue implements JobQueue {
@@ -58,7 +58,7 @@ export class BullJobQueue implements JobQueue {
   private readonly redis: WithPosition;
   private readonly channel: string;
   private worker?: Worker;
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
   private readonly running = new Map<string, Running>();
   private handingBack = false;
   private closing = false;
@@ -67,7 +67,7 @@ export class BullJobQueue implements JobQueue {
     this.maxAttempts = opts.maxAttempts ?? 2;
     const name = opts.queueName ?? 'requests';
     this.channel = `${opts.prefix}cancel:${name}`;
-    const r = opts.connection as Redis & Partial<WithPosition>;
+    const r = opts.connection as RedisClient & Partial<WithPosition>;
     if (!r.bgrPosition) opts.connection.defineCommand('bgrPosition', { numberOfKeys: 1, lua: positionScript });
     this.redis = opts.connection as WithPosition;
     this.queue = new Queue(name, {

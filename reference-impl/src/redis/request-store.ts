@@ -1,6 +1,6 @@
 /** RedisRequestStore: v2 request records as Redis hashes; CAS transitions in Lua; TTL = retention once ended. */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.ts';
 import type { Clock } from '../ports.ts';
 import { systemClock } from '../ports.ts';
 import type {
@@ -114,8 +114,8 @@ interface Scripts {
 }
 
 /** Registers the store's Lua scripts on a client (EVALSHA with a fallback to EVAL, by ioredis). */
-function withScripts(redis: Redis): Redis & Scripts {
-  const r = redis as Redis & Partial<Scripts>;
+function withScripts(redis: RedisClient): RedisClient & Scripts {
+  const r = redis as RedisClient & Partial<Scripts>;
   if (!r.bgrCreate) {
     redis.defineCommand('bgrCreate', { numberOfKeys: 2, lua: createScript });
     redis.defineCommand('bgrTransition', { lua: transitionScript });
@@ -123,19 +123,19 @@ function withScripts(redis: Redis): Redis & Scripts {
     redis.defineCommand('bgrClaim', { numberOfKeys: 1, lua: claimScript });
     redis.defineCommand('bgrUnclaim', { numberOfKeys: 1, lua: unclaimScript });
   }
-  return redis as Redis & Scripts;
+  return redis as RedisClient & Scripts;
 }
 
 const metricNames = ['inferenceTime', 'queueTime', 'totalTime', 'remainingCredits'] as const;
 
 /** The v2 request records in Redis: every operation one atomic step, expiry by TTL. */
 export class RedisRequestStore implements RequestStore {
-  private readonly redis: Redis & Scripts;
+  private readonly redis: RedisClient & Scripts;
   private readonly p: string;
   private readonly clock: Clock;
   private readonly pendingTtlMs: number;
 
-  constructor(redis: Redis, opts: RedisRequestStoreOptions) {
+  constructor(redis: RedisClient, opts: RedisRequestStoreOptions) {
     this.redis = withScripts(redis);
     this.p = opts.prefix;
     this.clock = opts.clock ?? systemClock;

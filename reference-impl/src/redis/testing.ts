@@ -1,7 +1,7 @@
 /** Test helpers for the Redis backend: the test server's URL, a random key prefix per file, cleanup by SCAN. */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createRedis, whenReady } from './connection.ts';
+import { createRedis, whenReady, type RedisClient } from './connection.ts';
 
 /** The machine's Redis (CI starts one when absent); override with BGR_TEST_REDIS_URL. */
 export const testRedisUrl = process.env.BGR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -12,7 +12,7 @@ export function testPrefix(): string {
 }
 
 /** An API-role client on the test server, connected (it has no offline queue). */
-export async function testClient(): Promise<Redis> {
+export async function testClient(): Promise<RedisClient> {
   const client = createRedis({ url: testRedisUrl, role: 'api' });
   if (!(await whenReady(client))) throw new Error(`no Redis at ${testRedisUrl}`);
   return client;

@@ -1,5 +1,5 @@
 /** BullWebhookQueue on a real Redis and a real verifying receiver: signature, backoff, bound, and hand-over between nodes. */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.ts';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { FailedBody } from '../../../generated/index.ts';
 import { startReceiver } from '../v2/testing.ts';
@@ -11,7 +11,7 @@ import { deletePrefix, testClient, testPrefix, testRedisUrl } from './testing.ts
 const root = testPrefix();
 const api = await testClient();
 const opened: BullWebhookQueue[] = [];
-const clients: Redis[] = [];
+const clients: RedisClient[] = [];
 const receivers: { close(): Promise<void> }[] = [];
 let n = 0;
 
