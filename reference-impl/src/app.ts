@@ -14,11 +14,11 @@ import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RouteHandlerMethod } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import fp from 'fastify-plugin';
-import { specPath } from '../../conformance/src/contract.ts';
 import type { Config } from './config.ts';
 import { fetchPolicyOf, type AppContext } from './context.ts';
 import type { Engine } from './engine/types.ts';
 import { ApiError, installErrorHandlers } from './errors.ts';
+import { glueSpecification } from './glue-spec.ts';
 import { authHook, scopeOfPath } from './keys.ts';
 import type { Metrics } from './metrics/metrics.ts';
 import { metricsRoutes } from './metrics/routes.ts';
@@ -144,7 +144,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       ...deps.v2,
     };
     await api.register(openapiGlue, {
-      specification: specPath.pathname,
+      specification: glueSpecification(),
       operationResolver: (operationId: string) => {
         const handler = handlers[operationId];
         if (!handler) throw new Error(`openapi.yaml operation ${operationId} has no handler`);

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Webhook } from 'standardwebhooks';
 import { parse as parseYaml } from 'yaml';
+import type { LogFormat } from './logger.ts';
 import type { KeyRecord, Scope } from './ports.ts';
 import { parseRedisUrl, redactRedisUrl } from './redis/url.ts';
 
@@ -40,6 +41,8 @@ export interface Config {
   shutdownGraceS: number;
   cacheDir?: string;
   logLevel: string;
+  /** auto (pretty on a terminal, JSON otherwise), json or pretty. */
+  logFormat: LogFormat;
   /** Standard Webhooks secret (`whsec_…`); required by `bgr serve` unless in dev mode (see requireWebhookSecret). */
   webhookSecret?: string;
   /** Serve Prometheus metrics at /metrics (no auth). */
@@ -122,6 +125,11 @@ function redisUrl(v: string): string {
   return v;
 }
 
+const logFormat = (v: string): LogFormat => {
+  if (v === 'auto' || v === 'json' || v === 'pretty') return v;
+  throw new ConfigError(`BGR_LOG_FORMAT must be auto, json or pretty, got '${v}'`);
+};
+
 const device = (v: string): Device => {
   if (v === 'cpu' || v === 'cuda' || v === 'webgpu') return v;
   throw new ConfigError(`BGR_DEVICE must be cpu, cuda or webgpu, got '${v}'`);
@@ -176,6 +184,7 @@ export const settings = [
   { env: 'BGR_SHUTDOWN_GRACE_S', flag: '--shutdown-grace', def: '30', doc: 'seconds in-flight requests get on SIGINT/SIGTERM' },
   { env: 'BGR_CACHE_DIR', flag: '--cache-dir', def: '', doc: 'model cache folder (engine default when empty)' },
   { env: 'BGR_LOG_LEVEL', flag: '--log-level', def: 'info', doc: 'pino log level' },
+  { env: 'BGR_LOG_FORMAT', flag: '--log-format', def: 'auto', doc: 'auto (pino-pretty when stdout is a terminal, JSON lines otherwise), json or pretty' },
   { env: 'BGR_WEBHOOK_SECRET', flag: '--webhook-secret', def: '', doc: 'Standard Webhooks signing secret (whsec_…); required unless in dev mode (no BGR_API_KEYS), where one is generated per process' },
   { env: 'BGR_METRICS', flag: '--metrics', def: 'true', doc: 'serve Prometheus metrics at /metrics, without auth (false to turn off; or block the path at the proxy)' },
   { env: 'BGR_REDIS_URL', flag: '--redis-url', def: '', doc: 'Redis for the distributed backend (empty → in-memory): redis://host:port[/db], rediss:// (TLS), or a Redis Cluster as redis+cluster://h1:p1,h2:p2 (keys then hash-tagged into one slot); alias --redis' },
@@ -252,6 +261,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     shutdownGraceS: num('BGR_SHUTDOWN_GRACE_S', 0)(get('BGR_SHUTDOWN_GRACE_S') ?? '30'),
     cacheDir: get('BGR_CACHE_DIR'),
     logLevel: get('BGR_LOG_LEVEL') ?? 'info',
+    logFormat: logFormat(get('BGR_LOG_FORMAT') ?? 'auto'),
     webhookSecret: get('BGR_WEBHOOK_SECRET'),
     metrics: bool('BGR_METRICS')(get('BGR_METRICS') ?? 'true'),
     redisUrl: redis,

@@ -8,6 +8,7 @@ import { startRedisNode } from './distributed.ts';
 import { createEngine } from './engine/index.ts';
 import type { Engine, EngineConfig } from './engine/types.ts';
 import { MemoryKeyStore } from './keys.ts';
+import { createLogger } from './logger.ts';
 import { meteredEngine } from './metrics/metered-engine.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { QueueEngine } from './redis/queue-engine.ts';
@@ -106,7 +107,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     }
     throw e;
   }
-  const log = pino({ level: config.logLevel });
+  const log = createLogger(config.logLevel, config.logFormat);
   const makeEngine = () => {
     try {
       return createEngine(engineConfigOf(config));
