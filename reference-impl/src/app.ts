@@ -94,6 +94,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     input: { fetch: fetchPolicy, maxPixels: config.maxPixels },
     fetchPolicy,
     isClosing: () => closing,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   };
   app.decorate('bgr', ctx);
   installErrorHandlers(app);

@@ -1,6 +1,8 @@
 /** /metrics scraped after real HTTP requests: in memory (role all), and on the api and worker nodes of a Redis deployment. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.ts';
+import { meteredEngine } from './metered-engine.ts';
+import { Metrics } from './metrics.ts';
 import { startRedisNode } from '../distributed.ts';
 import { startServer, type Running } from '../serve.ts';
 import { deletePrefix, testPrefix, testRedisUrl } from '../redis/testing.ts';
@@ -97,6 +99,25 @@ describe('/metrics in memory mode (role all)', () => {
     const s = await startServer({ config: loadConfig({ PORT: '0', BGR_METRICS: 'false' }), engine: new FakeEngine() });
     running.push(s);
     expect((await fetch(`${s.url}/metrics`)).status).toBe(404);
+  });
+});
+
+describe('meteredEngine', () => {
+  it('reports the engine pool\'s worker restarts and counts images in flight', async () => {
+    const metrics = new Metrics();
+    let restarts = 0;
+    const inner = new FakeEngine({ delayMs: 50 });
+    const engine = meteredEngine(Object.assign(inner, { restarts: () => restarts }), metrics);
+    const text = async () => (await metrics.scrape()).body;
+    expect(sample(await text(), 'bgr_worker_restarts_total')).toBe(0);
+    restarts = 3;
+    const run = engine.removeBackground(await pngOf(8, 8), { method: 'object', format: 'png', maskOnly: false });
+    expect(sample(await text(), 'bgr_images_in_flight')).toBe(1);
+    await run;
+    const after = await text();
+    expect(sample(after, 'bgr_worker_restarts_total')).toBe(3);
+    expect(sample(after, 'bgr_images_in_flight')).toBe(0);
+    expect(sample(after, 'bgr_inference_duration_seconds_count')).toBe(1);
   });
 });
 
