@@ -141,6 +141,13 @@ export async function createRedisBackend(config: RedisBackendConfig): Promise<Re
     ...(config.stalledIntervalMs ? { stalledIntervalMs: config.stalledIntervalMs } : {}),
     onError: (err) => config.log?.error({ err }, 'webhook queue error'),
   });
+  try {
+    await Promise.all([queue.ready(), webhooks?.ready()]);
+  } catch (err) {
+    await Promise.all([queue.close(0), webhooks?.close(0)]).catch(() => undefined);
+    for (const c of clients) c.disconnect();
+    throw new Error(`Redis at ${redactRedisUrl(config.url)} did not answer BullMQ's start-up check: ${(err as Error).message}`);
+  }
   if (webhooks && worker) webhooks.start();
 
   let closed: Promise<void> | undefined;

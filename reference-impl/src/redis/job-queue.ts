@@ -86,6 +86,16 @@ export class BullJobQueue implements JobQueue {
     this.queue.on('error', (err) => opts.onError?.(err));
   }
 
+  /**
+   * Resolves once BullMQ's queue is initialised (its INFO version check answered). BullMQ caches that
+   * first promise: had its INFO timed out (our fail-fast client has a 2 s command timeout, and a start-up
+   * that blocks the event loop longer makes the reply late), every later `add` would fail with "Command
+   * timed out" for the life of the process. Awaited at start, before anything heavy runs.
+   */
+  async ready(): Promise<void> {
+    await this.queue.waitUntilReady();
+  }
+
   private get waitKey(): string {
     return this.queue.toKey('wait');
   }

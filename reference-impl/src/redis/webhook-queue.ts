@@ -52,6 +52,11 @@ export class BullWebhookQueue implements WebhookPort {
     this.queue.on('error', (err) => opts.onError?.(err));
   }
 
+  /** Resolves once BullMQ's queue is initialised (see BullJobQueue.ready for why it is awaited at start). */
+  async ready(): Promise<void> {
+    await this.queue.waitUntilReady();
+  }
+
   async send(url: string, messageId: string, body: ResultBody | FailedBody): Promise<void> {
     await this.queue.add('delivery', { url, messageId, payload: JSON.stringify(body) }, { jobId: messageId });
   }
