@@ -4,10 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deletePrefix, testPrefix, testRedisUrl } from './redis/testing.ts';
+import { deletePrefix, keyPrefix, testClient, testPrefix, testRedisUrl } from './redis/testing.ts';
 import { pngOf } from './testing/fixtures.ts';
 import { spawnNode, until, type NodeProcess } from './testing/nodes.ts';
 import { generateWebhookSecret } from './v2/webhook.ts';
@@ -24,6 +23,7 @@ const env = {
   BGR_SHUTDOWN_GRACE_S: '2',
 };
 
+const redis = await testClient();
 const nodes: NodeProcess[] = [];
 const cleanups: (() => unknown)[] = [];
 async function node(role: 'api' | 'worker', ready = true): Promise<NodeProcess> {
@@ -35,6 +35,7 @@ afterAll(async () => {
   await Promise.all(nodes.map((p) => p.stop()));
   for (const c of cleanups.reverse()) await c();
   await deletePrefix(prefix);
+  redis.disconnect();
 });
 
 interface Delivery { at: number; id: string; status: number; verified: Record<string, unknown> | undefined }
@@ -82,8 +83,6 @@ describe('durable webhooks: the node owning a delivery dies', () => {
   // One deployment: the rescuer of the first test is the victim of the second.
   let api: NodeProcess;
   let rescuer: NodeProcess;
-  const redis = new Redis(testRedisUrl);
-  cleanups.push(() => redis.disconnect());
 
   it('SIGKILLed while the retry waits out its backoff (receiver answered 500): another node delivers it, once', async () => {
     let victim: NodeProcess;
@@ -91,7 +90,7 @@ describe('durable webhooks: the node owning a delivery dies', () => {
     const r = await receiver((i) => (i === 0 ? 500 : 204));
     const id = await submit(api.url, r.url);
     await until(async () => r.got.length, (k) => k === 1, 60_000);
-    await until(() => redis.zcard(`${prefix}bull:webhooks:delayed`), (k) => k === 1, 10_000);
+    await until(() => redis.zcard(`${keyPrefix(prefix)}bull:webhooks:delayed`), (k) => k === 1, 10_000);
     victim.child.kill('SIGKILL');
     await victim.exited;
     const killedAt = Date.now();
