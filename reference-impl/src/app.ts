@@ -21,6 +21,9 @@ import type { Engine } from './engine/types.ts';
 import { ApiError, installErrorHandlers, sendError } from './errors.ts';
 import { authHook, scopeOfPath } from './keys.ts';
 import { multipartBodies } from './multipart-body.ts';
+import { glueSpecification } from './glue-spec.ts';
+import type { Metrics } from './metrics/metrics.ts';
+import { metricsRoutes } from './metrics/routes.ts';
 import { systemClock, type Clock, type KeyStore } from './ports.ts';
 import { rateLimitHook, type RateLimitStore } from './rate-limit.ts';
 import { demoRoutes } from './routes/demo.ts';
@@ -56,6 +59,8 @@ export interface AppDeps {
   backendUp?: () => Promise<boolean>;
   /** This node's admission control, shared with its v2 jobs; absent → one from the config. */
   admission?: Admission;
+  /** This node's metrics: served at `/metrics` when `config.metrics`, and fed by every response. */
+  metrics?: Metrics;
 }
 
 function v2Placeholder(operationId: string): RouteHandlerMethod {
@@ -108,6 +113,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     input: { fetch: fetchPolicy, maxPixels: config.maxPixels },
     fetchPolicy,
     isClosing: () => closing,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
   };
   app.decorate('bgr', ctx);
   installErrorHandlers(app);
@@ -125,6 +131,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   multipartBodies(app, { fileSize: config.bodyLimit, files: 1, fields: 20, parts: 25, fieldSize: 1024 * 1024 });
   healthRoutes(app, engine, () => closing, deps.backendUp);
+  if (deps.metrics && config.metrics) metricsRoutes(app, deps.metrics);
   demoRoutes(app, config.devKey);
 
   app.register(fp(async (api) => {
@@ -163,7 +170,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       ...deps.v2,
     };
     await api.register(openapiGlue, {
-      specification: specPath.pathname,
+      specification: glueSpecification(),
       operationResolver: (operationId: string) => {
         const handler = handlers[operationId];
         if (!handler) throw new Error(`openapi.yaml operation ${operationId} has no handler`);

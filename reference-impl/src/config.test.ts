@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseBytes, parseRateLimit } from './config.ts';
+import { ConfigError, loadConfig, parseBytes, parseRateLimit, requireWebhookSecret } from './config.ts';
 
 describe('loadConfig', () => {
   it('has documented defaults and generates a dev key when none is configured', () => {
@@ -60,7 +60,9 @@ describe('loadConfig', () => {
     [{ BGR_ROLE: 'api' }, /BGR_ROLE=api needs BGR_REDIS_URL/],
     [{ BGR_ROLE: 'worker' }, /BGR_ROLE=worker needs BGR_REDIS_URL/],
     [{ BGR_ROLE: 'gpu' }, /BGR_ROLE must be all, api or worker/],
-    [{ BGR_REDIS_URL: 'http://r:6379', BGR_API_KEYS: 'abcdefgh' }, /redis:\/\/ or rediss:\/\//],
+    [{ BGR_REDIS_URL: 'http://r:6379', BGR_API_KEYS: 'abcdefgh' }, /BGR_REDIS_URL must be redis:\/\/host:port.*redis\+cluster:\/\//],
+    [{ BGR_REDIS_URL: 'redis://a:1,b:2', BGR_API_KEYS: 'abcdefgh' }, /use redis\+cluster:\/\/h1:p1,h2:p2/],
+    [{ BGR_REDIS_URL: 'redis+cluster://u:s3cret@a:1,b:99999', BGR_API_KEYS: 'abcdefgh' }, /bad host:port 'b:99999'; got 'redis\+cluster:\/\/u:\*\*\*@a:1,b:99999'/],
     [{ BGR_REDIS_URL: 'redis://r:6379' }, /BGR_API_KEYS is required with BGR_REDIS_URL/],
     [{ BGR_JOB_LOCK_MS: '5' }, /BGR_JOB_LOCK_MS must be an integer/],
   ])('%j → clear error', (env, message) => {
@@ -112,4 +114,20 @@ describe('unit parsers', () => {
   it.each([['16MiB', 16777216], ['12mb', 12e6], ['1048576', 1048576], ['64KiB', 65536]])('bytes %s', (s, n) => expect(parseBytes('X', s)).toBe(n));
   it.each([['50/min', 50, 60], ['5/s', 5, 1], ['100/30s', 100, 30], ['50', 50, 60], ['1000/h', 1000, 3600]])('rate %s', (s, max, windowS) =>
     expect(parseRateLimit('X', s)).toEqual({ max, windowS }));
+});
+
+describe('requireWebhookSecret (bgr serve refuses keys without a webhook secret)', () => {
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  it.each([
+    ['dev mode (no keys): a per-process secret is fine', {}, undefined],
+    ['keys and a secret', { BGR_API_KEYS: 'abcdefgh', BGR_WEBHOOK_SECRET: secret }, undefined],
+    ['dev mode with a secret', { BGR_WEBHOOK_SECRET: secret }, undefined],
+    ['keys without a secret', { BGR_API_KEYS: 'abcdefgh' }, /BGR_WEBHOOK_SECRET is required when BGR_API_KEYS is set/],
+    ['a malformed secret', { BGR_WEBHOOK_SECRET: 'whsec_abc' }, /not a valid Standard Webhooks secret/],
+  ])('%s', (_name, env, error) => {
+    const check = () => requireWebhookSecret(loadConfig(env as Record<string, string>, []));
+    if (error) expect(check).toThrow(error);
+    else expect(check).not.toThrow();
+    if (error) expect(check).toThrow(ConfigError);
+  });
 });

@@ -4,8 +4,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { Webhook } from 'standardwebhooks';
 import { parse as parseYaml } from 'yaml';
+import type { LogFormat } from './logger.ts';
 import type { KeyRecord, Scope } from './ports.ts';
+import { parseRedisUrl, redactRedisUrl } from './redis/url.ts';
 
 export type Device = 'cpu' | 'cuda' | 'webgpu';
 /** `bgr serve --role`: `api` accepts and answers, `worker` runs inference, `all` both (one process). */
@@ -48,8 +51,12 @@ export interface Config {
   shutdownGraceS: number;
   cacheDir?: string;
   logLevel: string;
-  /** Standard Webhooks secret (`whsec_…`); generated per process when unset. */
+  /** auto (pretty on a terminal, JSON otherwise), json or pretty. */
+  logFormat: LogFormat;
+  /** Standard Webhooks secret (`whsec_…`); required by `bgr serve` unless in dev mode (see requireWebhookSecret). */
   webhookSecret?: string;
+  /** Serve Prometheus metrics at /metrics (no auth). */
+  metrics: boolean;
   /** The distributed backend (Redis + BullMQ); unset → in-memory. */
   redisUrl?: string;
   /** What this node does; `api` and `worker` need `redisUrl`. */
@@ -120,11 +127,18 @@ const role = (v: string): Role => {
 };
 
 function redisUrl(v: string): string {
-  let u: URL;
-  try { u = new URL(v); } catch { throw new ConfigError(`BGR_REDIS_URL must be a redis:// or rediss:// URL, got '${v.replace(/:[^:@/]*@/, ':***@')}'`); }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new ConfigError(`BGR_REDIS_URL must be a redis:// or rediss:// URL, got a ${u.protocol} URL`);
+  try {
+    parseRedisUrl(v);
+  } catch (e) {
+    throw new ConfigError(`BGR_REDIS_URL ${(e as Error).message}; got '${redactRedisUrl(v)}'`);
+  }
   return v;
 }
+
+const logFormat = (v: string): LogFormat => {
+  if (v === 'auto' || v === 'json' || v === 'pretty') return v;
+  throw new ConfigError(`BGR_LOG_FORMAT must be auto, json or pretty, got '${v}'`);
+};
 
 const device = (v: string): Device => {
   if (v === 'cpu' || v === 'cuda' || v === 'webgpu') return v;
@@ -196,8 +210,10 @@ export const settings = [
   { env: 'BGR_SHUTDOWN_GRACE_S', flag: '--shutdown-grace', def: '30', doc: 'seconds in-flight requests get on SIGINT/SIGTERM' },
   { env: 'BGR_CACHE_DIR', flag: '--cache-dir', def: '', doc: 'model cache folder (empty → $XDG_CACHE_HOME/bgr/models or ~/.cache/bgr/models)' },
   { env: 'BGR_LOG_LEVEL', flag: '--log-level', def: 'info', doc: 'pino log level' },
-  { env: 'BGR_WEBHOOK_SECRET', flag: '--webhook-secret', def: '', doc: 'Standard Webhooks signing secret (whsec_…); empty → generated per process' },
-  { env: 'BGR_REDIS_URL', flag: '--redis-url', def: '', doc: 'Redis URL for the distributed backend (empty → in-memory); alias --redis' },
+  { env: 'BGR_LOG_FORMAT', flag: '--log-format', def: 'auto', doc: 'auto (pino-pretty when stdout is a terminal, JSON lines otherwise), json or pretty' },
+  { env: 'BGR_WEBHOOK_SECRET', flag: '--webhook-secret', def: '', doc: 'Standard Webhooks signing secret (whsec_…); required unless in dev mode (no BGR_API_KEYS), where one is generated per process' },
+  { env: 'BGR_METRICS', flag: '--metrics', def: 'true', doc: 'serve Prometheus metrics at /metrics, without auth (false to turn off; or block the path at the proxy)' },
+  { env: 'BGR_REDIS_URL', flag: '--redis-url', def: '', doc: 'Redis for the distributed backend (empty → in-memory): redis://host:port[/db], rediss:// (TLS), or a Redis Cluster as redis+cluster://h1:p1,h2:p2 (keys then hash-tagged into one slot); alias --redis' },
   { env: 'BGR_ROLE', flag: '--role', def: 'all', doc: 'all, api (accept and answer, no model) or worker (run jobs); api/worker need BGR_REDIS_URL' },
   { env: 'BGR_REDIS_PREFIX', flag: '--redis-prefix', def: 'bgr:', doc: 'prefix of every Redis key (one per deployment sharing a Redis)' },
   { env: 'BGR_JOB_LOCK_MS', flag: '--job-lock-ms', def: '30000', doc: 'BullMQ job lock: a dead worker\'s job runs again after about lock + stalled check' },
@@ -280,7 +296,9 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     shutdownGraceS: num('BGR_SHUTDOWN_GRACE_S', 0)(get('BGR_SHUTDOWN_GRACE_S') ?? '30'),
     cacheDir: get('BGR_CACHE_DIR'),
     logLevel: get('BGR_LOG_LEVEL') ?? 'info',
+    logFormat: logFormat(get('BGR_LOG_FORMAT') ?? 'auto'),
     webhookSecret: get('BGR_WEBHOOK_SECRET'),
+    metrics: bool('BGR_METRICS')(get('BGR_METRICS') ?? 'true'),
     redisUrl: redis,
     role: nodeRole,
     redisPrefix: get('BGR_REDIS_PREFIX') ?? 'bgr:',
@@ -307,6 +325,24 @@ function clientTimeouts(get: (name: EnvName) => string | undefined): Pick<Config
   const keepAliveTimeoutS = num('BGR_KEEPALIVE_TIMEOUT_S', 0.1)(get('BGR_KEEPALIVE_TIMEOUT_S') ?? '5');
   if (headersTimeoutS > requestTimeoutS) throw new ConfigError(`BGR_HEADERS_TIMEOUT_S (${headersTimeoutS}) must not exceed BGR_REQUEST_TIMEOUT_S (${requestTimeoutS})`);
   return { headersTimeoutS, requestTimeoutS, keepAliveTimeoutS };
+}
+
+/**
+ * `bgr serve` refuses to start without a webhook secret outside dev mode (dev mode: no BGR_API_KEYS, a
+ * dev key generated). A per-process secret would change at every restart and differ between nodes, so
+ * receivers could never verify a delivery. Libraries embedding the server (tests) may still pass none.
+ */
+export function requireWebhookSecret(config: Config): void {
+  if (config.webhookSecret) {
+    try {
+      new Webhook(config.webhookSecret);
+    } catch (e) {
+      throw new ConfigError(`BGR_WEBHOOK_SECRET is not a valid Standard Webhooks secret (whsec_ + base64): ${(e as Error).message}`);
+    }
+    return;
+  }
+  if (config.devKey) return;
+  throw new ConfigError('BGR_WEBHOOK_SECRET is required when BGR_API_KEYS is set: receivers verify webhooks with it, so every node needs the same one, kept across restarts (e.g. whsec_$(openssl rand -base64 24))');
 }
 
 /** A key spec is a file when it names an existing file or ends in .json/.yaml/.yml; else a comma list. */

@@ -3,6 +3,7 @@ import type { Config } from './config.ts';
 import type { Engine } from './engine/types.ts';
 import type { FetchPolicy } from './input/guarded-fetch.ts';
 import type { InputPolicy } from './input/image.ts';
+import type { Metrics } from './metrics/metrics.ts';
 import type { Clock, KeyStore } from './ports.ts';
 
 export interface AppContext {
@@ -16,6 +17,8 @@ export interface AppContext {
   fetchPolicy: FetchPolicy;
   /** True once shutdown has begun. */
   isClosing(): boolean;
+  /** This node's metrics, e.g. `metrics.imagesInFlight = () => admission.inFlight`; absent in bare test apps. */
+  metrics?: Metrics;
 }
 
 /** The fetch policy derived from Config. */

@@ -3,9 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deletePrefix, testPrefix, testRedisUrl } from './redis/testing.ts';
+import { deletePrefix, keyPrefix, testClient, testPrefix, testRedisUrl } from './redis/testing.ts';
 import { pngOf } from './testing/fixtures.ts';
 import { freePort, spawnNode, startOwnRedis, stopOwnRedis, until, type NodeProcess } from './testing/nodes.ts';
 import { startReceiver } from './v2/testing.ts';
@@ -133,10 +132,11 @@ describe('a worker SIGKILLed mid-inference', () => {
   it('killed on every attempt: after 2 starts it ends FAILED worker_unavailable, credit released, webhook sent', async () => {
     const receiver = await startReceiver(secret);
     cleanups.push(() => receiver.close());
-    const redis = new Redis(testRedisUrl);
+    const redis = await testClient();
     cleanups.push(() => redis.disconnect());
+    const p = keyPrefix(env.BGR_REDIS_PREFIX!);
     const { body: { request_id: id } } = await submit(api.url, { webhook: receiver.url });
-    const starts = async () => Number(await redis.hget(`${env.BGR_REDIS_PREFIX}bull:requests:${id}`, 'ats') ?? 0);
+    const starts = async () => Number(await redis.hget(`${p}bull:requests:${id}`, 'ats') ?? 0);
     await until(() => state(api.url, id), (s) => s === 'PROCESSING', 30_000);
     await new Promise((r) => setTimeout(r, 300));
     rescuer.child.kill('SIGKILL');
@@ -154,14 +154,14 @@ describe('a worker SIGKILLed mid-inference', () => {
     expect(s.status).toBe(422);
     expect(s.body).toMatchObject({ status: 'FAILED', code: 'worker_unavailable' });
     // The third start is refused by BullMQ before the processor runs (maxStartedAttempts = 2).
-    const reason = await redis.hget(`${env.BGR_REDIS_PREFIX}bull:requests:${id}`, 'failedReason');
+    const reason = await redis.hget(`${p}bull:requests:${id}`, 'failedReason');
     console.log(`BullMQ's reason: ${reason}`);
     expect(reason).toMatch(/more than allowable limit/);
     const hook = (await receiver.count(1))[0]!;
     expect(hook.verified).toMatchObject({ status: 'FAILED', code: 'worker_unavailable', request_id: id });
     const h = createHash('sha256').update(KEY).digest('hex').slice(0, 32);
-    expect(await redis.hget(`${env.BGR_REDIS_PREFIX}credits:${h}`, 'bal')).toBe('99'); // released, not charged
-    expect(await redis.zcard(`${env.BGR_REDIS_PREFIX}holds:${h}`)).toBe(0);
+    expect(await redis.hget(`${p}credits:${h}`, 'bal')).toBe('99'); // released, not charged
+    expect(await redis.zcard(`${p}holds:${h}`)).toBe(0);
   }, 180_000);
 });
 

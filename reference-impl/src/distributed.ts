@@ -2,6 +2,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.ts';
 import type { Engine } from './engine/types.ts';
+import { webhookSenderOf } from './async-api.ts';
+import { Metrics } from './metrics/metrics.ts';
 import { createRedisBackend } from './redis/index.ts';
 import { QueueEngine } from './redis/queue-engine.ts';
 import type { Running, StartServer } from './running.ts';
@@ -27,6 +29,7 @@ export async function startRedisNode(
   let bind!: (s: LifecycleService) => void;
   const lifecycle = new Promise<LifecycleService>((resolve) => { bind = resolve; });
   const local = role === 'api' ? undefined : makeEngine();
+  const metrics = new Metrics({ role });
   let backend;
   try {
     backend = await createRedisBackend({
@@ -41,13 +44,16 @@ export async function startRedisNode(
       stalledIntervalMs: config.jobStalledMs,
       log,
       onExhausted: async (id, reason) => (await lifecycle).abandon(id, reason),
+      // Durable deliveries: a retry waits in Redis, not in this process's memory.
+      webhookSender: webhookSenderOf(config, log, metrics),
     });
   } catch (err) {
     await local?.close();
     throw err;
   }
-  const v2 = { store: backend.store, queue: backend.queue, close: () => backend.close() };
-  const common = { config, keys: backend.keys, backendUp: () => backend.ping(), onLifecycle: bind };
+  const b = backend;
+  const v2 = { store: b.store, queue: b.queue, close: () => b.close(), depth: async () => (await b.queue.counts()).waiting };
+  const common = { config, keys: b.keys, backendUp: () => b.ping(), onLifecycle: bind, metrics, ...(b.webhooks ? { webhooks: b.webhooks } : {}) };
   try {
     if (role === 'worker') {
       const running = await startWorkerNode({ ...common, engine: local!, backend: v2, log });

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis/connection.ts';
 import type { RateLimit } from './config.ts';
 import { ApiError } from './errors.ts';
 
@@ -13,7 +13,7 @@ import { ApiError } from './errors.ts';
  * record (with its own limit) is known; the counter is keyed by the API key, not the client IP.
  */
 /** Counters in Redis, shared by every API node (the distributed deployment); absent → in process memory. */
-export interface RateLimitStore { redis: Redis; nameSpace: string }
+export interface RateLimitStore { redis: RedisClient; nameSpace: string }
 
 /** The key's hash names its counter, so API keys never appear in a (Redis) key name. */
 const counterOf = (req: FastifyRequest): string =>

@@ -5,6 +5,7 @@ import type { AppDeps } from './app.ts';
 import type { V2Backend } from './async-api.ts';
 import type { Engine } from './engine/types.ts';
 import type { LifecycleService } from './v2/lifecycle.ts';
+import type { WebhookPort } from './v2/webhook.ts';
 
 /**
  * Stops accepting (new requests get 503 in the contract's format), lets in-flight requests finish for up
@@ -32,6 +33,8 @@ export type ServerDeps = Omit<AppDeps, 'keys' | 'v2'> & Partial<Pick<AppDeps, 'k
   worker?: boolean;
   /** Called with the v2 service as soon as it exists (the Redis backend routes exhausted jobs to it). */
   onLifecycle?: (service: LifecycleService) => void;
+  /** Where webhooks go (the Redis delivery queue); absent → sent from this process. */
+  webhooks?: WebhookPort;
 };
 
 /** serve.ts's `startServer`, handed to the Redis wiring rather than imported by it. */

@@ -65,4 +65,15 @@ describe('bgr serve', () => {
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/BGR_ROLE=worker needs BGR_REDIS_URL/);
   });
+
+  it.each([
+    ['no secret with keys configured', { BGR_API_KEYS: 'prod_key_1', BGR_WEBHOOK_SECRET: '' }, /BGR_WEBHOOK_SECRET is required when BGR_API_KEYS is set/],
+    ['a malformed secret', { BGR_API_KEYS: 'prod_key_1', BGR_WEBHOOK_SECRET: 'whsec_abc' }, /BGR_WEBHOOK_SECRET is not a valid Standard Webhooks secret/],
+  ])('refuses to start with %s: exit 2, one clear line', async (_name, env, message) => {
+    const run = promisify(execFile);
+    const out = await run('node', ['bin/bgr.mjs', 'serve', '--port', '0'], { cwd: new URL('../..', import.meta.url).pathname.replace(/reference-impl\/$/, ''), env: { ...process.env, BGR_REDIS_URL: '', ...env } }).catch((e) => e);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(message);
+    expect(out.stderr.trim().split('\n')).toHaveLength(1); // no stack trace
+  });
 });

@@ -3,12 +3,16 @@ import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { Admission } from './admission.ts';
 import { buildApp, type AppDeps } from './app.ts';
-import { ConfigError, configHelp, loadConfig, type Config } from './config.ts';
+import { ConfigError, configHelp, loadConfig, requireWebhookSecret, type Config } from './config.ts';
 import { baseUrlOf, createLifecycle, memoryBackend } from './async-api.ts';
 import { startRedisNode } from './distributed.ts';
 import { createEngine } from './engine/index.ts';
 import type { Engine, EngineConfig } from './engine/types.ts';
 import { MemoryKeyStore } from './keys.ts';
+import { createLogger } from './logger.ts';
+import { meteredEngine } from './metrics/metered-engine.ts';
+import { Metrics } from './metrics/metrics.ts';
+import { QueueEngine } from './redis/queue-engine.ts';
 import { gracefulShutdown, type Running, type ServerDeps } from './running.ts';
 import { v2Handlers } from './v2/routes.ts';
 
@@ -32,11 +36,18 @@ export async function startServer(deps: ServerDeps): Promise<Running> {
   const backend = deps.backend ?? memoryBackend(config, deps.clock);
   // One pino logger for the HTTP layer and the lifecycle, so v2 job logs share the server's output.
   const log = loggerOf(deps.logger);
-  // One admission control per node: v1 requests and v2 jobs share its bounds.
+  const metrics = deps.metrics ?? new Metrics({ role: config.role });
+  // An API node's QueueEngine runs nothing here: its images are counted on the workers.
+  const engine = deps.engine instanceof QueueEngine ? deps.engine : meteredEngine(deps.engine, metrics);
+  if (backend.depth) metrics.queueDepth = () => backend.depth!();
+  // One admission control per node: v1 requests and v2 jobs share its bounds, and it owns "images in flight".
   const admission = new Admission(config);
-  const service = createLifecycle(config, { engine: deps.engine, keys, backend, clock: deps.clock, log, worker: deps.worker, admission });
+  metrics.imagesInFlight = () => admission.usage.images;
+  const service = createLifecycle(config, {
+    engine, keys, backend, clock: deps.clock, log, worker: deps.worker, metrics, admission, ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
+  });
   deps.onLifecycle?.(service);
-  const app = buildApp({ ...deps, logger: log, keys, admission, v2: v2Handlers({ service, baseUrl: baseUrlOf(config) }) });
+  const app = buildApp({ ...deps, engine, metrics, admission, logger: log, keys, v2: v2Handlers({ service, baseUrl: baseUrlOf(config) }) });
   // Open status streams would hold server.close() (which runs before onClose) until the grace period cuts them.
   app.addHook('preClose', async () => service.endStreams());
   // Drain v2 jobs (and their webhooks) before the engine closes.
@@ -65,6 +76,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   let config: Config;
   try {
     config = loadConfig(process.env, args);
+    requireWebhookSecret(config);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`bgr serve: ${e.message}\n`);
@@ -72,7 +84,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     }
     throw e;
   }
-  const log = pino({ level: config.logLevel });
+  const log = createLogger(config.logLevel, config.logFormat);
   const makeEngine = () => {
     try {
       return createEngine(engineConfigOf(config));

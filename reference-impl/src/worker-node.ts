@@ -1,11 +1,15 @@
-/** `bgr serve --role worker`: runs v2 (and queued v1) jobs from Redis; its only HTTP is `/healthz` and `/readyz`. */
+/** `bgr serve --role worker`: runs v2 (and queued v1) jobs from Redis; its only HTTP is `/healthz`, `/readyz` and `/metrics`. */
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { createLifecycle, type V2Backend } from './async-api.ts';
 import type { Config } from './config.ts';
 import type { Engine } from './engine/types.ts';
 import { installErrorHandlers } from './errors.ts';
 import type { KeyStore } from './ports.ts';
+import { meteredEngine } from './metrics/metered-engine.ts';
+import type { Metrics } from './metrics/metrics.ts';
+import { metricsRoutes } from './metrics/routes.ts';
 import { healthRoutes } from './routes/health.ts';
+import type { WebhookPort } from './v2/webhook.ts';
 import { gracefulShutdown, type Running } from './running.ts';
 import type { LifecycleService } from './v2/lifecycle.ts';
 
@@ -18,6 +22,9 @@ export interface WorkerNodeDeps {
   /** Whether Redis answers, for `/readyz`. */
   backendUp: () => Promise<boolean>;
   onLifecycle?: (service: LifecycleService) => void;
+  metrics: Metrics;
+  /** The durable webhook queue (delivering on this node already); absent → sent from this process. */
+  webhooks?: WebhookPort;
 }
 
 /**
@@ -25,16 +32,21 @@ export interface WorkerNodeDeps {
  * earlier would wait for the model while a ready worker could have run it.
  */
 export async function startWorkerNode(deps: WorkerNodeDeps): Promise<Running> {
-  const { config, engine, log } = deps;
+  const { config, log, metrics } = deps;
+  const engine = meteredEngine(deps.engine, metrics);
+  if (deps.backend.depth) metrics.queueDepth = () => deps.backend.depth!();
   const app = Fastify({ loggerInstance: log, return503OnClosing: false });
   installErrorHandlers(app);
   let closing = false;
   let service: LifecycleService | undefined;
   app.addHook('preClose', async () => { closing = true; });
   healthRoutes(app, engine, () => closing, deps.backendUp);
+  if (config.metrics) metricsRoutes(app, metrics);
   engine.ready().then(() => {
     if (closing) return;
-    service = createLifecycle(config, { engine, keys: deps.keys, backend: deps.backend, log, worker: true });
+    service = createLifecycle(config, {
+      engine, keys: deps.keys, backend: deps.backend, log, worker: true, metrics, ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
+    });
     deps.onLifecycle?.(service);
     log.info('worker taking jobs');
   }, (err: Error) => log.error({ err }, 'engine failed to become ready: this worker takes no jobs'));

@@ -126,6 +126,7 @@ export function createEngine(config: EngineConfig, internals: EngineInternals = 
     ready,
     isReady: () => isReady && !closed,
     removeBackground,
+    restarts: () => pool?.restarts ?? 0,
     async close() {
       closed = true;
       isReady = false;

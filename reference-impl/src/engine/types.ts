@@ -39,6 +39,8 @@ export interface Engine {
   isReady(): boolean;
   removeBackground(input: Buffer, opts: RemoveOptions): Promise<RemoveResult>;
   close(): Promise<void>;
+  /** Inference worker threads restarted after a crash since start (for metrics); absent when not applicable. */
+  restarts?(): number;
 }
 
 export type EngineErrorCode =

@@ -1,12 +1,16 @@
 /** ioredis connections for the distributed backend: fail-fast for API calls, patient for BullMQ workers. */
-import { Redis } from 'ioredis';
-import type { RedisOptions } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
 import { ApiError } from '../errors.ts';
+import { parseRedisUrl } from './url.ts';
 
 export type ConnectionRole = 'api' | 'worker';
 
+/** One Redis server or a Redis Cluster: the commands the backend uses are the same on both. */
+export type RedisClient = Redis | Cluster;
+
 export interface ConnectionOptions {
-  /** redis://[user:pass@]host:port[/db] (BGR_REDIS_URL). */
+  /** redis://[user:pass@]host:port[/db], or redis+cluster://h1:p1,h2:p2 for a Redis Cluster (BGR_REDIS_URL). */
   url: string;
   /**
    * `api`: commands fail at once while Redis is down (no offline queue, one retry, a command timeout),
@@ -41,18 +45,45 @@ export function redisOptions(opts: ConnectionOptions): RedisOptions {
   };
 }
 
-/** A new ioredis client; errors are logged by the caller's `onError` (ioredis warns loudly without a listener). */
-export function createRedis(opts: ConnectionOptions, onError: (err: Error) => void = () => {}): Redis {
-  const client = new Redis(opts.url, redisOptions(opts));
+/**
+ * A new ioredis client — `Redis.Cluster` for a redis+cluster:// URL, with the role's options on every
+ * node connection; errors are logged by the caller's `onError` (ioredis warns loudly without a listener).
+ */
+export function createRedis(opts: ConnectionOptions, onError: (err: Error) => void = () => {}): RedisClient {
+  const target = parseRedisUrl(opts.url);
+  let client: RedisClient;
+  if (target.cluster) {
+    const { enableOfflineQueue, ...perNode } = redisOptions(opts);
+    const clusterOptions: ClusterOptions = {
+      redisOptions: {
+        ...perNode,
+        ...(target.username ? { username: target.username } : {}),
+        ...(target.password ? { password: target.password } : {}),
+        ...(target.tls ? { tls: {} } : {}),
+      },
+      // Offline queueing is decided by the cluster client, not the node connections.
+      ...(enableOfflineQueue !== undefined ? { enableOfflineQueue } : {}),
+      clusterRetryStrategy: retryStrategy,
+      slotsRefreshTimeout: opts.connectTimeoutMs ?? 2000,
+    };
+    client = new Cluster(target.nodes, clusterOptions);
+  } else {
+    client = new Redis(opts.url, redisOptions(opts));
+  }
   client.on('error', onError);
   return client;
+}
+
+/** True for a Redis Cluster URL (keys must then be hash-tagged: see clusterPrefix). */
+export function isClusterUrl(url: string): boolean {
+  return parseRedisUrl(url).cluster;
 }
 
 /**
  * Resolves once `client` is connected, or false after `timeoutMs` (it keeps reconnecting either way).
  * An API-role client has no offline queue, so commands sent before this fail at once.
  */
-export function whenReady(client: Redis, timeoutMs = 5000): Promise<boolean> {
+export function whenReady(client: RedisClient, timeoutMs = 5000): Promise<boolean> {
   if (client.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
     const done = (ok: boolean) => {

@@ -1,14 +1,17 @@
 /** The distributed backend's factories: createRedisBackend (API, worker or both) and startWorker. */
-import type { Redis } from 'ioredis';
 import type { Clock, KeyRecord } from '../ports.ts';
 import { systemClock } from '../ports.ts';
 import type { Processor } from '../v2/queue.ts';
 import { isTerminal } from '../v2/store.ts';
-import { createRedis, whenReady } from './connection.ts';
+import { createRedis, isClusterUrl, whenReady, type RedisClient } from './connection.ts';
+import { clusterPrefix, redactRedisUrl } from './url.ts';
 import { BullJobQueue } from './job-queue.ts';
 import { RedisKeyStore } from './key-store.ts';
 import { RedisRequestStore } from './request-store.ts';
+import { BullWebhookQueue } from './webhook-queue.ts';
+import type { WebhookSender } from '../v2/webhook.ts';
 
+export { BullWebhookQueue } from './webhook-queue.ts';
 export { BullJobQueue } from './job-queue.ts';
 export { RedisKeyStore } from './key-store.ts';
 export { RedisRequestStore } from './request-store.ts';
@@ -18,10 +21,13 @@ export { createRedis, isUnavailable, whenReady } from './connection.ts';
 export type NodeRole = 'all' | 'api' | 'worker';
 
 export interface RedisBackendConfig {
-  /** BGR_REDIS_URL, e.g. redis://redis.internal:6379/0 (rediss:// for TLS). */
+  /** BGR_REDIS_URL, e.g. redis://redis.internal:6379/0 (rediss:// for TLS), or redis+cluster://h1:p1,h2:p2. */
   url: string;
   role: NodeRole;
-  /** Prefix of every key (default `bgr:`); deployments sharing one Redis use different ones. */
+  /**
+   * Prefix of every key (default `bgr:`); deployments sharing one Redis use different ones. On a
+   * cluster it is hash-tagged (`bgr:` → `{bgr}:`, see clusterPrefix); `backend.prefix` is the one in use.
+   */
   prefix?: string;
   /** The configured API keys (policies); balances live in Redis, seeded without resetting. */
   keys: readonly KeyRecord[];
@@ -51,17 +57,26 @@ export interface RedisBackendConfig {
    * instead, so that a webhook is sent as well.
    */
   onExhausted?: (requestId: string, reason: string) => Promise<void>;
+  /**
+   * Signs and POSTs webhook attempts: given, the backend has a durable delivery queue (`webhooks`),
+   * delivering on every node that runs jobs (`worker`, `all`) from the moment the backend exists.
+   */
+  webhookSender?: WebhookSender;
 }
 
 export interface RedisBackend {
   store: RedisRequestStore;
   queue: BullJobQueue;
   keys: RedisKeyStore;
+  /** The durable webhook deliveries, when `webhookSender` was given. */
+  webhooks?: BullWebhookQueue;
   /**
    * For `@fastify/rate-limit`: `{ redis: backend.rateLimitRedis, nameSpace: backend.rateLimitNameSpace,
    * skipOnError: true }` (counters shared by every API node; while Redis is down the store answers 503).
    */
-  rateLimitRedis: Redis;
+  rateLimitRedis: RedisClient;
+  /** The key prefix in use (hash-tagged on a cluster). */
+  prefix: string;
   rateLimitNameSpace: string;
   /** True when Redis answers now (health checks). */
   ping(): Promise<boolean>;
@@ -71,7 +86,7 @@ export interface RedisBackend {
 
 /** Connects, seeds the keys and builds the three ports; `role` decides whether `queue.start` may run jobs. */
 export async function createRedisBackend(config: RedisBackendConfig): Promise<RedisBackend> {
-  const prefix = config.prefix ?? 'bgr:';
+  const prefix = isClusterUrl(config.url) ? clusterPrefix(config.prefix ?? 'bgr:') : config.prefix ?? 'bgr:';
   const clock = config.clock ?? systemClock;
   const retentionMs = config.retentionMs ?? 3_600_000;
   const onError = (err: unknown) => config.log?.warn({ err }, 'redis connection error');
@@ -82,7 +97,7 @@ export async function createRedisBackend(config: RedisBackendConfig): Promise<Re
 
   if (!(await whenReady(api, config.startupTimeoutMs ?? 10_000))) {
     for (const c of clients) c.disconnect();
-    throw new Error(`Redis is not reachable at ${redactUrl(config.url)} (BGR_REDIS_URL)`);
+    throw new Error(`Redis is not reachable at ${redactRedisUrl(config.url)} (BGR_REDIS_URL)`);
   }
 
   const store = new RedisRequestStore(api, { prefix, clock, ...(config.pendingTtlMs ? { pendingTtlMs: config.pendingTtlMs } : {}) });
@@ -117,15 +132,34 @@ export async function createRedisBackend(config: RedisBackendConfig): Promise<Re
     onError: (err, requestId) => config.log?.error({ err, requestId }, 'v2 queue error'),
   });
 
+  const webhooks = config.webhookSender && new BullWebhookQueue({
+    connection: api,
+    ...(worker ? { workerConnection: worker } : {}),
+    prefix,
+    sender: config.webhookSender,
+    ...(config.lockDurationMs ? { lockDurationMs: config.lockDurationMs } : {}),
+    ...(config.stalledIntervalMs ? { stalledIntervalMs: config.stalledIntervalMs } : {}),
+    onError: (err) => config.log?.error({ err }, 'webhook queue error'),
+  });
+  try {
+    await Promise.all([queue.ready(), webhooks?.ready()]);
+  } catch (err) {
+    await Promise.all([queue.close(0), webhooks?.close(0)]).catch(() => undefined);
+    for (const c of clients) c.disconnect();
+    throw new Error(`Redis at ${redactRedisUrl(config.url)} did not answer BullMQ's start-up check: ${(err as Error).message}`);
+  }
+  if (webhooks && worker) webhooks.start();
+
   let closed: Promise<void> | undefined;
   return {
-    store, queue, keys, rateLimitRedis,
+    store, queue, keys, rateLimitRedis, prefix, ...(webhooks ? { webhooks } : {}),
     rateLimitNameSpace: `${prefix}rl:`,
     ping: async () => (await api.ping().catch(() => '')) === 'PONG',
     close: () => {
       closed ??= (async () => {
         await queue.close(0);
         store.close();
+        await webhooks?.close(0);
         await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
       })();
       return closed;
@@ -144,15 +178,4 @@ export async function startWorker(
   const backend = await createRedisBackend({ ...config, role: 'worker' });
   backend.queue.start(makeProcessor(backend));
   return backend;
-}
-
-/** The URL without its password, for messages. */
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
 }

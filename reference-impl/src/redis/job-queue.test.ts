@@ -1,6 +1,6 @@
 /** BullJobQueue on a real Redis: bound across nodes, FIFO positions, cancel, retries, exhaustion, hand-back on close. */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.ts';
 import type { JobContext } from '../v2/queue.ts';
 import { QueueFullError, RetryJob } from '../v2/queue.ts';
 import { createRedis } from './connection.ts';
@@ -12,7 +12,7 @@ import { deletePrefix, testClient, testPrefix, testRedisUrl } from './testing.ts
 const prefix = testPrefix();
 const api = await testClient();
 const opened: BullJobQueue[] = [];
-const workerClients: Redis[] = [];
+const workerClients: RedisClient[] = [];
 let n = 0;
 
 /** A queue on its own queue name (so tests never share jobs), as a node of the given role. */

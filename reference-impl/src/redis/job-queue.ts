@@ -2,19 +2,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.ts';
 import type { JobContext, JobQueue, Processor } from '../v2/queue.ts';
 import { QueueFullError, RetryJob } from '../v2/queue.ts';
 import { guard } from './connection.ts';
 
 export interface BullJobQueueOptions {
   /** API-role client (fail fast): add, position and cancel use it; shared, never closed here. */
-  connection: Redis;
+  connection: RedisClient;
   /**
    * Worker-role client (maxRetriesPerRequest: null) as a template: BullMQ duplicates it for the worker's
    * blocking and regular connections; we duplicate it for the cancel subscriber. Needed only by `start`.
    */
-  workerConnection?: Redis;
+  workerConnection?: RedisClient;
   /** Key prefix shared by the backend; BullMQ's keys live under `{prefix}bull:{queueName}:…`. */
   prefix: string;
   queueName?: string;
@@ -50,7 +50,7 @@ local i = redis.call('LPOS', KEYS[1], ARGV[1])
 if not i then return -1 end
 return redis.call('LLEN', KEYS[1]) - 1 - i`;
 
-type WithPosition = Redis & { bgrPosition(wait: string, id: string): Promise<number> };
+type WithPosition = RedisClient & { bgrPosition(wait: string, id: string): Promise<number> };
 
 /** The distributed queue: API nodes add and inspect, worker nodes (after `start`) process. */
 export class BullJobQueue implements JobQueue {
@@ -59,7 +59,7 @@ export class BullJobQueue implements JobQueue {
   private readonly redis: WithPosition;
   private readonly channel: string;
   private worker?: Worker;
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
   private readonly running = new Map<string, Running>();
   private handingBack = false;
   private closing = false;
@@ -68,7 +68,7 @@ export class BullJobQueue implements JobQueue {
     this.maxAttempts = opts.maxAttempts ?? 2;
     const name = opts.queueName ?? 'requests';
     this.channel = `${opts.prefix}cancel:${name}`;
-    const r = opts.connection as Redis & Partial<WithPosition>;
+    const r = opts.connection as RedisClient & Partial<WithPosition>;
     if (!r.bgrPosition) opts.connection.defineCommand('bgrPosition', { numberOfKeys: 1, lua: positionScript });
     this.redis = opts.connection as WithPosition;
     this.queue = new Queue(name, {
@@ -85,6 +85,16 @@ export class BullJobQueue implements JobQueue {
       },
     });
     this.queue.on('error', (err) => opts.onError?.(err));
+  }
+
+  /**
+   * Resolves once BullMQ's queue is initialised (its INFO version check answered). BullMQ caches that
+   * first promise: had its INFO timed out (our fail-fast client has a 2 s command timeout, and a start-up
+   * that blocks the event loop longer makes the reply late), every later `add` would fail with "Command
+   * timed out" for the life of the process. Awaited at start, before anything heavy runs.
+   */
+  async ready(): Promise<void> {
+    await this.queue.waitUntilReady();
   }
 
   private get waitKey(): string {

@@ -1,6 +1,6 @@
 /** RedisKeyStore: key policies from config, balances and credit holds in Redis with atomic Lua. */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.ts';
 import type { Clock, KeyRecord, KeyStore } from '../ports.ts';
 import { systemClock } from '../ports.ts';
 import { guard } from './connection.ts';
@@ -88,18 +88,18 @@ const configured = (r: KeyRecord): string => (r.credits === null ? 'unlimited' :
 
 /** Keys and credits shared by every node: no double charge however many nodes settle at once. */
 export class RedisKeyStore implements KeyStore {
-  private readonly redis: Redis & Scripts;
+  private readonly redis: RedisClient & Scripts;
   private readonly policies = new Map<string, KeyRecord>();
   private readonly clock: Clock;
 
-  constructor(redis: Redis, private readonly opts: RedisKeyStoreOptions) {
-    const r = redis as Redis & Partial<Scripts>;
+  constructor(redis: RedisClient, private readonly opts: RedisKeyStoreOptions) {
+    const r = redis as RedisClient & Partial<Scripts>;
     if (!r.bgrHold) {
       redis.defineCommand('bgrHold', { numberOfKeys: 3, lua: holdScript });
       redis.defineCommand('bgrSettle', { numberOfKeys: 3, lua: settleScript });
       redis.defineCommand('bgrSeed', { numberOfKeys: 1, lua: seedScript });
     }
-    this.redis = redis as Redis & Scripts;
+    this.redis = redis as RedisClient & Scripts;
     this.clock = opts.clock ?? systemClock;
   }
 

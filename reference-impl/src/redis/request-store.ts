@@ -1,6 +1,7 @@
 /** RedisRequestStore: v2 request records as Redis hashes; CAS transitions in Lua; TTL = retention once ended. */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from './connection.ts';
 import type { Clock } from '../ports.ts';
 import { systemClock } from '../ports.ts';
 import type {
@@ -115,8 +116,8 @@ interface Scripts {
 }
 
 /** Registers the store's Lua scripts on a client (EVALSHA with a fallback to EVAL, by ioredis). */
-function withScripts(redis: Redis): Redis & Scripts {
-  const r = redis as Redis & Partial<Scripts>;
+function withScripts(redis: RedisClient): RedisClient & Scripts {
+  const r = redis as RedisClient & Partial<Scripts>;
   if (!r.bgrCreate) {
     redis.defineCommand('bgrCreate', { numberOfKeys: 2, lua: createScript });
     redis.defineCommand('bgrTransition', { lua: transitionScript });
@@ -124,23 +125,23 @@ function withScripts(redis: Redis): Redis & Scripts {
     redis.defineCommand('bgrClaim', { numberOfKeys: 1, lua: claimScript });
     redis.defineCommand('bgrUnclaim', { numberOfKeys: 1, lua: unclaimScript });
   }
-  return redis as Redis & Scripts;
+  return redis as RedisClient & Scripts;
 }
 
 const metricNames = ['inferenceTime', 'queueTime', 'totalTime', 'remainingCredits'] as const;
 
 /** The v2 request records in Redis: every operation one atomic step, expiry by TTL. */
 export class RedisRequestStore implements RequestStore {
-  private readonly redis: Redis & Scripts;
+  private readonly redis: RedisClient & Scripts;
   private readonly p: string;
   private readonly clock: Clock;
   private readonly pendingTtlMs: number;
   /** Pub/sub channel of state changes (message = request id), for the status streams of every API node. */
   private readonly changes: string;
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
   readonly watchers = new Watchers();
 
-  constructor(redis: Redis, opts: RedisRequestStoreOptions) {
+  constructor(redis: RedisClient, opts: RedisRequestStoreOptions) {
     this.redis = withScripts(redis);
     this.p = opts.prefix;
     this.clock = opts.clock ?? systemClock;
@@ -206,7 +207,11 @@ export class RedisRequestStore implements RequestStore {
   watch(id: string, onChange: () => void): () => void {
     if (!this.subscriber) {
       // A subscriber must wait out reconnects (ioredis resubscribes by itself), unlike the fail-fast API client.
-      const sub = this.redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+      const patient = { maxRetriesPerRequest: null, commandTimeout: undefined };
+      // On a cluster, PUBLISH reaches every node, so a subscriber on any node hears every change.
+      const sub: RedisClient = this.redis instanceof Cluster
+        ? this.redis.duplicate([], { enableOfflineQueue: true, redisOptions: { ...this.redis.options.redisOptions, ...patient } })
+        : this.redis.duplicate({ enableOfflineQueue: true, ...patient });
       sub.on('error', () => {}); // the API client reports outages; the streams' re-reads cover the gap
       sub.on('message', (_channel: string, changed: string) => {
         this.watchers.notify(changed);

@@ -1,10 +1,20 @@
 /** Test helpers for the Redis backend: the test server's URL, a random key prefix per file, cleanup by SCAN. */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { createRedis, whenReady } from './connection.ts';
+import { Redis, type Cluster } from 'ioredis';
+import { createRedis, isClusterUrl, whenReady, type RedisClient } from './connection.ts';
+import { clusterPrefix } from './url.ts';
 
-/** The machine's Redis (CI starts one when absent); override with BGR_TEST_REDIS_URL. */
+/**
+ * The machine's Redis (CI starts one when absent); override with BGR_TEST_REDIS_URL — a
+ * redis+cluster:// URL runs the files that use it (distributed faults, durable webhooks) on a cluster.
+ */
 export const testRedisUrl = process.env.BGR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const onCluster = isClusterUrl(testRedisUrl);
+
+/** The prefix a backend configured with `prefix` really uses on the test Redis (hash-tagged on a cluster). */
+export function keyPrefix(prefix: string): string {
+  return onCluster ? clusterPrefix(prefix) : prefix;
+}
 
 /** A prefix no other test file shares, so files run in parallel against one server. */
 export function testPrefix(): string {
@@ -12,7 +22,7 @@ export function testPrefix(): string {
 }
 
 /** An API-role client on the test server, connected (it has no offline queue). */
-export async function testClient(): Promise<Redis> {
+export async function testClient(): Promise<RedisClient> {
   const client = createRedis({ url: testRedisUrl, role: 'api' });
   if (!(await whenReady(client))) throw new Error(`no Redis at ${testRedisUrl}`);
   return client;
@@ -20,6 +30,7 @@ export async function testClient(): Promise<Redis> {
 
 /** Deletes every key under `prefix` (never FLUSHALL: the server is shared). */
 export async function deletePrefix(prefix: string): Promise<number> {
+  if (onCluster) return deleteOnCluster(prefix);
   const redis = new Redis(testRedisUrl, { maxRetriesPerRequest: 1 });
   let removed = 0;
   try {
@@ -31,6 +42,28 @@ export async function deletePrefix(prefix: string): Promise<number> {
     } while (cursor !== '0');
   } finally {
     redis.disconnect();
+  }
+  return removed;
+}
+
+/** deletePrefix on a cluster: every master scanned, for the plain and the hash-tagged spelling (`{prefix…}:`). */
+async function deleteOnCluster(prefix: string): Promise<number> {
+  const cluster = createRedis({ url: testRedisUrl, role: 'api' }) as Cluster;
+  let removed = 0;
+  try {
+    if (!(await whenReady(cluster))) throw new Error(`no Redis Cluster at ${testRedisUrl}`);
+    for (const node of cluster.nodes('master')) {
+      for (const pattern of [`${prefix}*`, `{${prefix}*`]) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+          cursor = next;
+          for (const k of keys) removed += await cluster.del(k);
+        } while (cursor !== '0');
+      }
+    }
+  } finally {
+    cluster.disconnect();
   }
   return removed;
 }

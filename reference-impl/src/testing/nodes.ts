@@ -3,8 +3,12 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { generateWebhookSecret } from '../v2/webhook.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The deployment's webhook secret unless a test passes its own (`bgr serve` refuses keys without one). */
+export const nodeWebhookSecret = generateWebhookSecret();
 
 /** A port nothing listens on right now (bound, read, released). */
 export async function freePort(): Promise<number> {
@@ -36,7 +40,7 @@ export async function spawnNode(env: Record<string, string>, opts: { ready?: boo
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, ['bin/bgr.mjs', 'serve'], {
     cwd: root,
-    env: { ...process.env, BGR_LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, BGR_LOG_LEVEL: 'warn', BGR_WEBHOOK_SECRET: nodeWebhookSecret, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -19,7 +19,7 @@ import type {
 } from './store.ts';
 import { isTerminal } from './store.ts';
 import { type Snapshot, statusStream } from './status-stream.ts';
-import type { WebhookSender } from './webhook.ts';
+import type { WebhookPort } from './webhook.ts';
 
 /**
  * Turns the client's image input into bytes (the server's input resolution: URL fetched through the
@@ -60,10 +60,12 @@ export interface LifecycleDeps {
   engine: Engine;
   resolveImage: ResolveImage;
   /** Absent: `webhook` URLs are accepted but nothing is sent (the server always passes one). */
-  webhooks?: WebhookSender;
+  webhooks?: WebhookPort;
   clock?: Clock;
   log?: Logger;
   config?: Partial<LifecycleConfig>;
+  /** Called once per request that ends here (the CAS winner), for metrics. */
+  onEnded?: (rec: RequestRecord) => void;
 }
 
 export type StatusView = { status: 200; body: StatusBody } | { status: 422; body: FailedBody };
@@ -355,6 +357,7 @@ export class LifecycleService {
       },
     }, output);
     if (!ended) return undefined;
+    this.deps.onEnded?.(ended);
     let final = ended;
     try {
       const remaining = await this.keys.settle(rec.owner, rec.id, to === 'COMPLETED');
@@ -364,15 +367,18 @@ export class LifecycleService {
     } catch (err) {
       this.log.error({ err, requestId: rec.id }, 'v2 credit settlement failed');
     }
-    this.notify(final, output);
+    await this.notify(final, output);
     return final;
   }
 
-  private notify(rec: RequestRecord, output: StoredOutput | undefined): void {
+  /** Hands the final body to the webhook port; awaited so a durable queue holds it before the job ends. */
+  private async notify(rec: RequestRecord, output: StoredOutput | undefined): Promise<void> {
     const url = rec.params.webhook;
     if (!url || !this.deps.webhooks) return;
     const body = rec.state === 'COMPLETED' ? resultBody(rec, rec.baseUrl, output) : failedBody(rec);
-    void this.deps.webhooks.deliver(url, rec.id, body);
+    await this.deps.webhooks.send(url, rec.id, body).catch((err: unknown) => {
+      this.log.error({ err, requestId: rec.id }, 'v2 webhook could not be queued');
+    });
   }
 
   /** The record when it exists, is live and belongs to `owner`; otherwise the same 404 for all three. */

@@ -29,6 +29,20 @@ export interface WebhookOptions {
   /** Signing time. Real time by default, even when the lifecycle runs on a fake clock: receivers check it. */
   clock?: Clock;
   log?: (msg: string) => void;
+  /** Each attempt's outcome, for metrics: delivered (2xx), retry (failed, another attempt follows), failed (gave up). */
+  onOutcome?: (outcome: WebhookOutcome) => void;
+}
+
+export type WebhookOutcome = 'delivered' | 'retry' | 'failed';
+
+/**
+ * Where the lifecycle hands a final body: the in-process sender (memory mode) or the durable BullMQ
+ * queue of deliveries (Redis mode). `send` resolves once the delivery is accepted, not delivered.
+ */
+export interface WebhookPort {
+  send(url: string, messageId: string, body: ResultBody | FailedBody): Promise<void>;
+  /** Waits up to `graceMs` for deliveries in flight; what is left is abandoned (memory) or stays queued (Redis). */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** A fresh per-deployment secret in the Standard Webhooks format (24 random bytes, as Svix issues). */
@@ -50,7 +64,7 @@ export function ensureWebhookSecret(configured: string | undefined, log: (msg: s
 }
 
 /** Delivers final bodies; one message id per request, the same on every retry (receivers dedupe on it). */
-export class WebhookSender {
+export class WebhookSender implements WebhookPort {
   private readonly signer: Webhook;
   private readonly fetch: FetchLike;
   private readonly inflight = new Set<Promise<boolean>>();
@@ -69,6 +83,48 @@ export class WebhookSender {
       'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
       'webhook-signature': this.signer.sign(messageId, at, payload),
     };
+  }
+
+  /** Deliveries tried in all, the first included (the durable queue uses the same bound). */
+  get maxAttempts(): number {
+    return this.opts.maxAttempts ?? 6;
+  }
+
+  /** The pause after failed attempt number `attempt` (1-based): doubled each time, capped. */
+  delayAfter(attempt: number): number {
+    return Math.min((this.opts.baseDelayMs ?? 1000) * 2 ** (attempt - 1), this.opts.maxDelayMs ?? 300_000);
+  }
+
+  /**
+   * One signed POST. Resolves undefined on a 2xx, else what went wrong (`HTTP 500`, a network error).
+   * Reports the outcome (`delivered`, or `retry`/`failed` by whether attempt < maxAttempts) and logs it.
+   */
+  async attempt(url: string, messageId: string, payload: string, attempt: number, signal?: AbortSignal): Promise<string | undefined> {
+    const clock = this.opts.clock ?? systemClock;
+    // Re-signed per attempt: the timestamp must be fresh for the receiver's tolerance window.
+    const headers = this.sign(messageId, payload, new Date(clock.now()));
+    const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 10_000);
+    let outcome: string;
+    try {
+      const res = await this.fetch(url, { method: 'POST', headers, body: payload, signal: signal ? AbortSignal.any([signal, timeout]) : timeout, redirect: 'manual' });
+      if (res.status >= 200 && res.status < 300) {
+        this.opts.onOutcome?.('delivered');
+        return undefined;
+      }
+      outcome = `HTTP ${res.status}`;
+    } catch (err) {
+      outcome = err instanceof Error ? err.message : String(err);
+    }
+    const max = this.maxAttempts;
+    const last = attempt >= max;
+    this.opts.onOutcome?.(last ? 'failed' : 'retry');
+    this.opts.log?.(`webhook ${messageId} attempt ${attempt}/${max} failed (${outcome}); ${last ? 'giving up' : `retrying in ${this.delayAfter(attempt)} ms`}`);
+    return outcome;
+  }
+
+  /** WebhookPort: delivers in the background, in this process (its retries end with it). */
+  async send(url: string, messageId: string, body: ResultBody | FailedBody): Promise<void> {
+    void this.deliver(url, messageId, body);
   }
 
   /** Delivers in the background; resolves true once a receiver answered 2xx, false when it gave up. */
@@ -91,28 +147,9 @@ export class WebhookSender {
   }
 
   private async run(url: string, messageId: string, payload: string): Promise<boolean> {
-    const max = this.opts.maxAttempts ?? 6;
-    const clock = this.opts.clock ?? systemClock;
-    for (let attempt = 1; attempt <= max && !this.stop.signal.aborted; attempt++) {
-      // Re-signed per attempt: the timestamp must be fresh for the receiver's tolerance window.
-      const headers = this.sign(messageId, payload, new Date(clock.now()));
-      const signal = AbortSignal.any([this.stop.signal, AbortSignal.timeout(this.opts.timeoutMs ?? 10_000)]);
-      let outcome: string;
-      try {
-        const res = await this.fetch(url, { method: 'POST', headers, body: payload, signal, redirect: 'manual' });
-        if (res.status >= 200 && res.status < 300) return true;
-        outcome = `HTTP ${res.status}`;
-      } catch (err) {
-        outcome = err instanceof Error ? err.message : String(err);
-      }
-      if (attempt < max) {
-        const delay = Math.min((this.opts.baseDelayMs ?? 1000) * 2 ** (attempt - 1), this.opts.maxDelayMs ?? 300_000);
-        this.opts.log?.(`webhook ${messageId} attempt ${attempt}/${max} failed (${outcome}); retrying in ${delay} ms`);
-        // Stopping cuts the wait short; the loop condition then ends the attempts.
-        await sleep(delay, undefined, { signal: this.stop.signal }).catch(() => undefined);
-      } else {
-        this.opts.log?.(`webhook ${messageId} attempt ${attempt}/${max} failed (${outcome}); giving up`);
-      }
+    for (let attempt = 1; attempt <= this.maxAttempts && !this.stop.signal.aborted; attempt++) {
+      if ((await this.attempt(url, messageId, payload, attempt, this.stop.signal)) === undefined) return true;
+      if (attempt < this.maxAttempts) await sleep(this.delayAfter(attempt), undefined, { signal: this.stop.signal }).catch(() => undefined);
     }
     return false;
   }
