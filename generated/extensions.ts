@@ -60,11 +60,6 @@ export const extensions = [
     "name": "multipart",
     "summary": "The submit operations also accept `multipart/form-data` with the image as a file part.",
     "detected": "not checked by the suite."
-  },
-  {
-    "name": "rate-limit-headers",
-    "summary": "A 429 carries the IETF draft `RateLimit` and `RateLimit-Policy` headers beside `Retry-After`.",
-    "detected": "checked as a SHOULD of the core on every 429."
   }
 ] as const;
 

@@ -1,5 +1,6 @@
-/** What a check is: a stable ID, an RFC 2119 level, the clause it tests, its profiles, its sentence and its run. */
+/** What a check is: a stable ID, an RFC 2119 level, the clause it tests, its layer, its profiles, its sentence and its run. */
 import type { ClauseId } from '../../generated/clauses.ts';
+import type { ExtensionName } from '../../generated/extensions.ts';
 import type { CheckContext } from './context.ts';
 
 export type Level = 'MUST' | 'SHOULD' | 'MAY';
@@ -10,6 +11,8 @@ export interface Check {
   id: string;
   level: Level;
   clause: ClauseId;
+  /** The extension the check belongs to (it runs only where that extension is offered); absent: the core. */
+  extension?: ExtensionName;
   profiles: readonly Profile[];
   /** The RFC 2119 sentence the check enforces; it contains its level keyword. */
   sentence: string;
