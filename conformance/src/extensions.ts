@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ExtensionName } from '../../generated/extensions.ts';
 import type { CheckContext, Detection } from './context.ts';
-import { completedResult, idempotency, isTerminal, outputPath, plainSubmit, stateOf, streamedRequest, watchedRequest } from './flows.ts';
+import { completedResult, idempotency, isTerminal, outputPath, plainSubmit, stateOf, streamedRequest, submit, watchedRequest } from './flows.ts';
 import { summarise, type Exchange } from './http.ts';
 import { webhookDelivery } from './webhook-receiver.ts';
 
@@ -53,9 +53,19 @@ const detectors: Record<ExtensionName, Detector> = {
   },
 
   async 'queue-position'(ctx) {
-    const w = await watchedRequest(ctx);
-    const ex = w.rounds.map((r) => r.status).find((e) => body(e).queue_position !== undefined);
-    return ex ? yes(ex, 'a status body carries `queue_position`') : no('no status body carries `queue_position`', w.rounds[0]?.status);
+    await watchedRequest(ctx);
+    const statusBodies = () => ctx.http.exchanges.filter((e) => e.operationId === 'getRequestStatus' && e.status === 200);
+    const withPosition = statusBodies().find((e) => body(e).queue_position !== undefined);
+    if (withPosition) return yes(withPosition, 'a status body carries `queue_position`');
+    let queued = statusBodies().find((e) => stateOf(e) === 'QUEUED');
+    if (!queued) {
+      // QUEUED can pass faster than a poll: ask a fresh request at once.
+      const sub = await submit(ctx, { image: ctx.fixtures.disc.base64 });
+      const ex = await ctx.http.get(sub.statusUrl);
+      if (body(ex).queue_position !== undefined) return yes(ex, 'a status body carries `queue_position`');
+      if (stateOf(ex) === 'QUEUED') queued = ex;
+    }
+    return queued ? no('a QUEUED status body carries no `queue_position`', queued) : { offered: undefined, evidence: 'no request was observed QUEUED' };
   },
 
   async cancel(ctx) {

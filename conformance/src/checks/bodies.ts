@@ -42,11 +42,12 @@ export const bodyChecks: Check[] = [
     clause: 'V2-QUEUE-POSITION',
     extension: 'queue-position',
     profiles: CORE,
-    sentence: 'Where queue positions are offered, `queue_position` MUST be a non-negative integer and MUST appear only while the status says QUEUED.',
+    sentence: 'Where queue positions are offered, `queue_position` MUST be a non-negative integer and MUST appear only while the status says QUEUED (every status body seen in the run).',
     async run(ctx) {
-      const w = await watchedRequest(ctx);
+      await watchedRequest(ctx);
       let seen = 0;
-      for (const { status: ex } of w.rounds) {
+      // Every status body seen so far in the run, not only the watched request's.
+      for (const ex of ctx.http.exchanges.filter((e) => e.operationId === 'getRequestStatus' && e.status === 200 && /json/i.test(e.contentType))) {
         const q = (ex.json as { queue_position?: unknown } | undefined)?.queue_position;
         if (q === undefined) continue;
         seen++;

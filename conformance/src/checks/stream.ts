@@ -27,7 +27,7 @@ function expectWellFormed(ex: Exchange, what: string): SseEvent[] {
     lastId = id;
     const st = stateOfEvent(e);
     ensure(rank(st) >= 0, `${at}: unknown state ${JSON.stringify(st)}`, ex);
-    ensure(rank(st) > lastRank, `${at}: ${String(st)} repeats or goes back after ${String(stateOfEvent(events[i - 1]!))}`, ex);
+    if (rank(st) <= lastRank) fail(`${at}: ${String(st)} repeats or goes back after ${String(stateOfEvent(events[i - 1]!))}`, ex);
     lastRank = rank(st);
     ensure(!isTerminal(st) || i === events.length - 1, `${at}: a terminal event is followed by more events`, ex);
   });
