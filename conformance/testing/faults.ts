@@ -55,6 +55,7 @@ export const faults: Record<FaultName, Fault> = {
   'unknown-id-no-code': { breaks: 'answers 404 without an error code (other errors carry one)', kills: ['ERROR-CODES'], also: ['V2-NOT-FOUND-UNKNOWN'] },
   'failed-no-code': { breaks: 'serves FAILED bodies without a code (error bodies carry one)', kills: ['ERROR-CODES'], also: ['V2-FAILED-422-STATUS'] },
   'error-not-json': { breaks: 'answers 404 as text/plain', kills: ['CONTRACT-ERROR-BODY', 'CONTRACT-V2-STATUS'], also: ['V2-NOT-FOUND-UNKNOWN'] },
+  'unknown-id-410': { breaks: 'answers 410 Gone for an unknown request id', kills: ['V2-NOT-FOUND-UNKNOWN', 'CONTRACT-V2-STATUS'] },
   'malformed-id-400': { breaks: 'answers 400 for a malformed request id', kills: ['V2-NOT-FOUND-MALFORMED'] },
   'no-inference-time': { breaks: 'omits metrics.inference_time', kills: ['V2-COMPLETED-METRICS', 'CONTRACT-V2-RESULT'] },
   'charges-failed': { breaks: 'charges a credit for a FAILED request', kills: ['CREDITS-NOT-CHARGED-FAILED'] },

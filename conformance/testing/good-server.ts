@@ -16,7 +16,7 @@ export const faultNames = [
   'box-mask', 'human-ignored', 'leak-other-key', 'no-auth', 'any-key', '500-on-caller-mistake', 'submit-missing-urls',
   'relative-urls', '429-no-retry-after', 'no-ratelimit-headers', 'expires-at-wrong', 'cancel-terminal-200',
   'cancel-no-effect', 'idempotency-new-id', 'idempotency-charge-twice', 'idempotency-no-conflict',
-  'unknown-id-no-code', 'malformed-id-400', 'no-inference-time', 'charges-failed', 'slow',
+  'unknown-id-no-code', 'unknown-id-410', 'malformed-id-400', 'no-inference-time', 'charges-failed', 'slow',
   'result-409-pending', 'error-not-json', 'failed-no-code', 'timestamps-backwards', 'queue-position-processing',
   'output-never-expires', 'scope-ignored', 'no-credit-check', 'webhook-bad-signature', 'stream-repeats',
   'stream-terminal-status-body', 'stream-never-ends',
@@ -271,6 +271,7 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
     } catch { /* a malformed escape is just an unknown id */ }
     if (fault('malformed-id-400') && !/^[0-9a-f-]{36}$/.test(id)) throw new HttpError(400, 'invalid_parameter', 'Malformed request id.');
     const j = jobs.get(id);
+    if (!j && fault('unknown-id-410')) throw new HttpError(410, 'not_found', `Request ${id} is gone.`);
     if (!j || (j.key !== key && !fault('leak-other-key')) || gone(j, part)) throw new HttpError(404, 'not_found', `Request ${id} not found.`);
     return j;
   }
