@@ -78,7 +78,7 @@ export function verdicts(results: CheckResult[], detections: Map<ExtensionName, 
     const d = detections.get(name);
     const verdict: CapabilityVerdict = d?.offered === true ? (mustFailed(own) ? 'offered, NOT conformant' : 'offered, conformant')
       : d?.offered === false ? 'not offered' : 'not checked';
-    const evidence = d?.evidence ?? (own.length ? 'not detected' : 'no check of it ran in this profile');
+    const evidence = d?.evidence ?? (own.length ? 'not detected' : 'no check of it ran');
     return { extension: name, verdict, required: required.includes(name), evidence, checks: own.map((r) => ({ id: r.id, level: r.level, outcome: r.outcome })) };
   });
   const ok = core === 'CONFORMANT' && capabilities.every((c) => c.verdict !== 'offered, NOT conformant' && (!c.required || c.verdict.startsWith('offered')));
