@@ -1,9 +1,10 @@
-/** Generates docs/conformance.md from the registry and the fault table (`npm run docs:conformance`; a test fails when stale). */
+/** Generates docs/conformance.md from the registry and the fault table, and the guide's generated blocks (`npm run docs:conformance`; a test fails when stale). */
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { clauses } from '../../generated/clauses.ts';
 import { extensions } from '../../generated/extensions.ts';
 import { faults } from '../testing/faults.ts';
+import { guidePath, renderGuide } from './gen-guide.ts';
 import { needsInput, notChecked, profiles, registry } from './registry.ts';
 
 export const docPath = new URL('../../docs/conformance.md', import.meta.url);
@@ -80,12 +81,14 @@ export function renderDocs(): string {
   return lines.join('\n');
 }
 
-/** True when docs/conformance.md matches what the registry generates now. */
+/** True when docs/conformance.md and the guide's generated blocks match what the registry generates now. */
 export async function docsAreFresh(): Promise<boolean> {
-  return (await readFile(docPath, 'utf8').catch(() => '')) === renderDocs();
+  const guide = await readFile(guidePath, 'utf8').catch(() => '');
+  return (await readFile(docPath, 'utf8').catch(() => '')) === renderDocs() && guide !== '' && renderGuide(guide) === guide;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await mkdir(new URL('.', docPath), { recursive: true });
   await writeFile(docPath, renderDocs());
+  await writeFile(guidePath, renderGuide(await readFile(guidePath, 'utf8')));
 }
