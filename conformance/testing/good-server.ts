@@ -88,6 +88,14 @@ const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 const onePixel = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
 
+/** Whether a client asks for the status stream: text/event-stream preferred to JSON (a client that takes both gets JSON). */
+export function wantsStream(accept: string | undefined): boolean {
+  const types = (accept ?? '').split(',').map((t) => t.split(';')[0]!.trim().toLowerCase());
+  const sse = types.indexOf('text/event-stream');
+  const json = types.findIndex((t) => t === 'application/json' || t === '*/*');
+  return sse >= 0 && (json < 0 || sse < json);
+}
+
 /** Reads the caller's image: an http(s) URL, a data URI or raw base64. */
 async function loadImage(image: string): Promise<Buffer> {
   if (/^https?:\/\//i.test(image)) {
@@ -359,7 +367,7 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
     const j = find(id!, key, sub === '/output' && fault('output-never-expires') ? 'output' : 'request');
     const pending = j.state === 'QUEUED' || j.state === 'PROCESSING';
     if (req.method === 'GET' && sub === '/status') {
-      if (!prod && /text\/event-stream/.test(req.headers.accept ?? '')) {
+      if (!prod && wantsStream(req.headers.accept)) {
         stream(j, base, res);
         return undefined;
       }
