@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { ALL, CORE, type Check } from '../check.ts';
 import type { CheckContext } from '../context.ts';
-import { completedResult, isTerminal, outputPath, plainSubmit, rank, stateOf, watchedRequest, type Watched } from '../flows.ts';
+import { completedResult, isTerminal, plainSubmit, rank, stateOf, watchedRequest, type Watched } from '../flows.ts';
 import type { Exchange } from '../http.ts';
 import { inspectImage } from '../image.ts';
 import { ensure, expectStatus, fail, skip } from '../outcome.ts';
