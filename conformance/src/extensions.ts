@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ExtensionName } from '../../generated/extensions.ts';
 import type { CheckContext, Detection } from './context.ts';
-import { completedResult, idempotency, isTerminal, outputPath, plainSubmit, stateOf, streamedRequest, submit, watchedRequest } from './flows.ts';
+import { completedResult, idempotency, isTerminal, outputPath, plainSubmit, stateOf, streamedRequest, submit, waitTerminal, watchedRequest } from './flows.ts';
 import { summarise, type Exchange } from './http.ts';
 import { webhookDelivery } from './webhook-receiver.ts';
 
@@ -59,11 +59,14 @@ const detectors: Record<ExtensionName, Detector> = {
     if (withPosition) return yes(withPosition, 'a status body carries `queue_position`');
     let queued = statusBodies().find((e) => stateOf(e) === 'QUEUED');
     if (!queued) {
-      // QUEUED can pass faster than a poll: ask a fresh request at once.
-      const sub = await submit(ctx, { image: ctx.fixtures.disc.base64 });
-      const ex = await ctx.http.get(sub.statusUrl);
-      if (body(ex).queue_position !== undefined) return yes(ex, 'a status body carries `queue_position`');
-      if (stateOf(ex) === 'QUEUED') queued = ex;
+      // An idle deployment starts a request before it can be polled QUEUED: submit a few at once, so that some wait.
+      const subs = await Promise.all([0, 1, 2, 3].map(() => submit(ctx, { image: ctx.fixtures.disc.base64 })));
+      const polls = await Promise.all(subs.map((sub) => ctx.http.get(sub.statusUrl)));
+      // Let them end before later checks count credits.
+      for (const sub of subs) await waitTerminal(ctx, sub, 50);
+      const ex = polls.find((e) => body(e).queue_position !== undefined);
+      if (ex) return yes(ex, 'a status body carries `queue_position`');
+      queued = polls.find((e) => stateOf(e) === 'QUEUED');
     }
     return queued ? no('a QUEUED status body carries no `queue_position`', queued) : { offered: undefined, evidence: 'no request was observed QUEUED' };
   },
