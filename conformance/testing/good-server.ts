@@ -6,8 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Webhook } from 'standardwebhooks';
 import { cutOut, type CutOptions } from './cutout.ts';
+import { wantsStream } from './good-stream.ts';
+import { deliverSigned, goodWebhookSecret, wrongWebhookSecret } from './good-webhook.ts';
+
+export { goodWebhookSecret };
 
 /** Each fault breaks exactly one clause; faults.ts says which checks must notice. */
 export const faultNames = [
@@ -23,9 +26,6 @@ export const faultNames = [
 ] as const;
 export type FaultName = (typeof faultNames)[number];
 
-/** The secret the good server signs webhooks with (Standard Webhooks format). */
-export const goodWebhookSecret = `whsec_${Buffer.from('bgr-good-server-webhook-secret!!').toString('base64')}`;
-
 type Scope = 'v1' | 'v2';
 interface KeySpec { credits: number; scopes?: Scope[]; rateLimit?: { max: number; windowMs: number } }
 
@@ -39,6 +39,8 @@ export interface GoodServerOptions {
   production?: boolean;
   retentionMs?: number;
   queueMs?: number;
+  /** Requests processed at once; the rest wait QUEUED in submit order (default 2). */
+  workers?: number;
   processMs?: number;
   rateLimit?: { max: number; windowMs: number };
   fault?: FaultName;
@@ -88,14 +90,6 @@ const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 const onePixel = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
 
-/** Whether a client asks for the status stream: text/event-stream preferred to JSON (a client that takes both gets JSON). */
-export function wantsStream(accept: string | undefined): boolean {
-  const types = (accept ?? '').split(',').map((t) => t.split(';')[0]!.trim().toLowerCase());
-  const sse = types.indexOf('text/event-stream');
-  const json = types.findIndex((t) => t === 'application/json' || t === '*/*');
-  return sse >= 0 && (json < 0 || sse < json);
-}
-
 /** Reads the caller's image: an http(s) URL, a data URI or raw base64. */
 async function loadImage(image: string): Promise<Buffer> {
   if (/^https?:\/\//i.test(image)) {
@@ -119,6 +113,12 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
   const credits = new Map(Object.entries(keys).map(([k, v]) => [k, v.credits]));
   const retentionMs = options.retentionMs ?? 3_600_000;
   const queueMs = options.queueMs ?? 100;
+  const workers = options.workers ?? 2;
+  let busy = 0;
+  const waiting: (() => void)[] = [];
+  /** Resolves when a worker is free (FIFO), so that a burst of submits really queues. */
+  const acquire = () => (busy < workers ? (busy++, Promise.resolve()) : new Promise<void>((r) => waiting.push(r)));
+  const release = () => (waiting.length ? waiting.shift()!() : busy--);
   const processMs = (options.processMs ?? 200) + (fault('slow') ? 1500 : 0);
   const defaultLimit = options.rateLimit ?? { max: 250, windowMs: 1000 };
   const jobs = new Map<string, Job>();
@@ -157,7 +157,7 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
   const statusBody = (j: Job, base: string, state: State = j.state) => {
     const u = urls(base, j.id);
     return {
-      request_id: j.id, status: state, ...(queuePosition(state) ? { queue_position: 0 } : {}), ...times(j), metrics: metrics(j),
+      request_id: j.id, status: state, ...(queuePosition(state) ? { queue_position: ahead(j) } : {}), ...times(j), metrics: metrics(j),
       ...(state === 'COMPLETED' ? {} : { status_url: u.status_url, response_url: u.response_url }),
     };
   };
@@ -179,21 +179,22 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
     if ((j.state === 'COMPLETED' || j.state === 'FAILED') && j.webhook) void deliver(j.webhook, terminalBody(j));
   };
 
-  /** POSTs the final body, signed with the Standard Webhooks scheme (a fault signs with the wrong secret). */
-  async function deliver(url: string, body: unknown): Promise<void> {
-    const payload = JSON.stringify(body);
-    const id = `msg_${randomUUID()}`;
-    const at = new Date();
-    const secret = fault('webhook-bad-signature') ? `whsec_${Buffer.from('not-the-secret-of-this-server!!!').toString('base64')}` : goodWebhookSecret;
-    const signature = new Webhook(secret).sign(id, at, payload);
-    await fetch(url, {
-      method: 'POST', body: payload, signal: AbortSignal.timeout(5000),
-      headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signature },
-    }).catch(() => {});
-  }
+  const deliver = (url: string, body: unknown) => deliverSigned(url, body, fault('webhook-bad-signature') ? wrongWebhookSecret : goodWebhookSecret);
+
+  /** Requests submitted before this one that still wait. */
+  const ahead = (j: Job) => [...jobs.values()].filter((o) => o.state === 'QUEUED' && o.createdAt < j.createdAt).length;
 
   async function process(j: Job, image: string): Promise<void> {
     await sleep(queueMs);
+    await acquire();
+    try {
+      await work(j, image);
+    } finally {
+      release();
+    }
+  }
+
+  async function work(j: Job, image: string): Promise<void> {
     if (j.state !== 'QUEUED') return;
     update(j, { state: 'PROCESSING', startedAt: Date.now() });
     try {
