@@ -24,9 +24,11 @@ export function errorsGuide(): string {
   const rows = errorTable.map((e) => `| \`${e.code}\` | ${e.status} | ${e.message} |`).join('\n');
   return `# Errors
 
-Every error body is \`{"error": "<message>", "code": "<code>"}\`, with \`request_id\` where one exists.
-Branch on \`code\`, not on the message. A FAILED request is served as HTTP 422 and its \`code\` is one of
-these too (for example \`invalid_image\`, \`image_fetch_failed\`, \`canceled\`).
+Every error body is \`{"error": "<message>"}\`. Where a deployment offers the \`error-codes\` extension (the
+reference does; the production service does not) it also carries a stable \`code\`, with \`request_id\` where one
+exists: branch on \`code\` when it is there, never on the message, and on the HTTP status otherwise. A FAILED
+request is served as HTTP 422 and its \`code\` is one of these too (for example \`invalid_image\`,
+\`image_fetch_failed\`, \`canceled\`).
 
 | code | HTTP status | message |
 |---|---|---|

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { clauses } from '@bgr/spec/clauses';
 import { errorTable } from '@bgr/spec/errors';
+import { extensions } from '@bgr/spec/extensions';
 import { renderGenerated, staleGenerated } from './generate.ts';
 
 describe('generated/', () => {
@@ -37,5 +38,24 @@ describe('the contract tables', async () => {
     );
     expect(cited.length).toBeGreaterThan(20);
     expect(cited.filter((id: string) => !ids.has(id))).toEqual([]);
+  });
+
+  it('names only declared extensions, from clauses and from x-bgr-extension markers', () => {
+    const names = new Set<string>(extensions.map((e) => e.name));
+    expect(names.size).toBe(extensions.length);
+    const fromClauses = clauses.flatMap((c) => ('extension' in c ? [c.extension as string] : []));
+    const markers: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === 'object') {
+        for (const [k, v] of Object.entries(node)) {
+          if (k === 'x-bgr-extension') markers.push(v as string);
+          else walk(v);
+        }
+      }
+    };
+    walk(spec);
+    expect(markers.length).toBeGreaterThan(10);
+    expect([...fromClauses, ...markers].filter((n) => !names.has(n))).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-/** Generates `generated/` from openapi.yaml: types (openapi-typescript), named aliases, the error and clause tables. */
+/** Generates `generated/` from openapi.yaml: types (openapi-typescript), named aliases, the error, clause and extension tables. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
@@ -12,7 +12,8 @@ const banner = '// Generated from openapi.yaml by `npm run generate`. Do not edi
 interface Spec {
   components: { schemas: Record<string, unknown> };
   'x-bgr-errors': { code: string; status: number; message: string }[];
-  'x-bgr-clauses': { id: string; level: 'MUST' | 'SHOULD' | 'MAY'; text: string }[];
+  'x-bgr-clauses': { id: string; level: 'MUST' | 'SHOULD' | 'MAY'; extension?: string; text: string }[];
+  'x-bgr-extensions': { name: string; summary: string; detected: string }[];
 }
 
 /** Every generated file's path (relative to the package root) and its expected content. */
@@ -25,11 +26,13 @@ export async function renderGenerated(): Promise<Record<string, string>> {
   const index = `${banner}import type { components } from './schema.d.ts';\n\nexport type { paths, components, operations, webhooks } from './schema.d.ts';\n${aliases}\n`;
   const errors = `${banner}/** The error table (x-bgr-errors): stable code, HTTP status, default message. */\nexport const errorTable = ${JSON.stringify(spec['x-bgr-errors'], null, 2)} as const;\n`;
   const clauses = `${banner}/** The normative clauses (x-bgr-clauses) that the conformance suite cites. */\nexport const clauses = ${JSON.stringify(spec['x-bgr-clauses'], null, 2)} as const;\n\nexport type ClauseId = (typeof clauses)[number]['id'];\n`;
+  const extensions = `${banner}/** The named extensions (x-bgr-extensions) beyond the core API; a clause with an \`extension\` applies only where it is offered. */\nexport const extensions = ${JSON.stringify(spec['x-bgr-extensions'], null, 2)} as const;\n\nexport type ExtensionName = (typeof extensions)[number]['name'];\n`;
   return {
     'generated/schema.d.ts': schema,
     'generated/index.ts': index,
     'generated/errors.ts': errors,
     'generated/clauses.ts': clauses,
+    'generated/extensions.ts': extensions,
   };
 }
 

@@ -1,5 +1,7 @@
 /** What a check is: a stable ID, an RFC 2119 level, the clause it tests, its profiles, its sentence and its run. */
 import type { ClauseId } from '@bgr/spec/clauses';
+/** What a check is: a stable ID, an RFC 2119 level, the clause it tests, its layer, its profiles, its sentence and its run. */
+import type { ExtensionName } from '@bgr/spec/extensions';
 import type { CheckContext } from './context.ts';
 import type { Profile } from './profile.ts';
 
@@ -11,6 +13,8 @@ export interface Check {
   id: string;
   level: Level;
   clause: ClauseId;
+  /** The extension the check belongs to (it runs only where that extension is offered); absent: the core. */
+  extension?: ExtensionName;
   profiles: readonly Profile[];
   /** The RFC 2119 sentence the check enforces; it contains its level keyword. */
   sentence: string;

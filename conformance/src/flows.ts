@@ -1,8 +1,10 @@
 /** Shared v2 flows: submit, follow the returned URLs, poll to a terminal state while watching every step. */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { randomUUID } from 'node:crypto';
 import type { CheckContext } from './context.ts';
 import type { Exchange } from './http.ts';
 import { ensure, expectStatus, fail, skip } from './outcome.ts';
+import { hasTerminalEvent } from './sse.ts';
 
 export const states = ['QUEUED', 'PROCESSING', 'COMPLETED', 'FAILED'] as const;
 /** Order rank of a state; COMPLETED and FAILED are both terminal. */
@@ -144,7 +146,7 @@ export async function fetchOutput(ctx: CheckContext, output: string): Promise<Fe
  * The watched request, required to have COMPLETED, with its result and output fetched at once: with a
  * short declared retention, later checks may run after the request has (rightly) expired.
  */
-export function completedResult(ctx: CheckContext): Promise<{ w: Watched; result: Exchange; status: Exchange; output?: FetchedOutput }> {
+export function completedResult(ctx: CheckContext): Promise<{ w: Watched; result: Exchange; status: Exchange; output?: FetchedOutput; outputEndpoint: Exchange }> {
   return ctx.memo('completed-result', async () => {
     const w = await watchedRequest(ctx);
     const last = w.rounds[w.rounds.length - 1]!.status;
@@ -152,7 +154,64 @@ export function completedResult(ctx: CheckContext): Promise<{ w: Watched; result
     const result = await ctx.http.get(w.sub.resultUrl);
     const url = (result.json as { output?: unknown } | undefined)?.output;
     const output = typeof url === 'string' && /^(https?:\/\/|data:)/i.test(url) ? await fetchOutput(ctx, url) : undefined;
-    return { w, result, status: last, output };
+    // The output endpoint (an extension), asked directly: production serves its output elsewhere.
+    const outputEndpoint = await ctx.http.get(outputPath(w.sub.id));
+    return { w, result, status: last, output, outputEndpoint };
+  });
+}
+
+/** One plain submit of the disc fixture (no polling: a mock's URLs may point elsewhere). */
+export function plainSubmit(ctx: CheckContext): Promise<Exchange> {
+  return ctx.memo('plain-submit', async () => {
+    const ex = await ctx.http.post('/v2/bg-removal', { json: { image: ctx.fixtures.disc.base64 } });
+    expectStatus(ex, 200, 'POST /v2/bg-removal');
+    return ex;
+  });
+}
+
+export interface Idem {
+  first: Exchange;
+  replay: Exchange;
+  conflict: Exchange;
+  supported: boolean;
+  key: string;
+  body: unknown;
+}
+
+/** Same Idempotency-Key with the same body, then with another body; supported if either is honoured. */
+export function idempotency(ctx: CheckContext): Promise<Idem> {
+  return ctx.memo('idempotency', async () => {
+    const key = `bgr-conformance-${randomUUID()}`;
+    const body = { image: ctx.fixtures.disc.base64 };
+    const headers = { 'Idempotency-Key': key };
+    const first = await ctx.http.post('/v2/bg-removal', { json: body, headers });
+    expectStatus(first, 200, 'first submit with an Idempotency-Key');
+    const replay = await ctx.http.post('/v2/bg-removal', { json: body, headers });
+    const conflict = await ctx.http.post('/v2/bg-removal', { json: { ...body, method: 'human' }, headers });
+    const id = (ex: Exchange) => (ex.json as { request_id?: unknown } | undefined)?.request_id;
+    const supported = (replay.status === 200 && id(replay) === id(first)) || conflict.status === 409;
+    // Let them end before the credit checks start counting: with several workers they would otherwise be
+    // charged in the middle of another check's window, and look like a double charge.
+    for (const ex of [first, replay, conflict]) {
+      if (ex.status === 200) await waitTerminal(ctx, parseSubmit(ctx, ex, Date.now()), 50);
+    }
+    return { first, replay, conflict, supported, key, body };
+  });
+}
+
+/** A fresh request of the disc fixture whose status URL is read as an event stream from the start (memoised). */
+export function streamedRequest(ctx: CheckContext): Promise<{ sub: Submitted; stream: Exchange }> {
+  return ctx.memo('streamed', async () => {
+    const sub = await submit(ctx, { image: ctx.fixtures.disc.base64 });
+    return { sub, stream: await readStatusStream(ctx, sub.statusUrl) };
+  });
+}
+
+/** Reads the status URL as an event stream (status-stream extension) until the terminal event, plus a grace period for the server to end it. */
+export function readStatusStream(ctx: CheckContext, statusUrl: string): Promise<Exchange> {
+  return ctx.http.get(statusUrl, {
+    headers: { accept: 'text/event-stream' },
+    stream: { isDone: hasTerminalEvent, graceMs: 2000, deadlineMs: ctx.options.requestTimeoutS * 1000 },
   });
 }
 

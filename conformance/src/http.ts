@@ -20,6 +20,10 @@ export interface Exchange {
   ms: number;
   operationId?: string;
   violations: Violation[];
+  /** The error code the table names for this situation (recorded by a check; judged by ERROR-CODES). */
+  expectedCode?: { code: string; what: string };
+  /** For a read stream: whether the server ended it before the suite stopped reading. */
+  streamEnded?: boolean;
 }
 
 export interface RequestOptions {
@@ -33,6 +37,11 @@ export interface RequestOptions {
   /** Wait out a 429 (honouring Retry-After) and retry; on by default so throttling never fails a check. */
   retry429?: boolean;
   timeoutMs?: number;
+  /**
+   * Read a `text/event-stream` answer incrementally: stop `graceMs` after `isDone(textSoFar)` holds (the
+   * server should have ended it by then) or at `deadlineMs`; `streamEnded` says whether the server ended it.
+   */
+  stream?: { isDone(text: string): boolean; graceMs: number; deadlineMs: number };
 }
 
 /** The deployment could not be reached at all (the CLI exits 2 for it). */
@@ -74,6 +83,29 @@ function headerRecord(h: Headers): Record<string, string> {
   return out;
 }
 
+/** Reads an event stream until the server ends it, or until a grace period after `isDone`, or the deadline. */
+async function readStream(body: ReadableStream<Uint8Array>, opts: NonNullable<RequestOptions['stream']>, abort: AbortController): Promise<{ buf: Buffer; ended: boolean }> {
+  const reader = body.getReader();
+  const chunks: Buffer[] = [];
+  const deadline = Date.now() + opts.deadlineMs;
+  let stopAt = deadline;
+  for (;;) {
+    const left = stopAt - Date.now();
+    const next = left <= 0 ? undefined : await Promise.race([
+      reader.read().catch(() => ({ done: true as const, value: undefined, error: true })),
+      sleep(left).then(() => undefined),
+    ]);
+    if (next === undefined) {
+      abort.abort();
+      await reader.cancel().catch(() => {});
+      return { buf: Buffer.concat(chunks), ended: false };
+    }
+    if (next.done) return { buf: Buffer.concat(chunks), ended: !('error' in next) };
+    chunks.push(Buffer.from(next.value));
+    if (stopAt === deadline && opts.isDone(Buffer.concat(chunks).toString('utf8'))) stopAt = Math.min(deadline, Date.now() + opts.graceMs);
+  }
+}
+
 export class Http {
   readonly exchanges: Exchange[] = [];
   /** The check now running; stamped on each exchange. */
@@ -112,7 +144,7 @@ export class Http {
       headers['content-type'] = opts.contentType ?? 'application/json';
     }
     for (let attempt = 0; ; attempt++) {
-      const ex = await this.once(method, url, headers, body, opts.timeoutMs ?? this.options.timeoutMs);
+      const ex = await this.once(method, url, headers, body, opts.timeoutMs ?? this.options.timeoutMs, opts.stream);
       if (ex.status !== 429 || opts.retry429 === false || attempt >= 6) return ex;
       // Throttling is the deployment's right; wait it out rather than failing an unrelated check.
       const waitS = Math.min(Math.max(Number(ex.headers['retry-after']) || 1, 1), 60);
@@ -131,17 +163,24 @@ export class Http {
     return this.request('POST', target, opts);
   }
 
-  private async once(method: string, url: URL, headers: Record<string, string>, body: string | Buffer | undefined, timeoutMs: number): Promise<Exchange> {
+  private async once(method: string, url: URL, headers: Record<string, string>, body: string | Buffer | undefined, timeoutMs: number, stream?: RequestOptions['stream']): Promise<Exchange> {
     const started = performance.now();
+    const abort = new AbortController();
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body: typeof body === 'string' || body === undefined ? body : new Uint8Array(body), signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+      res = await fetch(url, { method, headers, body: typeof body === 'string' || body === undefined ? body : new Uint8Array(body), signal: AbortSignal.any([abort.signal, AbortSignal.timeout(timeoutMs)]), redirect: 'manual' });
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw new ConnectionError(`${method} ${url.href}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);
     }
-    const buf = Buffer.from(await res.arrayBuffer());
     const contentType = res.headers.get('content-type') ?? '';
+    let streamEnded: boolean | undefined;
+    let buf: Buffer;
+    if (stream && /^text\/event-stream/i.test(contentType) && res.body) {
+      ({ buf, ended: streamEnded } = await readStream(res.body, stream, abort));
+    } else {
+      buf = Buffer.from(await res.arrayBuffer());
+    }
     let json: unknown;
     if (/json/i.test(contentType)) {
       try {
@@ -171,6 +210,7 @@ export class Http {
       ms: performance.now() - started,
       operationId: op?.operationId,
       violations,
+      ...(streamEnded === undefined ? {} : { streamEnded }),
     };
     this.exchanges.push(ex);
     return ex;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clauses } from '@bgr/spec/clauses';
+import { extensions } from '@bgr/spec/extensions';
 import { faults } from '../testing/faults.ts';
 import { notChecked, registry, selectChecks } from './registry.ts';
 
@@ -27,6 +28,16 @@ describe('the check registry', () => {
     }
   });
 
+  it("puts each check in its clause's layer (core, or the clause's extension)", () => {
+    const layer = new Map<string, string>(clauses.map((c) => [c.id, 'extension' in c ? c.extension : 'core']));
+    expect(registry.filter((c) => (c.extension ?? 'core') !== layer.get(c.clause)).map((c) => `${c.id}: ${c.extension ?? 'core'} vs ${c.clause} ${layer.get(c.clause)}`)).toEqual([]);
+  });
+
+  it('checks every extension the suite can detect', () => {
+    const checked = new Set(registry.map((c) => c.extension));
+    expect(extensions.map((e) => e.name).filter((n) => n !== 'multipart' && !checked.has(n))).toEqual([]);
+  });
+
   it('checks every clause, or says why it cannot', () => {
     const covered = new Set<string>(registry.map((c) => c.clause));
     const excused = new Set(Object.keys(notChecked).map((k) => k.split(' ')[0]));
@@ -40,9 +51,10 @@ describe('the check registry', () => {
     expect(() => selectChecks('core', ['NO-SUCH-CHECK'])).toThrow(/unknown check id/);
   });
 
-  it('runs the contract checks last, so they judge every response seen before them', () => {
-    const first = registry.findIndex((c) => c.id.startsWith('CONTRACT-'));
-    expect(registry.slice(first).every((c) => c.id.startsWith('CONTRACT-'))).toBe(true);
+  it('runs the contract and error-code checks last, so they judge every response seen before them', () => {
+    const judges = (id: string) => id.startsWith('CONTRACT-') || id === 'ERROR-CODES';
+    const first = registry.findIndex((c) => judges(c.id));
+    expect(registry.slice(first).every((c) => judges(c.id))).toBe(true);
   });
 });
 
@@ -53,8 +65,11 @@ describe('the fault table', () => {
     expect(named.filter((id) => !ids.has(id))).toEqual([]);
   });
 
-  it('kills every MUST check with at least one fault', () => {
-    const killed = new Set(Object.values(faults).flatMap((f) => f.kills));
-    expect(registry.filter((c) => c.level === 'MUST' && !killed.has(c.id)).map((c) => c.id)).toEqual([]);
+  const killed = new Set(Object.values(faults).flatMap((f) => f.kills));
+  const layers = ['core', ...extensions.map((e) => e.name).filter((n) => registry.some((c) => c.extension === n))];
+  it.each(layers)('kills every MUST check of %s with at least one fault (and some check of it)', (layer) => {
+    const own = registry.filter((c) => (c.extension ?? 'core') === layer);
+    expect(own.some((c) => killed.has(c.id))).toBe(true);
+    expect(own.filter((c) => c.level === 'MUST' && !killed.has(c.id)).map((c) => c.id)).toEqual([]);
   });
 });

@@ -1,14 +1,17 @@
 /** Every check of the suite, in run order (contract checks last: they judge every response seen before them). */
 import type { Check, Profile } from './check.ts';
 import { authChecks } from './checks/auth.ts';
+import { bodyChecks } from './checks/bodies.ts';
 import { contractChecks } from './checks/contract.ts';
 import { expiryChecks } from './checks/expiry.ts';
 import { failedChecks } from './checks/failed.ts';
 import { latencyChecks } from './checks/latency.ts';
 import { optionalChecks } from './checks/optional.ts';
+import { streamChecks } from './checks/stream.ts';
 import { v1Checks } from './checks/v1.ts';
 import { v2Checks } from './checks/v2.ts';
 import { validationChecks } from './checks/validation.ts';
+import { webhookChecks } from './checks/webhook.ts';
 
 export type { Check, Level, Profile } from './check.ts';
 
@@ -17,9 +20,12 @@ export const registry: readonly Check[] = [
   ...validationChecks,
   ...v1Checks,
   ...v2Checks,
+  ...bodyChecks,
+  ...streamChecks,
   ...failedChecks,
   ...expiryChecks,
   ...optionalChecks,
+  ...webhookChecks,
   ...latencyChecks,
   ...contractChecks,
 ];
@@ -38,7 +44,13 @@ export function selectChecks(profile: Profile, only?: readonly string[]): Check[
 
 /** Clauses (or parts) the suite cannot check from outside, and why; the docs list them so nobody assumes coverage. */
 export const notChecked: Record<string, string> = {
-  'AUTH-SCOPE': 'needs a key that lacks a scope; `bgr check` takes only full-scope keys.',
-  'WEBHOOK-SIGNED': 'needs a receiver the deployment can reach; the suite never asks a deployment to reach the checker.',
-  'CREDITS (406)': 'needs a key with an exhausted balance; only "never charged for FAILED" and "replays not charged" are checked.',
+  'OUTPUT-OPTIONS (mask_only, bg_color, base64)': 'only `format: webp` is checked.',
+};
+
+/** Checks that need an input the user may not give, and the option that enables each (skipped with the reason without it). */
+export const needsInput: Record<string, string> = {
+  'AUTH-ISOLATION-404': '--second-api-key',
+  'AUTH-SCOPE-403': '--scoped-key',
+  'CREDITS-406': '--low-credit-key',
+  'WEBHOOK-SIGNED': '--webhook-listen and --webhook-secret',
 };

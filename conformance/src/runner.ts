@@ -1,11 +1,14 @@
 /** Programmatic entry: `runChecks(options)` runs the selected checks against a deployment and returns a Report. */
+import type { ExtensionName } from '@bgr/spec/extensions';
 import type { Profile } from './check.ts';
-import { CheckContext, type ProgressEvent, type ResolvedOptions } from './context.ts';
+import { CheckContext, type Detection, type ProgressEvent, type ResolvedOptions } from './context.ts';
+import { detectExtension } from './extensions.ts';
 import { loadFixtures } from './fixtures.ts';
 import { ConnectionError, Http, summarise } from './http.ts';
 import { CheckFailure, CheckSkip } from './outcome.ts';
+import { provenance } from './provenance.ts';
 import { selectChecks } from './registry.ts';
-import { summarize, type CheckResult, type Report } from './report.ts';
+import { summarize, verdicts, type CheckResult, type Report } from './report.ts';
 
 export interface RunOptions {
   baseUrl: string;
@@ -21,6 +24,15 @@ export interface RunOptions {
   pollIntervalMs?: number;
   burst?: number;
   shortRetentionS?: number;
+  /** A key valid for v1 without the v2 scope: enables AUTH-SCOPE-403. */
+  scopedKey?: string;
+  /** A key whose balance is one credit: enables CREDITS-406. */
+  lowCreditKey?: string;
+  /** `host:port` for the suite's webhook receiver, and the Standard Webhooks secret: enable WEBHOOK-SIGNED. */
+  webhookListen?: string;
+  webhookSecret?: string;
+  /** Extensions the deployment promises: any not offered fails the run. */
+  requireExtensions?: readonly ExtensionName[];
   /** Live progress: check start/end and what a long wait is waiting for. */
   onProgress?: (event: ProgressEvent) => void;
   /** Called as each check ends. */
@@ -42,6 +54,11 @@ export function resolveOptions(o: RunOptions): ResolvedOptions {
     pollIntervalMs: o.pollIntervalMs ?? 20,
     burst: o.burst ?? 300,
     shortRetentionS: o.shortRetentionS ?? 30,
+    scopedKey: o.scopedKey,
+    lowCreditKey: o.lowCreditKey,
+    webhookListen: o.webhookListen,
+    webhookSecret: o.webhookSecret,
+    requireExtensions: [...(o.requireExtensions ?? [])],
   };
 }
 
@@ -63,48 +80,78 @@ export async function runChecks(options: RunOptions): Promise<Report> {
   // One unauthenticated request first: if nothing answers, there is no deployment to judge.
   http.check = '(preflight)';
   await http.get(`/v2/requests/00000000-0000-4000-8000-000000000000/status`, { key: null, retry429: false });
-  const ctx = new CheckContext(opts, http, await loadFixtures(), progress);
+  const fixtures = await loadFixtures();
+  const detections = new Map<ExtensionName, Detection>();
+  const detect = async (c: CheckContext, name: ExtensionName) => {
+    const d = await detectExtension(c, name);
+    detections.set(name, d);
+    return d;
+  };
+  const ctx = new CheckContext(opts, http, fixtures, progress, detect);
   const results: CheckResult[] = [];
-  for (const check of checks) {
-    ctx.check = http.check = check.id;
-    progress({ type: 'start', check: check.id });
-    const from = http.exchanges.length;
-    const t0 = performance.now();
-    let outcome: CheckResult['outcome'] = 'pass';
-    let reason = '';
-    try {
-      reason = (await check.run(ctx)) ?? '';
-    } catch (e) {
-      if (e instanceof CheckSkip) {
-        outcome = 'skip';
-        reason = e.message;
-      } else {
-        outcome = 'fail';
-        reason = e instanceof CheckFailure || e instanceof ConnectionError ? e.message : `error: ${(e as Error).stack ?? String(e)}`;
+  try {
+    for (const check of checks) {
+      ctx.check = http.check = check.id;
+      progress({ type: 'start', check: check.id });
+      const from = http.exchanges.length;
+      const startedAt = new Date().toISOString();
+      const t0 = performance.now();
+      let outcome: CheckResult['outcome'] = 'pass';
+      let reason = '';
+      let notOffered = false;
+      try {
+        const d = check.extension ? await ctx.offered(check.extension) : undefined;
+        if (d && d.offered !== true) {
+          notOffered = d.offered === false;
+          throw new CheckSkip(`extension \`${check.extension}\` ${d.offered === false ? 'not offered' : 'not checked'}: ${d.evidence}`);
+        }
+        reason = (await check.run(ctx)) ?? '';
+      } catch (e) {
+        if (e instanceof CheckSkip) {
+          outcome = 'skip';
+          reason = e.message;
+        } else {
+          outcome = 'fail';
+          reason = e instanceof CheckFailure || e instanceof ConnectionError ? e.message : `error: ${(e as Error).stack ?? String(e)}`;
+        }
+      }
+      const result: CheckResult = {
+        id: check.id,
+        level: check.level,
+        clause: check.clause,
+        layer: check.extension ?? 'core',
+        sentence: check.sentence,
+        outcome,
+        reason,
+        ...(notOffered ? { notOffered } : {}),
+        startedAt,
+        durationMs: Math.round(performance.now() - t0),
+        exchanges: http.exchanges.slice(from).slice(-50).map(summarise),
+      };
+      results.push(result);
+      progress({ type: 'end', check: check.id });
+      options.onResult?.(result);
+    }
+    // A required extension is detected even when no check of it ran in this profile.
+    for (const name of opts.requireExtensions) {
+      if (!detections.has(name)) {
+        ctx.check = http.check = `(detect ${name})`;
+        await ctx.offered(name);
       }
     }
-    const result: CheckResult = {
-      id: check.id,
-      level: check.level,
-      clause: check.clause,
-      sentence: check.sentence,
-      outcome,
-      reason,
-      durationMs: Math.round(performance.now() - t0),
-      exchanges: outcome === 'fail' ? http.exchanges.slice(from).slice(-20).map(summarise) : [],
-    };
-    results.push(result);
-    progress({ type: 'end', check: check.id });
-    options.onResult?.(result);
+  } finally {
+    await ctx.close();
   }
-  const summary = summarize(results);
+  const finished = Date.now();
   return {
     baseUrl: opts.baseUrl,
     profile: opts.profile,
     startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
+    finishedAt: new Date(finished).toISOString(),
+    durationMs: finished - started,
+    provenance: provenance(opts, fixtures),
     results,
-    summary,
-    ok: summary.mustFailed === 0,
+    summary: summarize(results),
+    ...verdicts(results, detections, opts.requireExtensions),
   };
 }

@@ -1,9 +1,17 @@
-/** A compact, correct in-process deployment of the contract (node:http), with one-clause faults for the suite's tests. */
+/**
+ * A compact, correct in-process deployment of the contract (node:http), with one-clause faults for the suite's tests.
+ * Two shapes: every extension (the default, like the reference), or `production: true`, the core alone exactly as
+ * the production service answers (../shared/notes/api-facts.md).
+ */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { cutOut, type CutOptions } from './cutout.ts';
+import { wantsStream } from './good-stream.ts';
+import { deliverSigned, goodWebhookSecret, wrongWebhookSecret } from './good-webhook.ts';
+
+export { goodWebhookSecret };
 
 /** Each fault breaks exactly one clause; faults.ts says which checks must notice. */
 export const faultNames = [
@@ -12,15 +20,28 @@ export const faultNames = [
   'box-mask', 'human-ignored', 'leak-other-key', 'no-auth', 'any-key', '500-on-caller-mistake', 'submit-missing-urls',
   'relative-urls', '429-no-retry-after', 'no-ratelimit-headers', 'expires-at-wrong', 'cancel-terminal-200',
   'cancel-no-effect', 'idempotency-new-id', 'idempotency-charge-twice', 'idempotency-no-conflict',
-  'unknown-id-no-code', 'malformed-id-400', 'no-inference-time', 'charges-failed', 'slow',
+  'unknown-id-no-code', 'unknown-id-410', 'malformed-id-400', 'no-inference-time', 'charges-failed', 'slow',
+  'result-409-pending', 'error-not-json', 'failed-no-code', 'timestamps-backwards', 'queue-position-processing',
+  'output-never-expires', 'scope-ignored', 'no-credit-check', 'webhook-bad-signature', 'stream-repeats',
+  'stream-terminal-status-body', 'stream-never-ends',
 ] as const;
 export type FaultName = (typeof faultNames)[number];
 
+type Scope = 'v1' | 'v2';
+interface KeySpec { credits: number; scopes?: Scope[]; rateLimit?: { max: number; windowMs: number } }
+
 export interface GoodServerOptions {
-  /** API keys, their credits and optional own rate limit (default: two keys with a large balance; key-b strictly limited). */
-  keys?: Record<string, { credits: number; rateLimit?: { max: number; windowMs: number } }>;
+  /**
+   * API keys, their credits, scopes and optional own rate limit. Default: key-a and key-b with a large balance
+   * (key-b strictly limited), key-v1 without the v2 scope, key-low with one credit.
+   */
+  keys?: Record<string, KeySpec>;
+  /** The production service's shape: the core only, no extension (no codes, 200 while pending, no cancel, …). */
+  production?: boolean;
   retentionMs?: number;
   queueMs?: number;
+  /** Requests processed at once; the rest wait QUEUED in submit order (default 2). */
+  workers?: number;
   processMs?: number;
   rateLimit?: { max: number; windowMs: number };
   fault?: FaultName;
@@ -50,6 +71,10 @@ interface Job {
   output?: { bytes: Buffer; type: string };
   remaining?: number;
   reads: number;
+  base: string;
+  webhook?: string;
+  /** Called on every state change (status streams wait on it). */
+  listeners: Set<() => void>;
 }
 
 class HttpError extends Error {
@@ -60,6 +85,8 @@ class HttpError extends Error {
 
 const v1Fields = ['image', 'method', 'format', 'mask_only', 'bg_color'];
 const v2Fields = [...v1Fields, 'webhook', 'base64'];
+/** The production service's bodies: `{ image, method }` only. */
+const productionFields = ['image', 'method'];
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
 // Unref'd: a pending simulated delay never keeps the process alive.
 const sleep = (ms: number) => delay(ms, undefined, { ref: false });
@@ -79,11 +106,21 @@ async function loadImage(image: string): Promise<Buffer> {
 
 export async function startGoodServer(options: GoodServerOptions = {}): Promise<GoodServer> {
   const fault = (name: FaultName) => options.fault === name;
+  const prod = options.production === true;
   // key-b's low limit makes the suite's burst (sent with the second key) reach 429 however slow the machine is.
-  const keys = options.keys ?? { 'key-a': { credits: 1_000_000 }, 'key-b': { credits: 1_000_000, rateLimit: { max: 40, windowMs: 2000 } } };
+  const keys: Record<string, KeySpec> = options.keys ?? {
+    'key-a': { credits: 1_000_000 }, 'key-b': { credits: 1_000_000, rateLimit: { max: 40, windowMs: 2000 } },
+    'key-v1': { credits: 1_000_000, scopes: ['v1'] }, 'key-low': { credits: 1 },
+  };
   const credits = new Map(Object.entries(keys).map(([k, v]) => [k, v.credits]));
   const retentionMs = options.retentionMs ?? 3_600_000;
   const queueMs = options.queueMs ?? 100;
+  const workers = options.workers ?? 2;
+  let busy = 0;
+  const waiting: (() => void)[] = [];
+  /** Resolves when a worker is free (FIFO), so that a burst of submits really queues. */
+  const acquire = () => (busy < workers ? (busy++, Promise.resolve()) : new Promise<void>((r) => waiting.push(r)));
+  const release = () => (waiting.length ? waiting.shift()!() : busy--);
   const processMs = (options.processMs ?? 200) + (fault('slow') ? 1500 : 0);
   const defaultLimit = options.rateLimit ?? { max: 250, windowMs: 1000 };
   const jobs = new Map<string, Job>();
@@ -98,7 +135,7 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
   const expiresAt = (j: Job) => (j.completedAt === undefined ? undefined : j.completedAt + retentionMs * (fault('expires-at-wrong') ? 2 : 1));
   /** Gone: terminal and past retention (a fault may forget too early or never). */
   const gone = (j: Job, part: 'request' | 'output') => {
-    if (j.completedAt === undefined || fault('never-expires')) return false;
+    if (j.completedAt === undefined || fault('never-expires') || (part === 'output' && fault('output-never-expires'))) return false;
     const early = fault('expires-early') || (part === 'output' && fault('output-expires-early'));
     return Date.now() > j.completedAt + (early ? retentionMs / 2 : retentionMs);
   };
@@ -109,43 +146,72 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
     ...(j.completedAt !== undefined ? { total_time: (j.completedAt - j.createdAt) / 1000 } : {}),
     ...(j.remaining !== undefined ? { remaining_credits: j.remaining } : {}),
   });
-  const times = (j: Job) => ({ created_at: iso(j.createdAt), started_at: iso(j.startedAt), completed_at: iso(j.completedAt), expires_at: iso(expiresAt(j)) });
+  const times = (j: Job) => prod ? {} : {
+    created_at: iso(j.createdAt + (fault('timestamps-backwards') && j.startedAt !== undefined ? 60_000 : 0)),
+    started_at: iso(j.startedAt), completed_at: iso(j.completedAt), expires_at: iso(expiresAt(j)),
+  };
   const urls = (base: string, id: string) => {
     const root = fault('relative-urls') ? '' : base;
     const r = `${root}/v2/requests/${id}`;
-    return { status_url: `${r}/status`, response_url: r, poll_url: `${r}/status`, cancel_url: `${r}/cancel` };
+    return { status_url: `${r}/status`, response_url: r, poll_url: `${r}/status`, ...(prod ? {} : { cancel_url: `${r}/cancel` }) };
   };
+  const queuePosition = (state: State) => !prod && (state === 'QUEUED' || (state === 'PROCESSING' && fault('queue-position-processing')));
   const statusBody = (j: Job, base: string, state: State = j.state) => {
     const u = urls(base, j.id);
     return {
-      request_id: j.id, status: state, ...(state === 'QUEUED' ? { queue_position: 0 } : {}), ...times(j), metrics: metrics(j),
+      request_id: j.id, status: state, ...(queuePosition(state) ? { queue_position: ahead(j) } : {}), ...times(j), metrics: metrics(j),
       ...(state === 'COMPLETED' ? {} : { status_url: u.status_url, response_url: u.response_url }),
     };
   };
-  const failedBody = (j: Job) => ({ request_id: j.id, status: 'FAILED', error: j.error, code: j.code, ...times(j), metrics: metrics(j) });
-  const resultBody = (j: Job, base: string) => ({
-    request_id: j.id, status: 'COMPLETED', ...times(j), metrics: metrics(j), error: null,
-    output: j.opts.base64 ? `data:${j.output!.type};base64,${j.output!.bytes.toString('base64')}` : `${base}/v2/requests/${j.id}/output`,
+  const failedBody = (j: Job) => ({
+    request_id: j.id, status: 'FAILED', error: j.error, ...(prod || fault('failed-no-code') ? {} : { code: j.code }), ...times(j), metrics: metrics(j),
   });
+  const outputUrl = (j: Job, base: string) => (prod ? `${base}/media/${j.id}.png` : `${base}/v2/requests/${j.id}/output`);
+  // Production's result is `{status, output, metrics, error}` (no request_id).
+  const resultBody = (j: Job, base: string) => ({
+    ...(prod ? {} : { request_id: j.id }), status: 'COMPLETED', ...times(j), metrics: metrics(j), error: null,
+    output: j.opts.base64 ? `data:${j.output!.type};base64,${j.output!.bytes.toString('base64')}` : outputUrl(j, base),
+  });
+  const terminalBody = (j: Job) => (j.state === 'COMPLETED' ? resultBody(j, j.base) : failedBody(j));
+
+  /** Applies a state change and tells whoever streams or awaits it; a terminal state also sends the webhook. */
+  const update = (j: Job, patch: Partial<Job>) => {
+    Object.assign(j, patch);
+    for (const l of [...j.listeners]) l();
+    if ((j.state === 'COMPLETED' || j.state === 'FAILED') && j.webhook) void deliver(j.webhook, terminalBody(j));
+  };
+
+  const deliver = (url: string, body: unknown) => deliverSigned(url, body, fault('webhook-bad-signature') ? wrongWebhookSecret : goodWebhookSecret);
+
+  /** Requests submitted before this one that still wait. */
+  const ahead = (j: Job) => [...jobs.values()].filter((o) => o.state === 'QUEUED' && o.createdAt < j.createdAt).length;
 
   async function process(j: Job, image: string): Promise<void> {
     await sleep(queueMs);
+    await acquire();
+    try {
+      await work(j, image);
+    } finally {
+      release();
+    }
+  }
+
+  async function work(j: Job, image: string): Promise<void> {
     if (j.state !== 'QUEUED') return;
-    j.state = 'PROCESSING';
-    j.startedAt = Date.now();
+    update(j, { state: 'PROCESSING', startedAt: Date.now() });
     try {
       const t0 = performance.now();
       const output = await cutOut(await loadImage(image), j.opts, cutFaults()).catch((e) => {
         throw e instanceof HttpError ? e : new HttpError(400, 'invalid_image', 'The image could not be decoded.');
       });
       await sleep(processMs);
-      if (j.state !== 'PROCESSING') return; // canceled meanwhile: the result is discarded
-      Object.assign(j, { output, inferenceS: (performance.now() - t0) / 1000, state: 'COMPLETED', completedAt: Date.now(), remaining: charge(j.key) });
+      if ((j.state as State) !== 'PROCESSING') return; // canceled meanwhile: the result is discarded
+      update(j, { output, inferenceS: (performance.now() - t0) / 1000, state: 'COMPLETED', completedAt: Date.now(), remaining: charge(j.key) });
     } catch (e) {
-      if (j.state !== 'PROCESSING') return;
+      if ((j.state as State) !== 'PROCESSING') return;
       const err = e as HttpError;
-      Object.assign(j, { state: 'FAILED', error: err.message, code: err.code ?? 'internal', completedAt: Date.now() });
       if (fault('charges-failed')) j.remaining = charge(j.key);
+      update(j, { state: 'FAILED', error: err.message, code: err.code ?? 'internal', completedAt: Date.now() });
     }
   }
 
@@ -186,6 +252,13 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
     return key;
   }
 
+  /** 403 when the key lacks the scope of the path (`/v1/…` or `/v2/…`). */
+  function authorize(key: string, path: string): void {
+    const scope = path.startsWith('/v1/') ? 'v1' : 'v2';
+    const scopes = keys[key]?.scopes ?? ['v1', 'v2'];
+    if (!scopes.includes(scope) && !fault('scope-ignored')) throw new HttpError(403, 'forbidden', 'This key may not use this operation.');
+  }
+
   /** Fixed-window rate limit per key; the 429 carries Retry-After and the IETF RateLimit headers. */
   function rateLimit(key: string, res: ServerResponse): void {
     const limit = keys[key]?.rateLimit ?? defaultLimit;
@@ -202,26 +275,58 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
     throw new HttpError(429, 'rate_limited', 'Too many requests.');
   }
 
-  function find(rawId: string, key: string): Job {
+  function find(rawId: string, key: string, part: 'request' | 'output' = 'request'): Job {
     let id = rawId;
     try {
       id = decodeURIComponent(rawId);
     } catch { /* a malformed escape is just an unknown id */ }
     if (fault('malformed-id-400') && !/^[0-9a-f-]{36}$/.test(id)) throw new HttpError(400, 'invalid_parameter', 'Malformed request id.');
     const j = jobs.get(id);
-    if (!j || (j.key !== key && !fault('leak-other-key')) || gone(j, 'request')) throw new HttpError(404, 'not_found', `Request ${id} not found.`);
+    if (!j && fault('unknown-id-410')) throw new HttpError(410, 'not_found', `Request ${id} is gone.`);
+    if (!j || (j.key !== key && !fault('leak-other-key')) || gone(j, part)) throw new HttpError(404, 'not_found', `Request ${id} not found.`);
     return j;
+  }
+
+  /** The status-stream extension: one event per state change, the terminal body last, then the end. */
+  function stream(j: Job, base: string, res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    let id = 0;
+    let last: State | undefined;
+    const send = () => {
+      if (j.state === last) return;
+      last = j.state;
+      const terminal = j.state === 'COMPLETED' || j.state === 'FAILED';
+      const data = terminal && !fault('stream-terminal-status-body') ? terminalBody(j) : j.state === 'FAILED' ? failedBody(j) : statusBody(j, base);
+      const event = `event: status\nid: ${++id}\ndata: ${JSON.stringify(data)}\n\n`;
+      res.write(fault('stream-repeats') && id === 1 ? event + event.replace('id: 1', `id: ${++id}`) : event);
+      if (terminal) {
+        j.listeners.delete(send);
+        if (!fault('stream-never-ends')) res.end();
+      }
+    };
+    j.listeners.add(send);
+    res.on('close', () => j.listeners.delete(send));
+    send();
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<[number, unknown] | undefined> {
     const base = `http://${req.headers.host}`;
     const path = (req.url ?? '/').split('?')[0]!;
+    // Production serves the output as a media URL of its own (no key needed).
+    const media = /^\/media\/([^/]+)\.png$/.exec(path);
+    if (prod && media && req.method === 'GET') {
+      const j = jobs.get(media[1]!);
+      if (!j || j.state !== 'COMPLETED' || gone(j, 'output')) throw new HttpError(404, 'not_found', 'Not found.');
+      res.writeHead(200, { 'content-type': j.output!.type }).end(j.output!.bytes);
+      return undefined;
+    }
     const key = authenticate(req);
+    authorize(key, path);
     rateLimit(key, res);
     if (req.method === 'POST' && (path === '/v1/bg-removal' || path === '/v2/bg-removal')) {
       const v2 = path.startsWith('/v2');
-      const b = validate(raw, v2 ? v2Fields : v1Fields);
-      if ((credits.get(key) ?? 0) < 1) throw new HttpError(406, 'insufficient_credits', 'Insufficient credits.');
+      const b = validate(raw, prod ? productionFields : v2 ? v2Fields : v1Fields);
+      if ((credits.get(key) ?? 0) < 1 && !fault('no-credit-check')) throw new HttpError(406, 'insufficient_credits', 'Insufficient credits.');
       const opts = { method: b.method, format: b.format, mask_only: b.mask_only, bg_color: b.bg_color, base64: b.base64 };
       if (!v2) {
         const t0 = performance.now();
@@ -238,7 +343,8 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
         res.end(out.bytes);
         return undefined;
       }
-      const idemKey = req.headers['idempotency-key'];
+      // Production has no Idempotency-Key: every submit is a new request.
+      const idemKey = prod ? undefined : req.headers['idempotency-key'];
       const canonical = JSON.stringify(b);
       if (typeof idemKey === 'string') {
         const seen = idempotency.get(`${key}\n${idemKey}`);
@@ -249,7 +355,7 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
         }
       }
       for (const [id, j] of jobs) if (gone(j, 'request') && gone(j, 'output')) jobs.delete(id);
-      const j: Job = { id: randomUUID(), key, state: 'QUEUED', body: canonical, opts, createdAt: Date.now(), reads: 0 };
+      const j: Job = { id: randomUUID(), key, state: 'QUEUED', body: canonical, opts, createdAt: Date.now(), reads: 0, base, webhook: b.webhook, listeners: new Set() };
       jobs.set(j.id, j);
       if (typeof idemKey === 'string') idempotency.set(`${key}\n${idemKey}`, { body: canonical, id: j.id });
       void process(j, b.image);
@@ -258,17 +364,23 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
       return [200, body];
     }
     const m = /^\/v2\/requests\/([^/]+)(\/status|\/output|\/cancel)?$/.exec(path);
-    if (!m) throw new HttpError(404, 'not_found', 'No such route.');
+    // Production has neither the output nor the cancel endpoint.
+    if (!m || (prod && (m[2] === '/output' || m[2] === '/cancel'))) throw new HttpError(404, 'not_found', 'No such route.');
     const [, id, sub = ''] = m;
-    const j = find(id!, key);
+    const j = find(id!, key, sub === '/output' && fault('output-never-expires') ? 'output' : 'request');
     const pending = j.state === 'QUEUED' || j.state === 'PROCESSING';
     if (req.method === 'GET' && sub === '/status') {
+      if (!prod && wantsStream(req.headers.accept)) {
+        stream(j, base, res);
+        return undefined;
+      }
       if (j.state === 'FAILED') return [fault('failed-200') ? 200 : 422, failedBody(j)];
       if (j.state === 'COMPLETED' && fault('status-backwards') && ++j.reads === 2) return [200, statusBody(j, base, 'PROCESSING')];
       return [200, statusBody(j, base)];
     }
     if (req.method === 'GET' && sub === '') {
-      if (pending) return [fault('result-200-pending') ? 200 : 202, statusBody(j, base)];
+      if (pending && fault('result-409-pending')) throw new HttpError(409, 'not_ready', 'The request has no output.');
+      if (pending) return [prod || (fault('result-200-pending') && j.state === 'QUEUED') ? 200 : 202, statusBody(j, base)];
       if (j.state === 'FAILED') return [fault('failed-200') ? 200 : 422, failedBody(j)];
       return [200, resultBody(j, base)];
     }
@@ -288,7 +400,7 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
         throw new HttpError(409, 'not_cancelable', 'The request has already ended.');
       }
       const body = { ...j, state: 'FAILED' as State, error: 'The request was canceled.', code: 'canceled', completedAt: Date.now() };
-      if (!fault('cancel-no-effect')) Object.assign(j, body);
+      if (!fault('cancel-no-effect')) update(j, { state: 'FAILED', error: body.error, code: body.code, completedAt: body.completedAt });
       return [200, failedBody(body)];
     }
     throw new HttpError(404, 'not_found', 'No such route.');
@@ -306,7 +418,13 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
           const err = e instanceof HttpError ? e : new HttpError(500, 'internal', 'Internal server error.');
           const callerMistake = err.status === 400;
           const [status, code] = callerMistake && fault('500-on-caller-mistake') ? [500, 'internal'] : [err.status, err.code];
-          const body = err.code === 'not_found' && fault('unknown-id-no-code') ? { error: err.message } : { error: err.message, code };
+          if (err.code === 'not_found' && fault('error-not-json')) {
+            if (!res.headersSent) res.writeHead(status, { 'content-type': 'text/plain' });
+            res.end('Not Found');
+            return;
+          }
+          // Production's error body is `{"error": message}` alone.
+          const body = prod || (err.code === 'not_found' && fault('unknown-id-no-code')) ? { error: err.message } : { error: err.message, code };
           if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' });
           res.end(JSON.stringify(body));
         });

@@ -4,12 +4,12 @@ export const clauses = [
   {
     "id": "AUTH-REQUIRED",
     "level": "MUST",
-    "text": "Every operation MUST require the `x-api-key` header and MUST answer 401 with code `unauthorized` when it is missing or unknown."
+    "text": "Every operation MUST require the `x-api-key` header and MUST answer 401 with an error body when it is missing or unknown."
   },
   {
     "id": "AUTH-SCOPE",
     "level": "MUST",
-    "text": "A server MUST answer 403 with code `forbidden` when the key is valid but lacks the scope (`v1` or `v2`) of the operation."
+    "text": "A server MUST answer 403 with an error body when the key is valid but lacks the scope (`v1` or `v2`) of the operation."
   },
   {
     "id": "AUTH-ISOLATION",
@@ -19,17 +19,29 @@ export const clauses = [
   {
     "id": "ERROR-BODY",
     "level": "MUST",
-    "text": "Every 4xx and 5xx response MUST carry a JSON body with a string `error` and a `code` from the error table."
+    "text": "Every 4xx and 5xx response MUST carry a JSON body with a string `error` (`{\"error\": \"<message>\"}`)."
+  },
+  {
+    "id": "ERROR-CODES",
+    "level": "MUST",
+    "extension": "error-codes",
+    "text": "Where error codes are offered, every error body and every FAILED body MUST carry a `code` from the error table, the one the table names for the situation."
   },
   {
     "id": "VALIDATION-400",
     "level": "MUST",
-    "text": "A server MUST answer 400 with code `invalid_parameter` for a missing `image`, an unknown `method`, an unknown field or malformed JSON, and MUST NOT answer 5xx for a caller's mistake."
+    "text": "A server MUST answer 400 for a missing `image`, an unknown `method`, an unknown field or malformed JSON, and MUST NOT answer 5xx for a caller's mistake."
   },
   {
     "id": "V1-IMAGE",
     "level": "MUST",
-    "text": "A 200 from `POST /v1/bg-removal` MUST carry a PNG (or a WebP when `format` is `webp`) with the width and height of the EXIF-oriented input and, unless `bg_color` or `mask_only` is set, an alpha channel."
+    "text": "A 200 from `POST /v1/bg-removal` MUST carry a PNG with the width and height of the EXIF-oriented input and an alpha channel."
+  },
+  {
+    "id": "OUTPUT-OPTIONS",
+    "level": "MUST",
+    "extension": "output-options",
+    "text": "Where output options are offered, `format` `webp` MUST yield a WebP of the input size with alpha (and `mask_only`, `bg_color`, `base64` MUST do what their schemas say)."
   },
   {
     "id": "V1-QUALITY",
@@ -44,7 +56,7 @@ export const clauses = [
   {
     "id": "V2-SUBMIT",
     "level": "MUST",
-    "text": "A submit MUST answer 200 with `request_id`, `status` `QUEUED`, and absolute `status_url`, `response_url`, `poll_url` and `cancel_url`."
+    "text": "A submit MUST answer 200 with `request_id`, `status` `QUEUED`, and absolute `status_url`, `response_url` and `poll_url`."
   },
   {
     "id": "V2-STATE-ORDER",
@@ -54,7 +66,13 @@ export const clauses = [
   {
     "id": "V2-PENDING",
     "level": "MUST",
-    "text": "While a request is QUEUED or PROCESSING the result endpoint MUST answer 202 with the status body and MUST NOT carry an `output`."
+    "text": "While a request is QUEUED or PROCESSING the result endpoint MUST answer 200 or 202 with the status body and MUST NOT carry an `output`."
+  },
+  {
+    "id": "V2-PENDING-202",
+    "level": "MUST",
+    "extension": "pending-202",
+    "text": "Where offered, the result endpoint MUST answer 202, never 200, while the request is QUEUED or PROCESSING."
   },
   {
     "id": "V2-COMPLETED",
@@ -64,22 +82,17 @@ export const clauses = [
   {
     "id": "V2-FAILED-422",
     "level": "MUST",
-    "text": "A FAILED request MUST be served as HTTP 422 with `status` `FAILED`, an `error` and a `code`, by both the status and the result endpoints."
+    "text": "A FAILED request MUST be served as HTTP 422 with `status` `FAILED` and an `error`, by both the status and the result endpoints."
   },
   {
     "id": "V2-NOT-FOUND",
     "level": "MUST",
-    "text": "An unknown, malformed or expired request id MUST yield 404 with code `not_found` on the status, result, output and cancel endpoints."
+    "text": "An unknown, malformed or expired request id MUST yield 404 on the status and result endpoints (and on the output and cancel endpoints where offered)."
   },
   {
     "id": "V2-RETENTION",
     "level": "MUST",
-    "text": "Status, result and output MUST stay available for the retention period (1 hour by default) after the request ends, and MUST yield 404 once it has passed."
-  },
-  {
-    "id": "V2-EXPIRES-AT",
-    "level": "SHOULD",
-    "text": "Status and result bodies of a terminal request SHOULD announce `expires_at`, equal to the completion time plus the retention period."
+    "text": "Status and result MUST stay available for the retention period (1 hour by default) after the request ends, and MUST yield 404 once it has passed."
   },
   {
     "id": "V2-OUTPUT-LIFETIME",
@@ -87,14 +100,46 @@ export const clauses = [
     "text": "The output of a COMPLETED request MUST stay fetchable for as long as the request itself."
   },
   {
+    "id": "V2-OUTPUT-ENDPOINT",
+    "level": "MUST",
+    "extension": "output-endpoint",
+    "text": "Where offered, `GET /v2/requests/{id}/output` MUST serve no image before the request is COMPLETED, and MUST answer 404 once the request has expired."
+  },
+  {
+    "id": "V2-EXPIRES-AT",
+    "level": "SHOULD",
+    "extension": "expires-at",
+    "text": "Where offered, `expires_at` of a terminal request SHOULD equal the completion time plus the retention period."
+  },
+  {
+    "id": "V2-TIMESTAMPS",
+    "level": "MUST",
+    "extension": "timestamps",
+    "text": "Where offered, `created_at`, `started_at` and `completed_at` MUST be RFC 3339 times in that order, each set once and never changed."
+  },
+  {
+    "id": "V2-QUEUE-POSITION",
+    "level": "MUST",
+    "extension": "queue-position",
+    "text": "Where offered, `queue_position` MUST be a non-negative integer and MUST appear only while the request is QUEUED."
+  },
+  {
     "id": "V2-CANCEL",
-    "level": "MAY",
-    "text": "A server MAY support cancel; when it does, canceling a pending request MUST end it as FAILED with code `canceled`, and canceling a terminal request MUST answer 409 and leave it unchanged."
+    "level": "MUST",
+    "extension": "cancel",
+    "text": "Where cancel is offered, the submit MUST return an absolute `cancel_url`, canceling a pending request MUST end it as FAILED (code `canceled` where error codes are offered), and canceling a terminal request MUST answer 409 and leave it unchanged."
   },
   {
     "id": "V2-IDEMPOTENCY",
-    "level": "MAY",
-    "text": "A server MAY honour `Idempotency-Key`; when it does, the same key with the same body MUST return the same request without a second charge, and the same key with another body MUST answer 409."
+    "level": "MUST",
+    "extension": "idempotency",
+    "text": "Where `Idempotency-Key` is honoured, the same key with the same body MUST return the same request without a second charge, and the same key with another body MUST answer 409."
+  },
+  {
+    "id": "STATUS-STREAM",
+    "level": "MUST",
+    "extension": "status-stream",
+    "text": "Where offered, the status URL with `Accept: text/event-stream` MUST answer Server-Sent Events: one `status` event per state change in forward order without repeats, the last one carrying exactly the terminal body the result endpoint serves, and then the stream MUST end."
   },
   {
     "id": "RATE-LIMIT",
@@ -104,12 +149,13 @@ export const clauses = [
   {
     "id": "CREDITS",
     "level": "MUST",
-    "text": "A server MUST answer 406 with code `insufficient_credits` when the key's balance cannot cover a new request, and MUST charge at most one credit per COMPLETED image, never for a FAILED one."
+    "text": "A server MUST answer 406 when the key's balance cannot cover a new request, and MUST charge at most one credit per COMPLETED image, never for a FAILED one."
   },
   {
     "id": "WEBHOOK-SIGNED",
     "level": "MUST",
-    "text": "When a `webhook` is given, the final body MUST be POSTed to it, signed with the Standard Webhooks scheme (HMAC-SHA256)."
+    "extension": "webhooks",
+    "text": "Where webhooks are offered, the final body MUST be POSTed to the submit's `webhook`, signed with the Standard Webhooks scheme (HMAC-SHA256)."
   },
   {
     "id": "LATENCY",

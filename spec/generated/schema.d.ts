@@ -83,8 +83,8 @@ export interface paths {
         };
         /**
          * Get the result of a request
-         * @description 200 with the output once COMPLETED; 202 with the status body while pending (a departure from
-         *     the production service, which answers 200 with the status body); 422 once FAILED.
+         * @description 200 with the output once COMPLETED; while pending, the status body without `output`, as 200
+         *     (the production service, core) or 202 (the `pending-202` extension); 422 once FAILED.
          */
         get: operations["getRequestResult"];
         put?: never;
@@ -280,9 +280,9 @@ export interface components {
             poll_url: string;
             /**
              * Format: uri
-             * @description Absolute URL of the cancel endpoint.
+             * @description Absolute URL of the cancel endpoint (the `cancel` extension).
              */
-            cancel_url: string;
+            cancel_url?: string;
         };
         /** @description Timings in seconds; `remaining_credits` once charged (absent for unlimited keys). */
         Metrics: {
@@ -291,17 +291,17 @@ export interface components {
             total_time?: number;
             remaining_credits?: number;
         };
-        /** @description The metrics of a COMPLETED request; all three timings are present. */
+        /** @description The metrics of a COMPLETED request; `inference_time` is always present (production sends it alone on the result). */
         CompletedMetrics: {
             /** @description Seconds spent in inference. */
             inference_time: number;
             /** @description Seconds spent waiting for a worker. */
-            queue_time: number;
+            queue_time?: number;
             /** @description Seconds from submit to completion. */
-            total_time: number;
+            total_time?: number;
             remaining_credits?: number;
         };
-        /** @description When the request moved through its states (RFC 3339), and when it will be forgotten. */
+        /** @description When the request moved through its states (RFC 3339; the `timestamps` extension), and when it will be forgotten (the `expires-at` extension). */
         Timestamps: {
             /** Format: date-time */
             created_at?: string;
@@ -320,7 +320,7 @@ export interface components {
             request_id: string;
             /** @enum {string} */
             status: "QUEUED" | "PROCESSING" | "COMPLETED";
-            /** @description Requests ahead of this one, while QUEUED. */
+            /** @description Requests ahead of this one, while QUEUED (the `queue-position` extension). */
             queue_position?: number;
             metrics: components["schemas"]["Metrics"];
             /** Format: uri */
@@ -328,7 +328,7 @@ export interface components {
             /** Format: uri */
             response_url?: string;
         };
-        /** @description The status body of a request still QUEUED or PROCESSING (the result endpoint's 202). */
+        /** @description The status body of a request still QUEUED or PROCESSING (what the result endpoint answers while pending, as 200 or 202). */
         PendingBody: components["schemas"]["StatusBody"] & {
             /** @enum {string} */
             status?: "QUEUED" | "PROCESSING";
@@ -336,7 +336,8 @@ export interface components {
         };
         /** @description The result of a COMPLETED request. */
         ResultBody: components["schemas"]["Timestamps"] & {
-            request_id: string;
+            /** @description The request id (production omits it on the result). */
+            request_id?: string;
             /** @constant */
             status: "COMPLETED";
             /**
@@ -354,7 +355,7 @@ export interface components {
             status: "FAILED";
             /** @description A human-readable reason. */
             error: string;
-            code: components["schemas"]["ErrorCode"];
+            code?: components["schemas"]["ErrorCode"];
             metrics: components["schemas"]["Metrics"];
         };
         /**
@@ -365,11 +366,11 @@ export interface components {
          * @enum {string}
          */
         ErrorCode: "invalid_parameter" | "invalid_image" | "image_fetch_failed" | "image_url_forbidden" | "unauthorized" | "forbidden" | "not_found" | "insufficient_credits" | "idempotency_conflict" | "not_cancelable" | "not_ready" | "request_timeout" | "payload_too_large" | "image_too_large" | "unsupported_media_type" | "headers_too_large" | "rate_limited" | "queue_full" | "canceled" | "inference_failed" | "internal" | "worker_unavailable" | "service_unavailable" | "deadline_exceeded";
-        /** @description The body of every 4xx and 5xx response except 422. */
+        /** @description The body of every 4xx and 5xx response except 422: `{"error": "<message>"}`, plus `code` where the `error-codes` extension is offered. */
         Error: {
             /** @description A human-readable message. */
             error: string;
-            code: components["schemas"]["ErrorCode"];
+            code?: components["schemas"]["ErrorCode"];
             /** @description The request id, where one exists (always on 500). */
             request_id?: string;
         };
@@ -645,6 +646,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StatusBody"];
+                    "text/event-stream": string;
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -671,16 +673,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The request completed. */
+            /** @description The request completed (or, on a deployment without `pending-202`, is still pending and answers its status body). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ResultBody"];
+                    "application/json": components["schemas"]["ResultBody"] | components["schemas"]["PendingBody"];
                 };
             };
-            /** @description The request is still queued or processing. */
+            /** @description The request is still queued or processing (the `pending-202` extension). */
             202: {
                 headers: {
                     [name: string]: unknown;

@@ -1,13 +1,14 @@
 /** Retention: `expires_at` announced (no waiting), and with a short retention the real expiry path. */
 import { CORE, FULL, type Check } from '../check.ts';
 import type { CheckContext } from '../context.ts';
-import { completedResult, outputPath, runToEnd } from '../flows.ts';
+import { completedResult, fetchOutput, outputPath, runToEnd, type FetchedOutput } from '../flows.ts';
 import type { Exchange } from '../http.ts';
 import { ensure, expectStatus, skip } from '../outcome.ts';
 
+interface Probe { status: Exchange; result: Exchange; output: Exchange; outputUrl?: FetchedOutput }
 interface ExpiryWatch {
-  before: { status: Exchange; result: Exchange; output: Exchange };
-  after: { status: Exchange; result: Exchange; output: Exchange };
+  before: Probe;
+  after: Probe;
 }
 
 /** Completes one request, probes it just before its retention can have passed, then just after it must have. */
@@ -24,14 +25,16 @@ function expiryWatch(ctx: CheckContext): Promise<ExpiryWatch> {
     const margin = Math.min(1000, r * 0.2);
     await ctx.sleepUntil(terminal.lastPendingAt + r - margin, 'retention: probing just before it can expire');
     // No waiting out a 429 here: a late probe would no longer be "just before" or "just after".
-    const probe = async () => {
+    const probe = async (): Promise<Probe> => {
       const got = {
         status: await ctx.http.get(sub.statusUrl, { retry429: false }),
         result: await ctx.http.get(sub.resultUrl, { retry429: false }),
         output: await ctx.http.get(outputPath(sub.id), { retry429: false }),
       };
       if (Object.values(got).some((ex) => ex.status === 429)) skip('rate limited (429) at the moment of a retention probe');
-      return got;
+      // The output as the result names it (production serves it from elsewhere than the output endpoint).
+      const url = (got.result.json as { output?: unknown } | undefined)?.output;
+      return { ...got, outputUrl: typeof url === 'string' && /^(https?:\/\/|data:)/i.test(url) ? await fetchOutput(ctx, url) : undefined };
     };
     const before = await probe();
     // It ended before COMPLETED was first seen, so it must be gone by then + retention (+ a little grace).
@@ -47,8 +50,9 @@ export const expiryChecks: Check[] = [
     id: 'V2-EXPIRES-AT',
     level: 'SHOULD',
     clause: 'V2-EXPIRES-AT',
+    extension: 'expires-at',
     profiles: CORE,
-    sentence: 'Status and result of a COMPLETED request SHOULD announce `expires_at` equal to completion plus the declared retention (±2 s or 1%).',
+    sentence: 'Where expires-at is offered, status and result of a COMPLETED request SHOULD announce `expires_at` equal to completion plus the declared retention (±2 s or 1%).',
     async run(ctx) {
       const { w, result, status } = await completedResult(ctx);
       const r = ctx.options.retentionS * 1000;
@@ -84,10 +88,13 @@ export const expiryChecks: Check[] = [
     level: 'MUST',
     clause: 'V2-OUTPUT-LIFETIME',
     profiles: FULL,
-    sentence: 'The output of a COMPLETED request MUST still be fetchable just before its retention can have passed.',
+    sentence: "The output of a COMPLETED request (the result's `output`) MUST still be fetchable just before its retention can have passed.",
     async run(ctx) {
       const { before } = await expiryWatch(ctx);
-      expectStatus(before.output, 200, 'output just before expiry');
+      expectStatus(before.result, 200, 'result just before expiry');
+      ensure(before.outputUrl, "the result just before expiry names no fetchable `output`", before.result);
+      if (before.outputUrl.ex) expectStatus(before.outputUrl.ex, 200, 'output just before expiry');
+      ensure(before.outputUrl.bytes.length > 0, 'the output just before expiry is empty', before.outputUrl.ex ?? before.result);
     },
   },
   {
@@ -95,11 +102,22 @@ export const expiryChecks: Check[] = [
     level: 'MUST',
     clause: 'V2-RETENTION',
     profiles: FULL,
-    sentence: 'Once the retention has passed, status, result and output MUST answer 404 `not_found` (waited for in `slow`, and in `full` when the retention is short).',
+    sentence: 'Once the retention has passed, status and result MUST answer 404 (waited for in `slow`, and in `full` when the retention is short).',
     async run(ctx) {
       const { after } = await expiryWatch(ctx);
       expectStatus(after.status, 404, 'status after expiry', 'not_found');
       expectStatus(after.result, 404, 'result after expiry', 'not_found');
+    },
+  },
+  {
+    id: 'V2-OUTPUT-EXPIRED-404',
+    level: 'MUST',
+    clause: 'V2-OUTPUT-ENDPOINT',
+    extension: 'output-endpoint',
+    profiles: FULL,
+    sentence: 'Where the output endpoint is offered, it MUST answer 404 once the retention has passed.',
+    async run(ctx) {
+      const { after } = await expiryWatch(ctx);
       expectStatus(after.output, 404, 'output after expiry', 'not_found');
     },
   },

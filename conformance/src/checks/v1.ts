@@ -66,7 +66,8 @@ export const v1Checks: Check[] = [
   {
     id: 'V1-WEBP',
     level: 'MUST',
-    clause: 'V1-IMAGE',
+    clause: 'OUTPUT-OPTIONS',
+    extension: 'output-options',
     profiles: CORE,
     sentence: 'With `format` `webp` the sync result MUST be `image/webp`, a WebP of the input size with alpha.',
     async run(ctx) {

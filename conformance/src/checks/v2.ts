@@ -1,23 +1,42 @@
-/** The async lifecycle: submit fields, forward-only states, 202 while pending, the COMPLETED result, 404s. */
+/** The async lifecycle: submit fields, forward-only states, the pending result (200 or 202), the COMPLETED result, 404s. */
 import { randomUUID } from 'node:crypto';
 import { ALL, CORE, type Check } from '../check.ts';
 import type { CheckContext } from '../context.ts';
-import { completedResult, isTerminal, outputPath, rank, stateOf, watchedRequest } from '../flows.ts';
+import { completedResult, isTerminal, plainSubmit, rank, stateOf, watchedRequest, type Watched } from '../flows.ts';
 import type { Exchange } from '../http.ts';
 import { inspectImage } from '../image.ts';
 import { ensure, expectStatus, fail, skip } from '../outcome.ts';
 import { expectCutOut } from './v1.ts';
 
-/** One plain submit of the disc fixture (no polling: a mock's URLs may point elsewhere). */
-function plainSubmit(ctx: CheckContext): Promise<Exchange> {
-  return ctx.memo('plain-submit', async () => {
-    const ex = await ctx.http.post('/v2/bg-removal', { json: { image: ctx.fixtures.disc.base64 } });
-    expectStatus(ex, 200, 'POST /v2/bg-removal');
-    return ex;
+/** The URL fields of a submit answer and the path each must end with; `cancel_url` belongs to the cancel extension. */
+const urlFields = { status_url: '/status', poll_url: '/status', response_url: '' } as const;
+
+/** Fails unless a submit's URL field is an absolute http(s) URL of the request's endpoint. */
+function expectRequestUrl(ex: Exchange, field: string, suffix: string): void {
+  const j = (ex.json ?? {}) as Record<string, unknown>;
+  const id = encodeURIComponent(String(j.request_id));
+  const value = j[field];
+  if (typeof value !== 'string' || !value) fail(`no ${field}`, ex);
+  ensure(/^https?:\/\/[^/]/i.test(value), `${field} '${value}' is not an absolute http(s) URL`, ex);
+  const path = new URL(value).pathname;
+  ensure(path.endsWith(`/v2/requests/${id}${suffix}`), `${field} '${value}' does not end with /v2/requests/{id}${suffix}`, ex);
+}
+
+/** The result exchanges fetched while the request was certainly pending (between two pending status polls). */
+function pendingResults(w: Watched): Exchange[] {
+  return w.rounds.flatMap((round, i) => {
+    const next = w.rounds[i + 1]?.status;
+    return round.result && next && !isTerminal(stateOf(next)) ? [round.result] : [];
   });
 }
 
-const urlFields = { status_url: '/status', poll_url: '/status', response_url: '', cancel_url: '/cancel' } as const;
+/** The output and cancel endpoints of an id (already path-safe), for those of the two extensions the deployment offers. */
+async function offeredEndpoints(ctx: CheckContext, id: string): Promise<[string, string][]> {
+  return [
+    ...(await ctx.has('output-endpoint') ? [['GET', `/v2/requests/${id}/output`] as [string, string]] : []),
+    ...(await ctx.has('cancel') ? [['POST', `/v2/requests/${id}/cancel`] as [string, string]] : []),
+  ];
+}
 
 const hasOutput = (ex: Exchange | undefined) =>
   ex !== undefined && ex.json !== null && typeof ex.json === 'object' && 'output' in (ex.json as object);
@@ -28,7 +47,7 @@ export const v2Checks: Check[] = [
     level: 'MUST',
     clause: 'V2-SUBMIT',
     profiles: ALL,
-    sentence: 'A submit MUST answer 200 with a `request_id`, `status` `QUEUED` and `status_url`, `response_url`, `poll_url` and `cancel_url`.',
+    sentence: 'A submit MUST answer 200 with a `request_id`, `status` `QUEUED`, `status_url`, `response_url` and `poll_url`.',
     async run(ctx) {
       const ex = await plainSubmit(ctx);
       const j = (ex.json ?? {}) as Record<string, unknown>;
@@ -42,18 +61,21 @@ export const v2Checks: Check[] = [
     level: 'MUST',
     clause: 'V2-SUBMIT',
     profiles: ALL,
-    sentence: "The submit's URLs MUST be absolute http(s) URLs of the request's status, result and cancel endpoints.",
+    sentence: "The submit's `status_url`, `poll_url` and `response_url` MUST be absolute http(s) URLs of the request's status and result endpoints.",
     async run(ctx) {
       const ex = await plainSubmit(ctx);
-      const j = (ex.json ?? {}) as Record<string, unknown>;
-      const id = encodeURIComponent(String(j.request_id));
-      for (const [field, suffix] of Object.entries(urlFields)) {
-        const value = j[field];
-        if (typeof value !== 'string') fail(`no ${field}`, ex);
-        ensure(/^https?:\/\/[^/]/i.test(value), `${field} '${value}' is not an absolute http(s) URL`, ex);
-        const path = new URL(value).pathname;
-        ensure(path.endsWith(`/v2/requests/${id}${suffix}`), `${field} '${value}' does not end with /v2/requests/{id}${suffix}`, ex);
-      }
+      for (const [field, suffix] of Object.entries(urlFields)) expectRequestUrl(ex, field, suffix);
+    },
+  },
+  {
+    id: 'V2-SUBMIT-CANCEL-URL',
+    level: 'MUST',
+    clause: 'V2-CANCEL',
+    extension: 'cancel',
+    profiles: ALL,
+    sentence: "Where cancel is offered, the submit MUST return `cancel_url`, an absolute http(s) URL of the request's cancel endpoint.",
+    async run(ctx) {
+      expectRequestUrl(await plainSubmit(ctx), 'cancel_url', '/cancel');
     },
   },
   {
@@ -78,33 +100,42 @@ export const v2Checks: Check[] = [
     },
   },
   {
-    id: 'V2-PENDING-202',
+    id: 'V2-PENDING-STATUS-BODY',
     level: 'MUST',
     clause: 'V2-PENDING',
     profiles: CORE,
-    sentence: 'While the status says QUEUED or PROCESSING, the result endpoint MUST answer 202 with the status body and no `output`.',
+    sentence: 'While the status says QUEUED or PROCESSING, the result endpoint MUST answer 200 or 202 with the status body and no `output`.',
     async run(ctx) {
-      const w = await watchedRequest(ctx);
-      let seen = 0;
-      w.rounds.forEach((round, i) => {
-        const next = w.rounds[i + 1]?.status;
-        // Only a result fetched between two pending status polls is certainly pending.
-        if (!round.result || !next || isTerminal(stateOf(next))) return;
-        seen++;
-        expectStatus(round.result, 202, 'result while pending');
-        ensure(!hasOutput(round.result), 'the pending result carries an output', round.result);
-        ensure(rank(stateOf(round.result)) === 0 || rank(stateOf(round.result)) === 1, 'the pending result does not carry the status body', round.result);
-      });
-      if (seen === 0) skip('the request completed before the result endpoint could be observed pending');
-      return `${seen} pending result(s) observed`;
+      const pending = pendingResults(await watchedRequest(ctx));
+      if (pending.length === 0) skip('the request completed before the result endpoint could be observed pending');
+      for (const ex of pending) {
+        ensure(ex.status === 200 || ex.status === 202, `result while pending: expected 200 or 202, got ${ex.status}`, ex);
+        ensure(!hasOutput(ex), 'the pending result carries an output', ex);
+        ensure(rank(stateOf(ex)) === 0 || rank(stateOf(ex)) === 1, 'the pending result does not carry the status body', ex);
+      }
+      return `${pending.length} pending result(s) observed (${[...new Set(pending.map((ex) => ex.status))].join(', ')})`;
+    },
+  },
+  {
+    id: 'V2-PENDING-202',
+    level: 'MUST',
+    clause: 'V2-PENDING-202',
+    extension: 'pending-202',
+    profiles: CORE,
+    sentence: 'Where pending-202 is offered, the result endpoint MUST answer 202 (never 200) while the status says QUEUED or PROCESSING.',
+    async run(ctx) {
+      const pending = pendingResults(await watchedRequest(ctx));
+      for (const ex of pending) expectStatus(ex, 202, `result while ${String(stateOf(ex))}`);
+      return `${pending.length} pending result(s) observed`;
     },
   },
   {
     id: 'V2-NO-OUTPUT-BEFORE-COMPLETED',
     level: 'MUST',
-    clause: 'V2-PENDING',
+    clause: 'V2-OUTPUT-ENDPOINT',
+    extension: 'output-endpoint',
     profiles: CORE,
-    sentence: 'The result and output endpoints MUST NOT serve an output before the status says COMPLETED.',
+    sentence: 'Where the output endpoint is offered, it MUST NOT serve an output before the status says COMPLETED.',
     async run(ctx) {
       const w = await watchedRequest(ctx);
       let seen = 0;
@@ -113,7 +144,6 @@ export const v2Checks: Check[] = [
         if (!round.output || !next || isTerminal(stateOf(next))) return;
         seen++;
         ensure(round.output.status < 200 || round.output.status > 299, `the output endpoint answered ${round.output.status} while the status still said ${String(stateOf(next))}`, round.output);
-        ensure(!hasOutput(round.result), 'the result carried an output while pending', round.result);
       });
       if (seen === 0) skip('the request completed before the output endpoint could be observed pending');
       return `${seen} pending output probe(s)`;
@@ -157,10 +187,10 @@ export const v2Checks: Check[] = [
     level: 'MUST',
     clause: 'V2-NOT-FOUND',
     profiles: CORE,
-    sentence: 'An unknown request id MUST yield 404 `not_found` on the status, result, output and cancel endpoints.',
+    sentence: 'An unknown request id MUST yield 404 on the status and result endpoints, and on the output and cancel endpoints where offered (code `not_found` where error codes are offered).',
     async run(ctx) {
       const id = randomUUID();
-      for (const [method, path] of [['GET', `/v2/requests/${id}/status`], ['GET', `/v2/requests/${id}`], ['GET', outputPath(id)], ['POST', `/v2/requests/${id}/cancel`]]) {
+      for (const [method, path] of [['GET', `/v2/requests/${id}/status`], ['GET', `/v2/requests/${id}`], ...await offeredEndpoints(ctx, id)]) {
         expectStatus(await ctx.http.request(method!, path!), 404, `${method} of an unknown id`, 'not_found');
       }
     },
@@ -170,10 +200,10 @@ export const v2Checks: Check[] = [
     level: 'MUST',
     clause: 'V2-NOT-FOUND',
     profiles: CORE,
-    sentence: 'A malformed request id MUST yield 404 `not_found` (not 400 or 5xx) on the status, result, output and cancel endpoints.',
+    sentence: 'A malformed request id MUST yield 404 (not 400 or 5xx) on the status and result endpoints, and on the output and cancel endpoints where offered.',
     async run(ctx) {
       for (const id of ['not-a-request-id', encodeURIComponent('bad id ☃'), '0']) {
-        for (const [method, path] of [['GET', `/v2/requests/${id}/status`], ['GET', `/v2/requests/${id}`], ['GET', `/v2/requests/${id}/output`], ['POST', `/v2/requests/${id}/cancel`]]) {
+        for (const [method, path] of [['GET', `/v2/requests/${id}/status`], ['GET', `/v2/requests/${id}`], ...await offeredEndpoints(ctx, id)]) {
           expectStatus(await ctx.http.request(method!, path!), 404, `${method} of malformed id '${decodeURIComponent(id)}'`, 'not_found');
         }
       }

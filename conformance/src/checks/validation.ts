@@ -1,4 +1,4 @@
-/** Caller mistakes: 400 `invalid_parameter` (never 5xx) on both submit operations. */
+/** Caller mistakes: 400 (`invalid_parameter` where error codes are offered), never 5xx, on both submit operations. */
 import { ALL, CORE, type Check, type Profile } from '../check.ts';
 import type { CheckContext } from '../context.ts';
 import { expectStatus } from '../outcome.ts';
@@ -11,7 +11,7 @@ function invalid(id: string, profiles: readonly Profile[], what: string, body: (
     level: 'MUST',
     clause: 'VALIDATION-400',
     profiles,
-    sentence: `Both submit operations MUST answer 400 with code \`invalid_parameter\` for ${what}, never 5xx.`,
+    sentence: `Both submit operations MUST answer 400 for ${what}, never 5xx (code \`invalid_parameter\` where error codes are offered).`,
     async run(ctx) {
       for (const path of endpoints) {
         const b = body(ctx);
@@ -33,7 +33,7 @@ export const validationChecks: Check[] = [
     level: 'MUST',
     clause: 'VALIDATION-400',
     profiles: CORE,
-    sentence: 'A sync removal of bytes that are no image MUST answer 400 `invalid_image` (or 415), never 5xx.',
+    sentence: 'A sync removal of bytes that are no image MUST answer 400 (code `invalid_image` where error codes are offered) or 415, never 5xx.',
     async run(ctx) {
       const ex = await ctx.http.post('/v1/bg-removal', { json: { image: ctx.fixtures.undecodableBase64 } });
       if (ex.status === 415) return 'answered 415';
