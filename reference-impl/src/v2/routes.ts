@@ -1,5 +1,6 @@
 /** The v2 HTTP handlers, keyed by the contract's operationIds, for the server to mount on its routes. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import Negotiator from 'negotiator';
 import { ApiError } from '../errors.ts';
 import type { LifecycleService } from './lifecycle.ts';
 import { parseSubmit } from './params.ts';
@@ -37,13 +38,13 @@ function requestId(request: FastifyRequest): string {
   return typeof id === 'string' ? id : '';
 }
 
-/** The status-stream extension is asked for by `Accept: text/event-stream` (unless its q is 0). */
+/**
+ * The status-stream extension is served when `text/event-stream` is the client's preferred type (RFC 9110
+ * negotiation: highest q, then the order given). A client that prefers JSON or a wildcard gets JSON: tools
+ * such as Redocly Respect send both and expect JSON.
+ */
 function wantsEventStream(request: FastifyRequest): boolean {
-  const accept = request.headers.accept ?? '';
-  return accept.split(',').some((range) => {
-    const [type, ...params] = range.split(';').map((p) => p.trim().toLowerCase());
-    return type === 'text/event-stream' && !params.some((p) => /^q=0(\.0*)?$/.test(p));
-  });
+  return new Negotiator(request).mediaType(['application/json', 'text/event-stream']) === 'text/event-stream';
 }
 
 function idempotencyKey(request: FastifyRequest): string | undefined {

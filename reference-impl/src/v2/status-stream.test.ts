@@ -157,7 +157,7 @@ describe('GET /v2/requests/{id}/status with Accept: text/event-stream (memory ba
     }
   });
 
-  it('streams only when Accept asks for text/event-stream with q > 0', async () => {
+  it('streams only when text/event-stream is the preferred type of Accept', async () => {
     const { server } = await memoryServer();
     const job = await submit(server);
     const cases: [string | undefined, RegExp][] = [
@@ -167,6 +167,9 @@ describe('GET /v2/requests/{id}/status with Accept: text/event-stream (memory ba
       ['text/event-stream', /^text\/event-stream/],
       ['text/event-stream, application/json;q=0.9', /^text\/event-stream/],
       ['application/json;q=0.5, TEXT/EVENT-STREAM;q=0.8', /^text\/event-stream/],
+      // Redocly Respect and other JSON tools list both, JSON first: they get JSON.
+      ['application/json, text/event-stream', /^application\/json/],
+      ['*/*', /^application\/json/],
     ];
     for (const [accept, type] of cases) {
       const controller = new AbortController();
