@@ -8,7 +8,8 @@ import type { Provenance } from './report.ts';
 
 export const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+// This package's own package.json: one folder up from src/ (sources) and from dist/ (installed).
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
 
 /** Options whose values are secrets: the report says only whether they were given. */
 const secret = new Set<keyof ResolvedOptions>(['apiKey', 'secondApiKey', 'scopedKey', 'lowCreditKey', 'webhookSecret']);
@@ -17,7 +18,7 @@ export function provenance(options: ResolvedOptions, fixtures: Fixtures): Proven
   const opts = Object.fromEntries(Object.entries(options).map(([k, v]) =>
     [k, secret.has(k as keyof ResolvedOptions) ? (v === undefined ? null : '<given>') : v ?? null]));
   return {
-    suite: { name: `${pkg.name} conformance suite`, version: pkg.version },
+    suite: { name: pkg.name, version: pkg.version },
     contract: { path: 'openapi.yaml', sha256: sha256(readFileSync(specPath)) },
     fixtures: [
       ...[fixtures.disc, fixtures.roundedOnGradient, fixtures.personScene].map((f) => ({ name: `${f.name}.png`, sha256: sha256(f.png) })),
