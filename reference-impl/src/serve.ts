@@ -13,7 +13,7 @@ import { v2Handlers } from './v2/routes.ts';
 
 /** The engine config derived from the server config. */
 export function engineConfigOf(config: Config): EngineConfig {
-  return { device: config.device, workers: config.workers, threads: config.threads, cacheDir: config.cacheDir, maxPixels: config.maxPixels };
+  return { device: config.device, precision: config.precision, workers: config.workers, threads: config.threads, cacheDir: config.cacheDir, maxPixels: config.maxPixels };
 }
 
 /**
