@@ -19,7 +19,7 @@ export async function calibrate(fp32Bytes: Uint8Array, images: Uint8Array[], opt
 
 export interface CalibrateOptions { groups?: number; threads?: number; log?: (s: string) => void }
 
-export function paramsAt(hists: Map<string, RangeHistogram>, percentile: number): Record<string, QuantParams> {
+export function paramsAt(hists: Map<string, RangeHistogram>, percentile: number | 'mse'): Record<string, QuantParams> {
   return Object.fromEntries([...hists].map(([n, h]) => [n, h.params(percentile)]));
 }
 

@@ -25,9 +25,9 @@ export function quantizeWeights(w: Float32Array, channels: number): { q: Int8Arr
 }
 
 /** Converts a pruned fp32 ISNet `model` in place; `params` holds every calibrated tensor of its plan. */
-export function toInt8(model: Model, params: Record<string, QuantParams>): Model {
+export function toInt8(model: Model, params: Record<string, QuantParams>, floatConvs?: RegExp): Model {
   const graph = model.graph!;
-  const plan = quantPlan(graph, OUTPUT);
+  const plan = quantPlan(graph, OUTPUT, floatConvs);
   const paramsOf = (t: string): QuantParams => {
     const p = params[plan.tiedTo.get(t) ?? t];
     if (!p) throw new Error(`no calibration for tensor ${t}`);

@@ -28,8 +28,9 @@ export function consumersOf(graph: Graph): Map<string, Node[]> {
  * activation produced by a Conv, Relu, MaxPool, float Concat, Resize or Add (and the graph input), except
  * a Conv output read only by a Relu (the pair goes after the Relu, and onnxruntime folds the Relu into
  * the zero-point-0 Q) and anything downstream of the logits Conv (Resize + Sigmoid stay float32).
+ * Convs whose name matches `floatConvs` also stay float32 (reading their input's DQ).
  */
-export function quantPlan(graph: Graph, output: string): QuantPlan {
+export function quantPlan(graph: Graph, output: string, floatConvs?: RegExp): QuantPlan {
   const nodes = graph.node ?? [];
   const producer = new Map<string, Node>();
   for (const n of nodes) for (const o of n.output ?? []) producer.set(o, n);
@@ -68,7 +69,7 @@ export function quantPlan(graph: Graph, output: string): QuantPlan {
   }
   const quantized = new Set(tensors);
   for (const src of tiedTo.values()) if (!quantized.has(src)) throw new Error(`tied source ${src} is not quantized`);
-  const int8Convs = nodes.filter((n) => n.opType === 'Conv' && n !== logits);
+  const int8Convs = nodes.filter((n) => n.opType === 'Conv' && n !== logits && !floatConvs?.test(n.name ?? ''));
   for (const c of int8Convs) if (!quantized.has(c.input![0]!)) throw new Error(`Conv ${c.name} reads unquantized ${c.input![0]}`);
   return { tensors, tiedTo, calibrated: tensors.filter((t) => !tiedTo.has(t)), int8Convs };
 }
