@@ -6,12 +6,13 @@ import { exposeGc } from './gc.ts';
 import { formatHttpBench, runHttpBench } from './http.bench.ts';
 import { formatLoadBench, runLoadBench } from './load.bench.ts';
 import { formatPrecisionBench, runPrecisionBench } from './precision.bench.ts';
+import { formatThroughputBench, runThroughputBench } from './throughput.bench.ts';
 import { parseFlags } from './stats.ts';
 
-const SECTIONS = ['engine', 'http', 'precision', 'load', 'distributed'] as const;
+const SECTIONS = ['engine', 'http', 'precision', 'throughput', 'load', 'distributed'] as const;
 type Section = (typeof SECTIONS)[number];
 
-const USAGE = `usage: bgr bench [--only engine,http,precision,load,distributed] [--runs N] [--json FILE] [--real] [--jobs N] [--clients N] [--no-peer]
+const USAGE = `usage: bgr bench [--only engine,http,precision,throughput,load,distributed] [--runs N] [--json FILE] [--real] [--jobs N] [--clients N] [--no-peer]
 
   --only      sections to run (default: all; distributed needs Redis on 127.0.0.1:6379)
   --runs      timed runs per image in the engine, http and precision sections (default 3)
@@ -94,6 +95,11 @@ export async function benchCommand(args: string[]): Promise<number> {
     const report = await runPrecisionBench({ runs, peer: !flags.has('no-peer'), log });
     json.precision = report;
     out(formatPrecisionBench(report));
+  }
+  if (want('throughput')) {
+    const report = await runThroughputBench({ log });
+    json.throughput = report;
+    out(formatThroughputBench(report));
   }
   if (want('load')) {
     const report = await runLoadBench({ real, jobs, clients, gc, log });

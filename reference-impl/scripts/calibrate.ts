@@ -8,12 +8,12 @@ import { parseArgs } from 'node:util';
 import { decode, resizeRgb } from '../src/engine/decode.ts';
 import { histograms, paramsAt, PERCENTILE } from '../src/engine/graph/calibrate.ts';
 import { calibrationImage } from '../src/engine/graph/calibration-images.ts';
-import { CALIBRATION_FILE, type CalibrationFile, preparedModel } from '../src/engine/graph/prepare.ts';
+import { CALIBRATION_FILE, type CalibrationFile, formatCalibration, preparedModel } from '../src/engine/graph/prepare.ts';
 import { defaultCacheDir, ensureModel } from '../src/engine/model.ts';
 import { render, scenes } from '../src/engine/synthetic.ts';
 import { MODEL_SIZE } from '../src/engine/tensor.ts';
 
-export const DEFAULT_IMAGES = 6;
+export const DEFAULT_IMAGES = 12;
 
 const { values } = parseArgs({ options: { images: { type: 'string', default: String(DEFAULT_IMAGES) }, percentile: { type: 'string', default: String(PERCENTILE) } } });
 const count = Number(values.images);
@@ -34,5 +34,5 @@ const data: CalibrationFile = {
   tensors: Object.fromEntries(Object.entries(params).map(([n, p]) => [n, [Number(p.scale.toPrecision(7)), p.zeroPoint]])),
 };
 const target = fileURLToPath(CALIBRATION_FILE);
-await writeFile(target, `${JSON.stringify(data, null, 1)}\n`);
+await writeFile(target, formatCalibration(data));
 console.log(`wrote ${target}: ${Object.keys(params).length} tensors from ${images.length} images at p${percentile}`);

@@ -2,7 +2,7 @@
 // Shape of the graph that onnxruntime's CPU provider turns into QLinearConv (each point was necessary,
 // issue 12): a Q after every int8 Conv (or after its Relu), int32 bias behind its own DequantizeLinear, one
 // Q→DQ pair per tensor with every consumer rewired to the DQ, uint8 activations.
-import { consumersOf, quantPlan } from './plan.ts';
+import { consumersOf, FLOAT_CONVS, quantPlan } from './plan.ts';
 import { FLOAT, floatData, INT32, INT8, intAttr, type Model, node, tensor, UINT8 } from './onnx.ts';
 import { OUTPUT } from './fp32.ts';
 
@@ -25,7 +25,7 @@ export function quantizeWeights(w: Float32Array, channels: number): { q: Int8Arr
 }
 
 /** Converts a pruned fp32 ISNet `model` in place; `params` holds every calibrated tensor of its plan. */
-export function toInt8(model: Model, params: Record<string, QuantParams>, floatConvs?: RegExp): Model {
+export function toInt8(model: Model, params: Record<string, QuantParams>, floatConvs: RegExp | undefined = FLOAT_CONVS): Model {
   const graph = model.graph!;
   const plan = quantPlan(graph, OUTPUT, floatConvs);
   const paramsOf = (t: string): QuantParams => {

@@ -12,7 +12,7 @@ export { DEFAULT_PRECISION, type Precision, PRECISIONS } from './precision.ts';
 
 
 /** Bumped whenever a recipe changes the bytes it writes, so stale cached graphs are never reused. */
-const RECIPE = { fp32: 'fp32-pruned-v1', int8: 'int8-qdq-v1' } as const;
+const RECIPE = { fp32: 'fp32-pruned-v1', int8: 'int8-qdq-v2' } as const;
 
 /** The committed calibration (scripts: `npm run calibrate`): per-tensor uint8 scale and zero point. */
 export interface CalibrationFile {
@@ -22,6 +22,13 @@ export interface CalibrationFile {
   tensors: Record<string, [scale: number, zeroPoint: number]>;
 }
 export const CALIBRATION_FILE = new URL('./calibration.json', import.meta.url);
+
+/** The file's text: one line per tensor, so a recalibration reads as a small diff. */
+export function formatCalibration(data: CalibrationFile): string {
+  const { tensors, ...head } = data;
+  const rows = Object.entries(tensors).map(([n, v]) => `  ${JSON.stringify(n)}: ${JSON.stringify(v)}`);
+  return `${JSON.stringify(head, null, 1).replace(/\n}$/, ',\n "tensors": {\n')}${rows.join(',\n')}\n }\n}\n`;
+}
 
 export async function loadCalibration(file: URL | string = CALIBRATION_FILE): Promise<{ params: Record<string, QuantParams>; text: string }> {
   const text = await readFile(file, 'utf8');
