@@ -115,6 +115,10 @@ describe('graph recipes on a miniature ISNet', () => {
     expect(types.get('c1.b_quantized')).toBe(onnx.TensorProto.DataType.INT32);
     expect(types.get('side.w')).toBe(FLOAT);
     for (const x of inputs(2)) expect(maxDiff(await run(fp32, x), await run(q, x))).toBeLessThan(0.05);
+    expect(q.graph!.initializer!.find((t) => t.name === 'c2.w_scale')!.dims).toEqual([4]);
+    const perTensor = toInt8(decodeModel(bytes), paramsAt(hists, 100), { perTensorWeights: /^c2$/ });
+    expect(perTensor.graph!.initializer!.find((t) => t.name === 'c2.w_scale')!.dims).toEqual([]);
+    for (const x of inputs(2)) expect(maxDiff(await run(fp32, x), await run(perTensor, x))).toBeLessThan(0.05);
   });
 });
 

@@ -2,7 +2,7 @@
 // Shape of the graph that onnxruntime's CPU provider turns into QLinearConv (each point was necessary,
 // issue 12): a Q after every int8 Conv (or after its Relu), int32 bias behind its own DequantizeLinear, one
 // Q→DQ pair per tensor with every consumer rewired to the DQ, uint8 activations.
-import { consumersOf, FLOAT_CONVS, quantPlan } from './plan.ts';
+import { consumersOf, PER_TENSOR_WEIGHTS, quantPlan } from './plan.ts';
 import { FLOAT, floatData, INT32, INT8, intAttr, type Model, node, tensor, UINT8 } from './onnx.ts';
 import { OUTPUT } from './fp32.ts';
 
@@ -25,7 +25,10 @@ export function quantizeWeights(w: Float32Array, channels: number): { q: Int8Arr
 }
 
 /** Converts a pruned fp32 ISNet `model` in place; `params` holds every calibrated tensor of its plan. */
-export function toInt8(model: Model, params: Record<string, QuantParams>, floatConvs: RegExp | undefined = FLOAT_CONVS): Model {
+/** Options: Convs whose weights are quantized per tensor; Convs left float32 in the graph (experiments). */
+export interface Int8Options { perTensorWeights?: RegExp; floatConvs?: RegExp }
+
+export function toInt8(model: Model, params: Record<string, QuantParams>, { perTensorWeights = PER_TENSOR_WEIGHTS, floatConvs }: Int8Options = {}): Model {
   const graph = model.graph!;
   const plan = quantPlan(graph, OUTPUT, floatConvs);
   const paramsOf = (t: string): QuantParams => {
@@ -61,11 +64,16 @@ export function toInt8(model: Model, params: Record<string, QuantParams>, floatC
     const w = inits.get(wName!);
     if (!w) throw new Error(`Conv ${conv.name} weight ${wName} is not an initializer`);
     const channels = Number(w.dims![0]);
-    const { q, scales } = quantizeWeights(floatData(w), channels);
-    newInits.push(tensor(`${wName}_quantized`, INT8, w.dims!.map(Number), q));
-    newInits.push(tensor(`${wName}_scale`, FLOAT, [channels], scales));
-    newInits.push(tensor(`${wName}_zero_point`, INT8, [channels], new Int8Array(channels)));
-    weightNodes.push(node('DequantizeLinear', [`${wName}_quantized`, `${wName}_scale`, `${wName}_zero_point`], [`${wName}_dq`], `${wName}_DequantizeLinear`, [intAttr('axis', 0)]));
+    const perTensor = perTensorWeights?.test(conv.name ?? '') ?? false;
+    const groups = perTensor ? 1 : channels;
+    const quantized = quantizeWeights(floatData(w), groups);
+    // Per tensor: one scale, scalar scale/zero point and no axis; the bias still has one value per channel.
+    const scales = perTensor ? new Float32Array(channels).fill(quantized.scales[0]!) : quantized.scales;
+    const dims = perTensor ? [] : [channels];
+    newInits.push(tensor(`${wName}_quantized`, INT8, w.dims!.map(Number), quantized.q));
+    newInits.push(tensor(`${wName}_scale`, FLOAT, dims, quantized.scales));
+    newInits.push(tensor(`${wName}_zero_point`, INT8, dims, new Int8Array(groups)));
+    weightNodes.push(node('DequantizeLinear', [`${wName}_quantized`, `${wName}_scale`, `${wName}_zero_point`], [`${wName}_dq`], `${wName}_DequantizeLinear`, perTensor ? [] : [intAttr('axis', 0)]));
     conv.input![1] = `${wName}_dq`;
     if (bName) {
       const b = floatData(inits.get(bName)!);
