@@ -7,19 +7,21 @@ import { exposeGc } from './gc.ts';
 import { formatHttpBench, runHttpBench } from './http.bench.ts';
 import { formatLoadBench, runLoadBench } from './load.bench.ts';
 import { formatOverloadBench, runOverloadBench } from './overload.bench.ts';
+import { formatPrecisionBench, runPrecisionBench } from './precision.bench.ts';
+import { formatThroughputBench, runThroughputBench } from './throughput.bench.ts';
 
-const SECTIONS = ['engine', 'http', 'load', 'overload', 'distributed'] as const;
+const SECTIONS = ['engine', 'http', 'precision', 'throughput', 'load', 'overload', 'distributed'] as const;
 type Section = (typeof SECTIONS)[number];
 
-const USAGE = `usage: bgr bench [--only engine,http,load,overload,distributed] [--runs N] [--json FILE] [--real] [--jobs N] [--clients N] [--no-peer]
+const USAGE = `usage: bgr bench [--only engine,http,precision,throughput,load,overload,distributed] [--runs N] [--json FILE] [--real] [--jobs N] [--clients N] [--no-peer]
 
   --only      sections to run (default: all; distributed needs Redis on 127.0.0.1:6379)
-  --runs      timed runs per image in the engine and http sections (default 3)
+  --runs      timed runs per image in the engine, http and precision sections (default 3)
   --json      also write every figure as JSON to FILE
   --real      load and overload sections: the real model instead of the FakeEngine (load: 24 jobs instead of 200)
   --jobs      load section: number of v2 submissions
   --clients   load section: concurrent clients (default 8)
-  --no-peer   engine and http sections: skip @imgly/background-removal-node (no ours/peer ratio)
+  --no-peer   engine, http and precision sections: skip @imgly/background-removal-node (no ours/peer ratio)
 
 Machines are noisy: compare the ratios printed within one run, not absolute times across runs.
 `;
@@ -96,6 +98,16 @@ export async function benchCommand(args: string[]): Promise<number> {
     const report = await runHttpBench({ runs, engineReport, peer: !flags.has('no-peer'), log });
     json.http = report;
     out(formatHttpBench(report));
+  }
+  if (want('precision')) {
+    const report = await runPrecisionBench({ runs, peer: !flags.has('no-peer'), log });
+    json.precision = report;
+    out(formatPrecisionBench(report));
+  }
+  if (want('throughput')) {
+    const report = await runThroughputBench({ log });
+    json.throughput = report;
+    out(formatThroughputBench(report));
   }
   if (want('load')) {
     const report = await runLoadBench({ real, jobs, clients, gc, log });

@@ -10,7 +10,7 @@ describe('loadConfig', () => {
     const c = loadConfig({}, []);
     expect(c).toMatchObject({
       port: 8080, host: '127.0.0.1', resultTtlS: 3600, bodyLimit: 16 * 1024 * 1024, maxPixels: 50_000_000,
-      device: 'cpu', workers: 1, rateLimit: { max: 50, windowS: 60 }, allowPrivateUrls: [], trustProxy: false,
+      device: 'cpu', precision: 'fp32', workers: 1, rateLimit: { max: 50, windowS: 60 }, allowPrivateUrls: [], trustProxy: false,
     });
     expect(c.devKey).toMatch(/^dev_/);
     expect(c.keys).toEqual([{ key: c.devKey, name: 'dev', credits: null, scopes: ['v1', 'v2'], rateLimit: { max: 50, windowS: 60 } }]);
@@ -19,6 +19,8 @@ describe('loadConfig', () => {
   it('reads env and lets flags override it', () => {
     const c = loadConfig({ PORT: '9000', HOST: '0.0.0.0', BGR_API_KEYS: 'abcdefgh:10, ijklmnop' }, ['--port', '9100', '--public-url=https://api.example.com/', '--allow-private-urls', '127.0.0.1,10.0.0.0/8']);
     expect(c.port).toBe(9100);
+    expect(loadConfig({ BGR_PRECISION: 'int8' }).precision).toBe('int8');
+    expect(loadConfig({}, ['--precision', 'int8']).precision).toBe('int8');
     expect(c.host).toBe('0.0.0.0');
     expect(c.publicUrl).toBe('https://api.example.com');
     expect(c.allowPrivateUrls).toEqual(['127.0.0.1', '10.0.0.0/8']);
@@ -31,6 +33,7 @@ describe('loadConfig', () => {
     [{ PORT: '70000' }, /PORT must be an integer between 0 and 65535/],
     [{ BGR_BODY_LIMIT: 'lots' }, /BGR_BODY_LIMIT must be a size/],
     [{ BGR_DEVICE: 'tpu' }, /BGR_DEVICE must be cpu, cuda or webgpu/],
+    [{ BGR_PRECISION: 'fp16' }, /BGR_PRECISION must be fp32 or int8, got 'fp16'/],
     [{ BGR_RATE_LIMIT: '50/fortnight' }, /BGR_RATE_LIMIT must look like/],
     [{ BGR_RATE_LIMIT: '0/min' }, /at least 1 request/],
     [{ BGR_V1_DEADLINE_S: '-1' }, /BGR_V1_DEADLINE_S must be a number/],

@@ -20,7 +20,7 @@ export { gracefulShutdown, type Running, type ServerDeps };
 
 /** The engine config derived from the server config. */
 export function engineConfigOf(config: Config): EngineConfig {
-  return { device: config.device, workers: config.workers, threads: config.threads, cacheDir: config.cacheDir, maxPixels: config.maxPixels };
+  return { device: config.device, precision: config.precision, workers: config.workers, threads: config.threads, cacheDir: config.cacheDir, maxPixels: config.maxPixels };
 }
 
 function loggerOf(logger: AppDeps['logger']): FastifyBaseLogger {

@@ -6,6 +6,7 @@ import { decode, resizeRgb } from './decode.ts';
 import { checkDevice } from './device.ts';
 import { EngineError } from './errors.ts';
 import { loadPersonMask, PERSON_SIZE } from './human.ts';
+import { DEFAULT_PRECISION, preparedModel } from './graph/prepare.ts';
 import { defaultCacheDir, ensureModel } from './model.ts';
 import { WorkerPool } from './pool.ts';
 import { MODEL_SIZE } from './tensor.ts';
@@ -45,7 +46,8 @@ export function createEngine(config: EngineConfig, internals: EngineInternals = 
   const ready = (): Promise<void> => {
     starting ??= (async () => {
       await checkDevice(config.device);
-      const modelPath = internals.modelPath ?? (await ensureModel(config.cacheDir ?? defaultCacheDir()));
+      const cacheDir = config.cacheDir ?? defaultCacheDir();
+      const modelPath = internals.modelPath ?? (await preparedModel(await ensureModel(cacheDir), cacheDir, config.precision ?? DEFAULT_PRECISION));
       // worker.ts from the sources (tsx), worker.js from the published build.
       const script = (internals.workerScript ?? new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url)).href;
       const p = new WorkerPool({

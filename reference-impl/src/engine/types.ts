@@ -1,10 +1,12 @@
 /** The engine's public types: what the server and the v2 workers code against (reference-impl/src/engine). */
+import type { Precision } from './graph/precision.ts';
 export type Method = 'object' | 'human';
 
 /**
  * device: onnxruntime execution provider. workers: inference worker threads (≥ 1). threads: onnxruntime
  * intra-op threads per worker; ≤ 0 means all cores divided among the workers. cacheDir: where the
  * reassembled model is kept (default `<package>/.cache/models`). maxPixels: decode limit (width × height).
+ * precision: which prepared graph runs (`graph/prepare.ts`; default fp32).
  */
 export interface EngineConfig {
   device: 'cpu' | 'cuda' | 'webgpu';
@@ -12,6 +14,7 @@ export interface EngineConfig {
   threads: number;
   cacheDir?: string;
   maxPixels: number;
+  precision?: Precision;
 }
 
 /** bgColor: `#rrggbb` flattens onto an opaque colour (no alpha); `#rrggbbaa` composites over it (alpha kept). */

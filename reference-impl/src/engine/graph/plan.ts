@@ -1,0 +1,82 @@
+/** Which activations of the fp32 ISNet graph the int8 recipe quantizes; shared by calibration and quantizer. */
+import { type Graph, type Node } from './onnx.ts';
+
+/** Ops whose float outputs are quantized (uint8), so that onnxruntime runs them — or their consumers — in int8. */
+const QUANTIZED_OPS = new Set(['Conv', 'Relu', 'MaxPool', 'Concat', 'Resize', 'Add']);
+/** Ops whose output range lies within their data input's: they share its scale, so ORT can drop their Q/DQ. */
+const RANGE_KEEPING_OPS = new Set(['MaxPool', 'Resize']);
+
+/**
+ * Convs whose weights get one int8 scale for the whole tensor instead of one per output channel: the
+ * stage-1 input Conv (full 512² grid). It raised the shared photos' mean IoU vs fp32 from 0.979 to 0.982
+ * with two calibration sets; see the engine README for how it was found (and chosen).
+ */
+export const PER_TENSOR_WEIGHTS = /^\/stage1\/rebnconvin\//;
+
+export interface QuantPlan {
+  /** Activation tensors that get one Q→DQ pair each, in graph order. */
+  tensors: string[];
+  /** Tensors that take another tensor's scale and zero point (MaxPool/Resize outputs ← their input). */
+  tiedTo: Map<string, string>;
+  /** Tensors that need calibration statistics (`tensors` minus the tied ones). */
+  calibrated: string[];
+  /** Convs computed in int8; the rest (the logits Conv) stay float32. */
+  int8Convs: Node[];
+}
+
+export function consumersOf(graph: Graph): Map<string, Node[]> {
+  const consumers = new Map<string, Node[]>();
+  for (const n of graph.node ?? []) for (const i of n.input ?? []) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  return consumers;
+}
+
+/**
+ * The recipe: every Conv except the one producing the logits is int8; a Q→DQ pair follows every float
+ * activation produced by a Conv, Relu, MaxPool, float Concat, Resize or Add (and the graph input), except
+ * a Conv output read only by a Relu (the pair goes after the Relu, and onnxruntime folds the Relu into
+ * the zero-point-0 Q) and anything downstream of the logits Conv (Resize + Sigmoid stay float32).
+ * Convs whose name matches `floatConvs` also stay float32 (reading their input's DQ).
+ */
+export function quantPlan(graph: Graph, output: string, floatConvs?: RegExp): QuantPlan {
+  const nodes = graph.node ?? [];
+  const producer = new Map<string, Node>();
+  for (const n of nodes) for (const o of n.output ?? []) producer.set(o, n);
+  const consumers = consumersOf(graph);
+
+  // Walk back from the output through non-Conv nodes to the logits Conv; what we pass stays float.
+  const head = new Set<Node>();
+  let logits: Node | undefined;
+  for (let cur = producer.get(output); cur; ) {
+    head.add(cur);
+    if (cur.opType === 'Conv') { logits = cur; break; }
+    cur = producer.get(cur.input![0]!);
+  }
+  if (!logits) throw new Error(`no Conv found upstream of ${output}`);
+
+  const graphInput = graph.input?.[0]?.name ?? 'input';
+  const float = new Set<string>([graphInput]);
+  const tensors: string[] = [graphInput];
+  const tiedTo = new Map<string, string>();
+  for (const n of nodes) {
+    const out = n.output?.[0];
+    if (!out || !QUANTIZED_OPS.has(n.opType ?? '')) continue;
+    if (n.opType === 'Concat' && !float.has(n.input![0]!)) continue; // shape arithmetic (int64)
+    float.add(out);
+    if (head.has(n)) continue;
+    const readers = consumers.get(out) ?? [];
+    if (n.opType === 'Conv' && readers.length === 1 && readers[0]!.opType === 'Relu') continue;
+    tensors.push(out);
+    if (RANGE_KEEPING_OPS.has(n.opType!)) tiedTo.set(out, n.input![0]!);
+  }
+  // A tie to a tensor that is itself tied resolves to the root.
+  for (const [t, src] of tiedTo) {
+    let root = src;
+    while (tiedTo.has(root)) root = tiedTo.get(root)!;
+    tiedTo.set(t, root);
+  }
+  const quantized = new Set(tensors);
+  for (const src of tiedTo.values()) if (!quantized.has(src)) throw new Error(`tied source ${src} is not quantized`);
+  const int8Convs = nodes.filter((n) => n.opType === 'Conv' && n !== logits && !floatConvs?.test(n.name ?? ''));
+  for (const c of int8Convs) if (!quantized.has(c.input![0]!)) throw new Error(`Conv ${c.name} reads unquantized ${c.input![0]}`);
+  return { tensors, tiedTo, calibrated: tensors.filter((t) => !tiedTo.has(t)), int8Convs };
+}
