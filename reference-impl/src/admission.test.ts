@@ -1,8 +1,8 @@
 /** Admission control: images in flight and decoded bytes are bounded; v1 is refused fast (429 + Retry-After), v2 jobs wait their turn. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Admission } from './admission.ts';
-import { loadConfig } from './config.ts';
-import { startServer, type Running } from './serve.ts';
+import { loadConfig } from './process/config.ts';
+import { startServer, type Running } from './process/serve.ts';
 import { FakeEngine } from './testing/fake-engine.ts';
 import { pngOf } from './testing/fixtures.ts';
 import { expectConforms } from './testing/harness.ts';

@@ -15,7 +15,7 @@ import openapiGlue from 'fastify-openapi-glue';
 import fp from 'fastify-plugin';
 import { specPath } from '@bgr/spec/contract';
 import { Admission, admittedEngine } from './admission.ts';
-import type { Config } from './config.ts';
+import type { Config } from './process/config.ts';
 import { fetchPolicyOf, type AppContext } from './context.ts';
 import type { Engine } from './engine/types.ts';
 import { ApiError, installErrorHandlers, sendError } from './errors.ts';

@@ -3,7 +3,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import { loadContract } from '@bgr/spec/contract';
 import { buildApp, type AppDeps } from '../app.ts';
-import { loadConfig, type Config } from '../config.ts';
+import { loadConfig, type Config } from '../process/config.ts';
 import { MemoryKeyStore } from '../keys.ts';
 import { FakeEngine, type FakeEngineOptions } from './fake-engine.ts';
 

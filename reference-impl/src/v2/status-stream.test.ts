@@ -1,10 +1,10 @@
 /** The status-stream extension as served (real HTTP, the openapi-glue app), in memory and over Redis from another node. */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readEvents, type SseEvent } from '../../../client/sse.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../process/config.ts';
 import { createRedisBackend, type RedisBackend } from '../redis/index.ts';
 import { deletePrefix, testPrefix, testRedisUrl } from '../redis/testing.ts';
-import { startServer, type Running } from '../serve.ts';
+import { startServer, type Running } from '../process/serve.ts';
 import { MemoryJobQueue } from './queue.ts';
 import { formatEvent, statusStream } from './status-stream.ts';
 import { MemoryRequestStore, type RequestState } from './store.ts';

@@ -1,13 +1,13 @@
 /** `bgr serve` with BGR_REDIS_URL: the Redis backend wired into the server for the node's role (issue 6). */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.ts';
-import type { Engine } from './engine/types.ts';
+import type { Engine } from '../engine/types.ts';
 import { webhookSenderOf } from './async-api.ts';
-import { Metrics } from './metrics/metrics.ts';
-import { createRedisBackend } from './redis/index.ts';
-import { QueueEngine } from './redis/queue-engine.ts';
+import { Metrics } from '../metrics/metrics.ts';
+import { createRedisBackend } from '../redis/index.ts';
+import { QueueEngine } from '../redis/queue-engine.ts';
 import type { Running, StartServer } from './running.ts';
-import type { LifecycleService } from './v2/lifecycle.ts';
+import type { LifecycleService } from '../v2/lifecycle.ts';
 import { startWorkerNode } from './worker-node.ts';
 
 /**

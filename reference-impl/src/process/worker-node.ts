@@ -2,16 +2,16 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { createLifecycle, type V2Backend } from './async-api.ts';
 import type { Config } from './config.ts';
-import type { Engine } from './engine/types.ts';
-import { installErrorHandlers } from './errors.ts';
-import type { KeyStore } from './ports.ts';
-import { meteredEngine } from './metrics/metered-engine.ts';
-import type { Metrics } from './metrics/metrics.ts';
-import { metricsRoutes } from './metrics/routes.ts';
-import { healthRoutes } from './routes/health.ts';
-import type { WebhookPort } from './v2/webhook.ts';
+import type { Engine } from '../engine/types.ts';
+import { installErrorHandlers } from '../errors.ts';
+import type { KeyStore } from '../ports.ts';
+import { meteredEngine } from '../metrics/metered-engine.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { metricsRoutes } from '../metrics/routes.ts';
+import { healthRoutes } from '../routes/health.ts';
+import type { WebhookPort } from '../v2/webhook.ts';
 import { gracefulShutdown, type Running } from './running.ts';
-import type { LifecycleService } from './v2/lifecycle.ts';
+import type { LifecycleService } from '../v2/lifecycle.ts';
 
 export interface WorkerNodeDeps {
   config: Config;

@@ -1,19 +1,19 @@
 /** Composes the v2 lifecycle for the server: a backend (store + queue), image resolution and webhooks through the SSRF guard. */
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
-import { Admission, admittedEngine } from './admission.ts';
+import { Admission, admittedEngine } from '../admission.ts';
 import type { Config } from './config.ts';
-import { fetchPolicyOf } from './context.ts';
-import type { Engine } from './engine/types.ts';
-import { guardedFetch } from './input/guarded-fetch.ts';
-import { resolveImage } from './input/image.ts';
-import { publicBaseUrl } from './public-url.ts';
-import type { Clock, KeyStore } from './ports.ts';
-import type { Metrics } from './metrics/metrics.ts';
-import { V1_OWNER } from './redis/queue-engine.ts';
-import { LifecycleService } from './v2/lifecycle.ts';
-import { MemoryJobQueue, type JobQueue } from './v2/queue.ts';
-import { MemoryRequestStore, type RequestStore } from './v2/store.ts';
-import { ensureWebhookSecret, WebhookSender, type WebhookPort } from './v2/webhook.ts';
+import { fetchPolicyOf } from '../context.ts';
+import type { Engine } from '../engine/types.ts';
+import { guardedFetch } from '../input/guarded-fetch.ts';
+import { resolveImage } from '../input/image.ts';
+import { publicBaseUrl } from '../public-url.ts';
+import type { Clock, KeyStore } from '../ports.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { V1_OWNER } from '../redis/queue-engine.ts';
+import { LifecycleService } from '../v2/lifecycle.ts';
+import { MemoryJobQueue, type JobQueue } from '../v2/queue.ts';
+import { MemoryRequestStore, type RequestStore } from '../v2/store.ts';
+import { ensureWebhookSecret, WebhookSender, type WebhookPort } from '../v2/webhook.ts';
 
 /** Where requests and jobs live: this process (default) or Redis (`BGR_REDIS_URL`). */
 export interface V2Backend {
