@@ -1,12 +1,12 @@
 /** Composes the v2 lifecycle for the server: a backend (store + queue), image resolution and webhooks through the SSRF guard. */
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
-import { Admission, admittedEngine } from '../admission.ts';
+import { Admission, admittedEngine } from '../http/admission.ts';
 import type { Config } from './config.ts';
-import { fetchPolicyOf } from '../context.ts';
+import { fetchPolicyOf } from '../http/context.ts';
 import type { Engine } from '../engine/types.ts';
 import { guardedFetch } from '../input/guarded-fetch.ts';
 import { resolveImage } from '../input/image.ts';
-import { publicBaseUrl } from '../public-url.ts';
+import { publicBaseUrl } from '../http/public-url.ts';
 import type { Clock, KeyStore } from '../ports.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { V1_OWNER } from '../redis/queue-engine.ts';

@@ -1,7 +1,7 @@
 /** What a started node is and how it stops; what starting a server takes (kept apart from serve.ts so that
  * distributed.ts and worker-node.ts, which serve.ts imports, do not import serve.ts back). */
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.ts';
+import type { AppDeps } from '../http/app.ts';
 import type { V2Backend } from './async-api.ts';
 import type { Engine } from '../engine/types.ts';
 import type { LifecycleService } from '../v2/lifecycle.ts';

@@ -1,20 +1,20 @@
 /** `bgr serve`: config → engine → app → listen, with graceful shutdown on SIGINT/SIGTERM (issue 3 "Server", issue 4 "Graceful shutdown"). */
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
-import { Admission } from '../admission.ts';
-import { buildApp, type AppDeps } from '../app.ts';
+import { Admission } from '../http/admission.ts';
+import { buildApp, type AppDeps } from '../http/app.ts';
 import { ConfigError, configHelp, loadConfig, requireWebhookSecret, type Config } from './config.ts';
 import { baseUrlOf, createLifecycle, memoryBackend } from './async-api.ts';
 import { startRedisNode } from './distributed.ts';
 import { createEngine } from '../engine/index.ts';
 import type { Engine, EngineConfig } from '../engine/types.ts';
-import { MemoryKeyStore } from '../keys.ts';
+import { MemoryKeyStore } from '../http/keys.ts';
 import { createLogger } from './logger.ts';
 import { meteredEngine } from '../metrics/metered-engine.ts';
 import { Metrics } from '../metrics/metrics.ts';
 import { QueueEngine } from '../redis/queue-engine.ts';
 import { gracefulShutdown, type Running, type ServerDeps } from './running.ts';
-import { v2Handlers } from '../v2/routes.ts';
+import { v2Handlers } from '../http/routes/v2.ts';
 
 export { gracefulShutdown, type Running, type ServerDeps };
 

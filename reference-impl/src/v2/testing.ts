@@ -8,8 +8,8 @@ import { FakeEngine as SharedFakeEngine, type FakeEngineOptions } from '../testi
 import type { Clock, KeyRecord, KeyStore } from '../ports.ts';
 import { ApiError, installErrorHandlers } from '../errors.ts';
 import type { LifecycleService } from './lifecycle.ts';
-import type { V2OperationId } from './routes.ts';
-import { v2Handlers, v2Paths } from './routes.ts';
+import type { V2OperationId } from '../http/routes/v2.ts';
+import { v2Handlers, v2Paths } from '../http/routes/v2.ts';
 
 // One FakeEngine for every test (testing/fake-engine.ts); here in manual mode, the v2 tests' default.
 export { deferred, fakeResult, tinyPng, type Deferred, type EngineCall } from '../testing/fake-engine.ts';

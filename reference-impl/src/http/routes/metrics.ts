@@ -1,6 +1,6 @@
 /** `GET /metrics` (Prometheus text format) and the hook counting every HTTP response by route and status. */
 import type { FastifyInstance } from 'fastify';
-import type { Metrics } from './metrics.ts';
+import type { Metrics } from '../../metrics/metrics.ts';
 
 /**
  * Without auth, like the probes: Prometheus scrapers rarely carry API keys, and the numbers name no key

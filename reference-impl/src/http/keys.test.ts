@@ -1,7 +1,7 @@
 /** The in-memory KeyStore: holds reserve credits, settle charges or releases exactly once per request id. */
 import { describe, expect, it } from 'vitest';
 import { MemoryKeyStore } from './keys.ts';
-import type { KeyRecord } from './ports.ts';
+import type { KeyRecord } from '../ports.ts';
 
 const rec = (key: string, credits: number | null): KeyRecord => ({ key, name: key, credits, scopes: ['v1', 'v2'], rateLimit: { max: 50, windowS: 60 } });
 

@@ -2,9 +2,9 @@
 import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RedisClient } from './redis/connection.ts';
-import type { RateLimit } from './process/config.ts';
-import { ApiError } from './errors.ts';
+import type { RedisClient } from '../redis/connection.ts';
+import type { RateLimit } from '../process/config.ts';
+import { ApiError } from '../errors.ts';
 
 /**
  * The plugin only knows `x-ratelimit-*` (or the older draft's three separate headers), so it is used as

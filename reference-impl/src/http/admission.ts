@@ -4,9 +4,9 @@
  * with Retry-After instead of waiting for a worker until its deadline; a v2 job (already accepted and
  * queued) waits for bytes instead, in order.
  */
-import type { Engine, RemoveOptions, RemoveResult } from './engine/types.ts';
-import { probe } from './engine/probe.ts';
-import { ApiError } from './errors.ts';
+import type { Engine, RemoveOptions, RemoveResult } from '../engine/types.ts';
+import { probe } from '../engine/probe.ts';
+import { ApiError } from '../errors.ts';
 
 /** workers and v1DeadlineS (both in Config) let a v1 request be refused when it would wait past its deadline. */
 export interface AdmissionLimits { maxInFlight: number; pixelBudget: number; workers?: number; v1DeadlineS?: number }

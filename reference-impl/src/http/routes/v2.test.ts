@@ -1,12 +1,12 @@
 /** The v2 handlers: paths and operationIds match the contract; header handling at the HTTP edge. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadContract } from '@bgr/spec/contract';
-import { LifecycleService } from './lifecycle.ts';
-import { MemoryJobQueue } from './queue.ts';
-import type { V2OperationId } from './routes.ts';
-import { v2Paths } from './routes.ts';
-import { MemoryRequestStore } from './store.ts';
-import { FakeClock, FakeEngine, FakeKeyStore, fakeResult, v2TestApp } from './testing.ts';
+import { LifecycleService } from '../../v2/lifecycle.ts';
+import { MemoryJobQueue } from '../../v2/queue.ts';
+import type { V2OperationId } from './v2.ts';
+import { v2Paths } from './v2.ts';
+import { MemoryRequestStore } from '../../v2/store.ts';
+import { FakeClock, FakeEngine, FakeKeyStore, fakeResult, v2TestApp } from '../../v2/testing.ts';
 
 const contract = loadContract();
 const closers: { close(): Promise<unknown> }[] = [];

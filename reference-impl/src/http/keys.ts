@@ -1,7 +1,7 @@
 /** The in-memory KeyStore (ports.ts) and the `x-api-key` auth hook with scopes (spec: AUTH-REQUIRED, AUTH-SCOPE, CREDITS). */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from './errors.ts';
-import { systemClock, type Clock, type KeyRecord, type KeyStore, type Scope } from './ports.ts';
+import { ApiError } from '../errors.ts';
+import { systemClock, type Clock, type KeyRecord, type KeyStore, type Scope } from '../ports.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -5,8 +5,8 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyServerOptions } from 'fastify';
-import type { Config } from './process/config.ts';
-import { errors, type ErrorCode } from './errors.ts';
+import type { Config } from '../process/config.ts';
+import { errors, type ErrorCode } from '../errors.ts';
 
 /** Fastify/Node server options from the config (`bgr serve --help` documents each setting). */
 export function transportOptions(config: Config): Partial<FastifyServerOptions> & { http: Record<string, number> } {

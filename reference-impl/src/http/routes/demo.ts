@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 
-const page = readFileSync(new URL('../../demo/index.html', import.meta.url));
+const page = readFileSync(new URL('../../../demo/index.html', import.meta.url));
 
 /**
  * `/demo/config.json` hands the page the generated dev key only in dev mode (no key configured; the

@@ -6,7 +6,7 @@
  */
 import multipart, { type Multipart } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError } from './errors.ts';
+import { ApiError } from '../errors.ts';
 
 export interface MultipartLimits { fileSize: number; files: number; fields: number; parts: number; fieldSize: number }
 

@@ -1,6 +1,6 @@
 /** Liveness and readiness probes, outside the contract and without auth (issue 3 "Server", issue 6 "Redis"). */
 import type { FastifyInstance } from 'fastify';
-import type { Engine } from '../engine/types.ts';
+import type { Engine } from '../../engine/types.ts';
 
 /**
  * `/healthz`: the process answers. `/readyz`: 200 only once the engine is loaded and warm and the

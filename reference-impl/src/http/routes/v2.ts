@@ -1,10 +1,10 @@
 /** The v2 HTTP handlers, keyed by the contract's operationIds, for the server to mount on its routes. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Negotiator from 'negotiator';
-import { ApiError } from '../errors.ts';
-import type { LifecycleService } from './lifecycle.ts';
-import { parseSubmit } from './params.ts';
-import { streamHeaders } from './status-stream.ts';
+import { ApiError } from '../../errors.ts';
+import type { LifecycleService } from '../../v2/lifecycle.ts';
+import { parseSubmit } from '../../v2/params.ts';
+import { streamHeaders } from '../../v2/status-stream.ts';
 
 export type V2OperationId = 'submitRemoval' | 'getRequestStatus' | 'getRequestResult' | 'getRequestOutput' | 'cancelRequest';
 export type V2Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;

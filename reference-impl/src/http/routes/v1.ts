@@ -2,8 +2,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RemoveRequest } from '@bgr/spec';
 import type { AppContext } from '../context.ts';
-import { ApiError } from '../errors.ts';
-import { resolveImage } from '../input/image.ts';
+import { ApiError } from '../../errors.ts';
+import { resolveImage } from '../../input/image.ts';
 
 /** The body after validation: JSON as in the contract; multipart with `image` as the file's bytes. */
 type V1Body = Omit<RemoveRequest, 'image'> & { image: string | Buffer };

@@ -1,10 +1,10 @@
 /** What handlers (v1 here, v2 from the lifecycle engineer) reach through `app.bgr`: config, engine, keys, clock and input policy. */
-import type { Config } from './process/config.ts';
-import type { Engine } from './engine/types.ts';
-import type { FetchPolicy } from './input/guarded-fetch.ts';
-import type { InputPolicy } from './input/image.ts';
-import type { Metrics } from './metrics/metrics.ts';
-import type { Clock, KeyStore } from './ports.ts';
+import type { Config } from '../process/config.ts';
+import type { Engine } from '../engine/types.ts';
+import type { FetchPolicy } from '../input/guarded-fetch.ts';
+import type { InputPolicy } from '../input/image.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { Clock, KeyStore } from '../ports.ts';
 
 export interface AppContext {
   config: Config;
