@@ -1,6 +1,6 @@
 /** The suite against the distributed reference on a real local Redis Cluster (3 masters): 1 API node + 1 worker; every MUST check passes. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCluster, type LocalCluster } from '../reference-impl/src/redis/cluster.testing.ts';
+import { startLocalCluster, type LocalCluster } from '../reference-impl/src/adapters/redis/cluster.testing.ts';
 import { spawnNode, type NodeProcess } from '../reference-impl/src/testing/nodes.ts';
 import { runChecks } from './src/runner.ts';
 import type { Report } from './src/report.ts';

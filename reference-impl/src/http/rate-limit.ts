@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { RedisClient } from '../redis/connection.ts';
+import type { RedisClient } from '../adapters/redis/connection.ts';
 import type { RateLimit } from '../process/config.ts';
 import { ApiError } from '../errors.ts';
 

@@ -5,7 +5,7 @@ import { meteredEngine } from './metered-engine.ts';
 import { Metrics } from './metrics.ts';
 import { startRedisNode } from '../process/distributed.ts';
 import { startServer, type Running } from '../process/serve.ts';
-import { deletePrefix, testPrefix, testRedisUrl } from '../redis/testing.ts';
+import { deletePrefix, testPrefix, testRedisUrl } from '../adapters/redis/testing.ts';
 import { FakeEngine } from '../testing/fake-engine.ts';
 import { pngOf } from '../testing/fixtures.ts';
 import { until } from '../testing/nodes.ts';

@@ -9,7 +9,7 @@ import { resolveImage } from '../input/image.ts';
 import { publicBaseUrl } from '../http/public-url.ts';
 import type { Clock, KeyStore } from '../ports.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import { V1_OWNER } from '../redis/queue-engine.ts';
+import { V1_OWNER } from '../adapters/redis/queue-engine.ts';
 import { LifecycleService } from '../v2/lifecycle.ts';
 import { MemoryJobQueue, type JobQueue } from '../v2/queue.ts';
 import { MemoryRequestStore, type RequestStore } from '../v2/store.ts';

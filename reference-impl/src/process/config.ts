@@ -8,7 +8,7 @@ import { Webhook } from 'standardwebhooks';
 import { parse as parseYaml } from 'yaml';
 import type { LogFormat } from './logger.ts';
 import type { KeyRecord, Scope } from '../ports.ts';
-import { parseRedisUrl, redactRedisUrl } from '../redis/url.ts';
+import { parseRedisUrl, redactRedisUrl } from '../adapters/redis/url.ts';
 
 export type Device = 'cpu' | 'cuda' | 'webgpu';
 /** `bgr serve --role`: `api` accepts and answers, `worker` runs inference, `all` both (one process). */

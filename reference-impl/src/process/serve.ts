@@ -12,7 +12,7 @@ import { MemoryKeyStore } from '../http/keys.ts';
 import { createLogger } from './logger.ts';
 import { meteredEngine } from '../metrics/metered-engine.ts';
 import { Metrics } from '../metrics/metrics.ts';
-import { QueueEngine } from '../redis/queue-engine.ts';
+import { QueueEngine } from '../adapters/redis/queue-engine.ts';
 import { gracefulShutdown, type Running, type ServerDeps } from './running.ts';
 import { v2Handlers } from '../http/routes/v2.ts';
 

@@ -1,4 +1,4 @@
-/** The shared JobQueue contract, run against the in-memory backend (the BullMQ one runs it in redis/). */
+/** The shared JobQueue contract, run against the in-memory backend (the BullMQ one runs it in adapters/redis/). */
 import { MemoryJobQueue } from './queue.ts';
 import { jobQueueContract } from './queue.contract.ts';
 

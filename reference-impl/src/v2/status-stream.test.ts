@@ -2,8 +2,8 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readEvents, type SseEvent } from '../../../client/sse.ts';
 import { loadConfig } from '../process/config.ts';
-import { createRedisBackend, type RedisBackend } from '../redis/index.ts';
-import { deletePrefix, testPrefix, testRedisUrl } from '../redis/testing.ts';
+import { createRedisBackend, type RedisBackend } from '../adapters/redis/index.ts';
+import { deletePrefix, testPrefix, testRedisUrl } from '../adapters/redis/testing.ts';
 import { startServer, type Running } from '../process/serve.ts';
 import { MemoryJobQueue } from './queue.ts';
 import { formatEvent, statusStream } from './status-stream.ts';

@@ -1,10 +1,10 @@
 /** The real LifecycleService over the Redis backend: an API-only node and a worker node sharing one Redis. */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { KeyRecord } from '../ports.ts';
-import { LifecycleService } from '../v2/lifecycle.ts';
-import type { ResolveImage } from '../v2/lifecycle.ts';
-import type { SubmitParams } from '../v2/params.ts';
-import { FakeEngine, fakeResult, tinyPng } from '../v2/testing.ts';
+import type { KeyRecord } from '../../ports.ts';
+import { LifecycleService } from '../../v2/lifecycle.ts';
+import type { ResolveImage } from '../../v2/lifecycle.ts';
+import type { SubmitParams } from '../../v2/params.ts';
+import { FakeEngine, fakeResult, tinyPng } from '../../v2/testing.ts';
 import type { RedisBackend } from './index.ts';
 import { createRedisBackend } from './index.ts';
 import { deletePrefix, testPrefix, testRedisUrl } from './testing.ts';

@@ -1,6 +1,6 @@
 /** RedisKeyStore on a real Redis: holds and settles under concurrency across nodes, idempotency, seeding. */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { KeyRecord } from '../ports.ts';
+import type { KeyRecord } from '../../ports.ts';
 import { RedisKeyStore } from './key-store.ts';
 import { deletePrefix, testClient, testPrefix } from './testing.ts';
 

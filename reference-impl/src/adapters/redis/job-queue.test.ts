@@ -1,10 +1,10 @@
 /** BullJobQueue on a real Redis: bound across nodes, FIFO positions, cancel, retries, exhaustion, hand-back on close. */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { RedisClient } from './connection.ts';
-import type { JobContext } from '../v2/queue.ts';
-import { QueueFullError, RetryJob } from '../v2/queue.ts';
+import type { JobContext } from '../../v2/queue.ts';
+import { QueueFullError, RetryJob } from '../../v2/queue.ts';
 import { createRedis } from './connection.ts';
-import { jobQueueContract } from '../v2/queue.contract.ts';
+import { jobQueueContract } from '../../v2/queue.contract.ts';
 import { BullJobQueue } from './job-queue.ts';
 import type { BullJobQueueOptions } from './job-queue.ts';
 import { deletePrefix, testClient, testPrefix, testRedisUrl } from './testing.ts';

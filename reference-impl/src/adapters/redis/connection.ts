@@ -1,7 +1,7 @@
 /** ioredis connections for the distributed backend: fail-fast for API calls, patient for BullMQ workers. */
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterOptions, RedisOptions } from 'ioredis';
-import { ApiError } from '../errors.ts';
+import { ApiError } from '../../errors.ts';
 import { parseRedisUrl } from './url.ts';
 
 export type ConnectionRole = 'api' | 'worker';

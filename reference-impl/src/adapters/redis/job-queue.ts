@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { RedisClient } from './connection.ts';
-import type { JobContext, JobQueue, Processor } from '../v2/queue.ts';
-import { QueueFullError, RetryJob } from '../v2/queue.ts';
+import type { JobContext, JobQueue, Processor } from '../../v2/queue.ts';
+import { QueueFullError, RetryJob } from '../../v2/queue.ts';
 import { guard } from './connection.ts';
 
 export interface BullJobQueueOptions {

@@ -1,15 +1,15 @@
 /** The distributed backend's factories: createRedisBackend (API, worker or both) and startWorker. */
-import type { Clock, KeyRecord } from '../ports.ts';
-import { systemClock } from '../ports.ts';
-import type { Processor } from '../v2/queue.ts';
-import { isTerminal } from '../v2/store.ts';
+import type { Clock, KeyRecord } from '../../ports.ts';
+import { systemClock } from '../../ports.ts';
+import type { Processor } from '../../v2/queue.ts';
+import { isTerminal } from '../../v2/store.ts';
 import { createRedis, isClusterUrl, whenReady, type RedisClient } from './connection.ts';
 import { clusterPrefix, redactRedisUrl } from './url.ts';
 import { BullJobQueue } from './job-queue.ts';
 import { RedisKeyStore } from './key-store.ts';
 import { RedisRequestStore } from './request-store.ts';
 import { BullWebhookQueue } from './webhook-queue.ts';
-import type { WebhookSender } from '../v2/webhook.ts';
+import type { WebhookSender } from '../../v2/webhook.ts';
 
 export { BullWebhookQueue } from './webhook-queue.ts';
 export { BullJobQueue } from './job-queue.ts';

@@ -2,12 +2,12 @@
 import { createHash } from 'node:crypto';
 import { Cluster } from 'ioredis';
 import type { RedisClient } from './connection.ts';
-import type { Clock } from '../ports.ts';
-import { systemClock } from '../ports.ts';
+import type { Clock } from '../../ports.ts';
+import { systemClock } from '../../ports.ts';
 import type {
   ClaimResult, RecordPatch, RequestMetrics, RequestRecord, RequestState, RequestStore, StoredOutput,
-} from '../v2/store.ts';
-import { Watchers } from '../v2/watchers.ts';
+} from '../../v2/store.ts';
+import { Watchers } from '../../v2/watchers.ts';
 import { guard } from './connection.ts';
 
 export interface RedisRequestStoreOptions {

@@ -1,10 +1,10 @@
 /** QueueEngine: the Engine of an API-only node — v1 images run on the worker nodes through the shared queue. */
 import { randomUUID } from 'node:crypto';
 import type { ErrorCode } from '@bgr/spec';
-import type { Engine, RemoveOptions, RemoveResult } from '../engine/types.ts';
-import { ApiError, errors } from '../errors.ts';
-import { QueueFullError, type JobQueue } from '../v2/queue.ts';
-import type { RequestRecord, RequestStore, RequestState } from '../v2/store.ts';
+import type { Engine, RemoveOptions, RemoveResult } from '../../engine/types.ts';
+import { ApiError, errors } from '../../errors.ts';
+import { QueueFullError, type JobQueue } from '../../v2/queue.ts';
+import type { RequestRecord, RequestStore, RequestState } from '../../v2/store.ts';
 
 /**
  * The owner of v1 jobs. It names no API key, so the worker's settle is a no-op (the v1 handler holds and

@@ -4,12 +4,12 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Cluster } from 'ioredis';
-import { pngOf } from '../testing/fixtures.ts';
-import { spawnNode, until, type NodeProcess } from '../testing/nodes.ts';
-import { jobQueueContract } from '../v2/queue.contract.ts';
-import { contractRecord, requestStoreContract } from '../v2/store.contract.ts';
-import { startReceiver } from '../v2/testing.ts';
-import { nodeWebhookSecret } from '../testing/nodes.ts';
+import { pngOf } from '../../testing/fixtures.ts';
+import { spawnNode, until, type NodeProcess } from '../../testing/nodes.ts';
+import { jobQueueContract } from '../../v2/queue.contract.ts';
+import { contractRecord, requestStoreContract } from '../../v2/store.contract.ts';
+import { startReceiver } from '../../v2/testing.ts';
+import { nodeWebhookSecret } from '../../testing/nodes.ts';
 import { startLocalCluster } from './cluster.testing.ts';
 import { createRedis, whenReady, type RedisClient } from './connection.ts';
 import { BullJobQueue } from './job-queue.ts';

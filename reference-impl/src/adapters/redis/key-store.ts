@@ -1,8 +1,8 @@
 /** RedisKeyStore: key policies from config, balances and credit holds in Redis with atomic Lua. */
 import { createHash } from 'node:crypto';
 import type { RedisClient } from './connection.ts';
-import type { Clock, KeyRecord, KeyStore } from '../ports.ts';
-import { systemClock } from '../ports.ts';
+import type { Clock, KeyRecord, KeyStore } from '../../ports.ts';
+import { systemClock } from '../../ports.ts';
 import { guard } from './connection.ts';
 
 export interface RedisKeyStoreOptions {
