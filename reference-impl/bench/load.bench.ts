@@ -8,7 +8,7 @@ import { createEngine } from '../src/engine/index.ts';
 import type { Engine } from '../src/engine/types.ts';
 import { MemoryKeyStore } from '../src/http/keys.ts';
 import { engineConfigOf, startServer } from '../src/process/serve.ts';
-import { FakeEngine } from '../src/testing/fake-engine.ts';
+import { FakeEngine } from '../testing/fake-engine.ts';
 import { collect } from './gc.ts';
 import { benchImages, generatedImages } from './images.ts';
 import { fmt, memorySnapshot, peakOf, summarize, type MemorySnapshot, type Summary } from './stats.ts';

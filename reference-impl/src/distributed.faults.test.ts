@@ -4,10 +4,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deletePrefix, keyPrefix, testClient, testPrefix, testRedisUrl } from './adapters/redis/testing.ts';
-import { pngOf } from './testing/fixtures.ts';
-import { freePort, spawnNode, startOwnRedis, stopOwnRedis, until, type NodeProcess } from './testing/nodes.ts';
-import { startReceiver } from './v2/testing.ts';
+import { deletePrefix, keyPrefix, testClient, testPrefix, testRedisUrl } from '../testing/redis.ts';
+import { pngOf } from '../testing/fixtures.ts';
+import { freePort, spawnNode, startOwnRedis, stopOwnRedis, until, type NodeProcess } from '../testing/nodes.ts';
+import { startReceiver } from '../testing/v2.ts';
 import { generateWebhookSecret } from './v2/webhook.ts';
 
 const KEY = 'dist_key_1';

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deletePrefix, keyPrefix, testClient, testPrefix, testRedisUrl } from './adapters/redis/testing.ts';
-import { pngOf } from './testing/fixtures.ts';
-import { spawnNode, until, type NodeProcess } from './testing/nodes.ts';
+import { deletePrefix, keyPrefix, testClient, testPrefix, testRedisUrl } from '../testing/redis.ts';
+import { pngOf } from '../testing/fixtures.ts';
+import { spawnNode, until, type NodeProcess } from '../testing/nodes.ts';
 import { generateWebhookSecret } from './v2/webhook.ts';
 
 const KEY = 'hook_key_1';

@@ -5,7 +5,7 @@
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { multipart, pngOf } from '../testing/fixtures.ts';
+import { multipart, pngOf } from '../../testing/fixtures.ts';
 import { imageCases } from './images.ts';
 import { startOrigin, type Origin } from './origin.ts';
 import { expectAnswer, KEY, startCorpusServer, v2Outcome, type CorpusServer } from './server.ts';

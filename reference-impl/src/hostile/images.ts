@@ -1,6 +1,6 @@
 /** The image corner of the hostile-input corpus: every accepted format's odd corners, and formats we refuse, each with the answer the contract promises. */
 import sharp from 'sharp';
-import { bmp, pngDeclaring, svg } from '../testing/fixtures.ts';
+import { bmp, pngDeclaring, svg } from '../../testing/fixtures.ts';
 import { tiffWithExtraSamples } from './tiff.ts';
 
 /** ok: a 200 (v1) / COMPLETED (v2) with an image of the given size; otherwise the 4xx and its code. */

@@ -5,7 +5,7 @@ import { loadConfig } from '../process/config.ts';
 import { createEngine } from '../engine/index.ts';
 import type { Engine } from '../engine/types.ts';
 import { engineConfigOf, startServer, type Running } from '../process/serve.ts';
-import { expectConforms } from '../testing/harness.ts';
+import { expectConforms } from '../../testing/harness.ts';
 import { tiffWithExtraSamples } from './tiff.ts';
 
 const KEY = 'hostile_real_model_key';

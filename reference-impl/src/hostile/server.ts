@@ -4,8 +4,8 @@ import { expect } from 'vitest';
 import { loadContract } from '@bgr/spec/contract';
 import { loadConfig } from '../process/config.ts';
 import { startServer, type Running } from '../process/serve.ts';
-import { FakeEngine } from '../testing/fake-engine.ts';
-import { expectConforms } from '../testing/harness.ts';
+import { FakeEngine } from '../../testing/fake-engine.ts';
+import { expectConforms } from '../../testing/harness.ts';
 
 export const KEY = 'hostile_corpus_key';
 

@@ -3,8 +3,8 @@
  * Expect, and HTTP/1.0 without Host. Each answer carries the shared error body with a code; none is a 5xx.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pngOf } from '../testing/fixtures.ts';
-import { rawRequest, type RawRequest } from '../testing/raw-http.ts';
+import { pngOf } from '../../testing/fixtures.ts';
+import { rawRequest, type RawRequest } from '../../testing/raw-http.ts';
 import { expectErrorBody, KEY, startCorpusServer, type CorpusServer } from './server.ts';
 
 let s: CorpusServer;

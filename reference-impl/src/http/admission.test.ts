@@ -3,9 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Admission } from './admission.ts';
 import { loadConfig } from '../process/config.ts';
 import { startServer, type Running } from '../process/serve.ts';
-import { FakeEngine } from '../testing/fake-engine.ts';
-import { pngOf } from '../testing/fixtures.ts';
-import { expectConforms } from '../testing/harness.ts';
+import { FakeEngine } from '../../testing/fake-engine.ts';
+import { pngOf } from '../../testing/fixtures.ts';
+import { expectConforms } from '../../testing/harness.ts';
 
 describe('Admission', () => {
   it('refuses the image over maxInFlight at once, with Retry-After', () => {

@@ -2,8 +2,8 @@
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../errors.ts';
-import { multipart, pngOf } from '../testing/fixtures.ts';
-import { expectConforms, KEY, KEY_3, KEY_V1, KEY_V2, makeApp, type Harness } from '../testing/harness.ts';
+import { multipart, pngOf } from '../../testing/fixtures.ts';
+import { expectConforms, KEY, KEY_3, KEY_V1, KEY_V2, makeApp, type Harness } from '../../testing/harness.ts';
 
 let h: Harness | undefined;
 afterEach(async () => { await h?.app.close(); h = undefined; });

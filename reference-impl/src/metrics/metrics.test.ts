@@ -5,11 +5,11 @@ import { meteredEngine } from './metered-engine.ts';
 import { Metrics } from './metrics.ts';
 import { startRedisNode } from '../process/distributed.ts';
 import { startServer, type Running } from '../process/serve.ts';
-import { deletePrefix, testPrefix, testRedisUrl } from '../adapters/redis/testing.ts';
-import { FakeEngine } from '../testing/fake-engine.ts';
-import { pngOf } from '../testing/fixtures.ts';
-import { until } from '../testing/nodes.ts';
-import { startReceiver } from '../v2/testing.ts';
+import { deletePrefix, testPrefix, testRedisUrl } from '../../testing/redis.ts';
+import { FakeEngine } from '../../testing/fake-engine.ts';
+import { pngOf } from '../../testing/fixtures.ts';
+import { until } from '../../testing/nodes.ts';
+import { startReceiver } from '../../testing/v2.ts';
 import { generateWebhookSecret } from '../v2/webhook.ts';
 import { pino } from 'pino';
 

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadContract } from '@bgr/spec/contract';
 import { loadConfig } from './config.ts';
 import { startServer, type Running } from './serve.ts';
-import { FakeEngine } from '../testing/fake-engine.ts';
-import { pngOf } from '../testing/fixtures.ts';
+import { FakeEngine } from '../../testing/fake-engine.ts';
+import { pngOf } from '../../testing/fixtures.ts';
 
 const key = 'async-api-key-1';
 let server: Running | undefined;

@@ -4,9 +4,9 @@ import { promisify } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from './config.ts';
 import { startServer } from './serve.ts';
-import { FakeEngine } from '../testing/fake-engine.ts';
-import { pngOf } from '../testing/fixtures.ts';
-import { expectConforms } from '../testing/harness.ts';
+import { FakeEngine } from '../../testing/fake-engine.ts';
+import { pngOf } from '../../testing/fixtures.ts';
+import { expectConforms } from '../../testing/harness.ts';
 
 const KEY = 'serve_test_key';
 

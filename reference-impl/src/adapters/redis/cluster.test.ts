@@ -4,19 +4,19 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Cluster } from 'ioredis';
-import { pngOf } from '../../testing/fixtures.ts';
-import { spawnNode, until, type NodeProcess } from '../../testing/nodes.ts';
-import { jobQueueContract } from '../../v2/queue.contract.ts';
-import { contractRecord, requestStoreContract } from '../../v2/store.contract.ts';
-import { startReceiver } from '../../v2/testing.ts';
-import { nodeWebhookSecret } from '../../testing/nodes.ts';
-import { startLocalCluster } from './cluster.testing.ts';
+import { pngOf } from '../../../testing/fixtures.ts';
+import { spawnNode, until, type NodeProcess } from '../../../testing/nodes.ts';
+import { jobQueueContract } from '../../../testing/queue.contract.ts';
+import { contractRecord, requestStoreContract } from '../../../testing/store.contract.ts';
+import { startReceiver } from '../../../testing/v2.ts';
+import { nodeWebhookSecret } from '../../../testing/nodes.ts';
+import { startLocalCluster } from '../../../testing/redis-cluster.ts';
 import { createRedis, whenReady, type RedisClient } from './connection.ts';
 import { BullJobQueue } from './job-queue.ts';
 import { RedisKeyStore } from './key-store.ts';
 import { RedisRequestStore } from './request-store.ts';
 import { clusterPrefix } from './url.ts';
-import { testPrefix } from './testing.ts';
+import { testPrefix } from '../../../testing/redis.ts';
 
 const t0 = Date.now();
 const cluster = await startLocalCluster(3);

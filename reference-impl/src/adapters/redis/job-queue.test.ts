@@ -4,10 +4,10 @@ import type { RedisClient } from './connection.ts';
 import type { JobContext } from '../../v2/queue.ts';
 import { QueueFullError, RetryJob } from '../../v2/queue.ts';
 import { createRedis } from './connection.ts';
-import { jobQueueContract } from '../../v2/queue.contract.ts';
+import { jobQueueContract } from '../../../testing/queue.contract.ts';
 import { BullJobQueue } from './job-queue.ts';
 import type { BullJobQueueOptions } from './job-queue.ts';
-import { deletePrefix, testClient, testPrefix, testRedisUrl } from './testing.ts';
+import { deletePrefix, testClient, testPrefix, testRedisUrl } from '../../../testing/redis.ts';
 
 const prefix = testPrefix();
 const api = await testClient();

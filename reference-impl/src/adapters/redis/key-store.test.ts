@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KeyRecord } from '../../ports.ts';
 import { RedisKeyStore } from './key-store.ts';
-import { deletePrefix, testClient, testPrefix } from './testing.ts';
+import { deletePrefix, testClient, testPrefix } from '../../../testing/redis.ts';
 
 const prefix = testPrefix();
 const clients = await Promise.all([testClient(), testClient()]);

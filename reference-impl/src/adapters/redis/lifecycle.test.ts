@@ -4,10 +4,10 @@ import type { KeyRecord } from '../../ports.ts';
 import { LifecycleService } from '../../v2/lifecycle.ts';
 import type { ResolveImage } from '../../v2/lifecycle.ts';
 import type { SubmitParams } from '../../v2/params.ts';
-import { FakeEngine, fakeResult, tinyPng } from '../../v2/testing.ts';
+import { FakeEngine, fakeResult, tinyPng } from '../../../testing/v2.ts';
 import type { RedisBackend } from './index.ts';
 import { createRedisBackend } from './index.ts';
-import { deletePrefix, testPrefix, testRedisUrl } from './testing.ts';
+import { deletePrefix, testPrefix, testRedisUrl } from '../../../testing/redis.ts';
 
 const prefix = testPrefix();
 const keys: KeyRecord[] = [

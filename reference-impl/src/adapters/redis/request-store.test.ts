@@ -1,8 +1,8 @@
 /** RedisRequestStore: the shared contract on a real Redis, CAS under concurrency, real TTL expiry. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { contractRecord, requestStoreContract } from '../../v2/store.contract.ts';
+import { contractRecord, requestStoreContract } from '../../../testing/store.contract.ts';
 import { RedisRequestStore } from './request-store.ts';
-import { deletePrefix, testClient, testPrefix } from './testing.ts';
+import { deletePrefix, testClient, testPrefix } from '../../../testing/redis.ts';
 
 const prefix = testPrefix();
 const redis = await testClient();

@@ -5,16 +5,16 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { KeyRecord } from '../../ports.ts';
-import { contractRecord } from '../../v2/store.contract.ts';
-import { fakeProcessor } from './fixtures/slow-worker.ts';
+import { contractRecord } from '../../../testing/store.contract.ts';
+import { fakeProcessor } from '../../../testing/slow-worker.ts';
 import type { RedisBackend } from './index.ts';
 import { createRedisBackend, startWorker } from './index.ts';
-import { deletePrefix, testPrefix, testRedisUrl } from './testing.ts';
+import { deletePrefix, testPrefix, testRedisUrl } from '../../../testing/redis.ts';
 
 const prefix = testPrefix();
 const keys: KeyRecord[] = [{ key: 'k1', name: 'k1', credits: 10, scopes: ['v2'], rateLimit: { max: 100, windowS: 60 } }];
 const timing = { lockDurationMs: 1000, stalledIntervalMs: 500 };
-const fixture = fileURLToPath(new URL('./fixtures/slow-worker.ts', import.meta.url));
+const fixture = fileURLToPath(new URL('../../../testing/slow-worker.ts', import.meta.url));
 const children: ChildProcess[] = [];
 const backends: RedisBackend[] = [];
 

@@ -1,7 +1,7 @@
 /** createRedisBackend awaits BullMQ's start-up check, so a start-up that blocks the event loop cannot break the queues for good. */
 import { afterAll, expect, it } from 'vitest';
 import { createRedisBackend, type RedisBackend } from './index.ts';
-import { deletePrefix, testPrefix, testRedisUrl } from './testing.ts';
+import { deletePrefix, testPrefix, testRedisUrl } from '../../../testing/redis.ts';
 
 const prefix = testPrefix();
 const backends: RedisBackend[] = [];

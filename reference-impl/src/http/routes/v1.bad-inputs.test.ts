@@ -1,9 +1,9 @@
 /** Bad inputs to POST /v1/bg-removal: each gets its documented 4xx and code, never a 5xx, and the response conforms to the contract. */
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bmp, multipart, pngDeclaring, pngOf, svg } from '../../testing/fixtures.ts';
-import { expectConforms, KEY, makeApp, type Harness } from '../../testing/harness.ts';
-import { startImageServer, type ImageServer } from '../../testing/image-server.ts';
+import { bmp, multipart, pngDeclaring, pngOf, svg } from '../../../testing/fixtures.ts';
+import { expectConforms, KEY, makeApp, type Harness } from '../../../testing/harness.ts';
+import { startImageServer, type ImageServer } from '../../../testing/image-server.ts';
 
 let guarded: Harness; // default SSRF policy: private addresses refused
 let local: Harness; // 127.0.0.1 allow-listed (to reach the test server), small limits

@@ -6,7 +6,7 @@ import { MemoryJobQueue } from '../../v2/queue.ts';
 import type { V2OperationId } from './v2.ts';
 import { v2Paths } from './v2.ts';
 import { MemoryRequestStore } from '../../v2/store.ts';
-import { FakeClock, FakeEngine, FakeKeyStore, fakeResult, v2TestApp } from '../../v2/testing.ts';
+import { FakeClock, FakeEngine, FakeKeyStore, fakeResult, v2TestApp } from '../../../testing/v2.ts';
 
 const contract = loadContract();
 const closers: { close(): Promise<unknown> }[] = [];

@@ -1,8 +1,8 @@
 /** Test helpers for the Redis backend: the test server's URL, a random key prefix per file, cleanup by SCAN. */
 import { randomBytes } from 'node:crypto';
 import { Redis, type Cluster } from 'ioredis';
-import { createRedis, isClusterUrl, whenReady, type RedisClient } from './connection.ts';
-import { clusterPrefix } from './url.ts';
+import { createRedis, isClusterUrl, whenReady, type RedisClient } from '../src/adapters/redis/connection.ts';
+import { clusterPrefix } from '../src/adapters/redis/url.ts';
 
 /**
  * The machine's Redis (CI starts one when absent); override with BGR_TEST_REDIS_URL — a

@@ -5,8 +5,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp, { type Sharp } from 'sharp';
-import { decode } from '../engine/decode.ts';
-import { EngineError, type Engine, type EngineErrorCode, type RemoveOptions, type RemoveResult } from '../engine/types.ts';
+import { decode } from '../src/engine/decode.ts';
+import { EngineError, type Engine, type EngineErrorCode, type RemoveOptions, type RemoveResult } from '../src/engine/types.ts';
 
 export interface FakeEngineOptions {
   /** Milliseconds each removeBackground waits (abortable), to test deadlines, shutdown and concurrency. */

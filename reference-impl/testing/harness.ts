@@ -2,9 +2,9 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import { loadContract } from '@bgr/spec/contract';
-import { buildApp, type AppDeps } from '../http/app.ts';
-import { loadConfig, type Config } from '../process/config.ts';
-import { MemoryKeyStore } from '../http/keys.ts';
+import { buildApp, type AppDeps } from '../src/http/app.ts';
+import { loadConfig, type Config } from '../src/process/config.ts';
+import { MemoryKeyStore } from '../src/http/keys.ts';
 import { FakeEngine, type FakeEngineOptions } from './fake-engine.ts';
 
 export const KEY = 'test_key_unlimited';

@@ -4,15 +4,15 @@ import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { Webhook } from 'standardwebhooks';
-import { FakeEngine as SharedFakeEngine, type FakeEngineOptions } from '../testing/fake-engine.ts';
-import type { Clock, KeyRecord, KeyStore } from '../ports.ts';
-import { ApiError, installErrorHandlers } from '../errors.ts';
-import type { LifecycleService } from './lifecycle.ts';
-import type { V2OperationId } from '../http/routes/v2.ts';
-import { v2Handlers, v2Paths } from '../http/routes/v2.ts';
+import { FakeEngine as SharedFakeEngine, type FakeEngineOptions } from './fake-engine.ts';
+import type { Clock, KeyRecord, KeyStore } from '../src/ports.ts';
+import { ApiError, installErrorHandlers } from '../src/errors.ts';
+import type { LifecycleService } from '../src/v2/lifecycle.ts';
+import type { V2OperationId } from '../src/http/routes/v2.ts';
+import { v2Handlers, v2Paths } from '../src/http/routes/v2.ts';
 
 // One FakeEngine for every test (testing/fake-engine.ts); here in manual mode, the v2 tests' default.
-export { deferred, fakeResult, tinyPng, type Deferred, type EngineCall } from '../testing/fake-engine.ts';
+export { deferred, fakeResult, tinyPng, type Deferred, type EngineCall } from './fake-engine.ts';
 
 /** The shared FakeEngine whose inferences finish when the test says so (`manual`), unless `auto` answers them. */
 export class FakeEngine extends SharedFakeEngine {

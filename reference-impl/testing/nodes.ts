@@ -3,9 +3,9 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { generateWebhookSecret } from '../v2/webhook.ts';
+import { generateWebhookSecret } from '../src/v2/webhook.ts';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The deployment's webhook secret unless a test passes its own (`bgr serve` refuses keys without one). */
 export const nodeWebhookSecret = generateWebhookSecret();
