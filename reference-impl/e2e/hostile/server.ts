@@ -2,8 +2,8 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import { loadContract } from '@bgr/spec/contract';
-import { loadConfig } from '../process/config.ts';
-import { startServer, type Running } from '../process/serve.ts';
+import { loadConfig } from '../../src/process/config.ts';
+import { startServer, type Running } from '../../src/process/serve.ts';
 import { FakeEngine } from '../../testing/fake-engine.ts';
 import { expectConforms } from '../../testing/harness.ts';
 

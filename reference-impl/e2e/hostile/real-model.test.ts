@@ -1,10 +1,10 @@
 /** A few hostile images through the real model behind the real server: TIFF extra channels and a CMYK JPEG come back as cut-outs of their size, never a 5xx. */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../process/config.ts';
-import { createEngine } from '../engine/index.ts';
-import type { Engine } from '../engine/types.ts';
-import { engineConfigOf, startServer, type Running } from '../process/serve.ts';
+import { loadConfig } from '../../src/process/config.ts';
+import { createEngine } from '../../src/engine/index.ts';
+import type { Engine } from '../../src/engine/types.ts';
+import { engineConfigOf, startServer, type Running } from '../../src/process/serve.ts';
 import { expectConforms } from '../../testing/harness.ts';
 import { tiffWithExtraSamples } from './tiff.ts';
 

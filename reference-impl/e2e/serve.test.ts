@@ -2,11 +2,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
-import { loadConfig } from './config.ts';
-import { startServer } from './serve.ts';
-import { FakeEngine } from '../../testing/fake-engine.ts';
-import { pngOf } from '../../testing/fixtures.ts';
-import { expectConforms } from '../../testing/harness.ts';
+import { loadConfig } from '../src/process/config.ts';
+import { startServer } from '../src/process/serve.ts';
+import { FakeEngine } from '../testing/fake-engine.ts';
+import { pngOf } from '../testing/fixtures.ts';
+import { expectConforms } from '../testing/harness.ts';
 
 const KEY = 'serve_test_key';
 
@@ -54,14 +54,14 @@ describe('graceful shutdown', () => {
 describe('bgr serve', () => {
   it('exits 2 with a clear message on a bad option', async () => {
     const run = promisify(execFile);
-    const out = await run('node', ['bin/bgr.mjs', 'serve', '--port', 'x'], { cwd: new URL('../../..', import.meta.url).pathname.replace(/reference-impl\/$/, '') }).catch((e) => e);
+    const out = await run('node', ['bin/bgr.mjs', 'serve', '--port', 'x'], { cwd: new URL('../..', import.meta.url).pathname.replace(/reference-impl\/$/, '') }).catch((e) => e);
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/PORT must be an integer/);
   });
 
   it('exits 2 when an api/worker role has no Redis to share requests through', async () => {
     const run = promisify(execFile);
-    const out = await run('node', ['bin/bgr.mjs', 'serve', '--role', 'worker'], { cwd: new URL('../../..', import.meta.url).pathname.replace(/reference-impl\/$/, ''), env: { ...process.env, BGR_REDIS_URL: '' } }).catch((e) => e);
+    const out = await run('node', ['bin/bgr.mjs', 'serve', '--role', 'worker'], { cwd: new URL('../..', import.meta.url).pathname.replace(/reference-impl\/$/, ''), env: { ...process.env, BGR_REDIS_URL: '' } }).catch((e) => e);
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/BGR_ROLE=worker needs BGR_REDIS_URL/);
   });
@@ -71,7 +71,7 @@ describe('bgr serve', () => {
     ['a malformed secret', { BGR_API_KEYS: 'prod_key_1', BGR_WEBHOOK_SECRET: 'whsec_abc' }, /BGR_WEBHOOK_SECRET is not a valid Standard Webhooks secret/],
   ])('refuses to start with %s: exit 2, one clear line', async (_name, env, message) => {
     const run = promisify(execFile);
-    const out = await run('node', ['bin/bgr.mjs', 'serve', '--port', '0'], { cwd: new URL('../../..', import.meta.url).pathname.replace(/reference-impl\/$/, ''), env: { ...process.env, BGR_REDIS_URL: '', ...env } }).catch((e) => e);
+    const out = await run('node', ['bin/bgr.mjs', 'serve', '--port', '0'], { cwd: new URL('../..', import.meta.url).pathname.replace(/reference-impl\/$/, ''), env: { ...process.env, BGR_REDIS_URL: '', ...env } }).catch((e) => e);
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(message);
     expect(out.stderr.trim().split('\n')).toHaveLength(1); // no stack trace
