@@ -11,7 +11,7 @@ import type { LifecycleService } from '../src/v2/lifecycle.ts';
 import type { V2OperationId } from '../src/http/routes/v2.ts';
 import { v2Handlers, v2Paths } from '../src/http/routes/v2.ts';
 
-// One FakeEngine for every test (testing/fake-engine.ts); here in manual mode, the v2 tests' default.
+// One FakeEngine for every test (./fake-engine.ts); here in manual mode, the v2 tests' default.
 export { deferred, fakeResult, tinyPng, type Deferred, type EngineCall } from './fake-engine.ts';
 
 /** The shared FakeEngine whose inferences finish when the test says so (`manual`), unless `auto` answers them. */
