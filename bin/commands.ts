@@ -4,7 +4,7 @@ export type Command = (args: string[]) => Promise<number>;
 export const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
   serve: {
     summary: 'run the reference API server (bgr serve --help for options)',
-    load: async () => (await import('../reference-impl/src/serve.ts')).serveCommand,
+    load: async () => (await import('../reference-impl/src/process/serve.ts')).serveCommand,
   },
   mock: { summary: 'serve the contract with the Prism mock', load: async () => (await import('../mock/server.ts')).mockCommand },
   check: { summary: 'run the conformance suite against a deployment', load: async () => (await import('../conformance/src/cli.ts')).checkCommand },

@@ -1,9 +1,9 @@
 /** The client's shared scenarios against the real reference server (real model, in-memory backend). */
 import { afterAll, beforeAll } from 'vitest';
-import { loadConfig } from '../reference-impl/src/config.ts';
+import { loadConfig } from '../reference-impl/src/process/config.ts';
 import { createEngine } from '../reference-impl/src/engine/index.ts';
 import { ballScene, render } from '../reference-impl/src/engine/synthetic.ts';
-import { engineConfigOf, startServer, type Running } from '../reference-impl/src/serve.ts';
+import { engineConfigOf, startServer, type Running } from '../reference-impl/src/process/serve.ts';
 import { describeScenarios, type Script } from './testing/scenarios.ts';
 
 const key = 'client-scenarios-key';

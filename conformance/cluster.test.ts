@@ -1,7 +1,7 @@
 /** The suite against the distributed reference on a real local Redis Cluster (3 masters): 1 API node + 1 worker; every MUST check passes. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalCluster, type LocalCluster } from '../reference-impl/src/redis/cluster.testing.ts';
-import { spawnNode, type NodeProcess } from '../reference-impl/src/testing/nodes.ts';
+import { startLocalCluster, type LocalCluster } from '../reference-impl/testing/redis-cluster.ts';
+import { spawnNode, type NodeProcess } from '../reference-impl/testing/nodes.ts';
 import { runChecks } from './src/runner.ts';
 import type { Report } from './src/report.ts';
 

@@ -1,7 +1,7 @@
 /** The suite against the distributed reference: 2 API nodes + 2 worker processes on Redis (real model, 5 s retention); every MUST check passes on both API nodes. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deletePrefix, testPrefix, testRedisUrl } from '../reference-impl/src/redis/testing.ts';
-import { spawnNode, type NodeProcess } from '../reference-impl/src/testing/nodes.ts';
+import { deletePrefix, testPrefix, testRedisUrl } from '../reference-impl/testing/redis.ts';
+import { spawnNode, type NodeProcess } from '../reference-impl/testing/nodes.ts';
 import { runChecks } from './src/runner.ts';
 import type { Report } from './src/report.ts';
 

@@ -3,9 +3,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../reference-impl/src/config.ts';
+import { loadConfig } from '../reference-impl/src/process/config.ts';
 import { createEngine } from '../reference-impl/src/engine/index.ts';
-import { engineConfigOf, startServer, type Running } from '../reference-impl/src/serve.ts';
+import { engineConfigOf, startServer, type Running } from '../reference-impl/src/process/serve.ts';
 import { runChecks } from './src/runner.ts';
 import type { Report } from './src/report.ts';
 

@@ -12,10 +12,10 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readmeSnippets, removeSnippets, runSnippet, writeSnippets } from '../client/readme-snippets.ts';
 import { FAKE_KEY, type FakeServer, startFakeServer } from '../client/testing/fake-server.ts';
-import { loadConfig } from '../reference-impl/src/config.ts';
+import { loadConfig } from '../reference-impl/src/process/config.ts';
 import { createEngine } from '../reference-impl/src/engine/index.ts';
 import { ballScene, render } from '../reference-impl/src/engine/synthetic.ts';
-import { engineConfigOf, startServer, type Running } from '../reference-impl/src/serve.ts';
+import { engineConfigOf, startServer, type Running } from '../reference-impl/src/process/serve.ts';
 
 const bash = promisify(execFile);
 const guidesDir = new URL('./guides/', import.meta.url);

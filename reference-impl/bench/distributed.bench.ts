@@ -6,9 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { loadFixtures } from '../../conformance/src/fixtures.ts';
-import { createRedis, whenReady } from '../src/redis/connection.ts';
-import { deletePrefix } from '../src/redis/testing.ts';
-import { spawnNode, type NodeProcess } from '../src/testing/nodes.ts';
+import { createRedis, whenReady } from '../src/adapters/redis/connection.ts';
+import { deletePrefix } from '../testing/redis.ts';
+import { spawnNode, type NodeProcess } from '../testing/nodes.ts';
 import { quantile } from './stats.ts';
 
 export interface DistributedBenchOptions {

@@ -2,10 +2,10 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BgRemovalClient } from '../../client/index.ts';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/process/config.ts';
 import { createEngine } from '../src/engine/index.ts';
 import type { StageTimings } from '../src/engine/types.ts';
-import { engineConfigOf, startServer } from '../src/serve.ts';
+import { engineConfigOf, startServer } from '../src/process/serve.ts';
 import { loadPeer, type EngineBenchReport, type PeerRun } from './engine.bench.ts';
 import { benchImages } from './images.ts';
 import { startHealthProbe, type ProbeResult } from './probe.ts';

@@ -1,7 +1,7 @@
 /** The server under the overload bench, in its own process (so its peak RSS is its own): `startServer` on a FakeEngine with BENCH_FAKE_DELAY_MS per image. */
-import { loadConfig } from '../src/config.ts';
-import { startServer } from '../src/serve.ts';
-import { FakeEngine } from '../src/testing/fake-engine.ts';
+import { loadConfig } from '../src/process/config.ts';
+import { startServer } from '../src/process/serve.ts';
+import { FakeEngine } from '../testing/fake-engine.ts';
 
 const config = loadConfig(process.env);
 const engine = new FakeEngine({ delayMs: Number(process.env.BENCH_FAKE_DELAY_MS ?? 500), maxPixels: config.maxPixels });

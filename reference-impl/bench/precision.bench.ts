@@ -3,14 +3,14 @@
 // so machine noise hits every variant alike: read the ratios, not the absolute times.
 import * as ort from 'onnxruntime-node';
 import { BgRemovalClient } from '../../client/index.ts';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/process/config.ts';
 import { decode, resizeRgb } from '../src/engine/decode.ts';
 import { type Precision, preparedModel } from '../src/engine/graph/prepare.ts';
 import { createEngine } from '../src/engine/index.ts';
 import { defaultCacheDir, ensureModel } from '../src/engine/model.ts';
 import { iou } from '../src/engine/synthetic.ts';
 import { MODEL_SIZE, toAlpha, toPlanarInput } from '../src/engine/tensor.ts';
-import { engineConfigOf, startServer } from '../src/serve.ts';
+import { engineConfigOf, startServer } from '../src/process/serve.ts';
 import { loadPeer, type PeerRun } from './engine.bench.ts';
 import { benchImages } from './images.ts';
 import { fmt, quantile } from './stats.ts';

@@ -7,10 +7,10 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_KEY, type FakeServer, SCRIPT_HEADER, startFakeServer } from '../../client/testing/fake-server.ts';
 import { launchChromium, offlinePage, screenshotPath } from '../../docs/browser.ts';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig } from '../src/process/config.ts';
 import { createEngine } from '../src/engine/index.ts';
 import { ballScene, iou, render } from '../src/engine/synthetic.ts';
-import { engineConfigOf, startServer, type Running } from '../src/serve.ts';
+import { engineConfigOf, startServer, type Running } from '../src/process/serve.ts';
 
 let server: Running;
 let browser: Browser;

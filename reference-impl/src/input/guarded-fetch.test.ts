@@ -1,8 +1,8 @@
 /** The guarded fetch end to end against a local server: allow-list switch, redirects re-checked, size and time caps. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../errors.ts';
-import { pngOf } from '../testing/fixtures.ts';
-import { startImageServer, type ImageServer } from '../testing/image-server.ts';
+import { pngOf } from '../../testing/fixtures.ts';
+import { startImageServer, type ImageServer } from '../../testing/image-server.ts';
 import { guardedFetch, type FetchPolicy } from './guarded-fetch.ts';
 
 let srv: ImageServer;

@@ -1,7 +1,7 @@
 /** Base64/data-URI decoding and format sniffing for the image input. */
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../errors.ts';
-import { bmp, pngDeclaring, pngOf, svg } from '../testing/fixtures.ts';
+import { bmp, pngDeclaring, pngOf, svg } from '../../testing/fixtures.ts';
 import { checkImage, decodeBase64, decodeDataUri, sniff } from './image.ts';
 
 function code(fn: () => unknown): string {

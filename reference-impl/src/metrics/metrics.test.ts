@@ -1,15 +1,15 @@
 /** /metrics scraped after real HTTP requests: in memory (role all), and on the api and worker nodes of a Redis deployment. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../process/config.ts';
 import { meteredEngine } from './metered-engine.ts';
 import { Metrics } from './metrics.ts';
-import { startRedisNode } from '../distributed.ts';
-import { startServer, type Running } from '../serve.ts';
-import { deletePrefix, testPrefix, testRedisUrl } from '../redis/testing.ts';
-import { FakeEngine } from '../testing/fake-engine.ts';
-import { pngOf } from '../testing/fixtures.ts';
-import { until } from '../testing/nodes.ts';
-import { startReceiver } from '../v2/testing.ts';
+import { startRedisNode } from '../process/distributed.ts';
+import { startServer, type Running } from '../process/serve.ts';
+import { deletePrefix, testPrefix, testRedisUrl } from '../../testing/redis.ts';
+import { FakeEngine } from '../../testing/fake-engine.ts';
+import { pngOf } from '../../testing/fixtures.ts';
+import { until } from '../../testing/nodes.ts';
+import { startReceiver } from '../../testing/v2.ts';
 import { generateWebhookSecret } from '../v2/webhook.ts';
 import { pino } from 'pino';
 

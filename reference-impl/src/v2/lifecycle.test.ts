@@ -10,7 +10,7 @@ import { LifecycleService } from './lifecycle.ts';
 import type { LifecycleConfig, ResolveImage } from './lifecycle.ts';
 import {
   FakeClock, FakeEngine, FakeKeyStore, fakeResult, startReceiver, tinyPng, v2TestApp,
-} from './testing.ts';
+} from '../../testing/v2.ts';
 import { WebhookSender, generateWebhookSecret } from './webhook.ts';
 
 const contract = loadContract();

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { JobContext } from './queue.ts';
 import { MemoryJobQueue, QueueFullError, RetryJob } from './queue.ts';
-import { deferred } from './testing.ts';
-import type { Deferred } from './testing.ts';
+import { deferred } from '../../testing/v2.ts';
+import type { Deferred } from '../../testing/v2.ts';
 
 /** A processor that records runs and finishes each when the test says. */
 function controlled() {

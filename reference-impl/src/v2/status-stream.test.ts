@@ -1,14 +1,14 @@
 /** The status-stream extension as served (real HTTP, the openapi-glue app), in memory and over Redis from another node. */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readEvents, type SseEvent } from '../../../client/sse.ts';
-import { loadConfig } from '../config.ts';
-import { createRedisBackend, type RedisBackend } from '../redis/index.ts';
-import { deletePrefix, testPrefix, testRedisUrl } from '../redis/testing.ts';
-import { startServer, type Running } from '../serve.ts';
+import { loadConfig } from '../process/config.ts';
+import { createRedisBackend, type RedisBackend } from '../adapters/redis/index.ts';
+import { deletePrefix, testPrefix, testRedisUrl } from '../../testing/redis.ts';
+import { startServer, type Running } from '../process/serve.ts';
 import { MemoryJobQueue } from './queue.ts';
 import { formatEvent, statusStream } from './status-stream.ts';
 import { MemoryRequestStore, type RequestState } from './store.ts';
-import { FakeEngine, tinyPng } from './testing.ts';
+import { FakeEngine, tinyPng } from '../../testing/v2.ts';
 
 const KEY = 'stream-key-1';
 const OTHER = 'stream-key-2';

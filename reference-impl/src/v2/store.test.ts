@@ -1,8 +1,8 @@
-/** MemoryRequestStore's own behaviour: the sweeper frees memory (the shared cases every backend passes are in store.contract.ts). */
+/** MemoryRequestStore's own behaviour: the sweeper frees memory (the shared cases every backend passes are in reference-impl/testing/store.contract.ts). */
 import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from './store.ts';
 import { MemoryRequestStore } from './store.ts';
-import { FakeClock } from './testing.ts';
+import { FakeClock } from '../../testing/v2.ts';
 
 function record(id: string, over: Partial<RequestRecord> = {}): RequestRecord {
   return {

@@ -1,7 +1,7 @@
 /** WebhookSender against a real receiver on 127.0.0.1 that verifies Standard Webhooks signatures. */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FailedBody } from '@bgr/spec';
-import { startReceiver } from './testing.ts';
+import { startReceiver } from '../../testing/v2.ts';
 import { WebhookSender, ensureWebhookSecret, generateWebhookSecret } from './webhook.ts';
 
 const body: FailedBody = {

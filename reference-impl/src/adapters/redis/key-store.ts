@@ -1,0 +1,160 @@
+/** RedisKeyStore: key policies from config, balances and credit holds in Redis with atomic Lua. */
+import { createHash } from 'node:crypto';
+import type { RedisClient } from './connection.ts';
+import type { Clock, KeyRecord, KeyStore } from '../../ports.ts';
+import { systemClock } from '../../ports.ts';
+import { guard } from './connection.ts';
+
+export interface RedisKeyStoreOptions {
+  prefix: string;
+  clock?: Clock;
+  /**
+   * A hold older than this is dropped (default 24 h, the pending-record safety TTL): an API node that
+   * died between hold and rollback must not pin a credit forever.
+   */
+  holdTtlMs?: number;
+  /** How long a settled request id is remembered, so a late second settle cannot charge (default 24 h). */
+  settledTtlMs?: number;
+}
+
+// Layout per API key (named by sha256 of the key, so secrets never appear in key names):
+//   {p}credits:{h}  hash: bal (balance, or 'unlimited'), seeded (the configured credits last seeded)
+//   {p}holds:{h}    zset: requestId → hold time (ms); the balance available = bal - ZCARD
+//   {p}settled:{requestId}  string with TTL: settle already happened (idempotency)
+// Policies (name, scopes, rate limit) stay in each node's config: the config is the source of truth
+// for which keys exist, so a key removed from it stops working at once on every node that reloads.
+
+/**
+ * KEYS: credits, holds, settled. ARGV: now, holdTtl, requestId, configured credits.
+ * 1 held (or already held/settled), 0 not. A missing balance (Redis lost its data) is re-seeded from
+ * the configured amount, so the deployment heals without restarting its nodes.
+ */
+const holdScript = `
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+if redis.call('ZSCORE', KEYS[2], ARGV[3]) or redis.call('EXISTS', KEYS[3]) == 1 then return 1 end
+local bal = redis.call('HGET', KEYS[1], 'bal')
+if not bal then
+  bal = ARGV[4]
+  redis.call('HSET', KEYS[1], 'bal', bal, 'seeded', bal)
+end
+if bal ~= 'unlimited' and tonumber(bal) - redis.call('ZCARD', KEYS[2]) < 1 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return 1`;
+
+/**
+ * KEYS: credits, holds, settled. ARGV: requestId, charged (1|0), settledTtl.
+ * Returns the balance after it (-1 = unlimited). Only a held, unsettled id charges or releases.
+ */
+const settleScript = `
+if redis.call('ZREM', KEYS[2], ARGV[1]) == 1 and redis.call('EXISTS', KEYS[3]) == 0 then
+  redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
+  local bal = redis.call('HGET', KEYS[1], 'bal')
+  if ARGV[2] == '1' and bal and bal ~= 'unlimited' then redis.call('HINCRBY', KEYS[1], 'bal', -1) end
+end
+local bal = redis.call('HGET', KEYS[1], 'bal')
+if (not bal) or bal == 'unlimited' then return -1 end
+return tonumber(bal)`;
+
+/**
+ * KEYS: credits. ARGV: configured credits ('unlimited' or an integer).
+ * First seed sets the balance. Later seeds keep what was spent and apply only a change of the configured
+ * amount (a top-up from 100 to 150 adds 50); switching to or from unlimited sets it outright.
+ */
+const seedScript = `
+local conf = ARGV[1]
+local seeded = redis.call('HGET', KEYS[1], 'seeded')
+local bal = redis.call('HGET', KEYS[1], 'bal')
+if not bal or not seeded then
+  redis.call('HSET', KEYS[1], 'bal', conf, 'seeded', conf)
+elseif seeded ~= conf then
+  if conf == 'unlimited' or seeded == 'unlimited' or bal == 'unlimited' then
+    redis.call('HSET', KEYS[1], 'bal', conf)
+  else
+    redis.call('HINCRBY', KEYS[1], 'bal', tonumber(conf) - tonumber(seeded))
+  end
+  redis.call('HSET', KEYS[1], 'seeded', conf)
+end
+return redis.call('HGET', KEYS[1], 'bal')`;
+
+interface Scripts {
+  bgrHold(credits: string, holds: string, settled: string, now: string, ttl: string, id: string, conf: string): Promise<number>;
+  bgrSettle(credits: string, holds: string, settled: string, id: string, charged: string, ttl: string): Promise<number>;
+  bgrSeed(credits: string, conf: string): Promise<string>;
+}
+
+/** A key's configured credits as the scripts store them. */
+const configured = (r: KeyRecord): string => (r.credits === null ? 'unlimited' : String(Math.max(0, Math.floor(r.credits))));
+
+/** Keys and credits shared by every node: no double charge however many nodes settle at once. */
+export class RedisKeyStore implements KeyStore {
+  private readonly redis: RedisClient & Scripts;
+  private readonly policies = new Map<string, KeyRecord>();
+  private readonly clock: Clock;
+
+  constructor(redis: RedisClient, private readonly opts: RedisKeyStoreOptions) {
+    const r = redis as RedisClient & Partial<Scripts>;
+    if (!r.bgrHold) {
+      redis.defineCommand('bgrHold', { numberOfKeys: 3, lua: holdScript });
+      redis.defineCommand('bgrSettle', { numberOfKeys: 3, lua: settleScript });
+      redis.defineCommand('bgrSeed', { numberOfKeys: 1, lua: seedScript });
+    }
+    this.redis = redis as RedisClient & Scripts;
+    this.clock = opts.clock ?? systemClock;
+  }
+
+  /**
+   * Loads the configured keys. Balances already in Redis are kept (a restart or a new node must not
+   * refill spent credits); only a change of a key's configured amount since the last seed is applied.
+   */
+  async seed(records: readonly KeyRecord[]): Promise<void> {
+    this.policies.clear();
+    for (const r of records) this.policies.set(r.key, { ...r, scopes: [...r.scopes], rateLimit: { ...r.rateLimit } });
+    await guard(() => Promise.all(records.map((r) =>
+      this.redis.bgrSeed(this.creditsKey(r.key), configured(r)))));
+  }
+
+  async find(key: string): Promise<KeyRecord | undefined> {
+    const policy = this.policies.get(key);
+    if (!policy) return undefined;
+    return { ...policy, scopes: [...policy.scopes], rateLimit: { ...policy.rateLimit }, credits: await this.balance(key) };
+  }
+
+  async hold(key: string, requestId: string): Promise<boolean> {
+    const policy = this.policies.get(key);
+    if (!policy) return false;
+    const ok = await guard(() => this.redis.bgrHold(
+      this.creditsKey(key), this.holdsKey(key), this.settledKey(requestId),
+      String(this.clock.now()), String(this.opts.holdTtlMs ?? 24 * 3_600_000), requestId, configured(policy)));
+    return ok === 1;
+  }
+
+  async settle(key: string, requestId: string, charged: boolean): Promise<number | null> {
+    if (!this.policies.has(key)) return null;
+    const bal = await guard(() => this.redis.bgrSettle(
+      this.creditsKey(key), this.holdsKey(key), this.settledKey(requestId),
+      requestId, charged ? '1' : '0', String(this.opts.settledTtlMs ?? 24 * 3_600_000)));
+    return bal < 0 ? null : bal;
+  }
+
+  async balance(key: string): Promise<number | null> {
+    const policy = this.policies.get(key);
+    if (!policy) return null;
+    const bal = await guard(() => this.redis.hget(this.creditsKey(key), 'bal'));
+    // Missing: Redis lost its data; the next hold re-seeds the configured amount, so report that.
+    if (bal === null) return policy.credits === null ? null : Number(configured(policy));
+    return bal === 'unlimited' ? null : Number(bal);
+  }
+
+  /** Credits held and not yet settled for a key (tests, metrics). */
+  async held(key: string): Promise<number> {
+    return guard(() => this.redis.zcard(this.holdsKey(key)));
+  }
+
+  private hash(key: string): string {
+    return createHash('sha256').update(key).digest('hex').slice(0, 32);
+  }
+  private creditsKey(key: string) { return `${this.opts.prefix}credits:${this.hash(key)}`; }
+  private holdsKey(key: string) { return `${this.opts.prefix}holds:${this.hash(key)}`; }
+  private settledKey(requestId: string) { return `${this.opts.prefix}settled:${requestId}`; }
+}

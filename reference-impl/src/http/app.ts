@@ -1,0 +1,182 @@
+/**
+ * The reference HTTP server: routes and request validation bound from openapi.yaml by operationId
+ * (fastify-openapi-glue), the gateway hooks (auth, scopes, rate limit) and the v1 handler (issues 3 and 4).
+ *
+ * The v2 seam: `buildApp({ ..., v2: { submitRemoval, getRequestStatus, getRequestResult,
+ * getRequestOutput, cancelRequest } })`. Each is a plain Fastify handler `(request, reply)`; by the time it
+ * runs, the key is authenticated and scoped (`request.apiKey`), rate-limited, and the body/params/headers
+ * are validated against the contract. Shared services are on `request.server.bgr` (AppContext). Throw
+ * `ApiError(code)` for errors; the central handler formats them. Operations left out answer 503
+ * `service_unavailable` with Retry-After (a status the contract declares), never 501.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteHandlerMethod } from 'fastify';
+import openapiGlue from 'fastify-openapi-glue';
+import fp from 'fastify-plugin';
+import { specPath } from '@bgr/spec/contract';
+import { Admission, admittedEngine } from './admission.ts';
+import type { Config } from '../process/config.ts';
+import { fetchPolicyOf, type AppContext } from './context.ts';
+import type { Engine } from '../engine/types.ts';
+import { ApiError, installErrorHandlers, sendError } from '../errors.ts';
+import { authHook, scopeOfPath } from './keys.ts';
+import { multipartBodies } from './multipart-body.ts';
+import { glueSpecification } from './glue-spec.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { systemClock, type Clock, type KeyStore } from '../ports.ts';
+import { rateLimitHook, type RateLimitStore } from './rate-limit.ts';
+import { demoRoutes } from './routes/demo.ts';
+import { healthRoutes } from './routes/health.ts';
+import { v1Handler } from './routes/v1.ts';
+import { ignoreUnknownExpectations, onClientError, transportOptions } from './transport.ts';
+import { validatorCompiler } from './validation.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Shared services for handlers (see AppContext). */
+    bgr: AppContext;
+  }
+}
+
+/** The contract's v2 operationIds; the v2 lifecycle supplies a handler for each. */
+export const v2OperationIds = ['submitRemoval', 'getRequestStatus', 'getRequestResult', 'getRequestOutput', 'cancelRequest'] as const;
+export type V2OperationId = (typeof v2OperationIds)[number];
+export type V2Handlers = Record<V2OperationId, RouteHandlerMethod>;
+
+export interface AppDeps {
+  config: Config;
+  engine: Engine;
+  keys: KeyStore;
+  clock?: Clock;
+  /** false/undefined: silent; true or pino options: Fastify's pino; or a ready pino logger instance. */
+  logger?: boolean | { level?: string } | FastifyBaseLogger;
+  /** The v2 seam (see the file comment). */
+  v2?: Partial<V2Handlers>;
+  /** Rate-limit counters shared by every API node (Redis); absent → in this process. */
+  rateLimitStore?: RateLimitStore;
+  /** Whether the backend answers (Redis ping), for `/readyz`; absent → nothing to check. */
+  backendUp?: () => Promise<boolean>;
+  /** This node's admission control, shared with its v2 jobs; absent → one from the config. */
+  admission?: Admission;
+  /** This node's metrics: served at `/metrics` when `config.metrics`, and fed by every response. */
+  metrics?: Metrics;
+}
+
+function v2Placeholder(operationId: string): RouteHandlerMethod {
+  return async () => {
+    throw new ApiError('service_unavailable', `The async API (${operationId}) is not enabled on this server.`, { 'Retry-After': '60' });
+  };
+}
+
+/** preParsing hook for operations without a request body: drain what was sent and parse nothing. */
+async function discardBody(request: FastifyRequest, _reply: unknown, payload: NodeJS.ReadableStream): Promise<NodeJS.ReadableStream> {
+  for (const h of ['content-type', 'content-length', 'transfer-encoding']) delete request.headers[h];
+  payload.resume();
+  return payload;
+}
+
+function asArray<T>(v: T | T[] | undefined): T[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** Builds the app (not listening). Call `await app.ready()` (or inject/listen, which do it) before use. */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const { config, engine, keys } = deps;
+  const logger = deps.logger;
+  const isInstance = typeof logger === 'object' && logger !== null && typeof (logger as FastifyBaseLogger).child === 'function';
+  const app = Fastify({
+    ...(isInstance ? { loggerInstance: logger as FastifyBaseLogger } : { logger: (logger as boolean | { level?: string } | undefined) ?? false }),
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    genReqId: () => randomUUID(),
+    // A client-chosen id would double as a credit-hold id: never take it from the request.
+    requestIdHeader: false,
+    // Our own closing hook answers 503 in the contract's error format instead.
+    return503OnClosing: false,
+    ...transportOptions(config),
+    clientErrorHandler: onClientError,
+    // Undecodable paths (bad percent-encoding, over-long ids) answer in the contract's format: 404 not_found.
+    frameworkErrors: (err, _request, reply) => sendError(reply, err),
+  });
+  ignoreUnknownExpectations(app.server);
+
+  let closing = false;
+  const fetchPolicy = fetchPolicyOf(config);
+  const admission = deps.admission ?? new Admission(config);
+  const ctx: AppContext = {
+    config,
+    // An API-only node decodes nothing (its images run on the workers): only the in-flight bound applies there.
+    engine: config.role === 'api' ? engine : admittedEngine(engine, admission, { maxPixels: config.maxPixels, wait: false, track: false }),
+    keys,
+    clock: deps.clock ?? systemClock,
+    input: { fetch: fetchPolicy, maxPixels: config.maxPixels },
+    fetchPolicy,
+    isClosing: () => closing,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+  };
+  app.decorate('bgr', ctx);
+  installErrorHandlers(app);
+  app.setValidatorCompiler(validatorCompiler());
+  // Responses are checked by the contract tests; fast-json-stringify would silently drop unknown fields.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // Only the contract's request types: JSON (Fastify's parser) and multipart (below); anything else → 415.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('preClose', async () => { closing = true; });
+  app.addHook('onSend', async (request, reply) => {
+    if (!reply.hasHeader('x-request-id')) reply.header('x-request-id', request.id);
+    // While draining, keep-alive sockets would hold server.close() open until they time out.
+    if (closing) reply.header('connection', 'close');
+  });
+
+  multipartBodies(app, { fileSize: config.bodyLimit, files: 1, fields: 20, parts: 25, fieldSize: 1024 * 1024 });
+  healthRoutes(app, engine, () => closing, deps.backendUp);
+  if (deps.metrics && config.metrics) metricsRoutes(app, deps.metrics);
+  demoRoutes(app, config.devKey);
+
+  app.register(fp(async (api) => {
+    const limit = await rateLimitHook(api, config.rateLimit, deps.rateLimitStore);
+    const shedding = async () => {
+      if (closing) throw new ApiError('service_unavailable', 'The server is shutting down.', { 'Retry-After': '5', connection: 'close' });
+    };
+    const admit = async (_request: FastifyRequest, reply: FastifyReply) => {
+      const release = admission.enter();
+      reply.raw.once('close', release);
+      reply.raw.once('finish', release);
+    };
+    const requireBody = async (request: FastifyRequest) => {
+      // With no content type there is no parser and so no schema check: the body would reach the handler empty.
+      if (request.body === undefined || request.body === null) {
+        throw new ApiError('invalid_parameter', 'A request body is required (application/json or multipart/form-data).');
+      }
+    };
+    // Gateway order: shed while closing → authenticate (401/403) → rate-limit (429) — all before the body is read.
+    api.addHook('onRoute', (route) => {
+      const operationId = (route.schema as { operationId?: string } | undefined)?.operationId;
+      if (!operationId) return;
+      // Only the operations that start an inference count against the plan's rate: polling once a second
+      // (as the SDKs do) must not use up the quota of the request being polled.
+      const limited = operationId === 'removeBackground' || operationId === 'submitRemoval' ? [limit] : [];
+      // v1 holds its connection while the image runs: bound the images in flight before the body is read.
+      if (operationId === 'removeBackground') limited.push(admit);
+      route.onRequest = [shedding, authHook(keys, scopeOfPath(route.url)), ...limited, ...asArray(route.onRequest)];
+      if ((route.schema as { body?: unknown }).body) route.preValidation = [...asArray(route.preValidation), requireBody];
+      // Cancel declares no body: one sent anyway is discarded unread, so it can only get cancel's own answers.
+      else if (route.method === 'POST') route.preParsing = [...asArray(route.preParsing), discardBody];
+    });
+    const handlers: Record<string, RouteHandlerMethod> = {
+      removeBackground: v1Handler(ctx) as RouteHandlerMethod,
+      ...Object.fromEntries(v2OperationIds.map((id) => [id, v2Placeholder(id)])),
+      ...deps.v2,
+    };
+    await api.register(openapiGlue, {
+      specification: glueSpecification(),
+      operationResolver: (operationId: string) => {
+        const handler = handlers[operationId];
+        if (!handler) throw new Error(`openapi.yaml operation ${operationId} has no handler`);
+        return handler;
+      },
+    });
+  }));
+  return app;
+}

@@ -1,0 +1,41 @@
+/** What a started node is and how it stops; what starting a server takes (kept apart from serve.ts so that
+ * distributed.ts and worker-node.ts, which serve.ts imports, do not import serve.ts back). */
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../http/app.ts';
+import type { V2Backend } from './async-api.ts';
+import type { Engine } from '../engine/types.ts';
+import type { LifecycleService } from '../v2/lifecycle.ts';
+import type { WebhookPort } from '../v2/webhook.ts';
+
+/**
+ * Stops accepting (new requests get 503 in the contract's format), lets in-flight requests finish for up
+ * to `graceMs`, then cuts the remaining connections (their jobs are aborted), and closes the engine.
+ */
+export async function gracefulShutdown(app: FastifyInstance, engine: Engine, graceMs: number): Promise<void> {
+  const cut = setTimeout(() => {
+    app.log.warn({ graceMs }, 'grace period over: closing the remaining connections');
+    app.server.closeAllConnections();
+  }, graceMs);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(cut);
+  }
+  await engine.close();
+}
+
+export interface Running { app: FastifyInstance; url: string; shutdown(): Promise<void> }
+
+export type ServerDeps = Omit<AppDeps, 'keys' | 'v2'> & Partial<Pick<AppDeps, 'keys'>> & {
+  /** Where v2 requests live; in-memory by default. */
+  backend?: V2Backend;
+  /** false on API-only nodes: no inference workers pull v2 jobs here. */
+  worker?: boolean;
+  /** Called with the v2 service as soon as it exists (the Redis backend routes exhausted jobs to it). */
+  onLifecycle?: (service: LifecycleService) => void;
+  /** Where webhooks go (the Redis delivery queue); absent → sent from this process. */
+  webhooks?: WebhookPort;
+};
+
+/** serve.ts's `startServer`, handed to the Redis wiring rather than imported by it. */
+export type StartServer = (deps: ServerDeps) => Promise<Running>;

@@ -1,0 +1,64 @@
+/** `bgr serve --role worker`: runs v2 (and queued v1) jobs from Redis; its only HTTP is `/healthz`, `/readyz` and `/metrics`. */
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { createLifecycle, type V2Backend } from './async-api.ts';
+import type { Config } from './config.ts';
+import type { Engine } from '../engine/types.ts';
+import { installErrorHandlers } from '../errors.ts';
+import type { KeyStore } from '../ports.ts';
+import { meteredEngine } from '../metrics/metered-engine.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { metricsRoutes } from '../http/routes/metrics.ts';
+import { healthRoutes } from '../http/routes/health.ts';
+import type { WebhookPort } from '../v2/webhook.ts';
+import { gracefulShutdown, type Running } from './running.ts';
+import type { LifecycleService } from '../v2/lifecycle.ts';
+
+export interface WorkerNodeDeps {
+  config: Config;
+  engine: Engine;
+  keys: KeyStore;
+  backend: V2Backend;
+  log: FastifyBaseLogger;
+  /** Whether Redis answers, for `/readyz`. */
+  backendUp: () => Promise<boolean>;
+  onLifecycle?: (service: LifecycleService) => void;
+  metrics: Metrics;
+  /** The durable webhook queue (delivering on this node already); absent → sent from this process. */
+  webhooks?: WebhookPort;
+}
+
+/**
+ * Listens for the probes at once, and takes jobs only once the model is loaded and warm: a job taken
+ * earlier would wait for the model while a ready worker could have run it.
+ */
+export async function startWorkerNode(deps: WorkerNodeDeps): Promise<Running> {
+  const { config, log, metrics } = deps;
+  const engine = meteredEngine(deps.engine, metrics);
+  if (deps.backend.depth) metrics.queueDepth = () => deps.backend.depth!();
+  const app = Fastify({ loggerInstance: log, return503OnClosing: false });
+  installErrorHandlers(app);
+  let closing = false;
+  let service: LifecycleService | undefined;
+  app.addHook('preClose', async () => { closing = true; });
+  healthRoutes(app, engine, () => closing, deps.backendUp);
+  if (config.metrics) metricsRoutes(app, metrics);
+  engine.ready().then(() => {
+    if (closing) return;
+    service = createLifecycle(config, {
+      engine, keys: deps.keys, backend: deps.backend, log, worker: true, metrics, ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
+    });
+    deps.onLifecycle?.(service);
+    log.info('worker taking jobs');
+  }, (err: Error) => log.error({ err }, 'engine failed to become ready: this worker takes no jobs'));
+  // Running jobs finish within the grace period, the rest go back to the queue for another worker.
+  app.addHook('onClose', async () => {
+    await service?.close();
+    await deps.backend.close?.();
+  });
+  await app.listen({ port: config.port, host: config.host });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let done: Promise<void> | undefined;
+  return { app, url: `http://${host}:${port}`, shutdown: () => (done ??= gracefulShutdown(app, engine, config.shutdownGraceS * 1000)) };
+}
