@@ -19,7 +19,7 @@ export function transportOptions(config: Config): Partial<FastifyServerOptions> 
     // for the headers timeout to mean what it says.
     http: { headersTimeout, connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.round(headersTimeout / 4))) },
     // Ids reach the router up to this length; the path schema (maxLength 128) turns longer ones into 404.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
   };
 }
 
