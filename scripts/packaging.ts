@@ -20,9 +20,10 @@ export type PackageName = (typeof PACKAGES)[number];
 /**
  * Install scripts in the installed tree, reviewed one by one. `true`: runs, and does not download (it only checks
  * for a prebuilt binary that the registry already delivered). `false`: would download from outside the npm
- * registry, so it must never run: npm ≥ 11 holds back unreviewed dependency scripts, and the package READMEs tell
- * npm 10 users to install with ONNXRUNTIME_NODE_INSTALL=skip. Any other package with an install script fails the
- * install (`--strict-allow-scripts`), so a new dependency that downloads cannot slip in unreviewed.
+ * registry, so it must never run. npm 11 runs unreviewed dependency scripts with a notice, so a consumer denies it
+ * in their own `allowScripts`, as the reference README's install lines do (or sets ONNXRUNTIME_NODE_INSTALL=skip
+ * with any npm). Any other package with an install script fails the install here (`--strict-allow-scripts`),
+ * so a new dependency that downloads cannot slip in unreviewed.
  */
 export const REVIEWED_SCRIPTS: Record<string, boolean> = {
   sharp: true, // install/check.js: verifies @img/sharp-<platform>; builds from source only when asked to
