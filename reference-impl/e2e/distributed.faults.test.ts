@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deletePrefix, keyPrefix, testClient, testPrefix, testRedisUrl } from '../testing/redis.ts';
 import { pngOf } from '../testing/fixtures.ts';
-import { freePort, spawnNode, startOwnRedis, stopOwnRedis, until, type NodeProcess } from '../testing/nodes.ts';
+import { freePort, nodePool, startOwnRedis, stopOwnRedis, until, type NodeProcess } from '../testing/nodes.ts';
 import { startReceiver } from '../testing/v2.ts';
 import { generateWebhookSecret } from '../src/v2/webhook.ts';
 
@@ -28,16 +28,11 @@ function envOf(p: string, extra: Record<string, string> = {}): Record<string, st
   };
 }
 
-const nodes: NodeProcess[] = [];
-const cleanups: (() => unknown)[] = [];
-async function node(env: Record<string, string>, role: 'api' | 'worker', ready = true): Promise<NodeProcess> {
-  const p = await spawnNode({ ...env, BGR_ROLE: role }, { ready });
-  nodes.push(p);
-  return p;
-}
+const pool = nodePool();
+const { cleanups } = pool;
+const node = pool.start;
 afterAll(async () => {
-  await Promise.all(nodes.map((p) => p.stop()));
-  for (const c of cleanups.reverse()) await c();
+  await pool.stopAll();
   await deletePrefix(prefix);
 });
 

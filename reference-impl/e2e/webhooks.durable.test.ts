@@ -8,7 +8,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deletePrefix, keyPrefix, testClient, testPrefix, testRedisUrl } from '../testing/redis.ts';
 import { pngOf } from '../testing/fixtures.ts';
-import { spawnNode, until, type NodeProcess } from '../testing/nodes.ts';
+import { nodePool, until, type NodeProcess } from '../testing/nodes.ts';
 import { generateWebhookSecret } from '../src/v2/webhook.ts';
 
 const KEY = 'hook_key_1';
@@ -24,16 +24,11 @@ const env = {
 };
 
 const redis = await testClient();
-const nodes: NodeProcess[] = [];
-const cleanups: (() => unknown)[] = [];
-async function node(role: 'api' | 'worker', ready = true): Promise<NodeProcess> {
-  const p = await spawnNode({ ...env, BGR_ROLE: role }, { ready });
-  nodes.push(p);
-  return p;
-}
+const pool = nodePool();
+const { cleanups } = pool;
+const node = (role: 'api' | 'worker', ready = true) => pool.start(env, role, ready);
 afterAll(async () => {
-  await Promise.all(nodes.map((p) => p.stop()));
-  for (const c of cleanups.reverse()) await c();
+  await pool.stopAll();
   await deletePrefix(prefix);
   redis.disconnect();
 });

@@ -32,6 +32,24 @@ export interface NodeProcess {
   stop(ms?: number): Promise<void>;
 }
 
+/** The nodes and other resources one test file starts: `stopAll()` (its afterAll) stops the nodes, then runs the cleanups newest first. */
+export function nodePool() {
+  const nodes: NodeProcess[] = [];
+  const cleanups: (() => unknown)[] = [];
+  return {
+    cleanups,
+    async start(env: Record<string, string>, role: 'api' | 'worker', ready = true): Promise<NodeProcess> {
+      const p = await spawnNode({ ...env, BGR_ROLE: role }, { ready });
+      nodes.push(p);
+      return p;
+    },
+    async stopAll(): Promise<void> {
+      await Promise.all(nodes.map((p) => p.stop()));
+      for (const c of cleanups.reverse()) await c();
+    },
+  };
+}
+
 /**
  * Starts `node bin/bgr.mjs serve` with `env` on top of the parent's, and resolves once it listens.
  * `ready`: also wait for `/readyz` 200 (a worker's model loaded and warm). Register `stop` for cleanup.
