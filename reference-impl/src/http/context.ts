@@ -17,7 +17,7 @@ export interface AppContext {
   fetchPolicy: FetchPolicy;
   /** True once shutdown has begun. */
   isClosing(): boolean;
-  /** This node's metrics, e.g. `metrics.imagesInFlight = () => admission.inFlight`; absent in bare test apps. */
+  /** This node's metrics, e.g. `metrics.imagesInFlight = () => admission.usage.images`; absent in bare test apps. */
   metrics?: Metrics;
 }
 

@@ -15,7 +15,7 @@ export type Source = () => number | Promise<number>;
  * Per node, not global: tests run several servers in one process, and prom-client's default registry
  * would refuse the second. Gauges read their value at scrape time from a small function (a `Source`),
  * so what owns the number (the queue, the engine, an admission controller) is wired with one line:
- * `metrics.imagesInFlight = () => admission.inFlight`.
+ * `metrics.imagesInFlight = () => admission.usage.images`.
  */
 export class Metrics {
   readonly registry = new Registry();

@@ -4,6 +4,7 @@ import { createLifecycle, type V2Backend } from './async-api.ts';
 import type { Config } from './config.ts';
 import type { Engine } from '../engine/types.ts';
 import { installErrorHandlers } from '../errors.ts';
+import { Admission } from '../http/admission.ts';
 import type { KeyStore } from '../ports.ts';
 import { meteredEngine } from '../metrics/metered-engine.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -34,6 +35,9 @@ export interface WorkerNodeDeps {
 export async function startWorkerNode(deps: WorkerNodeDeps): Promise<Running> {
   const { config, log, metrics } = deps;
   const engine = meteredEngine(deps.engine, metrics);
+  // The jobs' admission control (pixel budget) is also what "images in flight" reports, as on the other roles.
+  const admission = new Admission(config);
+  metrics.imagesInFlight = () => admission.usage.images;
   if (deps.backend.depth) metrics.queueDepth = () => deps.backend.depth!();
   const app = Fastify({ loggerInstance: log, return503OnClosing: false });
   installErrorHandlers(app);
@@ -45,7 +49,7 @@ export async function startWorkerNode(deps: WorkerNodeDeps): Promise<Running> {
   engine.ready().then(() => {
     if (closing) return;
     service = createLifecycle(config, {
-      engine, keys: deps.keys, backend: deps.backend, log, worker: true, metrics, ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
+      engine, keys: deps.keys, backend: deps.backend, log, worker: true, metrics, admission, ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
     });
     deps.onLifecycle?.(service);
     log.info('worker taking jobs');
