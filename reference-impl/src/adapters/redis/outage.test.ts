@@ -1,44 +1,17 @@
 /** Fault: Redis down → operations reject fast with `service_unavailable`; Redis back → everything recovers by itself. */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KeyRecord } from '../../ports.ts';
 import { ApiError } from '../../errors.ts';
 import { contractRecord } from '../../../testing/store.contract.ts';
 import { createRedis } from './connection.ts';
 import { fakeProcessor } from '../../../testing/slow-worker.ts';
+import { freePort, startOwnRedis, stopOwnRedis } from '../../../testing/nodes.ts';
 import type { RedisBackend } from './index.ts';
 import { createRedisBackend } from './index.ts';
 import { RedisRequestStore } from './request-store.ts';
 
 const keys: KeyRecord[] = [{ key: 'k1', name: 'k1', credits: 100, scopes: ['v2'], rateLimit: { max: 100, windowS: 60 } }];
-
-/** A port nothing listens on (bound, read, released). */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-/** Our own throwaway redis-server (never the machine's 6379), no persistence. */
-function startRedis(port: number): void {
-  execFileSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--pidfile', `/tmp/bgr-test-redis-${port}.pid`]);
-}
-function stopRedis(port: number): void {
-  try { execFileSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave']); } catch { /* already down: redis-cli exits non-zero */ }
-}
-async function waitUp(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if (execFileSync('redis-cli', ['-p', String(port), 'ping']).toString().trim() === 'PONG') return;
-    } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('redis-server did not start');
-}
 
 /** Runs `op`, expecting a service_unavailable rejection; returns how long it took. */
 async function rejectsUnavailable(op: () => Promise<unknown>): Promise<number> {
@@ -76,9 +49,8 @@ describe('Redis unavailable', () => {
 
   it('stopped then restarted: every port rejects fast while down, then recovers (API and worker) by itself', async () => {
     const port = await freePort();
-    startRedis(port);
-    cleanups.push(() => stopRedis(port));
-    await waitUp(port);
+    await startOwnRedis(port);
+    cleanups.push(() => stopOwnRedis(port));
     const url = `redis://127.0.0.1:${port}`;
     const node: RedisBackend = await createRedisBackend({
       url, role: 'all', prefix: 'bgr:', keys, maxQueue: 10, lockDurationMs: 1000, stalledIntervalMs: 500, commandTimeoutMs: 1000,
@@ -101,7 +73,7 @@ describe('Redis unavailable', () => {
     };
     await waitState(await submit(), 'COMPLETED');
 
-    stopRedis(port);
+    stopOwnRedis(port);
     await new Promise((r) => setTimeout(r, 100)); // the clients see the socket close
     expect(await node.ping()).toBe(false);
     const timings = [
@@ -117,8 +89,7 @@ describe('Redis unavailable', () => {
     for (const t of timings) expect(t).toBeLessThan(1000);
 
     const restartedAt = Date.now();
-    startRedis(port); // empty: no persistence in this test; production Redis keeps its data (see docs/deploy.md)
-    await waitUp(port);
+    await startOwnRedis(port); // empty: no persistence in this test; production Redis keeps its data (see docs/deploy.md)
     const deadline = Date.now() + 10_000;
     while (!(await node.ping())) {
       if (Date.now() > deadline) throw new Error('API client never reconnected');
