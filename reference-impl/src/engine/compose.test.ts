@@ -1,5 +1,6 @@
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { composePixels, parseHexColor } from './compose.ts';
+import { composePixels, encode, parseHexColor, type Pixels } from './compose.ts';
 
 const img = () => ({ rgba: Buffer.from([10, 20, 30, 255, 40, 50, 60, 255]), width: 2, height: 1, hasAlpha: false });
 
@@ -35,5 +36,21 @@ describe('compose', () => {
     const px = composePixels(img(), Uint8Array.from([0, 255]), { maskOnly: false, bgColor: parseHexColor('#0000ff80') });
     expect(px.channels).toBe(4);
     expect([...px.data]).toEqual([0, 0, 255, 128, 40, 50, 60, 255]);
+  });
+
+  // Every output shape decodes back to the same pixels (PNG is lossless whichever encoder writes it).
+  const [w, h] = [37, 23]; // odd sizes: row filters and strides are not multiples of anything convenient
+  const noise = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7919 + (i >> 5) * 31) % 256));
+  it.each<[string, Pixels]>([
+    ['RGBA', { data: noise(w * h * 4), channels: 4 }],
+    ['RGB (flattened)', { data: noise(w * h * 3), channels: 3 }],
+    ['grey (mask only)', { data: noise(w * h), channels: 1 }],
+  ])('encodes %s as a PNG that decodes to the same pixels', async (_name, px) => {
+    const png = await encode(px, w, h, 'png');
+    const meta = await sharp(png).metadata();
+    expect([meta.format, meta.width, meta.height, meta.channels]).toEqual(['png', w, h, px.channels]);
+    const decoded = sharp(png);
+    const data = await (px.channels === 1 ? decoded.toColourspace('b-w') : decoded).raw().toBuffer();
+    expect(data.equals(px.data)).toBe(true);
   });
 });
