@@ -20,6 +20,8 @@ export interface ImageReport {
   ours: Stat & { stages: Record<(typeof STAGES)[number], Stat> };
   /** Non-inference work (decode + pre + post + encode) as a fraction of inference, at the median. */
   overhead: number;
+  /** Size of our PNG (the encoder's speed is only half of its story). */
+  pngBytes: number;
   peer?: Stat;
   /** ours p50 / peer p50. */
   ratio?: number;
@@ -83,7 +85,7 @@ export async function runEngineBench(options: { runs?: number; peer?: boolean; l
   const readyMs = performance.now() - t0;
   log(`engine ready in ${readyMs.toFixed(0)} ms (${config.threads} threads)`);
 
-  const ours = new Map<string, { total: number[]; stages: StageTimings[] }>();
+  const ours = new Map<string, { total: number[]; stages: StageTimings[]; bytes: number }>();
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   for (let r = 0; r < runs; r++) {
@@ -91,7 +93,7 @@ export async function runEngineBench(options: { runs?: number; peer?: boolean; l
       const t = performance.now();
       const res = await engine.removeBackground(input.data, { method: 'object', format: 'png', maskOnly: false });
       const total = performance.now() - t;
-      const entry = ours.get(input.name) ?? { total: [], stages: [] };
+      const entry = ours.get(input.name) ?? { total: [], stages: [], bytes: res.image.length };
       entry.total.push(total);
       entry.stages.push(res.timings);
       ours.set(input.name, entry);
@@ -134,6 +136,7 @@ export async function runEngineBench(options: { runs?: number; peer?: boolean; l
       megapixels: ((meta.width ?? 0) * (meta.height ?? 0)) / 1e6,
       ours: { ...stat(o.total), stages },
       overhead: nonInfer / stages.infer.p50,
+      pngBytes: o.bytes,
     };
     const p = peerTimes.get(input.name);
     if (p?.length) {
@@ -154,7 +157,7 @@ export function formatEngineBench(r: EngineBenchReport): string {
   const lines = [
     `engine bench: ${r.runs} run(s) per image, ${r.threads} onnxruntime threads, ready in ${f(r.readyMs)} ms (ms, p50/p95)`,
     '',
-    ['image', 'MP', ...STAGES, 'total', 'overhead', 'peer', 'ours/peer'].map((h, i) => (i === 0 ? h.padEnd(18) : h.padStart((i >= 2 && i <= 7) || i === 9 ? 13 : 10))).join(''),
+    ['image', 'MP', ...STAGES, 'total', 'overhead', 'PNG KB', 'peer', 'ours/peer'].map((h, i) => (i === 0 ? h.padEnd(18) : h.padStart((i >= 2 && i <= 7) || i === 10 ? 13 : 10))).join(''),
   ];
   for (const i of r.images) {
     const st = (s: Stat) => `${f(s.p50)}/${f(s.p95)}`.padStart(13);
@@ -164,6 +167,7 @@ export function formatEngineBench(r: EngineBenchReport): string {
         STAGES.map((s) => st(i.ours.stages[s])).join('') +
         st(i.ours) +
         `${f(i.overhead * 100, 1)}%`.padStart(10) +
+        f(i.pngBytes / 1024).padStart(10) +
         (i.peer ? `${f(i.peer.p50)}/${f(i.peer.p95)}` : '—').padStart(13) +
         f(i.ratio, 2).padStart(10),
     );
