@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { histogramsOf, paramsAt } from './calibrate.ts';
@@ -100,6 +103,30 @@ describe('graph recipes on a miniature ISNet', () => {
     expect(plan.tensors).toEqual(['input', 'r1', 'p1', 'u1', 'cat', 'r2', 'sum']);
     expect([...plan.tiedTo]).toEqual([['p1', 'r1'], ['u1', 'r1']]);
     expect(plan.int8Convs.map((c) => c.name)).toEqual(['c1', 'c2']);
+  });
+
+  it('quantPlan: float nodes quantize only what int8 nodes read; a float Conv between two Qs is refused', () => {
+    const plan = quantPlan(toFp32(miniModel()).graph!, OUTPUT, /^(c2|relu2|add)$/);
+    expect(plan.tensors).toEqual(['input', 'r1', 'p1', 'u1', 'cat', 'sum']);
+    expect(plan.int8Convs.map((c) => c.name)).toEqual(['c1']);
+    expect(() => quantPlan(toFp32(miniModel()).graph!, OUTPUT, /^c2$/)).toThrow(/would fuse it into a QLinearConv/);
+  });
+
+  it('toInt8 with float nodes: onnxruntime runs those Convs in float (checked in its optimized graph)', async () => {
+    const bytes = encodeModel(toFp32(miniModel()));
+    const hists = await histogramsOf(bytes, inputs(4).map((data) => ({ data, dims: [1, 3, S, S] })));
+    const q = toInt8(decodeModel(bytes), paramsAt(hists, 100), { floatNodes: /^(c2|relu2|add)$/ });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'bgr-graph-'));
+    try {
+      const optimizedModelFilePath = path.join(dir, 'optimized.onnx');
+      await (await ort.InferenceSession.create(encodeModel(q), { graphOptimizationLevel: 'all', optimizedModelFilePath, logSeverityLevel: 3 })).release();
+      const ops = decodeModel(await readFile(optimizedModelFilePath)).graph!.node!.map((n) => n.opType);
+      expect(ops.filter((o) => o === 'QLinearConv').length).toBe(1);
+      expect(ops.filter((o) => o === 'Conv' || o === 'FusedConv').length).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    for (const x of inputs(2)) expect(maxDiff(await run(toFp32(miniModel()), x), await run(q, x))).toBeLessThan(0.05);
   });
 
   it('toInt8: one Q→DQ pair per tensor, int8 weights and int32 bias behind DQs, output close to fp32', async () => {

@@ -2,7 +2,7 @@
 // Shape of the graph that onnxruntime's CPU provider turns into QLinearConv (each point was necessary,
 // issue 12): a Q after every int8 Conv (or after its Relu), int32 bias behind its own DequantizeLinear, one
 // Q→DQ pair per tensor with every consumer rewired to the DQ, uint8 activations.
-import { consumersOf, PER_TENSOR_WEIGHTS, quantPlan } from './plan.ts';
+import { consumersOf, FLOAT_NODES, PER_TENSOR_WEIGHTS, quantPlan } from './plan.ts';
 import { FLOAT, floatData, INT32, INT8, intAttr, type Model, node, tensor, UINT8 } from './onnx.ts';
 import { OUTPUT } from './fp32.ts';
 
@@ -25,12 +25,12 @@ export function quantizeWeights(w: Float32Array, channels: number): { q: Int8Arr
 }
 
 /** Converts a pruned fp32 ISNet `model` in place; `params` holds every calibrated tensor of its plan. */
-/** Options: Convs whose weights are quantized per tensor; Convs left float32 in the graph (experiments). */
-export interface Int8Options { perTensorWeights?: RegExp; floatConvs?: RegExp }
+/** Options: Convs whose weights are quantized per tensor; nodes kept float32 (see `quantPlan`). */
+export interface Int8Options { perTensorWeights?: RegExp; floatNodes?: RegExp }
 
-export function toInt8(model: Model, params: Record<string, QuantParams>, { perTensorWeights = PER_TENSOR_WEIGHTS, floatConvs }: Int8Options = {}): Model {
+export function toInt8(model: Model, params: Record<string, QuantParams>, { perTensorWeights = PER_TENSOR_WEIGHTS, floatNodes = FLOAT_NODES }: Int8Options = {}): Model {
   const graph = model.graph!;
-  const plan = quantPlan(graph, OUTPUT, floatConvs);
+  const plan = quantPlan(graph, OUTPUT, floatNodes);
   const paramsOf = (t: string): QuantParams => {
     const p = params[plan.tiedTo.get(t) ?? t];
     if (!p) throw new Error(`no calibration for tensor ${t}`);

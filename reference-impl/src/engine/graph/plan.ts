@@ -13,6 +13,13 @@ const RANGE_KEEPING_OPS = new Set(['MaxPool', 'Resize']);
  */
 export const PER_TENSOR_WEIGHTS = /^\/stage1\/rebnconvin\//;
 
+/**
+ * Nodes kept float32: the two deepest encoder stages (RSU-4F, 512 channels at 32² and 16²). Kept float, they
+ * raised plants-1 (the worst shared photo) from 0.944 to 0.956 for ≈ 12% more int8 model time; chosen by a
+ * per-stage sweep on those same photos (engine README, "Precision").
+ */
+export const FLOAT_NODES = /^\/stage[56]\//;
+
 export interface QuantPlan {
   /** Activation tensors that get one Q→DQ pair each, in graph order. */
   tensors: string[];
@@ -35,9 +42,11 @@ export function consumersOf(graph: Graph): Map<string, Node[]> {
  * activation produced by a Conv, Relu, MaxPool, float Concat, Resize or Add (and the graph input), except
  * a Conv output read only by a Relu (the pair goes after the Relu, and onnxruntime folds the Relu into
  * the zero-point-0 Q) and anything downstream of the logits Conv (Resize + Sigmoid stay float32).
- * Convs whose name matches `floatConvs` also stay float32 (reading their input's DQ).
+ * Nodes whose name matches `floatNodes` run in float32: onnxruntime fuses DQ→Conv→Q into a QLinearConv
+ * even with float weights, so a float node's output is quantized only where a non-float node reads it,
+ * and a float Conv may not have both a quantized input and a quantized output (that is checked).
  */
-export function quantPlan(graph: Graph, output: string, floatConvs?: RegExp): QuantPlan {
+export function quantPlan(graph: Graph, output: string, floatNodes: RegExp | undefined = FLOAT_NODES): QuantPlan {
   const nodes = graph.node ?? [];
   const producer = new Map<string, Node>();
   for (const n of nodes) for (const o of n.output ?? []) producer.set(o, n);
@@ -53,9 +62,12 @@ export function quantPlan(graph: Graph, output: string, floatConvs?: RegExp): Qu
   }
   if (!logits) throw new Error(`no Conv found upstream of ${output}`);
 
+  const isFloat = (n: Node) => floatNodes?.test(n.name ?? '') ?? false;
+  // A float node's output needs a Q→DQ pair only where a quantized node reads it.
+  const readByInt8 = (t: string) => (consumers.get(t) ?? []).some((c) => !isFloat(c));
   const graphInput = graph.input?.[0]?.name ?? 'input';
   const float = new Set<string>([graphInput]);
-  const tensors: string[] = [graphInput];
+  const tensors: string[] = readByInt8(graphInput) ? [graphInput] : [];
   const tiedTo = new Map<string, string>();
   for (const n of nodes) {
     const out = n.output?.[0];
@@ -65,6 +77,7 @@ export function quantPlan(graph: Graph, output: string, floatConvs?: RegExp): Qu
     if (head.has(n)) continue;
     const readers = consumers.get(out) ?? [];
     if (n.opType === 'Conv' && readers.length === 1 && readers[0]!.opType === 'Relu') continue;
+    if (isFloat(n) && !readByInt8(out)) continue;
     tensors.push(out);
     if (RANGE_KEEPING_OPS.has(n.opType!)) tiedTo.set(out, n.input![0]!);
   }
@@ -76,7 +89,12 @@ export function quantPlan(graph: Graph, output: string, floatConvs?: RegExp): Qu
   }
   const quantized = new Set(tensors);
   for (const src of tiedTo.values()) if (!quantized.has(src)) throw new Error(`tied source ${src} is not quantized`);
-  const int8Convs = nodes.filter((n) => n.opType === 'Conv' && n !== logits && !floatConvs?.test(n.name ?? ''));
+  const int8Convs = nodes.filter((n) => n.opType === 'Conv' && n !== logits && !isFloat(n));
   for (const c of int8Convs) if (!quantized.has(c.input![0]!)) throw new Error(`Conv ${c.name} reads unquantized ${c.input![0]}`);
+  for (const c of nodes.filter((n) => n.opType === 'Conv' && isFloat(n))) {
+    const out = c.output![0]!, readers = consumers.get(out) ?? [];
+    const tail = readers.length === 1 && readers[0]!.opType === 'Relu' ? readers[0]!.output![0]! : out;
+    if (quantized.has(c.input![0]!) && quantized.has(tail)) throw new Error(`float Conv ${c.name} has a quantized input and output: onnxruntime would fuse it into a QLinearConv`);
+  }
   return { tensors, tiedTo, calibrated: tensors.filter((t) => !tiedTo.has(t)), int8Convs };
 }
