@@ -23,7 +23,7 @@ export const faultNames = [
   'unknown-id-no-code', 'unknown-id-410', 'malformed-id-400', 'no-inference-time', 'charges-failed', 'slow',
   'result-409-pending', 'error-not-json', 'failed-no-code', 'timestamps-backwards', 'queue-position-processing',
   'output-never-expires', 'scope-ignored', 'no-credit-check', 'webhook-bad-signature', 'stream-repeats',
-  'stream-terminal-status-body', 'stream-never-ends',
+  'stream-terminal-status-body', 'stream-never-ends', 'mask-inverted', 'bg-color-swapped', 'base64-ignored',
 ] as const;
 export type FaultName = (typeof faultNames)[number];
 
@@ -170,7 +170,7 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
   // Production's result is `{status, output, metrics, error}` (no request_id).
   const resultBody = (j: Job, base: string) => ({
     ...(prod ? {} : { request_id: j.id }), status: 'COMPLETED', ...times(j), metrics: metrics(j), error: null,
-    output: j.opts.base64 ? `data:${j.output!.type};base64,${j.output!.bytes.toString('base64')}` : outputUrl(j, base),
+    output: j.opts.base64 && !fault('base64-ignored') ? `data:${j.output!.type};base64,${j.output!.bytes.toString('base64')}` : outputUrl(j, base),
   });
   const terminalBody = (j: Job) => (j.state === 'COMPLETED' ? resultBody(j, j.base) : failedBody(j));
 
@@ -217,7 +217,8 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
 
   const cutFaults = () => ({
     noAlpha: fault('no-alpha'), halfSize: fault('wrong-dimensions'), boxMask: fault('box-mask'),
-    ignoreHuman: fault('human-ignored'), ignoreWebp: fault('webp-ignored'),
+    ignoreHuman: fault('human-ignored'), ignoreWebp: fault('webp-ignored'), invertMask: fault('mask-inverted'),
+    swapBgColor: fault('bg-color-swapped'),
   });
 
   function validate(raw: string, fields: string[]): Record<string, any> {
