@@ -6,6 +6,7 @@ import { contractChecks } from './checks/contract.ts';
 import { expiryChecks } from './checks/expiry.ts';
 import { failedChecks } from './checks/failed.ts';
 import { latencyChecks } from './checks/latency.ts';
+import { multipartChecks } from './checks/multipart.ts';
 import { optionalChecks } from './checks/optional.ts';
 import { optionChecks } from './checks/options.ts';
 import { streamChecks } from './checks/stream.ts';
@@ -22,6 +23,7 @@ export const registry: readonly Check[] = [
   ...v1Checks,
   ...v2Checks,
   ...optionChecks,
+  ...multipartChecks,
   ...bodyChecks,
   ...streamChecks,
   ...failedChecks,

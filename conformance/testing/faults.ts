@@ -70,5 +70,6 @@ export const faults: Record<FaultName, Fault> = {
   'mask-inverted': { breaks: 'answers `mask_only` with the background white and the foreground black', kills: ['V1-MASK-ONLY'] },
   'bg-color-swapped': { breaks: 'reads `bg_color` as #bbggrr', kills: ['V1-BG-COLOR'] },
   'base64-ignored': { breaks: 'answers `base64` with an output URL instead of a data URI', kills: ['V2-BASE64-OUTPUT'] },
+  'multipart-no-alpha': { breaks: 'drops the alpha channel of images uploaded as multipart', kills: ['V1-MULTIPART', 'V2-MULTIPART'] },
   slow: { breaks: 'takes 1.5 s longer per image', kills: ['LATENCY-V1', 'LATENCY-V2'], run: { latencySloS: 1, samples: 1 } },
 };

@@ -44,6 +44,12 @@ export const clauses = [
     "text": "Where output options are offered, `format` `webp` MUST yield a WebP of the input size with alpha, `mask_only` MUST yield the alpha mask as an opaque greyscale image, an opaque `bg_color` MUST yield an opaque image flattened onto that colour, and `base64` MUST inline the COMPLETED output as a `data:` URI, each as its schema says."
   },
   {
+    "id": "MULTIPART",
+    "level": "MUST",
+    "extension": "multipart",
+    "text": "Where multipart is offered, both submit operations MUST accept `multipart/form-data` with the image as the file part `image` (the other fields as text parts) and MUST treat it as the JSON body with that image."
+  },
+  {
     "id": "V1-QUALITY",
     "level": "SHOULD",
     "text": "The alpha channel SHOULD separate the foreground from the background (alpha IoU of at least 0.9 at threshold 0.5 on an image with a known alpha)."
