@@ -53,7 +53,7 @@ describe('bgr check --profile full against the reference', () => {
 
   it('offers every extension, conformant (status-stream is built on another branch: offered or not, never broken)', () => {
     const wrong = report.capabilities.filter((c) => {
-      const want = c.extension === 'multipart' ? ['not checked'] : c.extension === 'status-stream' ? ['offered, conformant', 'not offered'] : ['offered, conformant'];
+      const want = c.extension === 'status-stream' ? ['offered, conformant', 'not offered'] : ['offered, conformant'];
       return !want.includes(c.verdict);
     });
     expect(wrong.map((c) => `${c.extension}: ${c.verdict} (${c.evidence})`)).toEqual([]);

@@ -4,6 +4,7 @@ import type { ExtensionName } from '@bgr/spec/extensions';
 import type { CheckContext, Detection } from './context.ts';
 import { completedResult, idempotency, isTerminal, outputPath, plainSubmit, stateOf, streamedRequest, submit, waitTerminal, watchedRequest } from './flows.ts';
 import { summarise, type Exchange } from './http.ts';
+import { syncMultipart } from './multipart.ts';
 import { webhookDelivery } from './webhook-receiver.ts';
 
 const body = (ex: Exchange | undefined) => (ex?.json && typeof ex.json === 'object' ? (ex.json as Record<string, unknown>) : {});
@@ -118,8 +119,12 @@ const detectors: Record<ExtensionName, Detector> = {
       : no(`the status URL answers ${ex.contentType || '(no content type)'} to Accept: text/event-stream`, ex);
   },
 
-  async multipart() {
-    return { offered: undefined, evidence: 'not checked by the suite' };
+  async multipart(ctx) {
+    const ex = await syncMultipart(ctx);
+    if (ex.status === 200) return yes(ex, 'a multipart sync removal answers 200');
+    // 400 (not JSON) or 415 (unsupported media type) is how a JSON-only deployment turns a form away.
+    if (ex.status === 400 || ex.status === 415) return no(`a multipart sync removal answers ${ex.status}`, ex);
+    return { offered: undefined, evidence: `a multipart sync removal answers ${ex.status} [${summarise(ex)}]` };
   },
 };
 

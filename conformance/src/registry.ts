@@ -6,7 +6,9 @@ import { contractChecks } from './checks/contract.ts';
 import { expiryChecks } from './checks/expiry.ts';
 import { failedChecks } from './checks/failed.ts';
 import { latencyChecks } from './checks/latency.ts';
+import { multipartChecks } from './checks/multipart.ts';
 import { optionalChecks } from './checks/optional.ts';
+import { optionChecks } from './checks/options.ts';
 import { streamChecks } from './checks/stream.ts';
 import { v1Checks } from './checks/v1.ts';
 import { v2Checks } from './checks/v2.ts';
@@ -20,6 +22,8 @@ export const registry: readonly Check[] = [
   ...validationChecks,
   ...v1Checks,
   ...v2Checks,
+  ...optionChecks,
+  ...multipartChecks,
   ...bodyChecks,
   ...streamChecks,
   ...failedChecks,
@@ -43,9 +47,7 @@ export function selectChecks(profile: Profile, only?: readonly string[]): Check[
 }
 
 /** Clauses (or parts) the suite cannot check from outside, and why; the docs list them so nobody assumes coverage. */
-export const notChecked: Record<string, string> = {
-  'OUTPUT-OPTIONS (mask_only, bg_color, base64)': 'only `format: webp` is checked.',
-};
+export const notChecked: Record<string, string> = {};
 
 /** Checks that need an input the user may not give, and the option that enables each (skipped with the reason without it). */
 export const needsInput: Record<string, string> = {

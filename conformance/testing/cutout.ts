@@ -15,6 +15,10 @@ export interface CutFaults {
   boxMask?: boolean;
   ignoreHuman?: boolean;
   ignoreWebp?: boolean;
+  /** `mask_only` answers the background white, the foreground black. */
+  invertMask?: boolean;
+  /** `bg_color` read as `#bbggrr`. */
+  swapBgColor?: boolean;
 }
 
 /**
@@ -50,9 +54,13 @@ export async function cutOut(input: Buffer, o: CutOptions, f: CutFaults = {}): P
   }
   if (f.boxMask) for (let y = minY; y <= maxY; y++) alpha.fill(255, y * w + minX, y * w + maxX + 1);
   let img = o.mask_only
-    ? sharp(alpha, { raw: { width: w, height: h, channels: 1 } })
+    ? sharp(f.invertMask ? alpha.map((a) => 255 - a) : alpha, { raw: { width: w, height: h, channels: 1 } })
     : sharp(data, { raw: { width: w, height: h, channels: 3 } }).joinChannel(alpha, { raw: { width: w, height: h, channels: 1 } });
-  if (o.bg_color && !o.mask_only) img = sharp(await img.png().toBuffer()).flatten({ background: `#${o.bg_color.replace('#', '').slice(0, 6)}` });
+  if (o.bg_color && !o.mask_only) {
+    const hex = o.bg_color.replace('#', '').slice(0, 6);
+    const background = `#${f.swapBgColor ? hex.slice(4, 6) + hex.slice(2, 4) + hex.slice(0, 2) : hex}`;
+    img = sharp(await img.png().toBuffer()).flatten({ background });
+  }
   if (f.noAlpha) img = sharp(await img.png().toBuffer()).removeAlpha();
   if (f.halfSize) img = sharp(await img.png().toBuffer()).resize(Math.max(1, w >> 1), Math.max(1, h >> 1));
   const webp = o.format === 'webp' && !f.ignoreWebp;

@@ -67,5 +67,9 @@ export const faults: Record<FaultName, Fault> = {
   'stream-repeats': { breaks: 'sends the first state of a status stream twice', kills: ['STATUS-STREAM-EVENTS', 'STATUS-STREAM-TERMINAL'] },
   'stream-terminal-status-body': { breaks: 'ends a status stream with the status body instead of the result body', kills: ['STATUS-STREAM-TERMINAL'] },
   'stream-never-ends': { breaks: 'keeps a status stream open after its terminal event', kills: ['STATUS-STREAM-EVENTS', 'STATUS-STREAM-TERMINAL'] },
+  'mask-inverted': { breaks: 'answers `mask_only` with the background white and the foreground black', kills: ['V1-MASK-ONLY'] },
+  'bg-color-swapped': { breaks: 'reads `bg_color` as #bbggrr', kills: ['V1-BG-COLOR'] },
+  'base64-ignored': { breaks: 'answers `base64` with an output URL instead of a data URI', kills: ['V2-BASE64-OUTPUT'] },
+  'multipart-no-alpha': { breaks: 'drops the alpha channel of images uploaded as multipart', kills: ['V1-MULTIPART', 'V2-MULTIPART'] },
   slow: { breaks: 'takes 1.5 s longer per image', kills: ['LATENCY-V1', 'LATENCY-V2'], run: { latencySloS: 1, samples: 1 } },
 };

@@ -29,9 +29,9 @@ describe('the suite against the good server with every extension (profile full, 
     expect(report.core).toBe('CONFORMANT');
   });
 
-  it('detects every extension as offered and conformant (multipart is not checked)', () => {
+  it('detects every extension as offered and conformant', () => {
     const rows = Object.fromEntries(report.capabilities.map((c) => [c.extension, c.verdict]));
-    for (const [name, verdict] of Object.entries(rows)) expect(verdict, name).toBe(name === 'multipart' ? 'not checked' : 'offered, conformant');
+    for (const [name, verdict] of Object.entries(rows)) expect(verdict, name).toBe('offered, conformant');
   });
 
   it('ran the real expiry path and reported the wait as progress', () => {
@@ -60,8 +60,8 @@ describe('the suite against the production-shaped good server (profile full, ret
     expect(report.ok).toBe(true);
   });
 
-  it('reports every extension "not offered" (multipart: not checked), and their checks as skips, never failures', () => {
-    for (const c of report.capabilities) expect(c.verdict, c.extension).toBe(c.extension === 'multipart' ? 'not checked' : 'not offered');
+  it('reports every extension "not offered", and their checks as skips, never failures', () => {
+    for (const c of report.capabilities) expect(c.verdict, c.extension).toBe('not offered');
     const ext = report.results.filter((r) => r.layer !== 'core');
     expect(ext.length).toBeGreaterThan(10);
     for (const r of ext) expect(r, r.id).toMatchObject({ outcome: 'skip', notOffered: true });

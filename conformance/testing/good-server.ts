@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { cutOut, type CutOptions } from './cutout.ts';
+import { cutOut, type CutFaults, type CutOptions } from './cutout.ts';
+import { formBody, isMultipart } from './good-multipart.ts';
 import { wantsStream } from './good-stream.ts';
 import { deliverSigned, goodWebhookSecret, wrongWebhookSecret } from './good-webhook.ts';
 
@@ -23,7 +24,8 @@ export const faultNames = [
   'unknown-id-no-code', 'unknown-id-410', 'malformed-id-400', 'no-inference-time', 'charges-failed', 'slow',
   'result-409-pending', 'error-not-json', 'failed-no-code', 'timestamps-backwards', 'queue-position-processing',
   'output-never-expires', 'scope-ignored', 'no-credit-check', 'webhook-bad-signature', 'stream-repeats',
-  'stream-terminal-status-body', 'stream-never-ends',
+  'stream-terminal-status-body', 'stream-never-ends', 'mask-inverted', 'bg-color-swapped', 'base64-ignored',
+  'multipart-no-alpha',
 ] as const;
 export type FaultName = (typeof faultNames)[number];
 
@@ -62,6 +64,8 @@ interface Job {
   state: State;
   body: string;
   opts: CutOptions & { base64?: boolean };
+  /** Defects only this request's image gets (beside the deployment's own). */
+  faults?: CutFaults;
   createdAt: number;
   startedAt?: number;
   completedAt?: number;
@@ -170,7 +174,7 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
   // Production's result is `{status, output, metrics, error}` (no request_id).
   const resultBody = (j: Job, base: string) => ({
     ...(prod ? {} : { request_id: j.id }), status: 'COMPLETED', ...times(j), metrics: metrics(j), error: null,
-    output: j.opts.base64 ? `data:${j.output!.type};base64,${j.output!.bytes.toString('base64')}` : outputUrl(j, base),
+    output: j.opts.base64 && !fault('base64-ignored') ? `data:${j.output!.type};base64,${j.output!.bytes.toString('base64')}` : outputUrl(j, base),
   });
   const terminalBody = (j: Job) => (j.state === 'COMPLETED' ? resultBody(j, j.base) : failedBody(j));
 
@@ -201,7 +205,7 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
     update(j, { state: 'PROCESSING', startedAt: Date.now() });
     try {
       const t0 = performance.now();
-      const output = await cutOut(await loadImage(image), j.opts, cutFaults()).catch((e) => {
+      const output = await cutOut(await loadImage(image), j.opts, { ...cutFaults(), ...j.faults }).catch((e) => {
         throw e instanceof HttpError ? e : new HttpError(400, 'invalid_image', 'The image could not be decoded.');
       });
       await sleep(processMs);
@@ -217,16 +221,25 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
 
   const cutFaults = () => ({
     noAlpha: fault('no-alpha'), halfSize: fault('wrong-dimensions'), boxMask: fault('box-mask'),
-    ignoreHuman: fault('human-ignored'), ignoreWebp: fault('webp-ignored'),
+    ignoreHuman: fault('human-ignored'), ignoreWebp: fault('webp-ignored'), invertMask: fault('mask-inverted'),
+    swapBgColor: fault('bg-color-swapped'),
   });
 
-  function validate(raw: string, fields: string[]): Record<string, any> {
-    let body: unknown;
+  /** The submit body: JSON, or (the multipart extension) a form; production takes JSON only. */
+  async function readBody(req: IncomingMessage, raw: Buffer): Promise<unknown> {
+    if (!prod && isMultipart(req.headers['content-type'])) {
+      const form = await formBody(req.headers['content-type']!, raw);
+      if (!form) throw new HttpError(400, 'invalid_parameter', 'The multipart/form-data body is malformed.');
+      return form;
+    }
     try {
-      body = JSON.parse(raw);
+      return JSON.parse(raw.toString('utf8'));
     } catch {
       throw new HttpError(400, 'invalid_parameter', 'The body is not valid JSON.');
     }
+  }
+
+  function validate(body: unknown, fields: string[]): Record<string, any> {
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'invalid_parameter', 'The body must be a JSON object.');
     const b = body as Record<string, unknown>;
     const unknown = Object.keys(b).filter((k) => !fields.includes(k));
@@ -309,7 +322,7 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
     send();
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<[number, unknown] | undefined> {
+  async function handle(req: IncomingMessage, res: ServerResponse, raw: Buffer): Promise<[number, unknown] | undefined> {
     const base = `http://${req.headers.host}`;
     const path = (req.url ?? '/').split('?')[0]!;
     // Production serves the output as a media URL of its own (no key needed).
@@ -325,13 +338,14 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
     rateLimit(key, res);
     if (req.method === 'POST' && (path === '/v1/bg-removal' || path === '/v2/bg-removal')) {
       const v2 = path.startsWith('/v2');
-      const b = validate(raw, prod ? productionFields : v2 ? v2Fields : v1Fields);
+      const b = validate(await readBody(req, raw), prod ? productionFields : v2 ? v2Fields : v1Fields);
+      const faults = isMultipart(req.headers['content-type']) && fault('multipart-no-alpha') ? { noAlpha: true } : {};
       if ((credits.get(key) ?? 0) < 1 && !fault('no-credit-check')) throw new HttpError(406, 'insufficient_credits', 'Insufficient credits.');
       const opts = { method: b.method, format: b.format, mask_only: b.mask_only, bg_color: b.bg_color, base64: b.base64 };
       if (!v2) {
         const t0 = performance.now();
         const image = await loadImage(b.image);
-        const out = await cutOut(image, opts, cutFaults()).catch(() => {
+        const out = await cutOut(image, opts, { ...cutFaults(), ...faults }).catch(() => {
           throw new HttpError(400, 'invalid_image', 'The image could not be decoded.');
         });
         await sleep(fault('slow') ? 1500 : 0);
@@ -355,7 +369,7 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
         }
       }
       for (const [id, j] of jobs) if (gone(j, 'request') && gone(j, 'output')) jobs.delete(id);
-      const j: Job = { id: randomUUID(), key, state: 'QUEUED', body: canonical, opts, createdAt: Date.now(), reads: 0, base, webhook: b.webhook, listeners: new Set() };
+      const j: Job = { id: randomUUID(), key, state: 'QUEUED', body: canonical, opts, faults, createdAt: Date.now(), reads: 0, base, webhook: b.webhook, listeners: new Set() };
       jobs.set(j.id, j);
       if (typeof idemKey === 'string') idempotency.set(`${key}\n${idemKey}`, { body: canonical, id: j.id });
       void process(j, b.image);
@@ -410,7 +424,7 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      handle(req, res, Buffer.concat(chunks).toString('utf8'))
+      handle(req, res, Buffer.concat(chunks))
         .then((out) => {
           if (out) res.writeHead(out[0], { 'content-type': 'application/json' }).end(JSON.stringify(out[1]));
         })

@@ -41,7 +41,13 @@ export const clauses = [
     "id": "OUTPUT-OPTIONS",
     "level": "MUST",
     "extension": "output-options",
-    "text": "Where output options are offered, `format` `webp` MUST yield a WebP of the input size with alpha (and `mask_only`, `bg_color`, `base64` MUST do what their schemas say)."
+    "text": "Where output options are offered, `format` `webp` MUST yield a WebP of the input size with alpha, `mask_only` MUST yield the alpha mask as an opaque greyscale image, an opaque `bg_color` MUST yield an opaque image flattened onto that colour, and `base64` MUST inline the COMPLETED output as a `data:` URI, each as its schema says."
+  },
+  {
+    "id": "MULTIPART",
+    "level": "MUST",
+    "extension": "multipart",
+    "text": "Where multipart is offered, both submit operations MUST accept `multipart/form-data` with the image as the file part `image` (the other fields as text parts) and MUST treat it as the JSON body with that image."
   },
   {
     "id": "V1-QUALITY",

@@ -194,12 +194,17 @@ export interface components {
          */
         OutputFormat: "png" | "webp";
         /**
-         * @description Return the alpha mask as a grayscale image instead of the cut-out.
+         * @description Return the alpha mask instead of the cut-out: an opaque greyscale image of the input size (no alpha
+         *     channel, or a fully opaque one), encoded as `format` says, whose grey level at each pixel is the alpha
+         *     the cut-out would have there (255 foreground, 0 background). It takes precedence over `bg_color`.
          * @default false
          */
         MaskOnly: boolean;
         /**
-         * @description Flatten the cut-out onto this colour (`#rrggbb` or `#rrggbbaa`) instead of transparency.
+         * @description Composite the cut-out over this colour instead of transparency. An opaque colour (`#rrggbb`, or `#rrggbbaa`
+         *     with `aa` `ff`) flattens it: the result is opaque (no alpha channel, or a fully opaque one) and each pixel
+         *     is `input × alpha + colour × (1 − alpha)`, so the removed background is that colour. A translucent
+         *     `#rrggbbaa` composites the cut-out over the colour ("over" operator) and the result keeps its alpha.
          * @example #ffffff
          */
         BgColor: string;
@@ -209,7 +214,7 @@ export interface components {
          */
         Webhook: string;
         /**
-         * @description Inline the output as a `data:` URI in the result instead of a URL.
+         * @description The `output` of the COMPLETED result is then a `data:` URI of the output image (`data:<media type>;base64,<bytes>`, the media type `image/png` or `image/webp` as `format` says) instead of a URL.
          * @default false
          */
         Base64Output: boolean;

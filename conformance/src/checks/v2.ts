@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { ALL, CORE, type Check } from '../check.ts';
 import type { CheckContext } from '../context.ts';
-import { completedResult, isTerminal, plainSubmit, rank, stateOf, watchedRequest, type Watched } from '../flows.ts';
+import { completedResult, fetchOutput, isTerminal, plainSubmit, rank, stateOf, watchedRequest, type FetchedOutput, type Watched } from '../flows.ts';
+import type { Fixture } from '../fixtures.ts';
 import type { Exchange } from '../http.ts';
 import { inspectImage } from '../image.ts';
 import { ensure, expectStatus, fail, skip } from '../outcome.ts';
@@ -36,6 +37,24 @@ async function offeredEndpoints(ctx: CheckContext, id: string): Promise<[string,
     ...(await ctx.has('output-endpoint') ? [['GET', `/v2/requests/${id}/output`] as [string, string]] : []),
     ...(await ctx.has('cancel') ? [['POST', `/v2/requests/${id}/cancel`] as [string, string]] : []),
   ];
+}
+
+/**
+ * Fails unless a COMPLETED result answers 200 with an `output` (a URL or a data URI) that fetches as a PNG
+ * cut-out of the fixture; `fetched` is the output when it was already fetched (before it could expire).
+ */
+export async function expectOutputCutOut(ctx: CheckContext, result: Exchange, fixture: Fixture, fetched?: FetchedOutput): Promise<string> {
+  expectStatus(result, 200, 'result of a COMPLETED request');
+  const output = (result.json as { output?: unknown } | undefined)?.output;
+  ensure(typeof output === 'string' && output.length > 0, 'the COMPLETED result has no output', result);
+  ensure(/^(https?:\/\/|data:)/i.test(output), `output '${output.slice(0, 80)}' is neither an absolute URL nor a data URI`, result);
+  const got = fetched ?? await fetchOutput(ctx, output);
+  if (got.ex) expectStatus(got.ex, 200, 'fetching the output');
+  const img = await inspectImage(got.bytes);
+  if (!img) fail('the output does not decode as an image', got.ex ?? result);
+  ensure(img.format === 'png', `the output is ${img.format}, not PNG`, got.ex ?? result);
+  expectCutOut(img, fixture, got.ex ?? result, 'output');
+  return output;
 }
 
 const hasOutput = (ex: Exchange | undefined) =>
@@ -156,17 +175,8 @@ export const v2Checks: Check[] = [
     profiles: CORE,
     sentence: 'A COMPLETED result MUST answer 200 with an `output` that fetches as a PNG of the input size with alpha.',
     async run(ctx) {
-      const { result, output: got } = await completedResult(ctx);
-      expectStatus(result, 200, 'result of a COMPLETED request');
-      const output = (result.json as { output?: unknown } | undefined)?.output;
-      ensure(typeof output === 'string' && output.length > 0, 'the COMPLETED result has no output', result);
-      ensure(/^(https?:\/\/|data:)/i.test(output), `output '${output.slice(0, 80)}' is neither an absolute URL nor a data URI`, result);
-      if (!got) fail('the output could not be fetched', result);
-      if (got.ex) expectStatus(got.ex, 200, 'fetching the output');
-      const img = await inspectImage(got.bytes);
-      if (!img) fail('the output does not decode as an image', got.ex ?? result);
-      ensure(img.format === 'png', `the output is ${img.format}, not PNG`, got.ex ?? result);
-      expectCutOut(img, ctx.fixtures.disc, got.ex ?? result, 'output');
+      const { result, output } = await completedResult(ctx);
+      await expectOutputCutOut(ctx, result, ctx.fixtures.disc, output);
     },
   },
   {
