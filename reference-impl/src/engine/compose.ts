@@ -79,9 +79,9 @@ export function composePixels(img: Decoded, alpha: Uint8Array, opts: { maskOnly:
 /** Encodes raw pixels as PNG or WebP (lossless alpha so edges are not blocky). */
 export async function encode(px: Pixels, width: number, height: number, format: 'png' | 'webp'): Promise<Buffer> {
   if (format === 'png' && px.channels === 4) {
-    // The default response. fdeflate's fast mode over Paeth-filtered rows (@napi-rs/image) was 4.5–6× faster
-    // than libvips' zlib-ng at level 3 without filters on the shared photos, and 20–29 % smaller on three of
-    // them (13 % larger on car-1); libvips' own filtered levels were slower still (engine README).
+    // The default response. fdeflate's fast mode over Paeth-filtered rows (@napi-rs/image) was 2–5× faster
+    // than libvips' zlib-ng at level 3 without filters on the shared photos' cut-outs, and 21–34 % smaller on
+    // three of them (12 % larger on car-1); libvips' own filtered levels were slower still (engine README).
     return Transformer.fromRgbaPixels(px.data, width, height).png({ compressionType: CompressionType.Fast, filterType: FilterType.Paeth });
   }
   // Masks (1 channel) and flattened RGB: @napi-rs/image only takes RGBA, and these outputs are rarer.
