@@ -9,26 +9,37 @@ import { OUTPUT } from './fp32.ts';
 /** Scale and uint8 zero point of one activation tensor. */
 export interface QuantParams { scale: number; zeroPoint: number }
 
-/** Per-output-channel symmetric int8 weights: scale_c = max|w_c| / 127, zero point 0. */
-export function quantizeWeights(w: Float32Array, channels: number): { q: Int8Array; scales: Float32Array } {
+/**
+ * Largest |int8 weight| the recipe writes: 64 ("7-bit" weights). x86 CPUs without VNNI (AVX2, AVX-512
+ * before VNNI) multiply uint8 activations by int8 weights with VPMADDUBSW, which adds each pair of
+ * products into a saturating int16: 2 × 255 × 127 = 64 770 overflows 32 767, so the same graph gave
+ * different masks there than on VNNI CPUs (VPDPBUSD accumulates in int32). With |w| ≤ 64 a pair is at
+ * most 2 × 255 × 64 = 32 640, whichever two weights the kernel pairs: no CPU can saturate.
+ */
+export const WEIGHT_MAX = 64;
+/** The full int8 range of the older recipes (v4 and before): saturates on CPUs without VNNI. */
+export const FULL_WEIGHT_MAX = 127;
+
+/** Per-output-channel symmetric int8 weights: scale_c = max|w_c| / `max`, zero point 0, |q| ≤ `max`. */
+export function quantizeWeights(w: Float32Array, channels: number, max = WEIGHT_MAX): { q: Int8Array; scales: Float32Array } {
   const per = w.length / channels;
   const q = new Int8Array(w.length);
   const scales = new Float32Array(channels);
   for (let c = 0; c < channels; c++) {
-    let max = 0;
-    for (let i = c * per; i < (c + 1) * per; i++) max = Math.max(max, Math.abs(w[i]!));
-    const s = max > 0 ? max / 127 : 1;
+    let top = 0;
+    for (let i = c * per; i < (c + 1) * per; i++) top = Math.max(top, Math.abs(w[i]!));
+    const s = top > 0 ? top / max : 1;
     scales[c] = s;
-    for (let i = c * per; i < (c + 1) * per; i++) q[i] = Math.max(-127, Math.min(127, Math.round(w[i]! / s)));
+    for (let i = c * per; i < (c + 1) * per; i++) q[i] = Math.max(-max, Math.min(max, Math.round(w[i]! / s)));
   }
   return { q, scales };
 }
 
-/** Converts a pruned fp32 ISNet `model` in place; `params` holds every calibrated tensor of its plan. */
-/** Options: Convs whose weights are quantized per tensor; nodes kept float32 (see `quantPlan`). */
-export interface Int8Options { perTensorWeights?: RegExp; floatNodes?: RegExp }
+/** Options: Convs whose weights are quantized per tensor; nodes kept float32 (see `quantPlan`); the largest |weight|. */
+export interface Int8Options { perTensorWeights?: RegExp; floatNodes?: RegExp; weightMax?: number }
 
-export function toInt8(model: Model, params: Record<string, QuantParams>, { perTensorWeights = PER_TENSOR_WEIGHTS, floatNodes = FLOAT_NODES }: Int8Options = {}): Model {
+/** Converts a pruned fp32 ISNet `model` in place; `params` holds every calibrated tensor of its plan. */
+export function toInt8(model: Model, params: Record<string, QuantParams>, { perTensorWeights = PER_TENSOR_WEIGHTS, floatNodes = FLOAT_NODES, weightMax = WEIGHT_MAX }: Int8Options = {}): Model {
   const graph = model.graph!;
   const plan = quantPlan(graph, OUTPUT, floatNodes);
   const paramsOf = (t: string): QuantParams => {
@@ -66,7 +77,7 @@ export function toInt8(model: Model, params: Record<string, QuantParams>, { perT
     const channels = Number(w.dims![0]);
     const perTensor = perTensorWeights?.test(conv.name ?? '') ?? false;
     const groups = perTensor ? 1 : channels;
-    const quantized = quantizeWeights(floatData(w), groups);
+    const quantized = quantizeWeights(floatData(w), groups, weightMax);
     // Per tensor: one scale, scalar scale/zero point and no axis; the bias still has one value per channel.
     const scales = perTensor ? new Float32Array(channels).fill(quantized.scales[0]!) : quantized.scales;
     const dims = perTensor ? [] : [channels];
