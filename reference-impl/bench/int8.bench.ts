@@ -21,13 +21,12 @@ import { heldoutImages } from './heldout-images.ts';
 import { benchImages } from './images.ts';
 import { fmt, quantile } from './stats.ts';
 
-/** A regex that matches no node name: every Conv per channel. */
-const NONE = /(?!)/;
-/** The candidates compared: the committed recipe (first int8 row) against its neighbours. */
+const RECIPE_V4 = { weightMax: FULL_WEIGHT_MAX, perTensorWeights: /^\/stage1\/rebnconvin\// };
+/** The candidates compared: the previous recipe, the committed one (`{}`), and its neighbours. */
 export const CANDIDATES: Record<string, Int8Options> = {
-  'v4 8-bit (old)': { weightMax: FULL_WEIGHT_MAX },
-  'v5 7-bit': {},
-  '7-bit all per-channel': { perTensorWeights: NONE },
+  'v4 8-bit (old)': RECIPE_V4,
+  'v5 7-bit per-channel': {},
+  '7-bit, pt rebnconvin': { perTensorWeights: RECIPE_V4.perTensorWeights },
   '7-bit + float stage4': { floatNodes: /^\/stage[456]\// },
 };
 

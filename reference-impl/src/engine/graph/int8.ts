@@ -1,22 +1,21 @@
-/** The static int8 QDQ graph: uint8 activations, int8 per-channel weights, int32 biases, from calibrated ranges. */
+/** The static int8 QDQ graph: uint8 activations, 7-bit int8 per-channel weights, int32 biases, from calibrated ranges. */
 // Shape of the graph that onnxruntime's CPU provider turns into QLinearConv (each point was necessary,
 // issue 12): a Q after every int8 Conv (or after its Relu), int32 bias behind its own DequantizeLinear, one
 // Q→DQ pair per tensor with every consumer rewired to the DQ, uint8 activations.
-import { consumersOf, FLOAT_NODES, PER_TENSOR_WEIGHTS, quantPlan } from './plan.ts';
+import { consumersOf, FLOAT_NODES, quantPlan } from './plan.ts';
 import { FLOAT, floatData, INT32, INT8, intAttr, type Model, node, tensor, UINT8 } from './onnx.ts';
 import { OUTPUT } from './fp32.ts';
+import { SAFE_WEIGHT_MAX } from './saturation.ts';
 
 /** Scale and uint8 zero point of one activation tensor. */
 export interface QuantParams { scale: number; zeroPoint: number }
 
 /**
- * Largest |int8 weight| the recipe writes: 64 ("7-bit" weights). x86 CPUs without VNNI (AVX2, AVX-512
- * before VNNI) multiply uint8 activations by int8 weights with VPMADDUBSW, which adds each pair of
- * products into a saturating int16: 2 × 255 × 127 = 64 770 overflows 32 767, so the same graph gave
- * different masks there than on VNNI CPUs (VPDPBUSD accumulates in int32). With |w| ≤ 64 a pair is at
- * most 2 × 255 × 64 = 32 640, whichever two weights the kernel pairs: no CPU can saturate.
+ * Largest |int8 weight| the recipe writes: 64 ("7-bit" weights), the bound below which no uint8 × int8 pair
+ * can saturate the int16 lanes of x86 kernels without VNNI (`saturation.ts`), so every CPU computes the
+ * same integer sums. The full range (127) gave different masks on AVX2 hosts than on VNNI ones.
  */
-export const WEIGHT_MAX = 64;
+export const WEIGHT_MAX = SAFE_WEIGHT_MAX;
 /** The full int8 range of the older recipes (v4 and before): saturates on CPUs without VNNI. */
 export const FULL_WEIGHT_MAX = 127;
 
@@ -35,11 +34,15 @@ export function quantizeWeights(w: Float32Array, channels: number, max = WEIGHT_
   return { q, scales };
 }
 
-/** Options: Convs whose weights are quantized per tensor; nodes kept float32 (see `quantPlan`); the largest |weight|. */
+/**
+ * Options: Convs whose weights get one scale for the whole tensor (default none: every Conv per output
+ * channel — with 7-bit weights the per-tensor `/stage1/rebnconvin/` of the 8-bit recipe lost plants-1
+ * 0.961 → 0.946, engine README); nodes kept float32 (see `quantPlan`); the largest |weight|.
+ */
 export interface Int8Options { perTensorWeights?: RegExp; floatNodes?: RegExp; weightMax?: number }
 
 /** Converts a pruned fp32 ISNet `model` in place; `params` holds every calibrated tensor of its plan. */
-export function toInt8(model: Model, params: Record<string, QuantParams>, { perTensorWeights = PER_TENSOR_WEIGHTS, floatNodes = FLOAT_NODES, weightMax = WEIGHT_MAX }: Int8Options = {}): Model {
+export function toInt8(model: Model, params: Record<string, QuantParams>, { perTensorWeights, floatNodes = FLOAT_NODES, weightMax = WEIGHT_MAX }: Int8Options = {}): Model {
   const graph = model.graph!;
   const plan = quantPlan(graph, OUTPUT, floatNodes);
   const paramsOf = (t: string): QuantParams => {
