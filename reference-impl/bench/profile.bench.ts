@@ -1,7 +1,7 @@
 /** Where model time goes: onnxruntime's profiler, kernel time by op type, for the fp32 and int8 graphs on one image. */
 // Run: npx tsx reference-impl/bench/profile.bench.ts [--runs N] [--image NAME]. Shares within one run are
 // what to read (they hold under load better than absolute times); each report names the CPU it ran on.
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -23,10 +23,12 @@ async function profile(file: string, x: Float32Array, runs: number, threads: num
   const session = await ort.InferenceSession.create(file, { executionMode: 'sequential', intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', enableProfiling: true, profileFilePrefix: prefix });
   const feeds = { input: new ort.Tensor('float32', x, [1, 3, MODEL_SIZE, MODEL_SIZE]) };
   for (let r = 0; r <= runs; r++) await session.run(feeds, ['output']);
-  const out = (session as unknown as { endProfiling(): string }).endProfiling?.();
+  session.endProfiling(); // writes <prefix>_<date>.json
   await session.release();
-  const jsonFile = typeof out === 'string' && out ? out : undefined;
-  if (!jsonFile) throw new Error('onnxruntime returned no profile file');
+  const base = path.basename(prefix);
+  const found = (await readdir(path.dirname(prefix))).filter((f) => f.startsWith(base) && f.endsWith('.json')).sort().at(-1);
+  if (!found) throw new Error(`onnxruntime wrote no profile file ${prefix}_*.json`);
+  const jsonFile = path.join(path.dirname(prefix), found);
   const events = JSON.parse(await readFile(jsonFile, 'utf8')) as ProfileEvent[];
   await rm(jsonFile, { force: true });
   const runStarts = events.filter((e) => e.cat === 'Session' && e.name === 'model_run');

@@ -8,7 +8,7 @@ const RANGE_KEEPING_OPS = new Set(['MaxPool', 'Resize']);
 
 /**
  * Nodes kept float32: the two deepest encoder stages (RSU-4F, 512 channels at 32² and 16²). Kept float, they
- * raised plants-1 (the worst shared photo) from 0.944 to 0.956 for ≈ 12% more int8 model time; chosen by a
+ * raised plants-1 (the worst shared photo) from 0.944 to 0.956 (8-bit weights) for ≈ 12% more int8 model time; chosen by a
  * per-stage sweep on those same photos (engine README, "Precision").
  */
 export const FLOAT_NODES = /^\/stage[56]\//;
