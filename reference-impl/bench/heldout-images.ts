@@ -2,7 +2,8 @@
 // Each scene is drawn as SVG (librsvg via sharp) over a blurred, textured background with sensor-like noise
 // and written as JPEG, so the model sees soft edges, fine structures and texture as in photos. Seeds and
 // shapes differ from the calibration images (graph/calibration-images.ts); nothing here feeds calibration
-// or a recipe choice: the bench reports on it after the recipe was chosen on the shared photos.
+// or a recipe choice: the bench reports on it after the recipe was chosen on the shared photos and on a
+// second draw of the same scenes from other seeds (`TUNING_SEED`: other strands, colours and layouts).
 import sharp from 'sharp';
 import type { BenchImage } from './images.ts';
 
@@ -96,10 +97,14 @@ function grain(raw: Buffer, r: Rand, sigma: number): Buffer {
   return raw;
 }
 
-/** The held-out scenes as JPEGs (1000×750, 0.75 MP), deterministic. */
-export async function heldoutImages(): Promise<BenchImage[]> {
+/** Seeds of the held-out set (report only) and of a second draw of the same scenes that may be tuned on. */
+export const HELDOUT_SEED = 9000;
+export const TUNING_SEED = 8000;
+
+/** The scenes drawn from `seed` as JPEGs (1000×750, 0.75 MP), deterministic. */
+export async function generatedScenes(seed: number): Promise<BenchImage[]> {
   return Promise.all(Object.entries(SCENES).map(async ([name, draw], k) => {
-    const r = rng(9000 + k);
+    const r = rng(seed + k);
     const [bg, fg] = draw(r).split(FG) as [string, string];
     const svg = (body: string) => Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">${body}</svg>`);
     // The background alone, out of focus; the subject (with its own defs) sharp on top.
@@ -111,3 +116,6 @@ export async function heldoutImages(): Promise<BenchImage[]> {
     return { name: `${name}.jpg`, data, width: W, height: H, megapixels: (W * H) / 1e6 };
   }));
 }
+
+/** The held-out scenes: never used to choose a recipe. */
+export const heldoutImages = () => generatedScenes(HELDOUT_SEED);

@@ -17,7 +17,7 @@ import { saturatingWeights } from '../src/engine/graph/saturation.ts';
 import { defaultCacheDir, ensureModel } from '../src/engine/model.ts';
 import { iou } from '../src/engine/synthetic.ts';
 import { MODEL_SIZE, toAlpha, toPlanarInput } from '../src/engine/tensor.ts';
-import { heldoutImages } from './heldout-images.ts';
+import { generatedScenes, heldoutImages, TUNING_SEED } from './heldout-images.ts';
 import { benchImages } from './images.ts';
 import { fmt, quantile } from './stats.ts';
 
@@ -38,7 +38,10 @@ export interface Int8VariantReport {
   speedupVsFp32: number;
   tune: { name: string; iou: number; ms: number }[];
   heldout: { name: string; iou: number }[];
+  /** The generated scenes drawn with the tuning seed: may choose a recipe, unlike the held-out draw. */
+  scenes: { name: string; iou: number }[];
   tuneMean: number; tuneWorst: number; heldoutMean: number; heldoutWorst: number; heldoutWorstImage: string;
+  scenesMean: number; scenesWorst: number;
 }
 export interface Int8BenchReport { cpu: CpuInfo; source: string; runs: number; threads: number; variants: Int8VariantReport[] }
 
@@ -67,6 +70,7 @@ export async function runInt8Bench(options: { runs?: number; threads?: number; c
   const { source, images: tuneImages } = await benchImages();
   const tune = await Promise.all(tuneImages.map(async (i) => ({ name: i.name, x: await prep(i.data) })));
   const held = await Promise.all((await heldoutImages()).map(async (i) => ({ name: i.name, x: await prep(i.data) })));
+  const scenes = await Promise.all((await generatedScenes(TUNING_SEED)).map(async (i) => ({ name: `tuning/${i.name}`, x: await prep(i.data) })));
 
   const alpha = new Map<string, Uint8Array>();
   const ms = new Map<string, number[]>();
@@ -87,7 +91,7 @@ export async function runInt8Bench(options: { runs?: number; threads?: number; c
       }
     }
   }
-  for (const img of held) for (const v of names) { await runOnce(v, img.name, img.x); log(`${v} held-out ${img.name}`); }
+  for (const img of [...scenes, ...held]) for (const v of names) { await runOnce(v, img.name, img.x); log(`${v} ${img.name}`); }
   for (const s of sessions.values()) await s.release();
 
   const p50 = (v: string, n: string) => quantile(ms.get(`${v}/${n}`)!, 0.5);
@@ -96,9 +100,11 @@ export async function runInt8Bench(options: { runs?: number; threads?: number; c
   const variants = names.map((v): Int8VariantReport => {
     const t = tune.map((i) => ({ name: i.name, iou: score(v, i.name), ms: p50(v, i.name) }));
     const h = held.map((i) => ({ name: i.name, iou: score(v, i.name) }));
+    const sc = scenes.map((i) => ({ name: i.name, iou: score(v, i.name) }));
     const worst = h.reduce((a, b) => (b.iou < a.iou ? b : a));
     return {
-      variant: v, saturating: saturating.get(v)!, modelMs: sum(v), speedupVsFp32: sum('fp32') / sum(v), tune: t, heldout: h,
+      variant: v, saturating: saturating.get(v)!, modelMs: sum(v), speedupVsFp32: sum('fp32') / sum(v), tune: t, heldout: h, scenes: sc,
+      scenesMean: mean(sc.map((x) => x.iou)), scenesWorst: Math.min(...sc.map((x) => x.iou)),
       tuneMean: mean(t.map((x) => x.iou)), tuneWorst: Math.min(...t.map((x) => x.iou)),
       heldoutMean: mean(h.map((x) => x.iou)), heldoutWorst: worst.iou, heldoutWorstImage: worst.name,
     };
@@ -110,12 +116,14 @@ export function formatInt8Bench(r: Int8BenchReport): string {
   const tuneNames = r.variants[0]!.tune.map((t) => t.name.replace(/\.jpg$/, ''));
   const lines = [
     `int8 candidates — CPU: ${describeCpu(r.cpu)}`,
-    `  tuning set: ${r.source} (model ms: Σ p50 of ${r.runs} run(s), ${r.threads} threads); held-out: ${r.variants[0]!.heldout.length} generated scenes; quality: 1024² alpha IoU (at 0.5) vs fp32`,
-    `  variant                | sat. | ${tuneNames.map((n) => n.padStart(12)).join(' | ')} | mean   | worst  | held-out mean | held-out worst (image)   | model ms | vs fp32`,
+    `  tuning sets: ${r.source} (model ms: Σ p50 of ${r.runs} run(s), ${r.threads} threads) and ${r.variants[0]!.scenes.length} generated scenes (tuning seed); held-out: the same scenes from other seeds, never tuned on; quality: 1024² alpha IoU (at 0.5) vs fp32`,
+    `  variant                | sat. | ${tuneNames.map((n) => n.padStart(12)).join(' | ')} | mean   | worst  | scenes mean/worst | held-out mean | held-out worst (image)   | model ms | vs fp32`,
   ];
   for (const v of r.variants) {
-    lines.push(`  ${v.variant.padEnd(22)} | ${String(v.saturating).padStart(4)} | ${v.tune.map((t) => t.iou.toFixed(4).padStart(12)).join(' | ')} | ${v.tuneMean.toFixed(4)} | ${v.tuneWorst.toFixed(4)} | ${v.heldoutMean.toFixed(4).padStart(13)} | ${`${v.heldoutWorst.toFixed(4)} (${v.heldoutWorstImage.replace(/\.jpg$/, '')})`.padEnd(24)} | ${fmt(v.modelMs).padStart(8)} | ${v.speedupVsFp32.toFixed(2)}×`);
+    lines.push(`  ${v.variant.padEnd(22)} | ${String(v.saturating).padStart(4)} | ${v.tune.map((t) => t.iou.toFixed(4).padStart(12)).join(' | ')} | ${v.tuneMean.toFixed(4)} | ${v.tuneWorst.toFixed(4)} | ${`${v.scenesMean.toFixed(4)} / ${v.scenesWorst.toFixed(4)}`.padEnd(17)} | ${v.heldoutMean.toFixed(4).padStart(13)} | ${`${v.heldoutWorst.toFixed(4)} (${v.heldoutWorstImage.replace(/\.jpg$/, '')})`.padEnd(24)} | ${fmt(v.modelMs).padStart(8)} | ${v.speedupVsFp32.toFixed(2)}×`);
   }
+  lines.push('  tuning scenes per image:');
+  for (const v of r.variants.slice(1)) lines.push(`    ${v.variant}: ${v.scenes.map((h) => `${h.name.replace(/^tuning\/|\.jpg$/g, '')} ${h.iou.toFixed(4)}`).join(', ')}`);
   lines.push('  held-out per image:');
   for (const v of r.variants.slice(1)) lines.push(`    ${v.variant}: ${v.heldout.map((h) => `${h.name.replace(/\.jpg$/, '')} ${h.iou.toFixed(4)}`).join(', ')}`);
   lines.push('  sat. = int8 weight tensors with |w| > 64, whose uint8×int8 pair sums can saturate on CPUs without VNNI (AVX2, AVX-512 BW)');
