@@ -188,7 +188,9 @@ describe('health', () => {
     expect((await h.app.inject('/healthz')).statusCode).toBe(200);
     expect((await h.app.inject('/readyz')).statusCode).toBe(503);
     h.engine.setReady();
-    expect((await h.app.inject('/readyz')).statusCode).toBe(200);
+    const ready = await h.app.inject('/readyz');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready', cpu: expect.stringMatching(/ cores, .*\(int8: (vnni|vpmaddubsw|other)\)$/) });
   });
 });
 

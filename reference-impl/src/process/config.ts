@@ -203,7 +203,7 @@ export const settings = [
   { env: 'BGR_MAX_PIXELS', flag: '--max-pixels', def: '50e6', doc: 'largest image in pixels (413 image_too_large beyond)' },
   { env: 'BGR_V1_DEADLINE_S', flag: '--v1-deadline', def: '60', doc: 'sync request deadline in seconds (504 beyond)' },
   { env: 'BGR_DEVICE', flag: '--device', def: 'cpu', doc: 'inference device: cpu, cuda or webgpu' },
-  { env: 'BGR_PRECISION', flag: '--precision', def: DEFAULT_PRECISION, doc: 'model graph: fp32 (full quality) or int8 (≈2.3× faster model; alpha IoU vs fp32 ≈ 0.98 mean, 0.956 worst on the shared photos)' },
+  { env: 'BGR_PRECISION', flag: '--precision', def: DEFAULT_PRECISION, doc: 'model graph: fp32 (full quality) or int8 (≈2× faster model; alpha IoU vs fp32 ≈ 0.98 mean, 0.961 worst on the shared photos, the same on every CPU)' },
   { env: 'BGR_WORKERS', flag: '--workers', def: '1', doc: 'inference worker threads' },
   { env: 'BGR_THREADS', flag: '--threads', def: '(cores)', doc: 'intra-op threads per worker' },
   { env: 'BGR_QUEUE_MAX', flag: '--queue-max', def: '64', doc: 'bounded queue length (429 queue_full beyond)' },

@@ -6,6 +6,7 @@ import { buildApp, type AppDeps } from '../http/app.ts';
 import { ConfigError, configHelp, loadConfig, requireWebhookSecret, type Config } from './config.ts';
 import { baseUrlOf, createLifecycle, memoryBackend } from './async-api.ts';
 import { startRedisNode } from './distributed.ts';
+import { describeCpu } from '../engine/cpu.ts';
 import { createEngine } from '../engine/index.ts';
 import type { Engine, EngineConfig } from '../engine/types.ts';
 import { MemoryKeyStore } from '../http/keys.ts';
@@ -108,7 +109,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   process.stdout.write(`bgr serve: listening on ${running.url} (role ${config.role}, ${config.redisUrl ? 'Redis' : 'in-memory'} backend)\n`);
   if (config.devKey) process.stdout.write(`dev key: ${config.devKey}\n`);
   engine.ready().then(
-    () => running.app.log.info('engine ready'),
+    // The CPU goes with it: int8 speed, and which int8 kernels run, depend on it.
+    () => running.app.log.info({ precision: config.precision, cpu: describeCpu() }, 'engine ready'),
     (e: Error) => running.app.log.error({ err: e }, 'engine failed to become ready'),
   );
   return new Promise<number>((resolve) => {

@@ -13,6 +13,7 @@ import { healthRoutes } from '../http/routes/health.ts';
 import type { WebhookPort } from '../v2/webhook.ts';
 import { gracefulShutdown, type Running } from './running.ts';
 import type { LifecycleService } from '../v2/lifecycle.ts';
+import { describeCpu } from '../engine/cpu.ts';
 
 export interface WorkerNodeDeps {
   config: Config;
@@ -52,7 +53,7 @@ export async function startWorkerNode(deps: WorkerNodeDeps): Promise<Running> {
       engine, keys: deps.keys, backend: deps.backend, log, worker: true, metrics, admission, ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
     });
     deps.onLifecycle?.(service);
-    log.info('worker taking jobs');
+    log.info({ cpu: describeCpu() }, 'worker taking jobs');
   }, (err: Error) => log.error({ err }, 'engine failed to become ready: this worker takes no jobs'));
   // Running jobs finish within the grace period, the rest go back to the queue for another worker.
   app.addHook('onClose', async () => {
