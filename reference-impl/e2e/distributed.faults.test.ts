@@ -8,7 +8,7 @@ import { deletePrefix, keyPrefix, testClient, testPrefix, testRedisUrl } from '.
 import { pngOf } from '../testing/fixtures.ts';
 import { freePort, nodePool, startOwnRedis, stopOwnRedis, until, type NodeProcess } from '../testing/nodes.ts';
 import { startReceiver } from '../testing/v2.ts';
-import { generateWebhookSecret } from '../src/v2/webhook.ts';
+import { generateWebhookSecret } from '../src/removal/webhook.ts';
 
 const KEY = 'dist_key_1';
 const RL_KEY = 'dist_rl_key';

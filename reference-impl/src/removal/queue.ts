@@ -38,8 +38,11 @@ export class QueueFullError extends Error {
  * and a cancel channel (pub/sub) that aborts an active job's signal on whichever worker runs it.
  */
 export interface JobQueue {
-  /** Enqueues a request id at the tail; throws QueueFullError when full (never unbounded memory). */
-  add(requestId: string): Promise<void>;
+  /**
+   * Enqueues a request id at the tail; throws QueueFullError when full (never unbounded memory). A `sync`
+   * (v1) job is one whose caller waits on its connection: a backend may run it ahead of v2 jobs.
+   */
+  add(requestId: string, opts?: { sync?: boolean }): Promise<void>;
   /** Jobs ahead of this one (0 = next), or undefined when it is not waiting. */
   position(requestId: string): Promise<number | undefined>;
   /** Removes a waiting job or aborts a running one; false when the queue does not hold it. */
@@ -66,7 +69,7 @@ export interface MemoryJobQueueOptions {
   onError?: (err: unknown, requestId: string) => void;
 }
 
-interface Waiting { id: string; attempt: number }
+interface Waiting { id: string; attempt: number; sync?: boolean }
 interface Running { controller: AbortController; done: Promise<void> }
 
 /** The embedded backend: an array as the FIFO and N concurrent async runs in this process. */
@@ -85,10 +88,20 @@ export class MemoryJobQueue implements JobQueue {
     this.maxAttempts = opts.maxAttempts ?? 2;
   }
 
-  async add(requestId: string): Promise<void> {
+  /**
+   * A sync (v1) job goes ahead of the v2 jobs and outside their bound: in one process a v1 request is
+   * bounded by the node's admission (images in flight) instead, and its caller is waiting.
+   */
+  async add(requestId: string, opts: { sync?: boolean } = {}): Promise<void> {
     if (this.closing) throw new Error('queue is closed');
-    if (this.waiting.length >= this.opts.maxSize) throw new QueueFullError(this.waiting.length);
-    this.waiting.push({ id: requestId, attempt: 1 });
+    if (opts.sync) {
+      const at = this.waiting.findIndex((w) => !w.sync);
+      this.waiting.splice(at < 0 ? this.waiting.length : at, 0, { id: requestId, attempt: 1, sync: true });
+    } else {
+      const v2 = this.waiting.filter((w) => !w.sync).length;
+      if (v2 >= this.opts.maxSize) throw new QueueFullError(v2);
+      this.waiting.push({ id: requestId, attempt: 1 });
+    }
     this.pump();
   }
 
