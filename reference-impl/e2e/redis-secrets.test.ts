@@ -91,7 +91,7 @@ describe('no API key secret in Redis', () => {
       // Multipart submit, canceled while it runs.
       engine.opts.delayMs = 2000;
       const form = multipart([{ name: 'image', filename: 'x.png', type: 'image/png', data: png }]);
-      const mp = await call(key, '/v2/bg-removal', { method: 'POST', headers: form.headers, body: form.payload });
+      const mp = await call(key, '/v2/bg-removal', { method: 'POST', headers: form.headers, body: new Uint8Array(form.payload) });
       expect(mp.status).toBe(200);
       const { request_id: mpId } = (await mp.json()) as { request_id: string };
       expect((await call(key, `/v2/requests/${mpId}/cancel`, { method: 'POST' })).status).toBe(200);

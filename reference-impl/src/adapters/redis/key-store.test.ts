@@ -28,15 +28,16 @@ describe('RedisKeyStore', () => {
     { n: 200, m: 73 },
     { n: 20, m: 0 },
   ])('$n parallel holds over two nodes on a balance of $m: exactly $m succeed', async ({ n, m }) => {
-    const k = `conc-${n}-${m}`;
-    const stores = await nodes([key(k, m)]);
+    const name = `conc-${n}-${m}`;
+    const stores = await nodes([key(name, m)]);
+    const k = keyIdOf(name);
     const t0 = performance.now();
-    const results = await Promise.all(Array.from({ length: n }, (_, i) => stores[i % 2]!.hold(k, `${k}-r${i}`)));
+    const results = await Promise.all(Array.from({ length: n }, (_, i) => stores[i % 2]!.hold(k, `${name}-r${i}`)));
     const ms = performance.now() - t0;
     expect(results.filter(Boolean)).toHaveLength(m);
     expect(await stores[0]!.held(k)).toBe(m);
     // Settle every winner twice, concurrently, from both nodes: each is charged once.
-    const winners = results.flatMap((ok, i) => (ok ? [`${k}-r${i}`] : []));
+    const winners = results.flatMap((ok, i) => (ok ? [`${name}-r${i}`] : []));
     await Promise.all(winners.flatMap((id) => [stores[0]!.settle(k, id, true), stores[1]!.settle(k, id, true)]));
     expect(await stores[1]!.balance(k)).toBe(0);
     expect(await stores[0]!.held(k)).toBe(0);

@@ -59,7 +59,7 @@ async function until<T>(get: () => Promise<T>, ok: (v: T) => boolean, ms = 20_00
 async function submit(api: RedisBackend): Promise<string> {
   const id = randomUUID();
   expect(await api.keys.hold(keyIdOf('k1'), id)).toBe(true);
-  await api.store.create(contractRecord(id, { createdAt: Date.now() }));
+  await api.store.create(contractRecord(id, { owner: keyIdOf('k1'), createdAt: Date.now() }));
   await api.queue.add(id);
   return id;
 }
