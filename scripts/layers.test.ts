@@ -17,7 +17,7 @@ describe("reference-impl/src's layers", () => {
     ['the domain importing an adapter', { 'removal/store.ts': ['adapters/redis/index.ts'] }, ['removal/store.ts (removal) imports adapters/redis/index.ts (adapters)']],
     ['the engine importing the domain', { 'engine/pool.ts': ['removal/store.ts'] }, ['engine/pool.ts (engine) imports removal/store.ts (removal)']],
     ['the engine importing the kernel', { 'engine/pool.ts': ['errors.ts'] }, ['engine/pool.ts (engine) imports errors.ts (kernel)']],
-    ['an adapter importing HTTP', { 'adapters/redis/index.ts': ['http/keys.ts'] }, ['adapters/redis/index.ts (adapters) imports http/keys.ts (http)']],
+    ['an adapter importing HTTP', { 'adapters/redis/index.ts': ['http/auth.ts'] }, ['adapters/redis/index.ts (adapters) imports http/auth.ts (http)']],
     ['HTTP importing the process', { 'http/app.ts': ['process/serve.ts'] }, ['http/app.ts (http) imports process/serve.ts (process)']],
     ['a file in no layer', { 'misc/x.ts': ['removal/store.ts'] }, [expect.stringMatching(/^misc\/x\.ts: in no layer/)]],
     ['the process wiring everything', { 'process/serve.ts': ['http/app.ts', 'adapters/redis/index.ts', 'removal/store.ts', 'engine/index.ts', 'errors.ts'] }, []],

@@ -65,7 +65,7 @@ describe('/metrics in memory mode (role all)', () => {
     await until(status, (st) => st === 'COMPLETED');
     await receiver.count(2); // 500, then 204 after the 1 s backoff
 
-    // While the engine holds two images, the gauge reads 2 (its collect() asks the metered engine).
+    // While the engine holds two images, the gauge reads 2 (its collect() asks the node's admission control).
     engine.opts.delayMs = 400;
     const slow = [post(s.url, '/v1/bg-removal', { image: await image() }), post(s.url, '/v1/bg-removal', { image: await image() })];
     await until(async () => engine.calls.length, (c) => c === 5);

@@ -23,6 +23,7 @@ import type {
 } from './store.ts';
 import { isTerminal } from './store.ts';
 import { type Snapshot, statusStream } from './status-stream.ts';
+import { deadline, syncFailure, syncWaiter, watchEnd, type SyncResult, type SyncWaiter } from './sync.ts';
 import type { WebhookPort } from './webhook.ts';
 
 /**
@@ -31,26 +32,6 @@ import type { WebhookPort } from './webhook.ts';
  * `code` (`image_fetch_failed`, `image_url_forbidden`, `invalid_parameter`, `invalid_image`, …).
  */
 export type ResolveImage = (input: ImageSource, signal?: AbortSignal) => Promise<ProbedImage>;
-
-/** What a v1 request answers: the image, and the numbers of its headers. */
-export interface SyncResult {
-  image: Buffer;
-  contentType: 'image/png' | 'image/webp';
-  /** Seconds of inference. */
-  inferenceS: number;
-  /** Credits left after the charge; null for an unlimited key. */
-  remainingCredits: number | null;
-}
-
-/** A v1 request waiting in this process; filled by the job when it runs here too. */
-interface SyncWaiter {
-  done(rec: RequestRecord): void;
-  fail(err: unknown): void;
-  /** What the job threw, kept as it was for the answer (its message and headers). */
-  cause?: unknown;
-  inferenceMs?: number;
-  remaining?: number | null;
-}
 
 /** pino-compatible (Fastify's logger fits). */
 export interface Logger {
@@ -177,30 +158,15 @@ export class RemovalService {
    * deleted once answered: v1 results are not retained, and no v2 endpoint ever serves them.
    */
   async removeNow(owner: string, id: string, request: RemovalRequest, opts: { deadlineS: number; signal?: AbortSignal }): Promise<SyncResult> {
-    let waiter!: SyncWaiter;
-    const ended = new Promise<RequestRecord>((resolve, reject) => { waiter = { done: resolve, fail: reject }; });
-    ended.catch(() => {});
+    const waiter = syncWaiter();
     this.waiters.set(id, waiter);
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(opts.signal!.reason);
-    if (opts.signal?.aborted) onAbort();
-    else opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const deadline = setTimeout(() => controller.abort(
-      new ApiError('deadline_exceeded', `The image was not processed within ${opts.deadlineS} s.`)), opts.deadlineS * 1000);
-    // Race so the deadline holds even if a fetch or an engine ignores the signal.
-    const aborted = new Promise<never>((_, reject) => {
-      if (controller.signal.aborted) reject(controller.signal.reason);
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-    });
-    aborted.catch(() => {});
-    let unwatch: (() => void) | undefined;
-    let resync: NodeJS.Timeout | undefined;
+    const limit = deadline(opts.deadlineS, opts.signal);
     let release: (() => void) | undefined;
     const acceptance = this.accept(owner, id, request, {
       baseUrl: '',
       sync: true,
       prepare: async () => {
-        const image = await this.deps.resolveImage(request.image, controller.signal);
+        const image = await this.deps.resolveImage(request.image, limit.signal);
         if (this.deps.admission && this.config.worker) {
           release = await this.deps.admission.reserve(image.width * image.height * 4, { wait: false });
         }
@@ -209,24 +175,12 @@ export class RemovalService {
     });
     let accepted = false;
     acceptance.then(() => { accepted = true; }, () => { accepted = true; });
+    let stopWatching: (() => void) | undefined;
     try {
-      await Promise.race([acceptance, aborted]);
-      // The job may run on another node: its end reaches here as a change of the record.
-      const check = () => {
-        if (this.running.has(id)) return; // running here: the job reports to the waiter itself, after settling
-        this.store.get(id).then((rec) => {
-          if (!rec) waiter.fail(new ApiError('worker_unavailable', 'The request record disappeared before it finished.'));
-          else if (isTerminal(rec.state)) waiter.done(rec);
-        }, () => {});
-      };
-      unwatch = this.store.watch?.(id, check);
-      resync = setInterval(check, this.config.streamResyncMs);
-      const rec = await Promise.race([ended, aborted]);
-      if (rec.state === 'FAILED') {
-        const cause = waiter.cause;
-        const e = rec.error ?? { code: 'worker_unavailable' as ErrorCode, message: errors.worker_unavailable.message };
-        throw cause instanceof ApiError && cause.code === e.code ? cause : new ApiError(e.code, e.message);
-      }
+      await Promise.race([acceptance, limit.aborted]);
+      stopWatching = watchEnd(this.store, id, waiter, { resyncMs: this.config.streamResyncMs, runsHere: () => this.running.has(id) });
+      const rec = await Promise.race([waiter.ended, limit.aborted]);
+      if (rec.state === 'FAILED') throw syncFailure(rec, waiter);
       const out = await this.store.getOutput(id);
       if (!out) throw new ApiError('internal');
       return {
@@ -236,10 +190,8 @@ export class RemovalService {
         remainingCredits: waiter.remaining !== undefined ? waiter.remaining : (rec.metrics.remainingCredits ?? null),
       };
     } finally {
-      clearTimeout(deadline);
-      clearInterval(resync);
-      unwatch?.();
-      opts.signal?.removeEventListener('abort', onAbort);
+      limit.dispose();
+      stopWatching?.();
       this.waiters.delete(id);
       // Given up (deadline, hang-up) or answered: cancel whatever still runs, then forget the record.
       const forget = async () => {
