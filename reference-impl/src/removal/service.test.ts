@@ -125,6 +125,31 @@ describe('states', () => {
     expect((await t.status(id)).body.status).toBe('COMPLETED');
   });
 
+  it('a status stream never repeats a state, even when the record moves between two reads of one snapshot', async () => {
+    const t = await setup({ config: { streamResyncMs: 5 } });
+    const { body: { request_id: id } } = await t.submit();
+    const running = await t.engine.call(0); // PROCESSING now
+    const rec = (await t.store.get(id))!;
+    // The first read inside the stream sees the record one step behind (QUEUED), as a read racing a worker's
+    // claim on another node does; every later read sees the truth.
+    const get = t.store.get.bind(t.store);
+    let reads = 0;
+    t.store.get = async (rid: string) => {
+      const r = await get(rid);
+      // Read 1 is the 404 check before the stream opens; read 2 is the first read of its first snapshot.
+      return rid === id && r && ++reads === 2 ? { ...r, state: 'QUEUED' } : r;
+    };
+    const stream = await t.service.statusStream(rec.owner, id, 'http://api.test');
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    await new Promise((r) => setTimeout(r, 40));
+    running.complete();
+    await new Promise((r) => stream.once('end', r));
+    const states = [...Buffer.concat(chunks).toString().matchAll(/"status":"([A-Z]+)"/g)].map((m) => m[1]);
+    expect(states).toEqual([...new Set(states)]);
+    expect(states.at(-1)).toBe('COMPLETED');
+  });
+
   it('result is 202 pending, then 200 with output URL, metrics in seconds and expires_at', async () => {
     const t = await setup({ concurrency: 1 });
     await t.submit(); // ahead of ours, so ours waits in the queue

@@ -230,9 +230,13 @@ export class RemovalService {
   /** What a stream emits now: the status body while pending, the result or FailedBody once ended. */
   private async snapshot(owner: string, id: string, baseUrl: string): Promise<Snapshot | undefined> {
     try {
-      const rec = await this.owned(owner, id);
-      if (rec.state === 'QUEUED' || rec.state === 'PROCESSING') return { state: rec.state, body: (await this.status(owner, id, baseUrl)).body };
-      return { state: rec.state, body: (await this.result(owner, id, baseUrl)).body };
+      // The state is the one the body shows, from a single read: a state taken from an earlier read can lag the
+      // body (a worker claims the job between the two reads) and make the stream send PROCESSING twice.
+      const pending = await this.status(owner, id, baseUrl);
+      const state = (pending.body as { status: RequestState }).status;
+      if (!isTerminal(state)) return { state, body: pending.body };
+      // A terminal record never changes, so reading it again for the result body is safe.
+      return { state, body: (await this.result(owner, id, baseUrl)).body };
     } catch (err) {
       if (err instanceof ApiError && err.code === 'not_found') return undefined; // expired meanwhile
       throw err;
