@@ -16,8 +16,9 @@ export const RULE: Record<string, string[]> = {
   v2: ['engine', 'kernel'],
   adapters: ['engine', 'kernel', 'v2'],
   metrics: ['engine', 'kernel', 'v2'],
+  sandbox: ['engine', 'kernel', 'v2'],
   http: ['engine', 'kernel', 'input', 'v2', 'metrics'],
-  process: ['engine', 'kernel', 'input', 'v2', 'adapters', 'metrics', 'http'],
+  process: ['engine', 'kernel', 'input', 'v2', 'adapters', 'metrics', 'http', 'sandbox'],
   entry: ['engine', 'process'],
 };
 

@@ -7,11 +7,13 @@ import { parseArgs } from 'node:util';
 import { Webhook } from 'standardwebhooks';
 import { parse as parseYaml } from 'yaml';
 import type { LogFormat } from './logger.ts';
+import { DEFAULT_SANDBOX_MS } from '../engine/sandbox/index.ts';
 import { DEFAULT_PRECISION, PRECISIONS, type Precision } from '../engine/graph/precision.ts';
 import type { KeyRecord, Scope } from '../ports.ts';
 import { parseRedisUrl, redactRedisUrl } from '../adapters/redis/url.ts';
 
 export type Device = 'cpu' | 'cuda' | 'webgpu';
+export type EngineKind = 'model' | 'sandbox';
 /** `bgr serve --role`: `api` accepts and answers, `worker` runs inference, `all` both (one process). */
 export type Role = 'all' | 'api' | 'worker';
 export interface RateLimit { max: number; windowS: number }
@@ -31,6 +33,10 @@ export interface Config {
   maxPixels: number;
   v1DeadlineS: number;
   device: Device;
+  /** Which engine removes backgrounds: the ISNet model, or the model-free sandbox (engine/sandbox, scripted outcomes). */
+  engine: EngineKind;
+  /** The sandbox engine's time per image in milliseconds. */
+  sandboxMs: number;
   /** Model graph precision (`BGR_PRECISION`): fp32 (default) or int8 (≈2× faster, lower quality; see the engine README). */
   precision: Precision;
   workers: number;
@@ -148,6 +154,11 @@ const device = (v: string): Device => {
   throw new ConfigError(`BGR_DEVICE must be cpu, cuda or webgpu, got '${v}'`);
 };
 
+const engineKind = (v: string): EngineKind => {
+  if (v === 'model' || v === 'sandbox') return v;
+  throw new ConfigError(`BGR_ENGINE must be model or sandbox, got '${v}'`);
+};
+
 const precision = (v: string): Precision => {
   const p = PRECISIONS.find((x) => x === v);
   if (!p) throw new ConfigError(`BGR_PRECISION must be ${PRECISIONS.join(' or ')}, got '${v}'`);
@@ -202,6 +213,8 @@ export const settings = [
   { env: 'BGR_BODY_LIMIT', flag: '--body-limit', def: '16MiB', doc: 'largest request body (413 beyond)' },
   { env: 'BGR_MAX_PIXELS', flag: '--max-pixels', def: '50e6', doc: 'largest image in pixels (413 image_too_large beyond)' },
   { env: 'BGR_V1_DEADLINE_S', flag: '--v1-deadline', def: '60', doc: 'sync request deadline in seconds (504 beyond)' },
+  { env: 'BGR_ENGINE', flag: '--engine', def: 'model', doc: 'model (ISNet) or sandbox (no model: a subject mask from the image borders, and scripted outcomes by the x-bgr-sandbox header)' },
+  { env: 'BGR_SANDBOX_MS', flag: '--sandbox-ms', def: String(DEFAULT_SANDBOX_MS), doc: 'the sandbox engine\'s time per image, in milliseconds (0 for tests)' },
   { env: 'BGR_DEVICE', flag: '--device', def: 'cpu', doc: 'inference device: cpu, cuda or webgpu' },
   { env: 'BGR_PRECISION', flag: '--precision', def: DEFAULT_PRECISION, doc: 'model graph: fp32 (full quality) or int8 (≈2.3× faster model; alpha IoU vs fp32 ≈ 0.98 mean, 0.956 worst on the shared photos)' },
   { env: 'BGR_WORKERS', flag: '--workers', def: '1', doc: 'inference worker threads' },
@@ -293,6 +306,8 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     maxPixels,
     v1DeadlineS: num('BGR_V1_DEADLINE_S', 0.001)(get('BGR_V1_DEADLINE_S') ?? '60'),
     device: device(get('BGR_DEVICE') ?? 'cpu'),
+    engine: engineKind(get('BGR_ENGINE') ?? 'model'),
+    sandboxMs: int('BGR_SANDBOX_MS', 0, 3_600_000)(get('BGR_SANDBOX_MS') ?? String(DEFAULT_SANDBOX_MS)),
     precision: precision(get('BGR_PRECISION') ?? DEFAULT_PRECISION),
     workers,
     threads: int('BGR_THREADS', 1, 256)(get('BGR_THREADS') ?? String(availableParallelism())),

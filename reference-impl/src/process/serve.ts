@@ -7,6 +7,7 @@ import { ConfigError, configHelp, loadConfig, requireWebhookSecret, type Config 
 import { baseUrlOf, createLifecycle, memoryBackend } from './async-api.ts';
 import { startRedisNode } from './distributed.ts';
 import { createEngine } from '../engine/index.ts';
+import { createSandbox, installScripts, scriptedQueue } from '../sandbox/index.ts';
 import type { Engine, EngineConfig } from '../engine/types.ts';
 import { MemoryKeyStore } from '../http/keys.ts';
 import { createLogger } from './logger.ts';
@@ -50,6 +51,7 @@ export async function startServer(deps: ServerDeps): Promise<Running> {
   const app = buildApp({ ...deps, engine, metrics, admission, logger: log, keys, v2: v2Handlers({ service, baseUrl: baseUrlOf(config) }) });
   // Open status streams would hold server.close() (which runs before onClose) until the grace period cuts them.
   app.addHook('preClose', async () => service.endStreams());
+  deps.extend?.(app);
   // Drain v2 jobs (and their webhooks) before the engine closes.
   app.addHook('onClose', async () => {
     await service.close();
@@ -65,6 +67,15 @@ export async function startServer(deps: ServerDeps): Promise<Running> {
     url: `http://${host}:${port}`,
     shutdown: () => (done ??= gracefulShutdown(app, deps.engine, config.shutdownGraceS * 1000)),
   };
+}
+
+/**
+ * The single-process sandbox's extra parts: scripted outcomes (the x-bgr-sandbox header) carried by an HTTP
+ * hook and, for v2, by the in-memory queue. (Across Redis nodes only the HTTP-level `once=` applies.)
+ */
+export function sandboxDeps(config: Config, clock?: ServerDeps['clock']): Pick<ServerDeps, 'backend' | 'extend'> {
+  const backend = memoryBackend(config, clock);
+  return { backend: { ...backend, queue: scriptedQueue(backend.queue) }, extend: installScripts };
 }
 
 /** The `bgr serve` command. Resolves with the exit code once the server has shut down. */
@@ -85,9 +96,10 @@ export async function serveCommand(args: string[]): Promise<number> {
     throw e;
   }
   const log = createLogger(config.logLevel, config.logFormat);
+  const sandbox = config.engine === 'sandbox';
   const makeEngine = () => {
     try {
-      return createEngine(engineConfigOf(config));
+      return sandbox ? createSandbox({ maxPixels: config.maxPixels, timeMs: config.sandboxMs }) : createEngine(engineConfigOf(config));
     } catch (e) {
       throw new Error(`the engine could not start: ${(e as Error).message}`);
     }
@@ -99,13 +111,13 @@ export async function serveCommand(args: string[]): Promise<number> {
       ({ engine, running } = await startRedisNode(config, log, makeEngine, startServer));
     } else {
       engine = makeEngine();
-      running = await startServer({ config, engine, logger: log });
+      running = await startServer({ config, engine, logger: log, ...(sandbox ? sandboxDeps(config) : {}) });
     }
   } catch (e) {
     process.stderr.write(`bgr serve: ${(e as Error).message}\n`);
     return 1;
   }
-  process.stdout.write(`bgr serve: listening on ${running.url} (role ${config.role}, ${config.redisUrl ? 'Redis' : 'in-memory'} backend)\n`);
+  process.stdout.write(`bgr serve: listening on ${running.url} (role ${config.role}, ${config.redisUrl ? 'Redis' : 'in-memory'} backend${sandbox ? ', sandbox engine' : ''})\n`);
   if (config.devKey) process.stdout.write(`dev key: ${config.devKey}\n`);
   engine.ready().then(
     () => running.app.log.info('engine ready'),
