@@ -1,4 +1,4 @@
-/** `bgr check --profile full` against the sandbox (no model): core CONFORMANT, every extension offered and conformant. */
+/** `bgr check --profile full` against `bgr serve --engine sandbox` (a real process, no model): core CONFORMANT, every extension offered and conformant. */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,13 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extensions } from '@bgr/spec/extensions';
 import { runChecks } from '../../conformance/src/runner.ts';
 import type { Report } from '../../conformance/src/report.ts';
-import { loadConfig } from '../src/process/config.ts';
-import { sandboxDeps, startServer, type Running } from '../src/process/serve.ts';
-import { createSandbox } from '../src/sandbox/index.ts';
+import { spawnNode, type NodeProcess } from '../testing/nodes.ts';
 
 const keys = { first: 'sandbox-key-1', second: 'sandbox-key-2', scoped: 'sandbox-key-v1-only', low: 'sandbox-key-one-credit' };
 const webhookSecret = `whsec_${Buffer.from('sandbox-conformance-webhook-secret').toString('base64')}`;
-let server: Running;
+let server: NodeProcess;
 let report: Report;
 
 beforeAll(async () => {
@@ -20,19 +18,18 @@ beforeAll(async () => {
   await writeFile(keysFile, JSON.stringify({ keys: [
     { key: keys.first, credits: 1000 }, { key: keys.second }, { key: keys.scoped, scopes: ['v1'] }, { key: keys.low, credits: 1 },
   ] }));
-  const config = loadConfig({
-    PORT: '0', BGR_RESULT_TTL_S: '3', BGR_API_KEYS: keysFile, BGR_RATE_LIMIT: '200/min', BGR_ENGINE: 'sandbox',
+  server = await spawnNode({
+    BGR_RESULT_TTL_S: '3', BGR_API_KEYS: keysFile, BGR_RATE_LIMIT: '200/min', BGR_ENGINE: 'sandbox',
     // Long enough for the suite to see a pending request (cancel, 202, queue position), short for the run.
     BGR_SANDBOX_MS: '150',
     BGR_WEBHOOK_SECRET: webhookSecret, BGR_ALLOW_PRIVATE_URLS: '127.0.0.1/32',
-  });
-  server = await startServer({ config, engine: createSandbox({ maxPixels: config.maxPixels, timeMs: config.sandboxMs }), ...sandboxDeps(config) });
+  }, { ready: true });
   report = await runChecks({
     baseUrl: server.url, apiKey: keys.first, secondApiKey: keys.second, scopedKey: keys.scoped, lowCreditKey: keys.low,
     webhookListen: '127.0.0.1:0', webhookSecret, profile: 'full', retentionS: 3, samples: 1,
   });
 }, 120_000);
-afterAll(() => server?.shutdown());
+afterAll(() => server?.stop());
 
 describe('bgr check --profile full against the sandbox', () => {
   it('core CONFORMANT, every MUST check passes', () => {
