@@ -147,7 +147,7 @@ describe('a worker SIGKILLed mid-inference', () => {
     const killedAt = Date.now();
     await node(env, 'worker'); // finds the job stalled with no start left: ends it instead of running it
     const s = await until(() => status(api.url, id), (r) => r.body.status !== 'PROCESSING', 60_000);
-    console.log(`second SIGKILL → FAILED in ${Date.now() - killedAt} ms (includes the third worker loading its model)`);
+    console.log(`second SIGKILL → FAILED in ${Date.now() - killedAt} ms (includes the third worker starting)`);
     expect(s.status).toBe(422);
     expect(s.body).toMatchObject({ status: 'FAILED', code: 'worker_unavailable' });
     // The third start is refused by BullMQ before the processor runs (maxStartedAttempts = 2).
