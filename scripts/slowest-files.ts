@@ -19,7 +19,11 @@ function timeOf(m: TestModule, root: string): FileTime {
 
 export default class SlowestFiles implements Reporter {
   private root = process.cwd();
-  constructor(private readonly count = 12) {}
+  private readonly count: number;
+  /** vitest passes the reporter's options from the config (`['./scripts/slowest-files.ts', { count: 20 }]`). */
+  constructor(options: { count?: number } = {}) {
+    this.count = options.count ?? 12;
+  }
 
   onInit(ctx: { config: { root: string } }): void {
     this.root = ctx.config.root;
