@@ -7,7 +7,9 @@ import { ConfigError, configHelp, loadConfig, requireWebhookSecret, type Config 
 import { baseUrlOf, createLifecycle, memoryBackend } from './async-api.ts';
 import { startRedisNode } from './distributed.ts';
 import { createEngine } from '../engine/index.ts';
-import { createSandbox, installScripts, scriptedQueue } from '../sandbox/index.ts';
+import { createSandbox } from '../sandbox/index.ts';
+import { sandboxCommand, sandboxDeps } from './sandbox.ts';
+import { untilSignal } from './signals.ts';
 import type { Engine, EngineConfig } from '../engine/types.ts';
 import { MemoryKeyStore } from '../http/keys.ts';
 import { createLogger } from './logger.ts';
@@ -17,7 +19,7 @@ import { QueueEngine } from '../adapters/redis/queue-engine.ts';
 import { gracefulShutdown, type Running, type ServerDeps } from './running.ts';
 import { v2Handlers } from '../http/routes/v2.ts';
 
-export { gracefulShutdown, type Running, type ServerDeps };
+export { gracefulShutdown, sandboxDeps, type Running, type ServerDeps };
 
 /** The engine config derived from the server config. */
 export function engineConfigOf(config: Config): EngineConfig {
@@ -69,15 +71,6 @@ export async function startServer(deps: ServerDeps): Promise<Running> {
   };
 }
 
-/**
- * The single-process sandbox's extra parts: scripted outcomes (the x-bgr-sandbox header) carried by an HTTP
- * hook and, for v2, by the in-memory queue. (Across Redis nodes only the HTTP-level `once=` applies.)
- */
-export function sandboxDeps(config: Config, clock?: ServerDeps['clock']): Pick<ServerDeps, 'backend' | 'extend'> {
-  const backend = memoryBackend(config, clock);
-  return { backend: { ...backend, queue: scriptedQueue(backend.queue) }, extend: installScripts };
-}
-
 /** The `bgr serve` command. Resolves with the exit code once the server has shut down. */
 export async function serveCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -95,10 +88,13 @@ export async function serveCommand(args: string[]): Promise<number> {
     }
     throw e;
   }
+  // The sandbox in one process is its own command (it never loads the model or the Redis wiring).
+  if (config.engine === 'sandbox' && !config.redisUrl) return sandboxCommand(args, startServer);
   const log = createLogger(config.logLevel, config.logFormat);
   const sandbox = config.engine === 'sandbox';
   const makeEngine = () => {
     try {
+      // Nodes of a Redis deployment may run the sandbox engine too (tests of the distributed code without the model).
       return sandbox ? createSandbox({ maxPixels: config.maxPixels, timeMs: config.sandboxMs }) : createEngine(engineConfigOf(config));
     } catch (e) {
       throw new Error(`the engine could not start: ${(e as Error).message}`);
@@ -111,7 +107,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       ({ engine, running } = await startRedisNode(config, log, makeEngine, startServer));
     } else {
       engine = makeEngine();
-      running = await startServer({ config, engine, logger: log, ...(sandbox ? sandboxDeps(config) : {}) });
+      running = await startServer({ config, engine, logger: log });
     }
   } catch (e) {
     process.stderr.write(`bgr serve: ${(e as Error).message}\n`);
@@ -123,21 +119,5 @@ export async function serveCommand(args: string[]): Promise<number> {
     () => running.app.log.info('engine ready'),
     (e: Error) => running.app.log.error({ err: e }, 'engine failed to become ready'),
   );
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) {
-        running.app.log.warn(`${signal} again: exiting now`);
-        process.exit(1);
-      }
-      stopping = true;
-      running.app.log.info({ signal, graceS: config.shutdownGraceS }, 'shutting down');
-      running.shutdown().then(() => resolve(0), (e: Error) => {
-        running.app.log.error({ err: e }, 'shutdown failed');
-        resolve(1);
-      });
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-  });
+  return untilSignal(running, config.shutdownGraceS);
 }

@@ -1,0 +1,58 @@
+/**
+ * The sandbox as a command (`bgr-sandbox`, and `bgr serve --engine sandbox` without Redis): the reference
+ * server on the model-free engine, in one process, with scripted outcomes. It imports neither the model nor
+ * the Redis wiring, so that the sandbox package installs without them.
+ */
+import { ConfigError, configHelp, loadConfig, requireWebhookSecret, type Config } from './config.ts';
+import { createLogger } from './logger.ts';
+import { memoryBackend } from './async-api.ts';
+import { untilSignal } from './signals.ts';
+import type { ServerDeps, Running } from './running.ts';
+import { createSandbox, installScripts, scriptedQueue } from '../sandbox/index.ts';
+
+/**
+ * The sandbox's extra parts: scripted outcomes (the x-bgr-sandbox header) carried by an HTTP hook and, for
+ * v2 jobs, by the in-memory queue.
+ */
+export function sandboxDeps(config: Config, clock?: ServerDeps['clock']): Pick<ServerDeps, 'backend' | 'extend'> {
+  const backend = memoryBackend(config, clock);
+  return { backend: { ...backend, queue: scriptedQueue(backend.queue) }, extend: installScripts };
+}
+
+/** Starts the sandbox on a loaded config with `startServer` (handed in, so this file does not import the server's Redis wiring). */
+export async function startSandbox(config: Config, start: (deps: ServerDeps) => Promise<Running>, logger?: ServerDeps['logger']): Promise<Running> {
+  const engine = createSandbox({ maxPixels: config.maxPixels, timeMs: config.sandboxMs });
+  return start({ config, engine, ...(logger ? { logger } : {}), ...sandboxDeps(config) });
+}
+
+/** The `bgr-sandbox` command: resolves with the exit code once the sandbox has shut down. */
+export async function sandboxCommand(args: string[], start: (deps: ServerDeps) => Promise<Running>, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`bgr-sandbox: the Background Removal API without a model (the x-bgr-sandbox header scripts outcomes).\n${configHelp()}`);
+    return 0;
+  }
+  let config: Config;
+  try {
+    config = loadConfig({ BGR_ENGINE: 'sandbox', ...env }, args);
+    if (config.engine !== 'sandbox') throw new ConfigError('bgr-sandbox runs only the sandbox engine (--engine sandbox)');
+    if (config.redisUrl) throw new ConfigError('the sandbox runs in one process: BGR_REDIS_URL is not supported (use bgr serve for Redis)');
+    requireWebhookSecret(config);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`bgr-sandbox: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const log = createLogger(config.logLevel, config.logFormat);
+  let running: Running;
+  try {
+    running = await startSandbox(config, start, log);
+  } catch (e) {
+    process.stderr.write(`bgr-sandbox: ${(e as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write(`bgr-sandbox: listening on ${running.url} (sandbox engine, ${config.sandboxMs} ms per image, no model)\n`);
+  if (config.devKey) process.stdout.write(`dev key: ${config.devKey}\n`);
+  return untilSignal(running, config.shutdownGraceS);
+}
