@@ -14,6 +14,7 @@ import { parseRedisUrl, redactRedisUrl } from '../adapters/redis/url.ts';
 
 export type Device = 'cpu' | 'cuda' | 'webgpu';
 export type EngineKind = 'model' | 'sandbox';
+export type SandboxShape = 'full' | 'production';
 /** `bgr serve --role`: `api` accepts and answers, `worker` runs inference, `all` both (one process). */
 export type Role = 'all' | 'api' | 'worker';
 export interface RateLimit { max: number; windowS: number }
@@ -37,6 +38,8 @@ export interface Config {
   engine: EngineKind;
   /** The sandbox engine's time per image in milliseconds. */
   sandboxMs: number;
+  /** The sandbox's answers: every extension (`full`), or the production service's shape (`production`). */
+  sandboxShape: SandboxShape;
   /** Model graph precision (`BGR_PRECISION`): fp32 (default) or int8 (≈2× faster, lower quality; see the engine README). */
   precision: Precision;
   workers: number;
@@ -159,6 +162,11 @@ const engineKind = (v: string): EngineKind => {
   throw new ConfigError(`BGR_ENGINE must be model or sandbox, got '${v}'`);
 };
 
+const sandboxShape = (v: string): SandboxShape => {
+  if (v === 'full' || v === 'production') return v;
+  throw new ConfigError(`BGR_SANDBOX_SHAPE must be full or production, got '${v}'`);
+};
+
 const precision = (v: string): Precision => {
   const p = PRECISIONS.find((x) => x === v);
   if (!p) throw new ConfigError(`BGR_PRECISION must be ${PRECISIONS.join(' or ')}, got '${v}'`);
@@ -215,6 +223,7 @@ export const settings = [
   { env: 'BGR_V1_DEADLINE_S', flag: '--v1-deadline', def: '60', doc: 'sync request deadline in seconds (504 beyond)' },
   { env: 'BGR_ENGINE', flag: '--engine', def: 'model', doc: 'model (ISNet) or sandbox (no model: a subject mask from the image borders, and scripted outcomes by the x-bgr-sandbox header)' },
   { env: 'BGR_SANDBOX_MS', flag: '--sandbox-ms', def: String(DEFAULT_SANDBOX_MS), doc: 'the sandbox engine\'s time per image, in milliseconds (0 for tests)' },
+  { env: 'BGR_SANDBOX_SHAPE', flag: '--sandbox-shape', def: 'full', doc: 'the sandbox\'s answers: full (every extension) or production (the production service\'s shape: no codes, 200 while pending, no cancel…)' },
   { env: 'BGR_DEVICE', flag: '--device', def: 'cpu', doc: 'inference device: cpu, cuda or webgpu' },
   { env: 'BGR_PRECISION', flag: '--precision', def: DEFAULT_PRECISION, doc: 'model graph: fp32 (full quality) or int8 (≈2.3× faster model; alpha IoU vs fp32 ≈ 0.98 mean, 0.956 worst on the shared photos)' },
   { env: 'BGR_WORKERS', flag: '--workers', def: '1', doc: 'inference worker threads' },
@@ -308,6 +317,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     device: device(get('BGR_DEVICE') ?? 'cpu'),
     engine: engineKind(get('BGR_ENGINE') ?? 'model'),
     sandboxMs: int('BGR_SANDBOX_MS', 0, 3_600_000)(get('BGR_SANDBOX_MS') ?? String(DEFAULT_SANDBOX_MS)),
+    sandboxShape: sandboxShape(get('BGR_SANDBOX_SHAPE') ?? 'full'),
     precision: precision(get('BGR_PRECISION') ?? DEFAULT_PRECISION),
     workers,
     threads: int('BGR_THREADS', 1, 256)(get('BGR_THREADS') ?? String(availableParallelism())),

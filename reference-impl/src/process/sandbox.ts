@@ -8,15 +8,19 @@ import { createLogger } from './logger.ts';
 import { memoryBackend } from './async-api.ts';
 import { untilSignal } from './signals.ts';
 import type { ServerDeps, Running } from './running.ts';
-import { createSandbox, installScripts, scriptedQueue } from '../sandbox/index.ts';
+import { createSandbox, installProductionShape, installScripts, scriptedQueue } from '../sandbox/index.ts';
 
 /**
  * The sandbox's extra parts: scripted outcomes (the x-bgr-sandbox header) carried by an HTTP hook and, for
- * v2 jobs, by the in-memory queue.
+ * v2 jobs, by the in-memory queue; and in the production shape, the hooks that switch the extensions off.
  */
 export function sandboxDeps(config: Config, clock?: ServerDeps['clock']): Pick<ServerDeps, 'backend' | 'extend'> {
   const backend = memoryBackend(config, clock);
-  return { backend: { ...backend, queue: scriptedQueue(backend.queue) }, extend: installScripts };
+  const extend: ServerDeps['extend'] = (app) => {
+    installScripts(app);
+    if (config.sandboxShape === 'production') installProductionShape(app);
+  };
+  return { backend: { ...backend, queue: scriptedQueue(backend.queue) }, extend };
 }
 
 /** Starts the sandbox on a loaded config with `startServer` (handed in, so this file does not import the server's Redis wiring). */
@@ -52,7 +56,8 @@ export async function sandboxCommand(args: string[], start: (deps: ServerDeps) =
     process.stderr.write(`bgr-sandbox: ${(e as Error).message}\n`);
     return 1;
   }
-  process.stdout.write(`bgr-sandbox: listening on ${running.url} (sandbox engine, ${config.sandboxMs} ms per image, no model)\n`);
+  const shape = config.sandboxShape === 'production' ? ', production shape' : '';
+  process.stdout.write(`bgr-sandbox: listening on ${running.url} (sandbox engine, ${config.sandboxMs} ms per image${shape}, no model)\n`);
   if (config.devKey) process.stdout.write(`dev key: ${config.devKey}\n`);
   return untilSignal(running, config.shutdownGraceS);
 }

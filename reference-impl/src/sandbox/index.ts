@@ -8,6 +8,7 @@ import { scriptedEngine } from './scripted-engine.ts';
 import { currentScript } from './script.ts';
 
 export { installScripts } from './plugin.ts';
+export { installProductionShape } from './production-shape.ts';
 export { scriptedQueue } from './scripted-queue.ts';
 export { parseScript, SCRIPT_HEADER, type Script } from './script.ts';
 export { DEFAULT_SANDBOX_MS } from '../engine/sandbox/index.ts';
