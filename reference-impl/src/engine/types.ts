@@ -17,6 +17,24 @@ export interface EngineConfig {
   precision?: Precision;
 }
 
+/** The image formats accepted as input. */
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'tiff';
+
+/**
+ * An input image whose header was read once (format, size within the pixel limit, alpha): the value the
+ * server builds when it takes an image in, and hands on so that nothing reads the header again.
+ */
+export interface ProbedImage {
+  bytes: Buffer;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  hasAlpha: boolean;
+}
+
+/** What an engine takes: a probed image, or bare bytes that it probes itself (library use, benches). */
+export type EngineInput = ProbedImage | Buffer;
+
 /** bgColor: `#rrggbb` flattens onto an opaque colour (no alpha); `#rrggbbaa` composites over it (alpha kept). */
 export interface RemoveOptions {
   method: Method;
@@ -40,7 +58,7 @@ export interface RemoveResult {
 export interface Engine {
   ready(): Promise<void>;
   isReady(): boolean;
-  removeBackground(input: Buffer, opts: RemoveOptions): Promise<RemoveResult>;
+  removeBackground(input: EngineInput, opts: RemoveOptions): Promise<RemoveResult>;
   close(): Promise<void>;
   /** Inference worker threads restarted after a crash since start (for metrics); absent when not applicable. */
   restarts?(): number;

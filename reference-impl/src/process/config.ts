@@ -67,6 +67,8 @@ export interface Config {
   logFormat: LogFormat;
   /** Standard Webhooks secret (`whsec_…`); required by `bgr serve` unless in dev mode (see requireWebhookSecret). */
   webhookSecret?: string;
+  /** The HMAC key that turns API keys into their ids (`BGR_KEY_ID_SECRET`); the same on every node of a deployment. */
+  keyIdSecret?: string;
   /** Serve Prometheus metrics at /metrics (no auth). */
   metrics: boolean;
   /** The distributed backend (Redis + BullMQ); unset → in-memory. */
@@ -244,6 +246,7 @@ export const settings = [
   { env: 'BGR_LOG_LEVEL', flag: '--log-level', def: 'info', doc: 'pino log level' },
   { env: 'BGR_LOG_FORMAT', flag: '--log-format', def: 'auto', doc: 'auto (pino-pretty when stdout is a terminal, JSON lines otherwise), json or pretty' },
   { env: 'BGR_WEBHOOK_SECRET', flag: '--webhook-secret', def: '', doc: 'Standard Webhooks signing secret (whsec_…); required unless in dev mode (no BGR_API_KEYS), where one is generated per process' },
+  { env: 'BGR_KEY_ID_SECRET', flag: '--key-id-secret', def: '', doc: 'HMAC key that turns API keys into the ids stored in Redis, logs and metrics (empty → a built-in one); the same on every node, kept across restarts' },
   { env: 'BGR_METRICS', flag: '--metrics', def: 'true', doc: 'serve Prometheus metrics at /metrics, without auth (false to turn off; or block the path at the proxy)' },
   { env: 'BGR_REDIS_URL', flag: '--redis-url', def: '', doc: 'Redis for the distributed backend (empty → in-memory): redis://host:port[/db], rediss:// (TLS), or a Redis Cluster as redis+cluster://h1:p1,h2:p2 (keys then hash-tagged into one slot); alias --redis' },
   { env: 'BGR_ROLE', flag: '--role', def: 'all', doc: 'all, api (accept and answer, no model) or worker (run jobs); api/worker need BGR_REDIS_URL' },
@@ -334,6 +337,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     logLevel: get('BGR_LOG_LEVEL') ?? 'info',
     logFormat: logFormat(get('BGR_LOG_FORMAT') ?? 'auto'),
     webhookSecret: get('BGR_WEBHOOK_SECRET'),
+    keyIdSecret: get('BGR_KEY_ID_SECRET'),
     metrics: bool('BGR_METRICS')(get('BGR_METRICS') ?? 'true'),
     redisUrl: redis,
     role: nodeRole,

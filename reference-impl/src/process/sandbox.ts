@@ -5,9 +5,10 @@
  */
 import { ConfigError, configHelp, loadConfig, requireWebhookSecret, type Config } from './config.ts';
 import { createLogger } from './logger.ts';
-import { memoryBackend } from './async-api.ts';
+import { memoryBackend } from './removal-service.ts';
 import { untilSignal } from './signals.ts';
 import type { ServerDeps, Running } from './running.ts';
+import { startServer } from './server.ts';
 import { createSandbox, installProductionShape, installScripts, scriptedQueue } from '../sandbox/index.ts';
 
 /**
@@ -23,14 +24,14 @@ export function sandboxDeps(config: Config, clock?: ServerDeps['clock']): Pick<S
   return { backend: { ...backend, queue: scriptedQueue(backend.queue) }, extend };
 }
 
-/** Starts the sandbox on a loaded config with `startServer` (handed in, so this file does not import the server's Redis wiring). */
-export async function startSandbox(config: Config, start: (deps: ServerDeps) => Promise<Running>, logger?: ServerDeps['logger']): Promise<Running> {
+/** Starts the sandbox on a loaded config. */
+export async function startSandbox(config: Config, logger?: ServerDeps['logger']): Promise<Running> {
   const engine = createSandbox({ maxPixels: config.maxPixels, timeMs: config.sandboxMs });
-  return start({ config, engine, ...(logger ? { logger } : {}), ...sandboxDeps(config) });
+  return startServer({ config, engine, ...(logger ? { logger } : {}), ...sandboxDeps(config) });
 }
 
 /** The `bgr-sandbox` command: resolves with the exit code once the sandbox has shut down. */
-export async function sandboxCommand(args: string[], start: (deps: ServerDeps) => Promise<Running>, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function sandboxCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(`bgr-sandbox: the Background Removal API without a model (the x-bgr-sandbox header scripts outcomes).\n${configHelp()}`);
     return 0;
@@ -51,7 +52,7 @@ export async function sandboxCommand(args: string[], start: (deps: ServerDeps) =
   const log = createLogger(config.logLevel, config.logFormat);
   let running: Running;
   try {
-    running = await startSandbox(config, start, log);
+    running = await startSandbox(config, log);
   } catch (e) {
     process.stderr.write(`bgr-sandbox: ${(e as Error).message}\n`);
     return 1;

@@ -1,6 +1,6 @@
 /** The engine wrapper that acts out a request's `fail` and `queued` directives (script.ts) around a real engine call. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Engine, RemoveOptions, RemoveResult } from '../engine/types.ts';
+import type { Engine, EngineInput, RemoveOptions, RemoveResult } from '../engine/types.ts';
 import { EngineError } from '../engine/types.ts';
 import { ApiError } from '../errors.ts';
 import { currentScript } from './script.ts';
@@ -10,7 +10,7 @@ export function scriptedEngine(inner: Engine): Engine {
     ready: () => inner.ready(),
     isReady: () => inner.isReady(),
     close: () => inner.close(),
-    async removeBackground(input: Buffer, opts: RemoveOptions): Promise<RemoveResult> {
+    async removeBackground(input: EngineInput, opts: RemoveOptions): Promise<RemoveResult> {
       const script = currentScript();
       if (script?.queued) {
         // Sync requests have no queue to stay in: never answer, until the deadline (or the client) gives up.

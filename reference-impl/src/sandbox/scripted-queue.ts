@@ -3,18 +3,18 @@
  * request is enqueued is remembered by request id and is current again while its job runs; `queued`
  * requests are held here (QUEUED until canceled or shut down) instead of reaching a worker.
  */
-import type { JobQueue } from '../v2/queue.ts';
+import type { JobQueue } from '../removal/queue.ts';
 import { currentScript, withScript, type Script } from './script.ts';
 
 export function scriptedQueue(inner: JobQueue): JobQueue {
   const scripts = new Map<string, Script>();
   const held: string[] = [];
   return {
-    async add(requestId) {
+    async add(requestId, opts) {
       const script = currentScript();
       if (script) scripts.set(requestId, script);
       if (script?.queued) held.push(requestId);
-      else await inner.add(requestId);
+      else await inner.add(requestId, opts);
     },
     async position(requestId) {
       const i = held.indexOf(requestId);

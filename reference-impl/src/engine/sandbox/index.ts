@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { composePixels, encode, parseHexColor, resizeMask } from '../compose.ts';
 import { decode } from '../decode.ts';
 import { EngineError } from '../errors.ts';
-import type { Engine, RemoveOptions, RemoveResult } from '../types.ts';
+import type { Engine, EngineInput, RemoveOptions, RemoveResult } from '../types.ts';
 import { largestSubject, subjectMask } from './mask.ts';
 
 /**
@@ -31,7 +31,7 @@ export function createSandboxEngine(options: SandboxEngineOptions): Engine {
   let closed = false;
   const timeOf = typeof options.timeMs === 'function' ? options.timeMs : () => (options.timeMs as number | undefined) ?? DEFAULT_SANDBOX_MS;
 
-  const removeBackground = async (input: Buffer, opts: RemoveOptions): Promise<RemoveResult> => {
+  const removeBackground = async (input: EngineInput, opts: RemoveOptions): Promise<RemoveResult> => {
     const { signal } = opts;
     throwIfAborted(signal);
     // The same option guards as the model's engine: a caller's mistake is a TypeError, never a silent default.

@@ -1,32 +1,37 @@
-/** LifecycleService: submit, poll, fetch, cancel and process v2 requests over the store, queue and key ports. */
+/**
+ * RemovalService: the one removal pipeline. v2 is submit, poll, fetch and cancel; v1 is the same submit
+ * and a wait for the end (`removeNow`). Credits, the v1 deadline and the images' admission each live here
+ * once; requests run through the store, queue and key ports on whichever node takes the job.
+ */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Readable } from 'node:stream';
 import type {
   ErrorCode, FailedBody, PendingBody, ResultBody, StatusBody, SubmitResponse,
 } from '@bgr/spec';
-import type { Engine, RemoveResult } from '../engine/types.ts';
+import type { Engine, ProbedImage, RemoveResult } from '../engine/types.ts';
 import type { Clock, KeyStore } from '../ports.ts';
+import type { Admission } from '../policy/admission.ts';
 import { systemClock } from '../ports.ts';
 import { failedBody, pendingBody, resultBody, statusBody, submitBody } from './bodies.ts';
 import { ApiError, errors, failureOf } from '../errors.ts';
-import type { SubmitParams } from './params.ts';
-import { bodyHash } from './params.ts';
+import { bodyHash, isProbed, type ImageSource, type JobInput, type RemovalRequest } from './request.ts';
 import type { JobContext, JobQueue } from './queue.ts';
 import { QueueFullError, RetryJob } from './queue.ts';
 import type {
-  ImageInput, RecordPatch, RequestError, RequestRecord, RequestState, RequestStore, StoredOutput,
+  RecordPatch, RequestError, RequestRecord, RequestState, RequestStore, StoredOutput,
 } from './store.ts';
 import { isTerminal } from './store.ts';
 import { type Snapshot, statusStream } from './status-stream.ts';
+import { deadline, syncFailure, syncWaiter, watchEnd, type SyncResult, type SyncWaiter } from './sync.ts';
 import type { WebhookPort } from './webhook.ts';
 
 /**
- * Turns the client's image input into bytes (the server's input resolution: URL fetched through the
- * SSRF guard, data URI, base64, or the multipart bytes). Throws errors with a contract `code`
- * (`image_fetch_failed`, `image_url_forbidden`, `invalid_parameter`, `invalid_image`, …).
+ * Turns the client's image into a probed image (the server's input resolution: URL fetched through the
+ * SSRF guard, data URI, base64, or the multipart bytes; then the one probe). Throws errors with a contract
+ * `code` (`image_fetch_failed`, `image_url_forbidden`, `invalid_parameter`, `invalid_image`, …).
  */
-export type ResolveImage = (input: ImageInput, signal?: AbortSignal) => Promise<Buffer>;
+export type ResolveImage = (input: ImageSource, signal?: AbortSignal) => Promise<ProbedImage>;
 
 /** pino-compatible (Fastify's logger fits). */
 export interface Logger {
@@ -42,7 +47,7 @@ export interface LifecycleConfig {
   sweepIntervalMs: number;
   /** How long close() waits for running jobs, and then for webhook deliveries (default 30 s). */
   shutdownGraceMs: number;
-  /** Run jobs in this process (false for an API-only node in the distributed deployment). */
+  /** Run jobs in this process (default: when there is an engine; false for an API-only node). */
   worker: boolean;
   /** Status streams: a `: keep-alive` comment this often while pending (default 15 s, the wire format's). */
   streamKeepAliveMs: number;
@@ -57,7 +62,8 @@ export interface LifecycleDeps {
   store: RequestStore;
   queue: JobQueue;
   keys: KeyStore;
-  engine: Engine;
+  /** What runs the images here; absent on a node that runs no jobs (an API-only node). */
+  engine?: Engine;
   resolveImage: ResolveImage;
   /** Absent: `webhook` URLs are accepted but nothing is sent (the server always passes one). */
   webhooks?: WebhookPort;
@@ -66,6 +72,10 @@ export interface LifecycleDeps {
   config?: Partial<LifecycleConfig>;
   /** Called once per request that ends here (the CAS winner), for metrics. */
   onEnded?: (rec: RequestRecord) => void;
+  /** Called with each image the engine returned here, for metrics. */
+  onResult?: (result: RemoveResult) => void;
+  /** This node's bound on images in flight and their decoded bytes; absent → unbounded (tests). */
+  admission?: Admission;
 }
 
 export type StatusView = { status: 200; body: StatusBody } | { status: 422; body: FailedBody };
@@ -81,10 +91,10 @@ const seconds = (ms: number) => Math.max(0, ms) / 1000;
 const failureCodes = new Set<ErrorCode>([
   'invalid_parameter', 'invalid_image', 'image_fetch_failed', 'image_url_forbidden', 'payload_too_large',
   'image_too_large', 'unsupported_media_type', 'canceled', 'inference_failed', 'internal',
-  'worker_unavailable', 'service_unavailable', 'deadline_exceeded',
+  'worker_unavailable', 'service_unavailable', 'deadline_exceeded', 'queue_full',
 ]);
 
-export class LifecycleService {
+export class RemovalService {
   private readonly store: RequestStore;
   private readonly queue: JobQueue;
   private readonly keys: KeyStore;
@@ -97,6 +107,10 @@ export class LifecycleService {
   private readonly streams = new AbortController();
   /** Moving average of a job's run time, for Retry-After when the queue is full. */
   private avgJobMs = 1000;
+  /** v1 requests whose caller waits in this process. */
+  private readonly waiters = new Map<string, SyncWaiter>();
+  /** Jobs running in this process (their end is reported to a local waiter directly). */
+  private readonly running = new Set<string>();
 
   constructor(private readonly deps: LifecycleDeps) {
     this.store = deps.store;
@@ -109,7 +123,7 @@ export class LifecycleService {
       retentionMs,
       sweepIntervalMs: deps.config?.sweepIntervalMs ?? Math.min(60_000, Math.max(1000, retentionMs)),
       shutdownGraceMs: deps.config?.shutdownGraceMs ?? 30_000,
-      worker: deps.config?.worker ?? true,
+      worker: (deps.config?.worker ?? true) && deps.engine !== undefined,
       streamKeepAliveMs: deps.config?.streamKeepAliveMs ?? 15_000,
       streamResyncMs: deps.config?.streamResyncMs ?? (deps.store.watch ? 2000 : 250),
     };
@@ -126,18 +140,91 @@ export class LifecycleService {
     return this;
   }
 
-  /** Accepts a request: idempotency claim, credit hold, record, enqueue; undone in reverse on failure. */
-  async submit(owner: string, params: SubmitParams, opts: { baseUrl: string; idempotencyKey?: string }): Promise<SubmitResponse> {
-    if (this.closing) throw new ApiError('service_unavailable', 'The server is shutting down.');
+  /** v2: accepts a request (idempotency claim, credit hold, record, enqueue); undone in reverse on failure. */
+  async submit(owner: string, request: RemovalRequest, opts: { baseUrl: string; idempotencyKey?: string }): Promise<SubmitResponse> {
     const id = randomUUID();
-    const { image, ...options } = params;
     const idempotency = opts.idempotencyKey === undefined
       ? undefined
-      : { key: opts.idempotencyKey, bodyHash: bodyHash(params) };
+      : { key: opts.idempotencyKey, bodyHash: bodyHash(request) };
+    const existing = await this.accept(owner, id, request, { baseUrl: opts.baseUrl, ...(idempotency ? { idempotency } : {}) });
+    return submitBody(opts.baseUrl, existing ?? id);
+  }
+
+  /**
+   * v1: the same submit, then a wait for the end, all within `deadlineS`. The image is resolved and probed
+   * here, once, after the credit hold (a key without credit learns that first); on a node that runs images
+   * its decoded bytes are reserved at once (a fast 429 rather than a wait past the deadline). Aborting
+   * `signal` (the client hung up) or the deadline cancels the job, which releases the credit. The record is
+   * deleted once answered: v1 results are not retained, and no v2 endpoint ever serves them.
+   */
+  async removeNow(owner: string, id: string, request: RemovalRequest, opts: { deadlineS: number; signal?: AbortSignal }): Promise<SyncResult> {
+    const waiter = syncWaiter();
+    this.waiters.set(id, waiter);
+    const limit = deadline(opts.deadlineS, opts.signal);
+    let release: (() => void) | undefined;
+    const acceptance = this.accept(owner, id, request, {
+      baseUrl: '',
+      sync: true,
+      prepare: async () => {
+        const image = await this.deps.resolveImage(request.image, limit.signal);
+        if (this.deps.admission && this.config.worker) {
+          release = await this.deps.admission.reserve(image.width * image.height * 4, { wait: false });
+        }
+        return image;
+      },
+    });
+    let accepted = false;
+    acceptance.then(() => { accepted = true; }, () => { accepted = true; });
+    let stopWatching: (() => void) | undefined;
+    try {
+      await Promise.race([acceptance, limit.aborted]);
+      stopWatching = watchEnd(this.store, id, waiter, { resyncMs: this.config.streamResyncMs, runsHere: () => this.running.has(id) });
+      const rec = await Promise.race([waiter.ended, limit.aborted]);
+      if (rec.state === 'FAILED') throw syncFailure(rec, waiter);
+      const out = await this.store.getOutput(id);
+      if (!out) throw new ApiError('internal');
+      return {
+        image: out.bytes,
+        contentType: out.contentType,
+        inferenceS: waiter.inferenceMs !== undefined ? waiter.inferenceMs / 1000 : (rec.metrics.inferenceTime ?? 0),
+        remainingCredits: waiter.remaining !== undefined ? waiter.remaining : (rec.metrics.remainingCredits ?? null),
+      };
+    } finally {
+      limit.dispose();
+      stopWatching?.();
+      this.waiters.delete(id);
+      // Given up (deadline, hang-up) or answered: cancel whatever still runs, then forget the record.
+      const forget = async () => {
+        const rec = await this.store.get(id);
+        if (rec && !isTerminal(rec.state)) {
+          await this.end(rec, ['QUEUED', 'PROCESSING'], 'FAILED', { error: { code: 'canceled', message: errors.canceled.message } });
+          await this.queue.cancel(id);
+        }
+        await this.store.delete(id); // an outage here leaves it to its TTL
+      };
+      const done = acceptance.then(forget, () => {}).catch(() => {}).finally(() => release?.());
+      // A fetch or engine that ignores the abort must not hold the answer: then the tidy-up runs behind it.
+      if (accepted) await done;
+    }
+  }
+
+  /**
+   * Accepts a request: idempotency claim, credit hold, record, enqueue; undone in reverse on failure.
+   * Returns the id of an earlier request when the idempotency key replays one.
+   */
+  private async accept(
+    owner: string,
+    id: string,
+    request: RemovalRequest,
+    o: { baseUrl: string; idempotency?: { key: string; bodyHash: string }; sync?: boolean; prepare?: () => Promise<JobInput> },
+  ): Promise<string | undefined> {
+    if (this.closing) throw new ApiError('service_unavailable', 'The server is shutting down.');
+    const { image, ...options } = request;
+    const { idempotency } = o;
     // The claim comes first, so a replay answers even when the key has no credit left for a new request.
     if (idempotency) {
       const claim = await this.store.claim(owner, idempotency.key, idempotency.bodyHash, id);
-      if (claim.kind === 'existing') return submitBody(opts.baseUrl, claim.id);
+      if (claim.kind === 'existing') return claim.id;
       if (claim.kind === 'conflict') throw new ApiError('idempotency_conflict');
     }
     let held = false;
@@ -145,19 +232,20 @@ export class LifecycleService {
     try {
       held = await this.keys.hold(owner, id);
       if (!held) throw new ApiError('insufficient_credits');
+      const input = o.prepare ? await o.prepare() : image;
       const record: RequestRecord = {
-        id, owner, state: 'QUEUED', params: options, input: image, baseUrl: opts.baseUrl,
-        createdAt: this.clock.now(), metrics: {}, ...(idempotency ? { idempotency } : {}),
+        id, owner, state: 'QUEUED', params: options, input, baseUrl: o.baseUrl,
+        createdAt: this.clock.now(), metrics: {}, ...(idempotency ? { idempotency } : {}), ...(o.sync ? { sync: true } : {}),
       };
       await this.store.create(record);
       created = true;
       try {
-        await this.queue.add(id);
+        await this.queue.add(id, { sync: o.sync === true });
       } catch (err) {
         if (!(err instanceof QueueFullError)) throw err;
         throw new ApiError('queue_full', undefined, { 'retry-after': String(Math.max(1, Math.ceil(this.avgJobMs / 1000))) });
       }
-      return submitBody(opts.baseUrl, id);
+      return undefined;
     } catch (err) {
       // close() began while this submit was under way: the queue refused it, say so plainly.
       if (this.closing && !(err instanceof ApiError)) err = new ApiError('service_unavailable', 'The server is shutting down.');
@@ -285,6 +373,15 @@ export class LifecycleService {
 
   /** The job processor: QUEUED → PROCESSING → COMPLETED | FAILED. */
   private async process(id: string, ctx: JobContext): Promise<void> {
+    this.running.add(id);
+    try {
+      await this.run(id, ctx);
+    } finally {
+      this.running.delete(id);
+    }
+  }
+
+  private async run(id: string, ctx: JobContext): Promise<void> {
     const rec = await this.store.get(id);
     if (!rec || isTerminal(rec.state)) return; // canceled or expired while it waited
     const startedAt = rec.startedAt ?? this.clock.now();
@@ -299,19 +396,24 @@ export class LifecycleService {
     let inferenceMs: number;
     try {
       if (started.input === undefined) throw new Error('record has no input');
-      const input = await this.deps.resolveImage(started.input, ctx.signal);
+      const image = isProbed(started.input) ? started.input : await this.deps.resolveImage(started.input, ctx.signal);
       const t0 = this.clock.now();
-      result = await this.deps.engine.removeBackground(input, {
+      result = await this.admitted(id, image, ctx.signal, () => this.deps.engine!.removeBackground(image, {
         method: started.params.method,
         format: started.params.format,
         maskOnly: started.params.maskOnly,
         ...(started.params.bgColor ? { bgColor: started.params.bgColor } : {}),
         signal: ctx.signal,
-      });
+      }));
       inferenceMs = this.clock.now() - t0;
+      this.deps.onResult?.(result);
+      const waiter = this.waiters.get(id);
+      if (waiter) waiter.inferenceMs = result.timings.infer;
     } catch (err) {
       // Aborted: cancel() or close() ended the record already, or will; the result is theirs to write.
       if (ctx.signal.aborted) return;
+      const waiter = this.waiters.get(id);
+      if (waiter) waiter.cause = err;
       const error = this.failureOf(err, id);
       // A crashed worker is retried once (the pool restarts it; the image is most likely fine), then
       // FAILED worker_unavailable. Twice is the bound: a poison image that kills workers stops there.
@@ -327,6 +429,30 @@ export class LifecycleService {
       metrics: { inferenceTime: seconds(inferenceMs) },
     }, { bytes: result.image, contentType: result.contentType });
     if (ended) this.avgJobMs = 0.8 * this.avgJobMs + 0.2 * (ended.completedAt! - startedAt);
+  }
+
+  /**
+   * Runs an image within the node's admission: its decoded bytes (width × height × 4, from the one probe)
+   * are reserved first, waiting in order, and it counts as an image in flight. A v1 request whose caller
+   * waits here was counted and reserved when it came in (`removeNow`).
+   */
+  private async admitted(id: string, image: ProbedImage, signal: AbortSignal, work: () => Promise<RemoveResult>): Promise<RemoveResult> {
+    const admission = this.deps.admission;
+    if (!admission || this.waiters.has(id)) return work();
+    const untrack = admission.track();
+    try {
+      const release = await admission.reserve(image.width * image.height * 4, { wait: true, signal });
+      try {
+        const result = await work();
+        const t = result.timings;
+        admission.recordService(t.decode + t.pre + t.infer + t.post + t.encode);
+        return result;
+      } finally {
+        release();
+      }
+    } finally {
+      untrack?.();
+    }
   }
 
   /**
@@ -359,8 +485,10 @@ export class LifecycleService {
     if (!ended) return undefined;
     this.deps.onEnded?.(ended);
     let final = ended;
+    const waiter = this.waiters.get(rec.id);
     try {
       const remaining = await this.keys.settle(rec.owner, rec.id, to === 'COMPLETED');
+      if (waiter) waiter.remaining = remaining;
       if (to === 'COMPLETED' && remaining !== null && Math.max(0, remaining) !== ended.metrics.remainingCredits) {
         final = (await this.store.setMetrics(rec.id, { remainingCredits: Math.max(0, remaining) })) ?? ended;
       }
@@ -368,6 +496,7 @@ export class LifecycleService {
       this.log.error({ err, requestId: rec.id }, 'v2 credit settlement failed');
     }
     await this.notify(final, output);
+    waiter?.done(final);
     return final;
   }
 
@@ -381,10 +510,11 @@ export class LifecycleService {
     });
   }
 
-  /** The record when it exists, is live and belongs to `owner`; otherwise the same 404 for all three. */
+  /** The record when it exists, is live, is a v2 request and belongs to `owner`; otherwise the same 404 for all. */
   private async owned(owner: string, id: string): Promise<RequestRecord> {
     const rec = await this.store.get(id);
-    if (!rec || rec.owner !== owner) throw notFound(id);
+    // A v1 request's record is its caller's alone, while it waits.
+    if (!rec || rec.owner !== owner || rec.sync) throw notFound(id);
     return rec;
   }
 
