@@ -25,8 +25,8 @@ beforeAll(async () => {
     // The suite's webhook receiver listens on loopback, which the SSRF guard refuses unless allowed.
     BGR_WEBHOOK_SECRET: webhookSecret, BGR_ALLOW_PRIVATE_URLS: '127.0.0.1/32',
   });
-  // 500 ms per image: long enough to see a request pending on a busy machine (cancel, 202), short for the run.
-  server = await startServer({ config, engine: createSandbox({ maxPixels: config.maxPixels, timeMs: 500 }), ...sandboxDeps(config) });
+  // 1 s per image (the sandbox's default): the suite sees a request pending (cancel, 202) even on a busy machine.
+  server = await startServer({ config, engine: createSandbox({ maxPixels: config.maxPixels, timeMs: 1000 }), ...sandboxDeps(config) });
   report = await runChecks({
     baseUrl: server.url, apiKey: keys.first, secondApiKey: keys.second, scopedKey: keys.scoped, lowCreditKey: keys.low,
     webhookListen: '127.0.0.1:0', webhookSecret, profile: 'full', retentionS: 4, samples: 1,

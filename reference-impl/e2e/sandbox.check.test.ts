@@ -20,8 +20,8 @@ beforeAll(async () => {
   ] }));
   server = await spawnNode({
     BGR_RESULT_TTL_S: '3', BGR_API_KEYS: keysFile, BGR_RATE_LIMIT: '200/min', BGR_ENGINE: 'sandbox',
-    // Long enough for the suite to see a pending request (cancel, 202, queue position), short for the run.
-    BGR_SANDBOX_MS: '500',
+    // The default 1 s per image: the suite sees a request pending (cancel, 202, queue position) even on a busy machine.
+    BGR_SANDBOX_MS: '1000',
     BGR_WEBHOOK_SECRET: webhookSecret, BGR_ALLOW_PRIVATE_URLS: '127.0.0.1/32',
   }, { ready: true });
   report = await runChecks({
