@@ -6,7 +6,7 @@
  * - `fail=<code>`: the request ends with that error code from the contract's table (v1: its HTTP status;
  *   v2: FAILED, HTTP 422, with the code), after the normal per-image time;
  * - `delay=<seconds>`: the image takes that long (v1: the response waits; v2: PROCESSING that long);
- * - `queued`: v2 stays QUEUED until canceled (v1: no answer before the deadline → 504 `deadline_exceeded`);
+ * - `queued`: the job stays QUEUED until canceled (v1: no answer before the deadline → 504 `deadline_exceeded`);
  * - `once=<status or code>`: that error answers this request, and its retry succeeds (429 `rate_limited` with
  *   `Retry-After: 1`, 500 `internal`, 502 `worker_unavailable`, 503 `service_unavailable`, 504
  *   `deadline_exceeded`, or any code from the table).
