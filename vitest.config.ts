@@ -8,8 +8,8 @@ if (!process.env.NODE_OPTIONS?.includes(sourceCondition)) {
 }
 
 /**
- * Files that keep the cores busy on their own: the real model (inference, graph preparation), the person model,
- * and the packaging test (builds, packs and installs every package). They run one at a time, after the rest.
+ * Files that keep the cores busy on their own: the real model (inference, graph preparation) and the person
+ * model. They run one at a time, after the rest (their speed and quality figures need the cores to themselves).
  */
 const cpuBound = [
   'reference-impl/src/engine/engine.model.test.ts',
@@ -17,12 +17,11 @@ const cpuBound = [
   'reference-impl/src/engine/graph/**/*.test.ts',
   'reference-impl/src/engine/person/*.test.ts',
   'reference-impl/e2e/hostile/real-model.test.ts',
-  'scripts/packaging.test.ts',
 ];
 const exclude = ['node_modules/**', '.cache/**', '**/dist/**'];
 
-// Every other file mostly waits (on HTTP, Redis, child processes on the model-free sandbox engine, Chromium): those
-// run several at a time even on 2 cores (vitest's default there is one file at a time).
+// Every other file mostly waits (on HTTP, Redis, child processes on the model-free sandbox engine, Chromium, npm):
+// those run several at a time even on 2 cores (vitest's default there is one file at a time).
 const parallelFiles = Number(process.env.BGR_TEST_WORKERS ?? 3);
 
 export default defineConfig({
