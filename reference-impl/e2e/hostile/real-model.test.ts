@@ -1,6 +1,7 @@
 /**
  * The one end-to-end test on the real model behind the real server: a few hostile images (TIFF extra channels, a
- * CMYK JPEG) come back as cut-outs of their size, never a 5xx; and the sandbox's example client runs unchanged.
+ * CMYK JPEG) come back as cut-outs of their size, never a 5xx; the suite's image-quality checks pass through the
+ * API (the checks that a sandbox cannot prove); and the sandbox's example client runs unchanged.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { loadConfig } from '../../src/process/config.ts';
 import { createEngine } from '../../src/engine/index.ts';
 import type { Engine } from '../../src/engine/types.ts';
 import { engineConfigOf, startServer, type Running } from '../../src/process/serve.ts';
+import { runChecks } from '../../../conformance/src/runner.ts';
 import { expectConforms } from '../../testing/harness.ts';
 import { tiffWithExtraSamples } from './tiff.ts';
 
@@ -54,5 +56,12 @@ describe('the sandbox\'s example client on the real model', () => {
     const script = new URL('../../../sandbox/examples/client.mjs', import.meta.url);
     const { stdout } = await run(process.execPath, [script.pathname, photo], { env: { ...process.env, BGR_BASE_URL: s.url, BGR_API_KEY: KEY } });
     expect(JSON.parse(stdout)).toEqual({ completed: true, failed: null });
+  });
+});
+
+describe('the conformance checks that need the model', () => {
+  it('V1-QUALITY-IOU and V1-HUMAN-DIFFERS pass on the real model', async () => {
+    const report = await runChecks({ baseUrl: s.url, apiKey: KEY, only: ['V1-QUALITY-IOU', 'V1-HUMAN-DIFFERS'], samples: 1 });
+    expect(report.results.map((r) => [r.id, r.outcome, r.outcome === 'pass' ? '' : r.reason])).toEqual([['V1-QUALITY-IOU', 'pass', ''], ['V1-HUMAN-DIFFERS', 'pass', '']]);
   });
 });
