@@ -1,4 +1,4 @@
-/** Issue 6 faults with real `bgr serve` processes on Redis: API node restarted, worker SIGKILLed mid-inference, Redis stopped and restarted. */
+/** The distributed deployment's faults with real `bgr serve` processes on Redis: API node restarted, worker SIGKILLed mid-inference, Redis stopped and restarted. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -2,6 +2,10 @@
 import type { Precision } from './graph/precision.ts';
 export type Method = 'object' | 'human';
 
+/** The inference devices (onnxruntime execution providers) an engine can run on. */
+export const DEVICES = ['cpu', 'cuda', 'webgpu'] as const;
+export type Device = (typeof DEVICES)[number];
+
 /**
  * device: onnxruntime execution provider. workers: inference worker threads (≥ 1). threads: onnxruntime
  * intra-op threads per worker; ≤ 0 means all cores divided among the workers. cacheDir: where the
@@ -9,7 +13,7 @@ export type Method = 'object' | 'human';
  * precision: which prepared graph runs (`graph/prepare.ts`; default fp32).
  */
 export interface EngineConfig {
-  device: 'cpu' | 'cuda' | 'webgpu';
+  device: Device;
   workers: number;
   threads: number;
   cacheDir?: string;

@@ -1,7 +1,6 @@
 /** Gateway policies and the v1 happy paths against the running app: auth, scopes, credits, rate limit, 502/504/500, readiness, the v2 seam. */
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiError } from '../errors.ts';
 import { multipart, pngOf } from '../../testing/fixtures.ts';
 import { expectConforms, KEY, KEY_3, KEY_V1, KEY_V2, makeApp, type Harness } from '../../testing/harness.ts';
 import { keyIdOf } from '../policy/keys.ts';

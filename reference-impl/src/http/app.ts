@@ -12,7 +12,6 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteHandlerMethod } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import fp from 'fastify-plugin';
-import { specPath } from '@bgr/spec/contract';
 import { Admission } from '../policy/admission.ts';
 import type { Config } from '../process/config.ts';
 import type { AppContext } from './context.ts';

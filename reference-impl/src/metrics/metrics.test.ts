@@ -1,7 +1,6 @@
 /** /metrics scraped after real HTTP requests: in memory (role all), and on the api and worker nodes of a Redis deployment. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../process/config.ts';
-import { Metrics } from './metrics.ts';
 import { startRedisNode } from '../process/distributed.ts';
 import { startServer, type Running } from '../process/serve.ts';
 import { deletePrefix, testPrefix, testRedisUrl } from '../../testing/redis.ts';

@@ -113,4 +113,29 @@ export class Admission {
       w.grant(this.grant(w.bytes));
     }
   }
+
+  /**
+   * Runs one image of a job within the bounds: counted as an image in flight, its decoded bytes reserved
+   * first (waiting in order), its processing time recorded for the deadline estimate.
+   */
+  async run<R extends { timings: { decode: number; pre: number; infer: number; post: number; encode: number } }>(
+    image: { width: number; height: number },
+    signal: AbortSignal,
+    work: () => Promise<R>,
+  ): Promise<R> {
+    const untrack = this.track();
+    try {
+      const release = await this.reserve(image.width * image.height * 4, { wait: true, signal });
+      try {
+        const result = await work();
+        const t = result.timings;
+        this.recordService(t.decode + t.pre + t.infer + t.post + t.encode);
+        return result;
+      } finally {
+        release();
+      }
+    } finally {
+      untrack();
+    }
+  }
 }

@@ -7,7 +7,7 @@ import type { ImageSource } from './request.ts';
 import { MemoryRequestStore } from './store.ts';
 import { MemoryJobQueue } from './queue.ts';
 import { RemovalService } from './service.ts';
-import type { LifecycleConfig, ResolveImage } from './service.ts';
+import type { ServiceConfig, ResolveImage } from './service.ts';
 import {
   asProbed, FakeClock, FakeEngine, FakeKeyStore, fakeResult, startReceiver, tinyPng, v2TestApp,
 } from '../../testing/v2.ts';
@@ -29,7 +29,7 @@ interface Setup {
   credits?: number | null;
   maxSize?: number;
   concurrency?: number;
-  config?: Partial<LifecycleConfig>;
+  config?: Partial<ServiceConfig>;
   webhooks?: WebhookSender;
 }
 

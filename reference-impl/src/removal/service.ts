@@ -6,16 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Readable } from 'node:stream';
-import type {
-  ErrorCode, FailedBody, PendingBody, ResultBody, StatusBody, SubmitResponse,
-} from '@bgr/spec';
-import type { Engine, ProbedImage, RemoveResult } from '../engine/types.ts';
+import type { ErrorCode, FailedBody, SubmitResponse } from '@bgr/spec';
+import type { RemoveResult } from '../engine/types.ts';
 import type { Clock, KeyStore } from '../ports.ts';
-import type { Admission } from '../policy/admission.ts';
 import { systemClock } from '../ports.ts';
 import { failedBody, pendingBody, resultBody, statusBody, submitBody } from './bodies.ts';
 import { ApiError, errors, failureOf } from '../errors.ts';
-import { bodyHash, isProbed, type ImageSource, type JobInput, type RemovalRequest } from './request.ts';
+import { bodyHash, isProbed, type JobInput, type RemovalRequest } from './request.ts';
 import type { JobContext, JobQueue } from './queue.ts';
 import { QueueFullError, RetryJob } from './queue.ts';
 import type {
@@ -24,65 +21,9 @@ import type {
 import { isTerminal } from './store.ts';
 import { type Snapshot, statusStream } from './status-stream.ts';
 import { deadline, syncFailure, syncWaiter, watchEnd, type SyncResult, type SyncWaiter } from './sync.ts';
-import type { WebhookPort } from './webhook.ts';
+import type { Logger, ResultView, ServiceConfig, ServiceDeps, StatusView } from './service-deps.ts';
 
-/**
- * Turns the client's image into a probed image (the server's input resolution: URL fetched through the
- * SSRF guard, data URI, base64, or the multipart bytes; then the one probe). Throws errors with a contract
- * `code` (`image_fetch_failed`, `image_url_forbidden`, `invalid_parameter`, `invalid_image`, …).
- */
-export type ResolveImage = (input: ImageSource, signal?: AbortSignal) => Promise<ProbedImage>;
-
-/** pino-compatible (Fastify's logger fits). */
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
-export interface LifecycleConfig {
-  /** How long status, result and output stay after a request ends (default 1 hour). */
-  retentionMs: number;
-  /** How often the sweeper frees expired records (default: a minute, or the retention when shorter). */
-  sweepIntervalMs: number;
-  /** How long close() waits for running jobs, and then for webhook deliveries (default 30 s). */
-  shutdownGraceMs: number;
-  /** Run jobs in this process (default: when there is an engine; false for an API-only node). */
-  worker: boolean;
-  /** Status streams: a `: keep-alive` comment this often while pending (default 15 s, the wire format's). */
-  streamKeepAliveMs: number;
-  /**
-   * Status streams re-read the record at least this often: the safety net under the store's change
-   * notices (default 2 s), or the polling interval of a store that offers none (then 250 ms).
-   */
-  streamResyncMs: number;
-}
-
-export interface LifecycleDeps {
-  store: RequestStore;
-  queue: JobQueue;
-  keys: KeyStore;
-  /** What runs the images here; absent on a node that runs no jobs (an API-only node). */
-  engine?: Engine;
-  resolveImage: ResolveImage;
-  /** Absent: `webhook` URLs are accepted but nothing is sent (the server always passes one). */
-  webhooks?: WebhookPort;
-  clock?: Clock;
-  log?: Logger;
-  config?: Partial<LifecycleConfig>;
-  /** Called once per request that ends here (the CAS winner), for metrics. */
-  onEnded?: (rec: RequestRecord) => void;
-  /** Called with each image the engine returned here, for metrics. */
-  onResult?: (result: RemoveResult) => void;
-  /** This node's bound on images in flight and their decoded bytes; absent → unbounded (tests). */
-  admission?: Admission;
-}
-
-export type StatusView = { status: 200; body: StatusBody } | { status: 422; body: FailedBody };
-export type ResultView =
-  | { status: 200; body: ResultBody }
-  | { status: 202; body: PendingBody }
-  | { status: 422; body: FailedBody };
+export type { Logger, ResolveImage, ResultView, ServiceConfig, ServiceDeps, StatusView } from './service-deps.ts';
 
 const silent: Logger = { info() {}, warn() {}, error() {} };
 const seconds = (ms: number) => Math.max(0, ms) / 1000;
@@ -100,7 +41,7 @@ export class RemovalService {
   private readonly keys: KeyStore;
   private readonly clock: Clock;
   private readonly log: Logger;
-  readonly config: LifecycleConfig;
+  readonly config: ServiceConfig;
   private sweeper?: NodeJS.Timeout;
   private closing?: Promise<void>;
   /** Aborted by endStreams(): open status streams end (server shutdown). */
@@ -112,7 +53,7 @@ export class RemovalService {
   /** Jobs running in this process (their end is reported to a local waiter directly). */
   private readonly running = new Set<string>();
 
-  constructor(private readonly deps: LifecycleDeps) {
+  constructor(private readonly deps: ServiceDeps) {
     this.store = deps.store;
     this.queue = deps.queue;
     this.keys = deps.keys;
@@ -398,13 +339,16 @@ export class RemovalService {
       if (started.input === undefined) throw new Error('record has no input');
       const image = isProbed(started.input) ? started.input : await this.deps.resolveImage(started.input, ctx.signal);
       const t0 = this.clock.now();
-      result = await this.admitted(id, image, ctx.signal, () => this.deps.engine!.removeBackground(image, {
+      const work = () => this.deps.engine!.removeBackground(image, {
         method: started.params.method,
         format: started.params.format,
         maskOnly: started.params.maskOnly,
         ...(started.params.bgColor ? { bgColor: started.params.bgColor } : {}),
         signal: ctx.signal,
-      }));
+      });
+      // A v1 request whose caller waits here was counted and reserved when it came in (removeNow).
+      const admission = this.waiters.has(id) ? undefined : this.deps.admission;
+      result = admission ? await admission.run(image, ctx.signal, work) : await work();
       inferenceMs = this.clock.now() - t0;
       this.deps.onResult?.(result);
       const waiter = this.waiters.get(id);
@@ -429,30 +373,6 @@ export class RemovalService {
       metrics: { inferenceTime: seconds(inferenceMs) },
     }, { bytes: result.image, contentType: result.contentType });
     if (ended) this.avgJobMs = 0.8 * this.avgJobMs + 0.2 * (ended.completedAt! - startedAt);
-  }
-
-  /**
-   * Runs an image within the node's admission: its decoded bytes (width × height × 4, from the one probe)
-   * are reserved first, waiting in order, and it counts as an image in flight. A v1 request whose caller
-   * waits here was counted and reserved when it came in (`removeNow`).
-   */
-  private async admitted(id: string, image: ProbedImage, signal: AbortSignal, work: () => Promise<RemoveResult>): Promise<RemoveResult> {
-    const admission = this.deps.admission;
-    if (!admission || this.waiters.has(id)) return work();
-    const untrack = admission.track();
-    try {
-      const release = await admission.reserve(image.width * image.height * 4, { wait: true, signal });
-      try {
-        const result = await work();
-        const t = result.timings;
-        admission.recordService(t.decode + t.pre + t.infer + t.post + t.encode);
-        return result;
-      } finally {
-        release();
-      }
-    } finally {
-      untrack?.();
-    }
   }
 
   /**

@@ -1,4 +1,5 @@
 /** RedisKeyStore on a real Redis: holds and settles under concurrency across nodes, idempotency, seeding. */
+import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KeyRecord } from '../../ports.ts';
 import { RedisKeyStore } from './key-store.ts';
@@ -117,5 +118,16 @@ describe('RedisKeyStore', () => {
     expect(await restarted.balance(keyIdOf('seed'))).toBe(3);
     await restarted.seed([]);
     expect(await restarted.find(keyIdOf('seed'))).toBeUndefined(); // the config decides which keys exist
+  });
+
+  it('the cut-over from balances named by the secret\'s plain SHA-256: moved once to the key id, nothing refilled, no secret left', async () => {
+    const secret = 'legacy-secret-key';
+    const legacy = `${prefix}credits:${createHash('sha256').update(secret).digest('hex').slice(0, 32)}`;
+    await clients[0]!.hset(legacy, 'bal', '2', 'seeded', '5');
+    const [a] = await nodes([key(secret, 5)]);
+    expect(await a!.balance(keyIdOf(secret))).toBe(2); // spent credits stay spent
+    expect(await clients[0]!.exists(legacy)).toBe(0);
+    await a!.seed([key(secret, 5)]); // a second seed (another node, a restart) changes nothing
+    expect(await a!.balance(keyIdOf(secret))).toBe(2);
   });
 });

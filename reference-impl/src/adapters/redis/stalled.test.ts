@@ -81,7 +81,7 @@ describe('stalled-job recovery (real child processes, SIGKILL)', () => {
     const victim = await spawnWorker(60_000);
     const id = await submit(api);
     await victim.line(new RegExp(`^started ${id} 1$`));
-    let attempts: number[] = [];
+    const attempts: number[] = [];
     const rescuer = await startWorker({ url: testRedisUrl, prefix, keys, maxQueue: 10, ...timing },
       (b) => fakeProcessor(b, 50, 60_000, (_id, attempt) => attempts.push(attempt)));
     backends.push(rescuer);
