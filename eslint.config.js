@@ -5,10 +5,10 @@ import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 /** The workspace packages (each publishes its own package.json's dependencies). */
-const packages = ['spec', 'client', 'conformance', 'mock', 'reference-impl'];
+const packages = ['spec', 'client', 'conformance', 'mock', 'reference-impl', 'sandbox'];
 
 /** Files no package ships: tests, test helpers, benches and tools; they may use the root's devDependencies. */
-const devOnly = ['**/*.test.ts', '**/testing/**', '**/e2e/**', '**/bench/**', '**/scripts/**', '**/fixtures/**', '**/*.contract.ts'];
+const devOnly = ['**/*.test.ts', '**/testing/**', '**/e2e/**', '**/bench/**', '**/scripts/**', '**/fixtures/**', '**/*.contract.ts', '**/build.mjs', '**/examples/**'];
 
 const dependencies = (packageDir, devDependencies) => ({
   'import-x/no-extraneous-dependencies': ['error', {

@@ -38,7 +38,7 @@ beforeEach(() => {
 describeScenarios(
   {
     name: 'the scripted fake server',
-    capabilities: new Set(['lifecycle', 'cancel', 'images', 'error-codes', 'status-stream']),
+    capabilities: new Set(['lifecycle', 'cancel', 'images', 'error-codes', 'status-stream', 'output-options']),
     script: (name): Record<string, string> => {
       const script = FAKE_SCRIPTS[name];
       return script ? { [SCRIPT_HEADER]: script } : {};
@@ -51,7 +51,7 @@ describeScenarios(
 describeScenarios(
   {
     name: 'the production-shaped fake (core API only)',
-    capabilities: new Set(['lifecycle', 'images']),
+    capabilities: new Set(['lifecycle', 'images', 'output-options']),
     script: (name): Record<string, string> => {
       const script = FAKE_SCRIPTS[name];
       return script ? { [SCRIPT_HEADER]: script } : {};

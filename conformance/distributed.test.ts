@@ -1,4 +1,4 @@
-/** The suite against the distributed reference: 2 API nodes + 2 worker processes on Redis (real model, 5 s retention); every MUST check passes on both API nodes. */
+/** The suite against the distributed reference: 2 API nodes + 2 worker processes on Redis (sandbox engine: no model, 5 s retention); every MUST check passes on both API nodes. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deletePrefix, testPrefix, testRedisUrl } from '../reference-impl/testing/redis.ts';
 import { spawnNode, type NodeProcess } from '../reference-impl/testing/nodes.ts';
@@ -16,8 +16,6 @@ beforeAll(async () => {
   const env = {
     BGR_REDIS_URL: testRedisUrl, BGR_REDIS_PREFIX: prefix, BGR_RESULT_TTL_S: '5', BGR_RATE_LIMIT: '200/min',
     BGR_API_KEYS: `${keys.a[0]}:1000,${keys.a[1]},${keys.b[0]}:1000,${keys.b[1]}`,
-    // One intra-op thread per worker: two workers share the CI machine's two cores.
-    BGR_THREADS: '1',
   };
   const started = await Promise.all([
     spawnNode({ ...env, BGR_ROLE: 'worker' }, { ready: true }),

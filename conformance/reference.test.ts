@@ -1,11 +1,11 @@
-/** The suite against the real reference server (real model, in-memory backend, 4 s retention): every MUST check passes, every extension it offers is conformant. */
+/** The suite against the reference server (sandbox engine: the server's own code without the model; in-memory backend, 4 s retention): every MUST check passes, every extension it offers is conformant. */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../reference-impl/src/process/config.ts';
-import { createEngine } from '../reference-impl/src/engine/index.ts';
-import { engineConfigOf, startServer, type Running } from '../reference-impl/src/process/serve.ts';
+import { sandboxDeps, startServer, type Running } from '../reference-impl/src/process/serve.ts';
+import { createSandbox } from '../reference-impl/src/sandbox/index.ts';
 import { runChecks } from './src/runner.ts';
 import type { Report } from './src/report.ts';
 
@@ -25,9 +25,8 @@ beforeAll(async () => {
     // The suite's webhook receiver listens on loopback, which the SSRF guard refuses unless allowed.
     BGR_WEBHOOK_SECRET: webhookSecret, BGR_ALLOW_PRIVATE_URLS: '127.0.0.1/32',
   });
-  const engine = createEngine(engineConfigOf(config));
-  await engine.ready();
-  server = await startServer({ config, engine });
+  // 1 s per image (the sandbox's default): the suite sees a request pending (cancel, 202) even on a busy machine.
+  server = await startServer({ config, engine: createSandbox({ maxPixels: config.maxPixels, timeMs: 1000 }), ...sandboxDeps(config) });
   report = await runChecks({
     baseUrl: server.url, apiKey: keys.first, secondApiKey: keys.second, scopedKey: keys.scoped, lowCreditKey: keys.low,
     webhookListen: '127.0.0.1:0', webhookSecret, profile: 'full', retentionS: 4, samples: 1,

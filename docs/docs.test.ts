@@ -40,6 +40,8 @@ describe('the docs site', () => {
     await page.goto(url);
     await page.waitForSelector('text=Background Removal API (1.0.0)', { timeout: 30_000 });
     await page.screenshot({ path: screenshotPath('docs-overview.png') });
+    // The overview names no placeholder site as if it were the API: the servers are the reference and the sandbox.
+    expect(await page.locator('body').innerText()).not.toMatch(/example\.com\/bg-removal/);
     const spec = loadContract().spec;
     for (const tag of spec.tags as { name: string }[]) await page.getByText(tag.name, { exact: true }).first().click();
     const sidebar = await page.locator('body').innerText();
@@ -52,7 +54,7 @@ describe('the docs site', () => {
     await page.screenshot({ path: screenshotPath('docs-operation.png') });
     // The guides are sections of the same site: the sidebar reaches them and they render their tables.
     await page.goto(url);
-    for (const [entry, expected] of [['Errors', 'insufficient_credits'], ['Polling and expiry', 'not_cancelable'], ['Quickstart', 'dev key']]) {
+    for (const [entry, expected] of [['Errors', 'insufficient_credits'], ['Polling and expiry', 'not_cancelable'], ['Quickstart', 'dev key'], ['Sandbox and scripted outcomes', 'x-bgr-sandbox']]) {
       await page.getByText(entry!, { exact: true }).first().click();
       await expect.poll(() => page.locator('body').innerText(), { timeout: 10_000 }).toContain(expected);
       await page.screenshot({ path: screenshotPath(`docs-${entry!.toLowerCase().replace(/\W+/g, '-')}.png`) });

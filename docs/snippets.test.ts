@@ -1,5 +1,5 @@
 /**
- * Every code snippet of the guides runs against the real reference (the guides' `sh` blocks and the client
+ * Every code snippet of the guides runs against the reference server on its sandbox engine (the guides' `sh` blocks and the client
  * README's `ts` blocks), and again against a production-shaped deployment (no `code`, 200 while pending,
  * no cancel, no status stream): docs that only work on our dialect would mislead production users.
  */
@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readmeSnippets, removeSnippets, runSnippet, writeSnippets } from '../client/readme-snippets.ts';
 import { FAKE_KEY, type FakeServer, startFakeServer } from '../client/testing/fake-server.ts';
 import { loadConfig } from '../reference-impl/src/process/config.ts';
-import { createEngine } from '../reference-impl/src/engine/index.ts';
 import { ballScene, render } from '../reference-impl/src/engine/synthetic.ts';
-import { engineConfigOf, startServer, type Running } from '../reference-impl/src/process/serve.ts';
+import { sandboxDeps, startServer, type Running } from '../reference-impl/src/process/serve.ts';
+import { createSandbox } from '../reference-impl/src/sandbox/index.ts';
 
 const bash = promisify(execFile);
 const guidesDir = new URL('./guides/', import.meta.url);
@@ -41,9 +41,9 @@ const key = 'docs-snippets-key';
 
 beforeAll(async () => {
   const config = loadConfig({ PORT: '0', BGR_API_KEYS: `${key}:100` });
-  const engine = createEngine(engineConfigOf(config));
-  await engine.ready();
-  [server, prod] = await Promise.all([startServer({ config, engine }), startFakeServer({ production: true })]);
+  // The snippets are about the API, not the model: the sandbox engine, 200 ms per image so that polls see a pending state.
+  const engine = createSandbox({ maxPixels: config.maxPixels, timeMs: 200 });
+  [server, prod] = await Promise.all([startServer({ config, engine, ...sandboxDeps(config) }), startFakeServer({ production: true })]);
   cwd = await mkdtemp(join(tmpdir(), 'bgr-snippets-'));
   const photo = (await render(ballScene(320, 240))).image;
   await writeFile(join(cwd, 'photo.png'), photo);

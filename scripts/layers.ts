@@ -17,8 +17,9 @@ export const RULE: Record<string, string[]> = {
   removal: ['engine', 'kernel', 'policy'],
   adapters: ['engine', 'kernel', 'policy', 'removal'],
   metrics: ['engine', 'kernel', 'removal'],
+  sandbox: ['engine', 'kernel', 'removal'],
   http: ['engine', 'kernel', 'policy', 'removal', 'metrics'],
-  process: ['engine', 'kernel', 'policy', 'input', 'removal', 'adapters', 'metrics', 'http'],
+  process: ['engine', 'kernel', 'policy', 'input', 'removal', 'adapters', 'metrics', 'http', 'sandbox'],
   entry: ['engine', 'process'],
 };
 

@@ -19,7 +19,9 @@ export type Capability =
   /** Its status URL streams Server-Sent Events on `Accept: text/event-stream` (the `status-stream` extension). */
   | 'status-stream'
   /** Its outputs are real PNG bytes. */
-  | 'images';
+  | 'images'
+  /** It takes `format`, `mask_only`, `bg_color` and `base64` (the `output-options` extension; production does not). */
+  | 'output-options';
 
 /** Named behaviours a scenario asks a target to act out. */
 export type Script =
@@ -131,7 +133,7 @@ export const scenarios: Scenario[] = [
   },
   {
     name: 'submitAsync → wait → output decodes a base64 (data:) output',
-    needs: ['lifecycle'],
+    needs: ['lifecycle', 'output-options'],
     async run({ spec, conn, client }) {
       const job = await client().submitAsync({ image: conn.image, base64: true });
       const result = await job.wait({ interval: spec.interval });

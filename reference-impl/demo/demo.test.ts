@@ -1,4 +1,4 @@
-/** The demo page in real headless Chromium against the real reference: upload, wait, check the cut-out, screenshot. */
+/** The demo page in real headless Chromium against the reference server on its sandbox engine: upload, wait, check the cut-out; screenshots of its states. */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_KEY, type FakeServer, SCRIPT_HEADER, startFakeServer } from '../../client/testing/fake-server.ts';
 import { launchChromium, offlinePage, screenshotPath } from '../../docs/browser.ts';
 import { loadConfig } from '../src/process/config.ts';
-import { createEngine } from '../src/engine/index.ts';
 import { ballScene, iou, render } from '../src/engine/synthetic.ts';
-import { engineConfigOf, startServer, type Running } from '../src/process/serve.ts';
+import { sandboxDeps, startServer, type Running } from '../src/process/serve.ts';
+import { createSandbox, SCRIPT_HEADER as SANDBOX_HEADER } from '../src/sandbox/index.ts';
 
 let server: Running;
 let browser: Browser;
@@ -19,9 +19,9 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bgr-demo-'));
   const config = loadConfig({ PORT: '0' }); // no keys: dev mode, the page gets the dev key
-  const engine = createEngine(engineConfigOf(config));
-  [browser] = await Promise.all([launchChromium(), engine.ready()]);
-  server = await startServer({ config, engine });
+  // The page is about the API, not the model: the sandbox engine, 300 ms per image.
+  const engine = createSandbox({ maxPixels: config.maxPixels, timeMs: 300 });
+  [browser, server] = await Promise.all([launchChromium(), startServer({ config, engine, ...sandboxDeps(config) })]);
 }, 180_000);
 afterAll(async () => {
   await browser?.close();
@@ -55,6 +55,47 @@ describe('the demo page', () => {
     // The page shows that same image (a blob URL of it), at its natural size.
     expect(await page.$eval('#after', (img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight])).toEqual([320, 240]);
     await page.screenshot({ path: screenshotPath('demo.png'), fullPage: true });
+    expect(outside).toEqual([]);
+  }, 120_000);
+
+  it('looks finished in every state: empty (no broken images), working, done, failed', async () => {
+    const scene = await render(ballScene(320, 240));
+    const photo = join(dir, 'ball-states.png');
+    await writeFile(photo, scene.image);
+    const { page, outside } = await offlinePage(browser, [server.url]);
+    await page.setViewportSize({ width: 1000, height: 760 });
+    await page.goto(server.url);
+    // Empty: no <img> is rendered (no broken-image icon, no alt text); each pane shows its placeholder.
+    await page.waitForFunction(() => document.readyState === 'complete');
+    const visibleImages = () => page.$$eval('figure img', (imgs) => imgs.filter((i) => (i as HTMLElement).offsetWidth > 0).length);
+    expect(await visibleImages()).toBe(0);
+    expect(await page.isVisible('#before-empty')).toBe(true);
+    expect(await page.isVisible('#after-empty')).toBe(true);
+    await page.screenshot({ path: screenshotPath('demo-empty.png'), fullPage: true });
+
+    // Working: a scripted 2 s image (the sandbox's `delay=`), caught while it runs.
+    await page.setExtraHTTPHeaders({ [SANDBOX_HEADER]: 'delay=2' });
+    await page.setInputFiles('#file', photo);
+    await expect.poll(() => page.isVisible('#before')).toBe(true);
+    await page.click('#go');
+    await expect.poll(() => page.textContent('#status')).toMatch(/Removing the background/);
+    expect(await page.getAttribute('#after-empty', 'class')).toContain('working');
+    await page.screenshot({ path: screenshotPath('demo-working.png'), fullPage: true });
+
+    // Done: the cut-out on the checkerboard, the placeholder gone.
+    await page.waitForSelector('#download:not(.hidden)', { timeout: 30_000 });
+    await expect.poll(() => page.isVisible('#after-empty')).toBe(false);
+    await page.screenshot({ path: screenshotPath('demo-done.png'), fullPage: true });
+
+    // Failed: a scripted FAILED request shows its error in the status line and the After pane.
+    await page.setExtraHTTPHeaders({ [SANDBOX_HEADER]: 'fail=invalid_image' });
+    await page.setInputFiles('#file', photo);
+    await page.click('#go');
+    await expect.poll(() => page.textContent('#status'), { timeout: 30_000 }).toMatch(/\(invalid_image\)$/);
+    expect(await page.getAttribute('#after-empty', 'class')).toContain('failed');
+    expect(await page.isVisible('#after-empty')).toBe(true);
+    expect(await visibleImages()).toBe(1); // the Before image only
+    await page.screenshot({ path: screenshotPath('demo-failed.png'), fullPage: true });
     expect(outside).toEqual([]);
   }, 120_000);
 

@@ -24,7 +24,9 @@ function envOf(p: string, extra: Record<string, string> = {}): Record<string, st
   return {
     BGR_REDIS_URL: testRedisUrl, BGR_REDIS_PREFIX: p, BGR_API_KEYS: keysFile, BGR_THREADS: '1',
     BGR_JOB_LOCK_MS: '1000', BGR_JOB_STALLED_MS: '500', BGR_WEBHOOK_SECRET: secret, BGR_ALLOW_PRIVATE_URLS: 'true',
-    BGR_SHUTDOWN_GRACE_S: '2', ...extra,
+    BGR_SHUTDOWN_GRACE_S: '2',
+    // The sandbox engine (no model); an image takes 2 s, so a worker can be killed in the middle of one.
+    BGR_ENGINE: 'sandbox', BGR_SANDBOX_MS: '2000', ...extra,
   };
 }
 
@@ -108,7 +110,7 @@ describe('a worker SIGKILLed mid-inference', () => {
     const w = watch(api.url, id);
     cleanups.push(w.stop);
     await until(() => state(api.url, id), (s) => s === 'PROCESSING', 30_000);
-    await new Promise((r) => setTimeout(r, 300)); // into the inference (seconds long on one thread)
+    await new Promise((r) => setTimeout(r, 300)); // into the inference (2 s per image)
     expect(await state(api.url, id)).toBe('PROCESSING');
     const killedAt = Date.now();
     victim.child.kill('SIGKILL');
@@ -145,7 +147,7 @@ describe('a worker SIGKILLed mid-inference', () => {
     const killedAt = Date.now();
     await node(env, 'worker'); // finds the job stalled with no start left: ends it instead of running it
     const s = await until(() => status(api.url, id), (r) => r.body.status !== 'PROCESSING', 60_000);
-    console.log(`second SIGKILL → FAILED in ${Date.now() - killedAt} ms (includes the third worker loading its model)`);
+    console.log(`second SIGKILL → FAILED in ${Date.now() - killedAt} ms (includes the third worker starting)`);
     expect(s.status).toBe(422);
     expect(s.body).toMatchObject({ status: 'FAILED', code: 'worker_unavailable' });
     // The third start is refused by BullMQ before the processor runs (maxStartedAttempts = 2).

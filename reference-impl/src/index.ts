@@ -4,3 +4,4 @@ export type { Running, ServerDeps } from './process/serve.ts';
 export { loadConfig } from './process/config.ts';
 export type { Config } from './process/config.ts';
 export { createEngine } from './engine/index.ts';
+export { startSandbox, sandboxDeps } from './process/sandbox.ts';

@@ -1,4 +1,4 @@
-/** Test helpers for the distributed deployment: real `bgr serve` processes (api / worker / all) on a shared Redis prefix. */
+/** Test helpers for the distributed deployment: real `bgr serve` processes (api / worker / all, sandbox engine by default) on a shared Redis prefix. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -51,6 +51,13 @@ export function nodePool() {
 }
 
 /**
+ * The engine of every node a test starts unless its env says otherwise: the model-free sandbox (these tests
+ * are about processes, queues and Redis, not the model), with a per-image time long enough that a request
+ * is seen QUEUED and PROCESSING.
+ */
+export const sandboxEngine = { BGR_ENGINE: 'sandbox', BGR_SANDBOX_MS: '200' } as const;
+
+/**
  * Starts `node bin/bgr.mjs serve` with `env` on top of the parent's, and resolves once it listens.
  * `ready`: also wait for `/readyz` 200 (a worker's model loaded and warm). Register `stop` for cleanup.
  */
@@ -58,7 +65,7 @@ export async function spawnNode(env: Record<string, string>, opts: { ready?: boo
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, ['bin/bgr.mjs', 'serve'], {
     cwd: root,
-    env: { ...process.env, BGR_LOG_LEVEL: 'warn', BGR_WEBHOOK_SECRET: nodeWebhookSecret, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, ...sandboxEngine, BGR_LOG_LEVEL: 'warn', BGR_WEBHOOK_SECRET: nodeWebhookSecret, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

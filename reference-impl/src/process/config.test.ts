@@ -47,9 +47,18 @@ describe('loadConfig', () => {
     [{ BGR_API_KEYS: 'abcdefgh,abcdefgh' }, /twice/],
     [{ BGR_API_KEYS: '/nonexistent/keys.yaml' }, /does not exist/],
     [{ BGR_ALLOW_PRIVATE_URLS: 'localhost' }, /comma list of IPs\/CIDRs/],
+    [{ BGR_ENGINE: 'onnx' }, /BGR_ENGINE must be model or sandbox/],
+    [{ BGR_SANDBOX_MS: '-5' }, /BGR_SANDBOX_MS must be an integer/],
+    [{ BGR_SANDBOX_SHAPE: 'prod' }, /BGR_SANDBOX_SHAPE must be full or production/],
   ])('%j → clear error', (env, message) => {
     expect(() => loadConfig(env as Record<string, string>, [])).toThrow(ConfigError);
     expect(() => loadConfig(env as Record<string, string>, [])).toThrow(message);
+  });
+
+  it('engine: the model by default; the sandbox with its time per image and shape', () => {
+    expect(loadConfig({}, [])).toMatchObject({ engine: 'model', sandboxMs: 1000, sandboxShape: 'full' });
+    expect(loadConfig({ BGR_ENGINE: 'sandbox' }, ['--sandbox-ms', '0', '--sandbox-shape=production']))
+      .toMatchObject({ engine: 'sandbox', sandboxMs: 0, sandboxShape: 'production' });
   });
 
   it('roles: all by default and in-memory; api/worker with Redis (--redis is --redis-url), prefix and job timings', () => {

@@ -59,6 +59,21 @@ export function parseRateLimit(name: string, v: string | number): RateLimit {
   return { max, windowS };
 }
 
+/** Which engine removes backgrounds: the ISNet model, or the model-free sandbox (engine/sandbox, scripted outcomes). */
+export type EngineKind = 'model' | 'sandbox';
+/** The sandbox's answers: every extension (`full`), or the production service's shape (`production`). */
+export type SandboxShape = 'full' | 'production';
+
+export const engineKind = (v: string): EngineKind => {
+  if (v === 'model' || v === 'sandbox') return v;
+  throw new ConfigError(`BGR_ENGINE must be model or sandbox, got '${v}'`);
+};
+
+export const sandboxShape = (v: string): SandboxShape => {
+  if (v === 'full' || v === 'production') return v;
+  throw new ConfigError(`BGR_SANDBOX_SHAPE must be full or production, got '${v}'`);
+};
+
 export const role = (v: string): Role => {
   if (v === 'all' || v === 'api' || v === 'worker') return v;
   throw new ConfigError(`BGR_ROLE must be all, api or worker, got '${v}'`);

@@ -35,6 +35,8 @@ export type ServerDeps = Omit<AppDeps, 'keys' | 'service' | 'ready'> & Partial<P
   onLifecycle?: (service: RemovalService) => void;
   /** Where webhooks go (the Redis delivery queue); absent → sent from this process. */
   webhooks?: WebhookPort;
+  /** Adds hooks to the app before it listens (the sandbox's scripted outcomes). */
+  extend?: (app: FastifyInstance) => void;
 };
 
 /** serve.ts's `startServer`, handed to the Redis wiring rather than imported by it. */

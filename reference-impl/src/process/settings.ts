@@ -10,9 +10,10 @@ import { DEVICES, type Device } from '../engine/types.ts';
 import type { KeyRecord } from '../ports.ts';
 import { parseKeys } from './key-list.ts';
 import {
-  allowList, bool, device, int, logFormat, num, parseBytes, parseRateLimit, precision, redisUrl, role, trustedProxies, url,
-  type RateLimit, type Role,
+  allowList, bool, device, engineKind, int, logFormat, num, parseBytes, parseRateLimit, precision, redisUrl, role, sandboxShape, trustedProxies, url,
+  type EngineKind, type RateLimit, type Role, type SandboxShape,
 } from './parsers.ts';
+import { DEFAULT_SANDBOX_MS } from '../engine/sandbox/index.ts';
 
 /** Settings read before this one, for computed defaults and parsers that depend on another setting. */
 export type Read = Partial<Record<keyof Values, unknown>> & Partial<Values>;
@@ -29,6 +30,9 @@ export interface Values {
   bodyLimit: number;
   maxPixels: number;
   v1DeadlineS: number;
+  engine: EngineKind;
+  sandboxMs: number;
+  sandboxShape: SandboxShape;
   device: Device;
   precision: Precision;
   workers: number;
@@ -85,6 +89,9 @@ export const settings = [
   row({ key: 'bodyLimit', env: 'BGR_BODY_LIMIT', flag: '--body-limit', def: '16MiB', parse: (v) => parseBytes('BGR_BODY_LIMIT', v), doc: 'largest request body (413 beyond)' }),
   row({ key: 'maxPixels', env: 'BGR_MAX_PIXELS', flag: '--max-pixels', def: '50e6', parse: int('BGR_MAX_PIXELS', 1), doc: 'largest image in pixels (413 image_too_large beyond)' }),
   row({ key: 'v1DeadlineS', env: 'BGR_V1_DEADLINE_S', flag: '--v1-deadline', def: '60', parse: num('BGR_V1_DEADLINE_S', 0.001), doc: 'sync request deadline in seconds (504 beyond)' }),
+  row({ key: 'engine', env: 'BGR_ENGINE', flag: '--engine', def: 'model', parse: engineKind, doc: 'model (ISNet) or sandbox (no model: a subject mask from the image borders, and scripted outcomes by the x-bgr-sandbox header)' }),
+  row({ key: 'sandboxMs', env: 'BGR_SANDBOX_MS', flag: '--sandbox-ms', def: String(DEFAULT_SANDBOX_MS), parse: int('BGR_SANDBOX_MS', 0, 3_600_000), doc: 'the sandbox engine\'s time per image, in milliseconds (0 for tests)' }),
+  row({ key: 'sandboxShape', env: 'BGR_SANDBOX_SHAPE', flag: '--sandbox-shape', def: 'full', parse: sandboxShape, doc: 'the sandbox\'s answers: full (every extension) or production (the production service\'s shape: no codes, 200 while pending, no cancel…)' }),
   row({ key: 'device', env: 'BGR_DEVICE', flag: '--device', def: 'cpu', parse: device, doc: `inference device: ${DEVICES.join(', ')}` }),
   row({ key: 'precision', env: 'BGR_PRECISION', flag: '--precision', def: DEFAULT_PRECISION, parse: precision, doc: 'model graph: fp32 (full quality) or int8 (≈2× faster model; alpha IoU vs fp32 ≈ 0.98 mean, 0.961 worst on the shared photos, the same on every CPU)' }),
   row({ key: 'workers', env: 'BGR_WORKERS', flag: '--workers', def: '1', parse: int('BGR_WORKERS', 1, 64), doc: 'inference worker threads (and the v2 jobs a node runs at once)' }),
