@@ -52,14 +52,9 @@ const attributionLogo = `data:image/svg+xml,${encodeURIComponent(
   '<svg xmlns="http://www.w3.org/2000/svg" width="60" height="14"><text x="0" y="11" font-family="sans-serif" font-size="11" fill="#0044d4">Redocly</text></svg>',
 )}`;
 
-/**
- * Rewrites the page's CDN references to inline content, and points Redoc's usage telemetry (OpenTelemetry traces
- * to Redocly's cloud, sent while a reader browses) at nowhere; a test checks that nothing else leaves the machine.
- */
+/** Rewrites the page's CDN references to inline content (telemetry is off in redocly.yaml); a test checks that nothing else leaves the machine. */
 export function keepOffline(html: string): string {
-  return html
-    .replace(/https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(?:-full)?\.svg/g, attributionLogo)
-    .replaceAll('https://otel.cloud.redocly.com/v1/traces', 'data:,');
+  return html.replace(/https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(?:-full)?\.svg/g, attributionLogo);
 }
 
 /** Writes `openapi.yaml` (bundled, single file) and `index.html` (Redoc, scripts inlined: works offline) to outDir. */
