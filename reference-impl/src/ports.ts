@@ -19,8 +19,11 @@ export interface KeyRecord {
  */
 export interface KeyStore {
   find(key: string): Promise<KeyRecord | undefined>;
-  /** Reserves one credit for requestId; false when the balance (minus holds) cannot cover it. */
-  hold(key: string, requestId: string): Promise<boolean>;
+  /**
+   * Reserves one credit for requestId; false when the balance (minus holds) cannot cover it. `ttlMs`: a shared
+   * store drops the hold after this long even if nobody settles it (its holder died), instead of its default.
+   */
+  hold(key: string, requestId: string, ttlMs?: number): Promise<boolean>;
   /** Charges (charged=true) or releases the hold of requestId; returns the remaining balance (null = unlimited). */
   settle(key: string, requestId: string, charged: boolean): Promise<number | null>;
   balance(key: string): Promise<number | null>;

@@ -126,6 +126,7 @@ export function check(events: readonly HistoryEvent[]): Verdict {
   for (const l of ledgers) {
     holds.checked++;
     if (l.holds > 0) violate(holds, `${l.key}: ${l.holds} credit hold(s) left after every request ended`);
+    else if (l.expiringHolds) holds.excused++;
   }
 
   // 4. Exactly one successful webhook delivery per terminal request (unless its receiver stayed down longer

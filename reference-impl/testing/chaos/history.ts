@@ -64,7 +64,10 @@ export interface Ledger {
   key: string;
   initial: number;
   final: number;
+  /** Holds that would pin a credit for long (beyond 5 minutes from the end of the run). */
   holds: number;
+  /** Holds that free themselves within minutes (a v1 call cut by its node's death: bounded by the v1 deadline). */
+  expiringHolds?: number;
 }
 
 /** The run's settings, so a history file says how it was made. */

@@ -114,8 +114,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     for (const l of labels) {
       const p = redis.primary();
       const bal = redis.cli(p, 'hget', `${prefix}credits:${hashOf(keys[l]!)}`, 'bal');
-      const holds = Number(redis.cli(p, 'zcard', `${prefix}holds:${hashOf(keys[l]!)}`));
-      history.add({ kind: 'ledger', key: l, initial: CREDITS, final: bal ? Number(bal) : CREDITS, holds });
+      // A hold's score is when it was taken (back-dated for short-lived ones): it expires 24 h after its score.
+      const scores = redis.cli(p, 'zrange', `${prefix}holds:${hashOf(keys[l]!)}`, '0', '-1', 'withscores').split('\n').filter((_, i) => i % 2 === 1).map(Number);
+      const expiresIn = scores.map((sc) => sc + 24 * 3_600_000 - Date.now());
+      const holds = expiresIn.filter((ms) => ms > 5 * 60_000).length;
+      history.add({ kind: 'ledger', key: l, initial: CREDITS, final: bal ? Number(bal) : CREDITS, holds, expiringHolds: expiresIn.length - holds });
     }
   } finally {
     await Promise.all([...nodes.values()].map((n) => n.stop()));

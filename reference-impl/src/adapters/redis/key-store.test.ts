@@ -100,6 +100,18 @@ describe('RedisKeyStore', () => {
     expect(await store.hold('stale', 'next')).toBe(true);
   });
 
+  it('a hold with its own TTL (a v1 call, bounded by its deadline) is freed after that TTL, not holdTtl', async () => {
+    let now = 2_000_000;
+    const store = new RedisKeyStore(clients[0]!, { prefix, holdTtlMs: 100_000, clock: { now: () => now } });
+    await store.seed([key('short', 2)]);
+    expect(await store.hold('short', 'v1-call', 1000)).toBe(true);
+    expect(await store.hold('short', 'v2-request')).toBe(true);
+    expect(await store.hold('short', 'third')).toBe(false);
+    now += 1001; // the v1 hold's node died: its hold ages out; the v2 one still holds
+    expect(await store.hold('short', 'third')).toBe(true);
+    expect(await store.held('short')).toBe(2);
+  });
+
   it('seeding keeps spent credits across restarts and applies only a change of the configured amount', async () => {
     const [a] = await nodes([key('seed', 5)]);
     await a!.hold('seed', 's1');

@@ -13,10 +13,11 @@ export function v1Handler(ctx: AppContext) {
     const body = request.body as V1Body;
     const key = request.apiKey!;
     // The HTTP request id doubles as the credit-hold id: it is server-generated, so a client cannot replay it.
-    if (!(await ctx.keys.hold(key.key, request.id))) throw new ApiError('insufficient_credits');
+    // A v1 call never outlives its deadline, so neither does its hold (a node killed mid-call must not pin a credit for a day).
+    const deadlineS = ctx.config.v1DeadlineS;
+    if (!(await ctx.keys.hold(key.key, request.id, (deadlineS + 60) * 1000))) throw new ApiError('insufficient_credits');
     let settled = false;
     const controller = new AbortController();
-    const deadlineS = ctx.config.v1DeadlineS;
     const deadline = setTimeout(() => controller.abort(new ApiError('deadline_exceeded', `The image was not processed within ${deadlineS} s.`)), deadlineS * 1000);
     // A client that hangs up frees the worker: the job is aborted, and the hold released below.
     const onClose = () => { if (!reply.raw.writableFinished) controller.abort(new ApiError('canceled', 'The client closed the connection.')); };
