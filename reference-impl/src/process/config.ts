@@ -70,6 +70,8 @@ export interface Config {
   jobLockMs: number;
   /** BullMQ stalled-job check interval (ms). */
   jobStalledMs: number;
+  /** Replicas that must confirm (Redis WAIT) a submit before it is acknowledged; 0 = asynchronous replication. */
+  redisWaitReplicas: number;
 }
 
 /** A configuration error, with a message naming the variable/flag and the bad value. */
@@ -228,6 +230,7 @@ export const settings = [
   { env: 'BGR_REDIS_PREFIX', flag: '--redis-prefix', def: 'bgr:', doc: 'prefix of every Redis key (one per deployment sharing a Redis)' },
   { env: 'BGR_JOB_LOCK_MS', flag: '--job-lock-ms', def: '30000', doc: 'BullMQ job lock: a dead worker\'s job runs again after about lock + stalled check' },
   { env: 'BGR_JOB_STALLED_MS', flag: '--job-stalled-ms', def: '30000', doc: 'BullMQ stalled-job check interval' },
+  { env: 'BGR_REDIS_WAIT_REPLICAS', flag: '--redis-wait-replicas', def: '0', doc: 'replicas that confirm a submit (Redis WAIT, 1 s) before it is acknowledged: closes the window in which a failover loses acknowledged submits (not on a cluster)' },
 ] as const;
 
 /** Other spellings of flags (the issue calls it `--redis`). */
@@ -315,6 +318,7 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
     redisPrefix: get('BGR_REDIS_PREFIX') ?? 'bgr:',
     jobLockMs: int('BGR_JOB_LOCK_MS', 100)(get('BGR_JOB_LOCK_MS') ?? '30000'),
     jobStalledMs: int('BGR_JOB_STALLED_MS', 100)(get('BGR_JOB_STALLED_MS') ?? '30000'),
+    redisWaitReplicas: int('BGR_REDIS_WAIT_REPLICAS', 0)(get('BGR_REDIS_WAIT_REPLICAS') ?? '0'),
   };
 }
 

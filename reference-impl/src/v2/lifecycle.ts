@@ -286,7 +286,13 @@ export class LifecycleService {
   /** The job processor: QUEUED → PROCESSING → COMPLETED | FAILED. */
   private async process(id: string, ctx: JobContext): Promise<void> {
     const rec = await this.store.get(id);
-    if (!rec || isTerminal(rec.state)) return; // canceled or expired while it waited
+    if (!rec) return; // expired while it waited
+    if (isTerminal(rec.state)) {
+      // Canceled while it waited, or a re-run of a job whose worker died right after the ending CAS — maybe
+      // before it settled the credit or queued the webhook. Both steps are idempotent: finish them.
+      if (ctx.attempt > 1) await this.finishEnded(rec);
+      return;
+    }
     const startedAt = rec.startedAt ?? this.clock.now();
     // PROCESSING is accepted as a start state too: a retry, or a stalled job re-run by another worker.
     const started = await this.store.transition(id, ['QUEUED', 'PROCESSING'], 'PROCESSING', {
@@ -369,6 +375,18 @@ export class LifecycleService {
     }
     await this.notify(final, output);
     return final;
+  }
+
+  /** The steps after an ending CAS, again (settle is a no-op once done; the webhook only through a port that dedupes). */
+  private async finishEnded(rec: RequestRecord): Promise<void> {
+    try {
+      await this.keys.settle(rec.owner, rec.id, rec.state === 'COMPLETED');
+    } catch (err) {
+      this.log.error({ err, requestId: rec.id }, 'v2 credit settlement failed');
+    }
+    if (!rec.params.webhook || !this.deps.webhooks?.idempotent) return;
+    const output = rec.state === 'COMPLETED' ? await this.store.getOutput(rec.id) : undefined;
+    await this.notify(rec, output);
   }
 
   /** Hands the final body to the webhook port; awaited so a durable queue holds it before the job ends. */
