@@ -46,6 +46,7 @@ describe('the chaos checker', () => {
     ['exactly one webhook delivery', clean.filter((e) => e.kind !== 'delivery')],
     ['exactly one webhook delivery', replace(5, { kind: 'delivery', t: 40, id: A, state: 'FAILED', answered: 204, verified: true })],
     ['no request visible to another key', replace(4, op({ op: 'probe', id: A, key: 'k1', t0: 30, status: 200, state: 'COMPLETED' }))],
+    ['answers are about the request asked', [...clean, op({ op: 'status', id: A, t0: 90, status: 200, state: 'COMPLETED', bodyId: B })]],
     ['5xx only 502/503/504 + Retry-After, during faults', [...clean, op({ op: 'status', id: A, t0: 90, status: 500, code: 'internal' })]],
     ['5xx only 502/503/504 + Retry-After, during faults', [...clean, op({ op: 'submit', t0: 90, status: 503, code: 'service_unavailable' })]],
     ['5xx only 502/503/504 + Retry-After, during faults', [...clean, op({ op: 'submit', t0: 90, status: 503, retryAfter: '1', code: 'service_unavailable' })]],
@@ -75,6 +76,13 @@ describe('the chaos checker', () => {
         op({ op: 'status', id: 'lost', t0: 700, status: 404, code: 'not_found' })], 'acknowledged ⇒ terminal'],
     ['a webhook never delivered because the receiver stayed down past the retry span',
       [...clean.filter((e) => e.kind !== 'delivery'), { kind: 'fault', fault: 'receiver-down', target: 'receiver', t0: 0, t1: 60_000 }], 'exactly one webhook delivery'],
+    ['a request acknowledged just before Redis was killed and restarted (AOF everysec)',
+      [...clean, op({ op: 'submit', id: 'lost', t0: 100, status: 200, state: 'QUEUED' }),
+        { kind: 'fault', fault: 'redis-restart', target: 'redis', t0: 1_000, t1: 3_000 },
+        op({ op: 'status', id: 'lost', t0: 4_000, status: 404, code: 'not_found' })], 'acknowledged ⇒ terminal'],
+    ['a webhook delivered twice around a worker killed after the 2xx (at least once, same webhook-id)',
+      [...clean, { kind: 'fault', fault: 'kill-worker', target: 'worker1', t0: 41, t1: 100 },
+        { kind: 'delivery', t: 140, id: A, state: 'COMPLETED', answered: 204, verified: true }], 'exactly one webhook delivery'],
   ])('counts apart, not as violations: %s', (_n, events, invariant) => {
     const v = check(events);
     expect(v.ok).toBe(true);

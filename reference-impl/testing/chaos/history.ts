@@ -23,6 +23,8 @@ export interface ClientOp {
   states?: string[];
   code?: string;
   retryAfter?: string;
+  /** The body's `request_id` where it is not the id asked about (an answer about another request). */
+  bodyId?: string;
   /** The body has a `request_id` although it is no v2 request body (an error). */
   errorHasRequestId?: boolean;
   /** Network error message, or a note. */

@@ -17,15 +17,27 @@ export async function startProxy(target: number): Promise<Proxy> {
   let delayMs = 0;
   let refuseUntil = 0;
   const open = new Set<Socket>();
-  /** Forwards `from` → `to`, each chunk released no earlier than the previous one (a FIFO with a delay). */
+  /**
+   * Forwards `from` → `to` through one FIFO per direction drained by one timer: each chunk waits `delayMs`,
+   * never overtaking an earlier one (separate timers per chunk could fire out of order and corrupt the stream).
+   */
   const pipe = (from: Socket, to: Socket) => {
-    let last = 0;
+    const queue: { at: number; chunk: Buffer }[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      timer = undefined;
+      while (queue.length > 0 && queue[0]!.at <= Date.now()) {
+        const { chunk } = queue.shift()!;
+        if (!to.destroyed) to.write(chunk);
+      }
+      if (queue.length > 0) timer = setTimeout(flush, queue[0]!.at - Date.now());
+    };
     from.on('data', (chunk: Buffer) => {
-      if (delayMs === 0 && last <= Date.now()) { to.write(chunk); return; }
-      const at = Math.max(last, Date.now() + delayMs);
-      last = at;
-      setTimeout(() => { if (!to.destroyed) to.write(chunk); }, at - Date.now());
+      if (delayMs === 0 && queue.length === 0) { to.write(chunk); return; }
+      queue.push({ at: Math.max(queue.at(-1)?.at ?? 0, Date.now() + delayMs), chunk });
+      timer ??= setTimeout(flush, queue[0]!.at - Date.now());
     });
+    from.on('close', () => { if (timer) clearTimeout(timer); });
   };
   const server: Server = createServer((client) => {
     if (Date.now() < refuseUntil) { client.destroy(); return; }

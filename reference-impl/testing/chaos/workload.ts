@@ -87,8 +87,9 @@ async function client(i: number, r: Rng, o: WorkloadOptions, bodies: string[], h
   const secret = o.keys[key]!;
   const pending = new Map<string, { idem?: string }>();
   const log = (op: Omit<ClientOp, 'kind' | 'client'>) => history.add({ kind: 'op', client: i, ...op });
-  const fields = (a: Answer): Partial<ClientOp> => {
+  const fields = (a: Answer, asked?: string): Partial<ClientOp> => {
     const b = a.body ?? {};
+    const bodyId = typeof b.request_id === 'string' && asked && b.request_id !== asked ? b.request_id : undefined;
     const isError = a.status >= 400 && typeof b.error === 'string' && b.status !== 'FAILED';
     return {
       status: a.status,
@@ -97,6 +98,7 @@ async function client(i: number, r: Rng, o: WorkloadOptions, bodies: string[], h
       ...(a.retryAfter ? { retryAfter: a.retryAfter } : {}),
       ...(isError && 'request_id' in b ? { errorHasRequestId: true } : {}),
       ...(a.note ? { note: a.note } : {}),
+      ...(bodyId ? { bodyId } : {}),
     };
   };
   const api = () => pick(r, o.apis);
@@ -129,7 +131,7 @@ async function client(i: number, r: Rng, o: WorkloadOptions, bodies: string[], h
   const poll = async (id: string, op: 'status' | 'result') => {
     const t0 = history.now();
     const a = await call(`${api()}/v2/requests/${id}${op === 'status' ? '/status' : ''}`, { headers: { 'x-api-key': secret } });
-    log({ key, op, id, t0, t1: history.now(), ...fields(a) } as ClientOp);
+    log({ key, op, id, t0, t1: history.now(), ...fields(a, id) } as ClientOp);
     observe(id, a);
   };
   const watch = async (id: string) => {
@@ -141,14 +143,14 @@ async function client(i: number, r: Rng, o: WorkloadOptions, bodies: string[], h
   const cancel = async (id: string) => {
     const t0 = history.now();
     const a = await call(`${api()}/v2/requests/${id}/cancel`, { method: 'POST', headers: { 'x-api-key': secret } });
-    log({ key, op: 'cancel', id, t0, t1: history.now(), ...fields(a) } as ClientOp);
+    log({ key, op: 'cancel', id, t0, t1: history.now(), ...fields(a, id) } as ClientOp);
     observe(id, a);
   };
   const probe = async (id: string) => {
     const other = `k${(i + 1) % o.clients}`;
     const t0 = history.now();
     const a = await call(`${api()}/v2/requests/${id}/status`, { headers: { 'x-api-key': o.keys[other]! } });
-    log({ key: other, op: 'probe', id, t0, t1: history.now(), ...fields(a) } as ClientOp);
+    log({ key: other, op: 'probe', id, t0, t1: history.now(), ...fields(a, id) } as ClientOp);
   };
 
   while (history.now() < o.until) {
