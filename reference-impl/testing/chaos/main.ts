@@ -44,6 +44,10 @@ const result = await runChaos({
 const byKind = new Map<string, number>();
 for (const f of result.faults) byKind.set(f.fault, (byKind.get(f.fault) ?? 0) + 1);
 process.stdout.write(`\nseed ${seed}: ${result.acknowledged} acknowledged requests, ${result.faults.length} faults (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')})\n`);
+const ops = result.history.events.filter((e) => e.kind === 'op');
+const submits = ops.filter((e) => e.op === 'submit' && e.status === 200).map((e) => e.t1 - e.t0).sort((a, b) => a - b);
+const pct = (q: number) => submits[Math.min(submits.length - 1, Math.floor(q * submits.length))] ?? 0;
+process.stdout.write(`submit latency (200s): p50 ${pct(0.5)} ms, p90 ${pct(0.9)} ms, p99 ${pct(0.99)} ms over ${submits.length}; ${ops.length} exchanges in all\n`);
 const lag = result.faults.filter((f) => f.lagBytes !== undefined).map((f) => f.lagBytes!);
 if (lag.length) process.stdout.write(`failovers: replica behind by ${lag.join(', ')} bytes when promoted\n`);
 process.stdout.write(`${formatVerdict(result.verdict)}\nhistory: ${join(result.outDir, 'history.jsonl')}\n`);
