@@ -39,7 +39,7 @@ const result = await runChaos({
   outDir: values.out ?? join(tmpdir(), `bgr-chaos-${soak ? 'soak' : 'run'}-${seed}-${process.pid}`),
   retentionS: soak ? 30 : 3600,
   ...(values['wait-replicas'] ? { env: { BGR_REDIS_WAIT_REPLICAS: '1' } } : {}),
-  ...(soak ? { sampleEvery: 1000 } : {}),
+  ...(soak ? { sampleEvery: 1000, stopAfter: Number(values.requests) } : {}),
 });
 const byKind = new Map<string, number>();
 for (const f of result.faults) byKind.set(f.fault, (byKind.get(f.fault) ?? 0) + 1);
@@ -50,5 +50,11 @@ const pct = (q: number) => submits[Math.min(submits.length - 1, Math.floor(q * s
 process.stdout.write(`submit latency (200s): p50 ${pct(0.5)} ms, p90 ${pct(0.9)} ms, p99 ${pct(0.99)} ms over ${submits.length}; ${ops.length} exchanges in all\n`);
 const lag = result.faults.filter((f) => f.lagBytes !== undefined).map((f) => f.lagBytes!);
 if (lag.length) process.stdout.write(`failovers: replica behind by ${lag.join(', ')} bytes when promoted\n`);
+if (result.samples.length) {
+  process.stdout.write('\nsoak: per 1,000 requests (RSS MB / heap MB / handles; Redis keys)\n');
+  const rows = new Map<number, string[]>();
+  for (const x of result.samples) rows.set(x.requests, [...(rows.get(x.requests) ?? []), `${x.node} ${x.rssMb}/${x.heapMb}/${x.handles}`]);
+  for (const [n, cells] of rows) process.stdout.write(`${String(n).padStart(6)}  ${cells.join('  ')}  keys ${result.samples.find((x) => x.requests === n)!.redisKeys}\n`);
+}
 process.stdout.write(`${formatVerdict(result.verdict)}\nhistory: ${join(result.outDir, 'history.jsonl')}\n`);
 process.exit(result.verdict.ok ? 0 : 1);

@@ -28,6 +28,8 @@ export interface ChaosOptions {
   env?: Record<string, string>;
   /** Scrape memory and handles of every node after each this many requests (the soak). */
   sampleEvery?: number;
+  /** End the workload once this many requests were acknowledged (the soak), even before `durationMs`. */
+  stopAfter?: number;
   log?: (s: string) => void;
 }
 
@@ -73,7 +75,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     log(`chaos: seed ${o.seed}, ${o.durationMs / 1000} s, ${o.faults} faults, ${o.clients} clients; Redis ${redis.primary()} (+ replica) via proxy ${proxy.port}; logs in ${o.outDir}`);
 
     const start = history.now();
-    const until = start + o.durationMs;
+    let until = start + o.durationMs;
     const apis = [...nodes.values()].filter((n) => n.role === 'api');
     const plan = planFaults(o.seed, o.faults, start + 2_000, until - 8_000, apis.map((n) => n.name), ['worker1', 'worker2']);
     let sampling = o.sampleEvery !== undefined;
@@ -92,6 +94,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
               handles: metric(text, 'bgr_nodejs_active_handles_total'),
             });
           }
+          if (o.stopAfter && done >= o.stopAfter) until = Math.min(until, history.now());
           log(`  ${done} requests: ${samples.slice(-nodes.size).map((s) => `${s.node} rss ${s.rssMb} MB heap ${s.heapMb} MB handles ${s.handles}`).join('; ')}; Redis keys ${redisKeys}`);
           next += o.sampleEvery!;
         }
@@ -99,7 +102,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
       }
     })();
     await Promise.all([
-      runWorkload({ seed: o.seed, clients: o.clients, apis: apis.map((n) => n.url), keys, webhookUrl: receiver.url, until, drainMs: 60_000, thinkMs: o.thinkMs }, history),
+      runWorkload({ seed: o.seed, clients: o.clients, apis: apis.map((n) => n.url), keys, webhookUrl: receiver.url, until: () => until, drainMs: 60_000, thinkMs: o.thinkMs }, history),
       injectFaults(plan, { nodes, redis, proxy, receiver }, history, (s) => log(`  fault at ${s}`)),
     ]);
     sampling = false;

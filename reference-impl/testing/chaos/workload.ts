@@ -16,8 +16,8 @@ export interface WorkloadOptions {
   /** Secret per key label. */
   keys: Record<string, string>;
   webhookUrl: string;
-  /** The history clock at which clients stop starting new work. */
-  until: number;
+  /** The history clock at which clients stop starting new work (read on every call: a soak moves it). */
+  until: () => number;
   /** After `until`, how long clients keep polling their acknowledged requests. */
   drainMs: number;
   /** Mean pause between a client's calls (ms). */
@@ -153,7 +153,7 @@ async function client(i: number, r: Rng, o: WorkloadOptions, bodies: string[], h
     log({ key: other, op: 'probe', id, t0, t1: history.now(), ...fields(a, id) } as ClientOp);
   };
 
-  while (history.now() < o.until) {
+  while (history.now() < o.until()) {
     const ids = [...pending.keys()];
     const x = r();
     if (x < 0.3 || ids.length === 0) await submit();
@@ -170,7 +170,7 @@ async function client(i: number, r: Rng, o: WorkloadOptions, bodies: string[], h
     await sleep(between(r, 0, 2 * o.thinkMs));
   }
   // Drain: poll every acknowledged request until it ends (or the drain is over).
-  const stop = o.until + o.drainMs;
+  const stop = o.until() + o.drainMs;
   while (pending.size > 0 && history.now() < stop) {
     for (const id of [...pending.keys()]) {
       await poll(id, 'status');
