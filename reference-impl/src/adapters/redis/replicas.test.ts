@@ -1,5 +1,8 @@
 /** Submits acknowledged only once a replica has them (BGR_REDIS_WAIT_REPLICAS): a real primary and replica, the latency cost, and the refusal when no replica answers. */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { ApiError } from '../../errors.ts';
@@ -12,6 +15,9 @@ const replica = await freePort();
 await startOwnRedis(primary);
 await startOwnRedis(replica);
 const cli = (port: number, ...args: string[]) => execFileSync('redis-cli', ['-p', String(port), ...args]).toString().trim();
+// A replica writes the RDB it receives to its working directory: keep it out of the repository.
+const dir = mkdtempSync(join(tmpdir(), 'bgr-replicas-'));
+for (const port of [primary, replica]) cli(port, 'config', 'set', 'dir', dir);
 cli(replica, 'replicaof', '127.0.0.1', String(primary));
 for (let i = 0; i < 100 && !/master_link_status:up/.test(cli(replica, 'info', 'replication')); i++) await new Promise((r) => setTimeout(r, 50));
 
@@ -23,6 +29,7 @@ afterAll(async () => {
   api.disconnect();
   stopOwnRedis(replica);
   stopOwnRedis(primary);
+  rmSync(dir, { recursive: true, force: true });
 });
 const queue = (ackReplicas: number, queueName: string) => {
   const q = new BullJobQueue({ connection: api, prefix: 'wait:', queueName, maxSize: 10_000, concurrency: 1, ackReplicas, ackTimeoutMs: 300 });
