@@ -8,16 +8,20 @@ import { Redis } from 'ioredis';
 import { ApiError } from '../../errors.ts';
 import { createRedis, whenReady, type RedisClient } from './connection.ts';
 import { BullJobQueue } from './job-queue.ts';
-import { freePort, startOwnRedis, stopOwnRedis } from '../../../testing/nodes.ts';
+import { freePort, stopOwnRedis } from '../../../testing/nodes.ts';
 
 const primary = await freePort();
 const replica = await freePort();
-await startOwnRedis(primary);
-await startOwnRedis(replica);
-const cli = (port: number, ...args: string[]) => execFileSync('redis-cli', ['-p', String(port), ...args]).toString().trim();
-// A replica writes the RDB it receives to its working directory: keep it out of the repository.
+// A replica writes the RDB it receives to its --dir (not settable later: a protected config): a temporary folder.
 const dir = mkdtempSync(join(tmpdir(), 'bgr-replicas-'));
-for (const port of [primary, replica]) cli(port, 'config', 'set', 'dir', dir);
+const cli = (port: number, ...args: string[]) => execFileSync('redis-cli', ['-p', String(port), ...args]).toString().trim();
+for (const port of [primary, replica]) {
+  execFileSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'yes', '--pidfile', join(dir, `${port}.pid`)]);
+  for (let i = 0; i < 100; i++) {
+    try { if (cli(port, 'ping') === 'PONG') break; } catch { /* starting */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 cli(replica, 'replicaof', '127.0.0.1', String(primary));
 for (let i = 0; i < 100 && !/master_link_status:up/.test(cli(replica, 'info', 'replication')); i++) await new Promise((r) => setTimeout(r, 50));
 
