@@ -142,7 +142,8 @@ export async function createRedisBackend(config: RedisBackendConfig): Promise<Re
     ...(worker ? { workerConnection: worker } : {}),
     prefix,
     sender: config.webhookSender,
-    dedupeMs: Math.max(retentionMs, 24 * 3_600_000),
+    // A re-send comes from a job re-run that found its request ended; once the record expires no re-run sends.
+    dedupeMs: retentionMs,
     ...(config.lockDurationMs ? { lockDurationMs: config.lockDurationMs } : {}),
     ...(config.stalledIntervalMs ? { stalledIntervalMs: config.stalledIntervalMs } : {}),
     onError: (err) => config.log?.error({ err }, 'webhook queue error'),
