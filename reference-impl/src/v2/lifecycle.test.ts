@@ -86,6 +86,22 @@ async function setup(o: Setup = {}) {
 }
 
 describe('submit', () => {
+  it('a refused submit is undone step by step, and a step that failed (store down) is retried until it succeeds', async () => {
+    const t = await setup();
+    t.queue.add = async () => { throw new Error('connect ECONNREFUSED'); };
+    const settle = t.keys.settle.bind(t.keys);
+    let failures = 1;
+    t.keys.settle = async (...a) => { if (failures-- > 0) throw new Error('store down'); return settle(...a); };
+    const res = await t.submit({ image: 'https://img.test/cat.jpg' }, { headers: { 'idempotency-key': 'undo-1' } });
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    // The hold's release failed; the other steps were not skipped because of it.
+    expect(t.keys.heldBy('k1')).toBe(1);
+    expect(await t.store.claim('k1', 'undo-1', 'h', 'probe')).toEqual({ kind: 'claimed' });
+    await new Promise((r) => setTimeout(r, 1200)); // retried in the background a second later
+    expect(t.keys.heldBy('k1')).toBe(0);
+    expect(t.keys.charged.get('k1') ?? 0).toBe(0);
+  });
+
   it('answers 200 with an unguessable id and absolute URLs', async () => {
     const t = await setup();
     const a = await t.submit();

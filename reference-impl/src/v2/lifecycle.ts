@@ -42,6 +42,8 @@ export interface LifecycleConfig {
   sweepIntervalMs: number;
   /** How long close() waits for running jobs, and then for webhook deliveries (default 30 s). */
   shutdownGraceMs: number;
+  /** How long a refused submit's undo (record, hold, idempotency claim) is retried while the store is unreachable (default 60 s). */
+  undoRetryMs?: number;
   /** Run jobs in this process (false for an API-only node in the distributed deployment). */
   worker: boolean;
   /** Status streams: a `: keep-alive` comment this often while pending (default 15 s, the wire format's). */
@@ -161,11 +163,32 @@ export class LifecycleService {
     } catch (err) {
       // close() began while this submit was under way: the queue refused it, say so plainly.
       if (this.closing && !(err instanceof ApiError)) err = new ApiError('service_unavailable', 'The server is shutting down.');
-      if (created) await this.store.delete(id);
-      if (held) await this.keys.settle(owner, id, false);
-      if (idempotency) await this.store.unclaim(owner, idempotency.key, id);
+      const undo: (() => Promise<unknown>)[] = [];
+      if (created) undo.push(() => this.store.delete(id));
+      if (held) undo.push(() => this.keys.settle(owner, id, false));
+      if (idempotency) undo.push(() => this.store.unclaim(owner, idempotency.key, id));
+      await this.undo(id, undo);
       throw err;
     }
+  }
+
+  /**
+   * Undoes a refused submit's steps in reverse, each on its own: one failing (the store is down: the very
+   * outage that refused the submit) does not skip the others. What failed is retried in the background,
+   * once a second for about `undoRetryMs` (default 60 s), so a short outage does not pin a hold until its TTL.
+   */
+  private async undo(id: string, steps: (() => Promise<unknown>)[]): Promise<void> {
+    const failed = await runSteps(steps);
+    if (failed.length > 0) void this.retryUndo(id, failed);
+  }
+
+  private async retryUndo(id: string, steps: (() => Promise<unknown>)[]): Promise<void> {
+    let left = steps;
+    for (let i = Math.ceil((this.config.undoRetryMs ?? 60_000) / 1000); left.length > 0 && i > 0; i--) {
+      await new Promise((r) => setTimeout(r, 1000).unref());
+      left = await runSteps(left);
+    }
+    if (left.length > 0) this.log.error({ requestId: id, steps: left.length }, 'v2 submit could not be undone (the store stayed unreachable)');
   }
 
   /** The status endpoint: 200 with the status body, or 422 with the FailedBody. */
@@ -418,3 +441,10 @@ export class LifecycleService {
 }
 
 const notFound = (id: string) => new ApiError('not_found', `Request ${id.slice(0, 128)} not found.`);
+
+/** Runs each step, whatever the others do; returns those that failed. */
+async function runSteps(steps: (() => Promise<unknown>)[]): Promise<(() => Promise<unknown>)[]> {
+  const failed: (() => Promise<unknown>)[] = [];
+  for (const step of steps) await step().catch(() => failed.push(step));
+  return failed;
+}
