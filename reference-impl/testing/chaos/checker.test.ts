@@ -65,6 +65,8 @@ describe('the chaos checker', () => {
       op({ op: 'submit', t0: 90, status: 503, retryAfter: '1', code: 'service_unavailable' })]],
     // A 404 after the retention is the request expiring, not going back.
     ['a 404 after retention', [...clean, op({ op: 'status', id: A, t0: 3_700_000, status: 404, code: 'not_found' })]],
+    // The binding expires with its request: a reused key after the retention is a new request.
+    ['a reused Idempotency-Key after the retention', [...clean, op({ op: 'submit', id: A, idem: 'i1', t0: 3_700_000, status: 200, state: 'QUEUED' })]],
   ])('allows %s', (_n, events) => {
     expect(check(events).ok).toBe(true);
   });

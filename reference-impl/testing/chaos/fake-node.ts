@@ -13,7 +13,15 @@ const config = loadConfig(process.env, []);
 requireWebhookSecret(config);
 const log = createLogger(config.logLevel, 'json');
 const delayMs = Number(process.env.BGR_FAKE_DELAY_MS ?? 50);
-const { running } = await startRedisNode(config, log, () => new FakeEngine({ delayMs }), startServer);
+const engines: FakeEngine[] = [];
+const { running } = await startRedisNode(config, log, () => {
+  const e = new FakeEngine({ delayMs });
+  engines.push(e);
+  return e;
+}, startServer);
+// The fake keeps every call (inputs included) for tests to inspect; a long-running node must not, or a soak
+// measures the test double's memory instead of the server's.
+setInterval(() => { for (const e of engines) e.calls.length = 0; }, 1000).unref();
 process.stdout.write(`bgr serve: listening on ${running.url} (role ${config.role}, fake engine)\n`);
 
 let stopping = false;

@@ -44,7 +44,9 @@ export interface FaultEvent {
 
 export type FaultKind =
   | 'kill-api' | 'stop-api' | 'kill-worker' | 'stop-worker'
-  | 'redis-failover' | 'redis-restart' | 'net-delay' | 'net-drop' | 'receiver-down';
+  | 'redis-failover' | 'redis-restart' | 'net-delay' | 'net-drop' | 'receiver-down'
+  /** Not injected but observed: Redis (or the whole machine) answered a PING a second or more late. */
+  | 'stall';
 
 /** One webhook delivery attempt as the receiver saw it. */
 export interface Delivery {

@@ -43,7 +43,10 @@ const result = await runChaos({
 });
 const byKind = new Map<string, number>();
 for (const f of result.faults) byKind.set(f.fault, (byKind.get(f.fault) ?? 0) + 1);
-process.stdout.write(`\nseed ${seed}: ${result.acknowledged} acknowledged requests, ${result.faults.length} faults (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')})\n`);
+// Stalls are observed, not injected: reported apart.
+const stalls = byKind.get('stall') ?? 0;
+byKind.delete('stall');
+process.stdout.write(`\nseed ${seed}: ${result.acknowledged} acknowledged requests, ${result.faults.length - stalls} faults injected (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')}), ${stalls} stalls observed (PING ≥ 1 s late)\n`);
 const ops = result.history.events.filter((e) => e.kind === 'op');
 const submits = ops.filter((e) => e.op === 'submit' && e.status === 200).map((e) => e.t1 - e.t0).sort((a, b) => a - b);
 const pct = (q: number) => submits[Math.min(submits.length - 1, Math.floor(q * submits.length))] ?? 0;

@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateWebhookSecret } from '../../src/v2/webhook.ts';
 import { check, type Verdict } from './checker.ts';
@@ -78,6 +79,26 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     let until = start + o.durationMs;
     const apis = [...nodes.values()].filter((n) => n.role === 'api');
     const plan = planFaults(o.seed, o.faults, start + 2_000, until - 8_000, apis.map((n) => n.name), ['worker1', 'worker2']);
+    // Stalls nobody injected (a starved machine, a slow disk under the AOF) are faults too: watch for them.
+    let watching = true;
+    const watcher = (async () => {
+      let port = 0;
+      let client: Redis | undefined;
+      while (watching) {
+        if (port !== redis.primary()) {
+          client?.disconnect();
+          port = redis.primary();
+          client = new Redis(port, '127.0.0.1', { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => 200 });
+          client.on('error', () => {});
+        }
+        const t0 = history.now();
+        const ok = await client!.ping().then(() => true, () => false);
+        await sleep(250);
+        const late = history.now() - t0 - 250;
+        if (ok && late >= 1_000) history.add({ kind: 'fault', fault: 'stall', target: 'machine', t0, t1: history.now() });
+      }
+      client?.disconnect();
+    })();
     let sampling = o.sampleEvery !== undefined;
     const sampler = (async () => {
       let next = o.sampleEvery ?? Infinity;
@@ -107,6 +128,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     ]);
     sampling = false;
     await sampler;
+    watching = false;
+    await watcher;
     // Webhook retries may still be waiting out their backoff: wait until deliveries go quiet (bounded).
     for (let quiet = 0, last = -1, i = 0; quiet < 6 && i < 90; i++) {
       const n = history.events.filter((e) => e.kind === 'delivery').length;
