@@ -202,9 +202,9 @@ export function check(events: readonly HistoryEvent[]): Verdict {
     if (!first) { firstId.set(k, { id: o.id, at: o.t1 }); continue; }
     idem.checked++;
     if (first.id === o.id) continue;
-    // The binding expires with its request: after the retention a reused key starts a new request.
-    const firstEnd = reqs.get(first.id)?.terminal?.at;
-    if (firstEnd !== undefined && o.t0 >= firstEnd + info.retentionMs) { firstId.set(k, { id: o.id, at: o.t1 }); continue; }
+    // The binding expires with its request (completed + retention, so no earlier than acknowledged + retention):
+    // past that a reused key may start a new request.
+    if (o.t1 >= first.at + info.retentionMs) { firstId.set(k, { id: o.id, at: o.t1 }); continue; }
     if (lost.has(first.id) || inReplicationWindow(first.at)) { idem.excused++; continue; }
     violate(idem, `${o.key} ${o.idem}: ${first.id} then ${o.id}`);
   }

@@ -113,11 +113,14 @@ async function client(i: number, r: Rng, o: WorkloadOptions, bodies: string[], h
     const idem = withIdem ? `c${i}-idem-${between(r, 0, 30)}` : undefined;
     // The body follows from the idempotency key, so a replay is the same body.
     const bodyIx = idem ? Number(idem.split('-').at(-1)) % bodies.length : (r() < 0.06 ? 3 : between(r, 0, 2));
-    const webhook = r() < 0.7;
+    // Under an Idempotency-Key every field follows from the key: a replay is the same body (another body is a 409).
+    const keyed = idem ? Number(idem.split('-').at(-1)) : -1;
+    const webhook = idem ? keyed % 10 < 7 : r() < 0.7;
+    const base64 = idem ? keyed % 3 === 0 : r() < 0.3;
     const t0 = history.now();
     const a = await call(`${api()}/v2/bg-removal`, {
       method: 'POST', headers: headers(secret, idem ? { 'idempotency-key': idem } : {}),
-      body: JSON.stringify({ image: bodies[bodyIx], ...(webhook ? { webhook: o.webhookUrl } : {}), ...(r() < 0.3 ? { base64: true } : {}) }),
+      body: JSON.stringify({ image: bodies[bodyIx], ...(webhook ? { webhook: o.webhookUrl } : {}), ...(base64 ? { base64: true } : {}) }),
     });
     const id = typeof a.body?.request_id === 'string' && a.status === 200 ? a.body.request_id : undefined;
     log({ key, op: 'submit', t0, t1: history.now(), ...(id ? { id } : {}), ...(idem ? { idem } : {}), webhook, ...fields(a) } as ClientOp);
