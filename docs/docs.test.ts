@@ -29,6 +29,11 @@ describe('the docs site', () => {
     expect(Object.keys(spec.paths)).toEqual(Object.keys(loadContract().spec.paths));
   });
 
+  it('builds a page whose Redoc telemetry is off (it would post page views to Redocly)', async () => {
+    const html = await readFile(built.html, 'utf8');
+    expect(html).toMatch(/__redoc_options = \{[^}]*"disableTelemetry":true/);
+  });
+
   it('renders every operation in headless Chromium, with no request leaving the machine', async () => {
     const { page, outside } = await offlinePage(browser);
     const url = pathToFileURL(built.html).href;

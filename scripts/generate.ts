@@ -28,12 +28,28 @@ export async function renderGenerated(): Promise<Record<string, string>> {
   const clauses = `${banner}/** The normative clauses (x-bgr-clauses) that the conformance suite cites. */\nexport const clauses = ${JSON.stringify(spec['x-bgr-clauses'], null, 2)} as const;\n\nexport type ClauseId = (typeof clauses)[number]['id'];\n`;
   const extensions = `${banner}/** The named extensions (x-bgr-extensions) beyond the core API; a clause with an \`extension\` applies only where it is offered. */\nexport const extensions = ${JSON.stringify(spec['x-bgr-extensions'], null, 2)} as const;\n\nexport type ExtensionName = (typeof extensions)[number]['name'];\n`;
   return {
+    'generated/values.ts': values(spec.components.schemas),
     'generated/schema.d.ts': schema,
     'generated/index.ts': index,
     'generated/errors.ts': errors,
     'generated/clauses.ts': clauses,
     'generated/extensions.ts': extensions,
   };
+}
+
+/**
+ * The runtime values of the contract's scalar schemas (enum, pattern, default, format), so that servers and
+ * tools read them from the contract instead of copying them by hand.
+ */
+function values(schemas: Record<string, unknown>): string {
+  const picked: Record<string, Record<string, unknown>> = {};
+  for (const [name, schema] of Object.entries(schemas)) {
+    const s = schema as Record<string, unknown>;
+    if (s.type === 'object' || s.type === 'array' || s.type === undefined) continue;
+    const kept = Object.fromEntries(['type', 'enum', 'pattern', 'default', 'format'].filter((k) => k in s).map((k) => [k, s[k]]));
+    if ('enum' in kept || 'pattern' in kept || 'default' in kept) picked[name] = kept;
+  }
+  return `${banner}/** The contract's scalar schemas at run time: enums, patterns and defaults (components/schemas). */\nexport const schemaValues = ${JSON.stringify(picked, null, 2)} as const;\n`;
 }
 
 /** Files whose committed content differs from what the spec generates now. */

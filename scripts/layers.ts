@@ -12,12 +12,13 @@ const KERNEL = ['errors.ts', 'ports.ts'];
 export const RULE: Record<string, string[]> = {
   engine: [],
   kernel: ['engine'],
+  policy: ['engine', 'kernel'],
   input: ['engine', 'kernel'],
-  v2: ['engine', 'kernel'],
-  adapters: ['engine', 'kernel', 'v2'],
-  metrics: ['engine', 'kernel', 'v2'],
-  http: ['engine', 'kernel', 'input', 'v2', 'metrics'],
-  process: ['engine', 'kernel', 'input', 'v2', 'adapters', 'metrics', 'http'],
+  removal: ['engine', 'kernel', 'policy'],
+  adapters: ['engine', 'kernel', 'policy', 'removal'],
+  metrics: ['engine', 'kernel', 'removal'],
+  http: ['engine', 'kernel', 'policy', 'removal', 'metrics'],
+  process: ['engine', 'kernel', 'policy', 'input', 'removal', 'adapters', 'metrics', 'http'],
   entry: ['engine', 'process'],
 };
 

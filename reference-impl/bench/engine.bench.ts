@@ -2,6 +2,7 @@
 // Run: npx tsx reference-impl/bench/engine.bench.ts [--runs N] [--no-peer]
 // The peer (@imgly/background-removal-node, AGPL) is imported here only, as a development comparison;
 // the product never imports its code.
+import { describeCpu } from '../src/engine/cpu.ts';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -155,7 +156,7 @@ export function formatEngineBench(r: EngineBenchReport): string {
   if (r.skipped) return `engine bench skipped: ${r.skipped}\n`;
   const f = (n: number | undefined, d = 0) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(d));
   const lines = [
-    `engine bench: ${r.runs} run(s) per image, ${r.threads} onnxruntime threads, ready in ${f(r.readyMs)} ms (ms, p50/p95)`,
+    `engine bench: ${r.runs} run(s) per image, ${r.threads} onnxruntime threads, ready in ${f(r.readyMs)} ms (ms, p50/p95); CPU: ${describeCpu()}`,
     '',
     ['image', 'MP', ...STAGES, 'total', 'overhead', 'PNG KB', 'peer', 'ours/peer'].map((h, i) => (i === 0 ? h.padEnd(18) : h.padStart((i >= 2 && i <= 7) || i === 10 ? 13 : 10))).join(''),
   ];

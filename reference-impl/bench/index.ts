@@ -7,15 +7,18 @@ import { exposeGc } from './gc.ts';
 import { formatHttpBench, runHttpBench } from './http.bench.ts';
 import { formatLoadBench, runLoadBench } from './load.bench.ts';
 import { formatOverloadBench, runOverloadBench } from './overload.bench.ts';
+import { formatInt8Bench, runInt8Bench } from './int8.bench.ts';
 import { formatPrecisionBench, runPrecisionBench } from './precision.bench.ts';
+import { cpuInfo, describeCpu } from '../src/engine/cpu.ts';
 import { formatThroughputBench, runThroughputBench } from './throughput.bench.ts';
 
-const SECTIONS = ['engine', 'http', 'precision', 'throughput', 'load', 'overload', 'distributed'] as const;
+const SECTIONS = ['engine', 'http', 'precision', 'int8', 'throughput', 'load', 'overload', 'distributed'] as const;
 type Section = (typeof SECTIONS)[number];
 
-const USAGE = `usage: bgr bench [--only engine,http,precision,throughput,load,overload,distributed] [--runs N] [--json FILE] [--real] [--jobs N] [--clients N] [--no-peer]
+const USAGE = `usage: bgr bench [--only engine,http,precision,int8,throughput,load,overload,distributed] [--runs N] [--json FILE] [--real] [--jobs N] [--clients N] [--no-peer]
 
-  --only      sections to run (default: all; distributed needs Redis on 127.0.0.1:6379)
+  --only      sections to run (default: all; distributed needs Redis on 127.0.0.1:6379; int8 compares
+              the int8 recipe candidates on the shared photos and held-out generated scenes)
   --runs      timed runs per image in the engine, http and precision sections (default 3)
   --json      also write every figure as JSON to FILE
   --real      load and overload sections: the real model instead of the FakeEngine (load: 24 jobs instead of 200)
@@ -83,10 +86,10 @@ export async function benchCommand(args: string[]): Promise<number> {
   const real = flags.has('real');
   const log = (s: string) => process.stderr.write(`  … ${s}\n`);
   const gc = exposeGc();
-  const json: Record<string, unknown> = { startedAt: new Date().toISOString(), node: process.version, runs };
+  const json: Record<string, unknown> = { startedAt: new Date().toISOString(), node: process.version, cpu: cpuInfo(), runs };
   const out = (text: string) => process.stdout.write(`${text}\n`);
 
-  out(`bgr bench — sections: ${only.join(', ')}; ${runs} run(s) per image\n`);
+  out(`bgr bench — sections: ${only.join(', ')}; ${runs} run(s) per image\nCPU: ${describeCpu()}\n`);
   let engineReport: EngineBenchReport | undefined;
   if (want('engine')) {
     engineReport = await runEngineBench({ runs, peer: !flags.has('no-peer'), log });
@@ -103,6 +106,11 @@ export async function benchCommand(args: string[]): Promise<number> {
     const report = await runPrecisionBench({ runs, peer: !flags.has('no-peer'), log });
     json.precision = report;
     out(formatPrecisionBench(report));
+  }
+  if (want('int8')) {
+    const report = await runInt8Bench({ runs, log });
+    json.int8 = report;
+    out(formatInt8Bench(report));
   }
   if (want('throughput')) {
     const report = await runThroughputBench({ log });

@@ -6,7 +6,7 @@ import { ApiError, BgRemovalClient, InferenceFailed } from '../../client/index.t
 import { loadConfig } from '../src/process/config.ts';
 import { createEngine } from '../src/engine/index.ts';
 import type { Engine } from '../src/engine/types.ts';
-import { MemoryKeyStore } from '../src/http/keys.ts';
+import { MemoryKeyStore } from '../src/policy/keys.ts';
 import { engineConfigOf, startServer } from '../src/process/serve.ts';
 import { FakeEngine } from '../testing/fake-engine.ts';
 import { collect } from './gc.ts';

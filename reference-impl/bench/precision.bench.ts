@@ -2,6 +2,7 @@
 // Everything is measured in one process and one run, variants alternating (the order rotates each round),
 // so machine noise hits every variant alike: read the ratios, not the absolute times.
 import * as ort from 'onnxruntime-node';
+import { describeCpu } from '../src/engine/cpu.ts';
 import { BgRemovalClient } from '../../client/index.ts';
 import { loadConfig } from '../src/process/config.ts';
 import { decode, resizeRgb } from '../src/engine/decode.ts';
@@ -146,7 +147,7 @@ export async function runPrecisionBench(options: { runs?: number; peer?: boolean
 
 export function formatPrecisionBench(r: PrecisionBenchReport): string {
   const lines = [
-    `precision — ${r.source}, ${r.runs} run(s), ${r.threads} intra-op threads; Σ p50 over the images; quality: 1024² alpha vs the fp32 graph (IoU at 0.5)`,
+    `precision — ${r.source}, ${r.runs} run(s), ${r.threads} intra-op threads; Σ p50 over the images; quality: 1024² alpha vs the fp32 graph (IoU at 0.5); CPU: ${describeCpu()}`,
     '  variant  | model ms | vs fp32 | v1 e2e ms | ours/peer | IoU mean | IoU worst (image)       | MAE',
   ];
   for (const v of r.variants) {

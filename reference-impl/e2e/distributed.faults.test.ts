@@ -1,5 +1,4 @@
-/** Issue 6 faults with real `bgr serve` processes on Redis: API node restarted, worker SIGKILLed mid-inference, Redis stopped and restarted. */
-import { createHash } from 'node:crypto';
+/** The distributed deployment's faults with real `bgr serve` processes on Redis: API node restarted, worker SIGKILLed mid-inference, Redis stopped and restarted. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,8 @@ import { deletePrefix, keyPrefix, testClient, testPrefix, testRedisUrl } from '.
 import { pngOf } from '../testing/fixtures.ts';
 import { freePort, nodePool, startOwnRedis, stopOwnRedis, until, type NodeProcess } from '../testing/nodes.ts';
 import { startReceiver } from '../testing/v2.ts';
-import { generateWebhookSecret } from '../src/v2/webhook.ts';
+import { generateWebhookSecret } from '../src/removal/webhook.ts';
+import { keyIdOf } from '../src/policy/keys.ts';
 
 const KEY = 'dist_key_1';
 const RL_KEY = 'dist_rl_key';
@@ -154,7 +154,7 @@ describe('a worker SIGKILLed mid-inference', () => {
     expect(reason).toMatch(/more than allowable limit/);
     const hook = (await receiver.count(1))[0]!;
     expect(hook.verified).toMatchObject({ status: 'FAILED', code: 'worker_unavailable', request_id: id });
-    const h = createHash('sha256').update(KEY).digest('hex').slice(0, 32);
+    const h = keyIdOf(KEY);
     expect(await redis.hget(`${p}credits:${h}`, 'bal')).toBe('99'); // released, not charged
     expect(await redis.zcard(`${p}holds:${h}`)).toBe(0);
   }, 180_000);

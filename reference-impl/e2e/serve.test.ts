@@ -32,7 +32,7 @@ describe('graceful shutdown', () => {
     await new Promise((r) => setTimeout(r, 50));
     await expect(call(s.url, image)).rejects.toThrow(); // listener closed: connection refused
     const res = await inflight;
-    expect(res.statusCode).toBe(200);
+    expect(res.statusCode, res.body).toBe(200);
     expectConforms('POST', '/v1/bg-removal', res);
     await stopping;
     expect(s.engine.closed).toBe(true);

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { deletePrefix, keyPrefix, testClient, testPrefix, testRedisUrl } from '../testing/redis.ts';
 import { pngOf } from '../testing/fixtures.ts';
 import { nodePool, until, type NodeProcess } from '../testing/nodes.ts';
-import { generateWebhookSecret } from '../src/v2/webhook.ts';
+import { generateWebhookSecret } from '../src/removal/webhook.ts';
 
 const KEY = 'hook_key_1';
 const prefix = testPrefix();

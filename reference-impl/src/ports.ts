@@ -1,7 +1,7 @@
 /** The seams between the gateway, the v2 lifecycle and their backends (in-memory now, Redis later). */
 export type Scope = 'v1' | 'v2';
 
-/** One API key's policy, from BGR_API_KEYS or a keys file. */
+/** One API key's policy as configured (BGR_API_KEYS or a keys file): the only place its secret is held. */
 export interface KeyRecord {
   key: string;
   name: string;
@@ -13,20 +13,35 @@ export interface KeyRecord {
 }
 
 /**
- * Keys and credits. A request holds one credit while it runs (so concurrent requests cannot overspend)
+ * A key as the server knows it once authenticated: by its id (a keyed hash of the secret, `policy/keys.ts`),
+ * never by the secret. Stores, rate limits, idempotency bindings, logs and metrics use `id`.
+ */
+export interface Caller {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  rateLimit: { max: number; windowS: number };
+}
+
+/** A caller with its balance (null = unlimited). */
+export interface KeyAccount extends Caller { credits: number | null }
+
+/**
+ * Keys and credits, by key id. A request holds one credit while it runs (so concurrent requests cannot overspend)
  * and settles it once: charged when COMPLETED, released when FAILED. Both calls are idempotent per
  * request id, so retries and idempotent replays never charge twice.
  */
 export interface KeyStore {
-  find(key: string): Promise<KeyRecord | undefined>;
+  /** The key with this id, or undefined. */
+  find(id: string): Promise<KeyAccount | undefined>;
   /**
    * Reserves one credit for requestId; false when the balance (minus holds) cannot cover it. `ttlMs`: a shared
    * store drops the hold after this long even if nobody settles it (its holder died), instead of its default.
    */
-  hold(key: string, requestId: string, ttlMs?: number): Promise<boolean>;
+  hold(id: string, requestId: string, ttlMs?: number): Promise<boolean>;
   /** Charges (charged=true) or releases the hold of requestId; returns the remaining balance (null = unlimited). */
-  settle(key: string, requestId: string, charged: boolean): Promise<number | null>;
-  balance(key: string): Promise<number | null>;
+  settle(id: string, requestId: string, charged: boolean): Promise<number | null>;
+  balance(id: string): Promise<number | null>;
 }
 
 /** Time source, injectable so retention and expiry are testable without waiting. */

@@ -6,7 +6,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp, { type Sharp } from 'sharp';
 import { decode } from '../src/engine/decode.ts';
-import { EngineError, type Engine, type EngineErrorCode, type RemoveOptions, type RemoveResult } from '../src/engine/types.ts';
+import { EngineError, type Engine, type EngineErrorCode, type EngineInput, type ProbedImage, type RemoveOptions, type RemoveResult } from '../src/engine/types.ts';
+
+/** Bytes as a probed image with a made-up header (1×1 PNG): for tests whose engine never decodes them. */
+export const asProbed = (bytes: Buffer): ProbedImage => ({ bytes, format: 'png', width: 1, height: 1, hasAlpha: true });
 
 export interface FakeEngineOptions {
   /** Milliseconds each removeBackground waits (abortable), to test deadlines, shutdown and concurrency. */
@@ -84,7 +87,8 @@ export class FakeEngine implements Engine {
     this.closed = true;
   }
 
-  removeBackground(input: Buffer, opts: RemoveOptions): Promise<RemoveResult> {
+  removeBackground(image: EngineInput, opts: RemoveOptions): Promise<RemoveResult> {
+    const input = Buffer.isBuffer(image) ? image : image.bytes;
     const d = deferred<RemoveResult>();
     let aborted = false;
     let settled = false;
@@ -117,7 +121,7 @@ export class FakeEngine implements Engine {
       const auto = this.auto;
       return Promise.resolve().then(() => auto(input, opts));
     }
-    if (!this.opts.manual) this.answer(input, opts).then(call.complete, call.fail);
+    if (!this.opts.manual) this.answer(image, opts).then(call.complete, call.fail);
     return d.promise;
   }
 
@@ -129,7 +133,7 @@ export class FakeEngine implements Engine {
   }
 
   /** What the automatic mode answers: the configured delay and failure, else a real image with an ellipse alpha. */
-  private async answer(input: Buffer, opts: RemoveOptions): Promise<RemoveResult> {
+  private async answer(input: EngineInput, opts: RemoveOptions): Promise<RemoveResult> {
     const t0 = performance.now();
     // An abort settles the call (onAbort); the delay only has to stop.
     if (this.opts.delayMs) await sleep(this.opts.delayMs, undefined, { signal: opts.signal });

@@ -2,9 +2,11 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import { loadContract } from '@bgr/spec/contract';
-import { buildApp, type AppDeps } from '../src/http/app.ts';
+import { buildApp } from '../src/http/app.ts';
 import { loadConfig, type Config } from '../src/process/config.ts';
-import { MemoryKeyStore } from '../src/http/keys.ts';
+import { createRemovalService, memoryBackend } from '../src/process/removal-service.ts';
+import { MemoryKeyStore } from '../src/policy/keys.ts';
+import type { RemovalService } from '../src/removal/service.ts';
 import { FakeEngine, type FakeEngineOptions } from './fake-engine.ts';
 
 export const KEY = 'test_key_unlimited';
@@ -12,10 +14,10 @@ export const KEY_V1 = 'test_key_v1_only';
 export const KEY_V2 = 'test_key_v2_only';
 export const KEY_3 = 'test_key_3_credits';
 
-export interface Harness { app: FastifyInstance; engine: FakeEngine; keys: MemoryKeyStore; config: Config }
+export interface Harness { app: FastifyInstance; engine: FakeEngine; keys: MemoryKeyStore; config: Config; service: RemovalService }
 
-/** An app with four keys (unlimited; v1-only; v2-only; 3 credits), a fake engine and test-friendly config. */
-export async function makeApp(opts: { env?: Record<string, string>; engine?: FakeEngineOptions; v2?: AppDeps['v2'] } = {}): Promise<Harness> {
+/** An app with four keys (unlimited; v1-only; v2-only; 3 credits), a fake engine, the memory backend and test-friendly config. */
+export async function makeApp(opts: { env?: Record<string, string>; engine?: FakeEngineOptions } = {}): Promise<Harness> {
   const config = loadConfig({
     BGR_API_KEYS: `${KEY},${KEY_3}:3`,
     BGR_RATE_LIMIT: '1000/min',
@@ -28,9 +30,11 @@ export async function makeApp(opts: { env?: Record<string, string>; engine?: Fak
   );
   const engine = new FakeEngine(opts.engine);
   const keys = new MemoryKeyStore(config.keys);
-  const app = buildApp({ config, engine, keys, v2: opts.v2 });
+  const service = createRemovalService(config, { engine, keys, backend: memoryBackend(config) });
+  const app = buildApp({ config, keys, service, ready: () => engine.isReady() });
+  app.addHook('onClose', async () => service.close());
   await app.ready();
-  return { app, engine, keys, config };
+  return { app, engine, keys, config, service };
 }
 
 /** Asserts the response is one the contract allows for this operation; error bodies never leak a stack. */

@@ -3,7 +3,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { generateWebhookSecret } from '../src/v2/webhook.ts';
+import { generateWebhookSecret } from '../src/removal/webhook.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

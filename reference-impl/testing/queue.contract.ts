@@ -1,8 +1,8 @@
 /** The JobQueue contract as reusable vitest cases, run against every backend (memory, BullMQ). */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { JobContext, JobQueue } from '../src/v2/queue.ts';
-import { QueueFullError, RetryJob } from '../src/v2/queue.ts';
+import type { JobContext, JobQueue } from '../src/removal/queue.ts';
+import { QueueFullError, RetryJob } from '../src/removal/queue.ts';
 
 export interface QueueHarness {
   /** A fresh, empty queue (its own namespace) with these settings; retries after ~no delay. */

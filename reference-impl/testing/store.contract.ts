@@ -1,7 +1,7 @@
 /** The RequestStore contract as reusable vitest cases, run against every backend (memory, Redis). */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../src/ports.ts';
-import type { RequestRecord, RequestState, RequestStore } from '../src/v2/store.ts';
+import type { RequestRecord, RequestState, RequestStore } from '../src/removal/store.ts';
 
 /** A clock the test moves by hand (kept here so the contract needs nothing else). */
 export class ManualClock implements Clock {

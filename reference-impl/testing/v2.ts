@@ -5,14 +5,15 @@ import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { Webhook } from 'standardwebhooks';
 import { FakeEngine as SharedFakeEngine, type FakeEngineOptions } from './fake-engine.ts';
-import type { Clock, KeyRecord, KeyStore } from '../src/ports.ts';
+import type { Clock, KeyAccount, KeyRecord, KeyStore } from '../src/ports.ts';
 import { ApiError, installErrorHandlers } from '../src/errors.ts';
-import type { LifecycleService } from '../src/v2/lifecycle.ts';
+import type { RemovalService } from '../src/removal/service.ts';
 import type { V2OperationId } from '../src/http/routes/v2.ts';
 import { v2Handlers, v2Paths } from '../src/http/routes/v2.ts';
+import '../src/http/auth.ts';
 
 // One FakeEngine for every test (./fake-engine.ts); here in manual mode, the v2 tests' default.
-export { deferred, fakeResult, tinyPng, type Deferred, type EngineCall } from './fake-engine.ts';
+export { asProbed, deferred, fakeResult, tinyPng, type Deferred, type EngineCall } from './fake-engine.ts';
 
 /** The shared FakeEngine whose inferences finish when the test says so (`manual`), unless `auto` answers them. */
 export class FakeEngine extends SharedFakeEngine {
@@ -21,7 +22,7 @@ export class FakeEngine extends SharedFakeEngine {
   }
 }
 
-/** A KeyStore in memory with the ports.ts semantics: holds, idempotent settle, counters for asserts. */
+/** A KeyStore in memory with the ports.ts semantics: holds, idempotent settle, counters for asserts. Its key ids are the keys' own strings. */
 export class FakeKeyStore implements KeyStore {
   private readonly keys = new Map<string, KeyRecord>();
   private readonly holds = new Map<string, string>();
@@ -45,8 +46,9 @@ export class FakeKeyStore implements KeyStore {
     return record;
   }
 
-  async find(key: string): Promise<KeyRecord | undefined> {
-    return this.keys.get(key);
+  async find(id: string): Promise<KeyAccount | undefined> {
+    const r = this.keys.get(id);
+    return r ? { id: r.key, name: r.name, credits: r.credits, scopes: r.scopes, rateLimit: r.rateLimit } : undefined;
   }
 
   async hold(key: string, requestId: string): Promise<boolean> {
@@ -136,13 +138,13 @@ export async function startReceiver(secret: string, script: number[] = []) {
  * A minimal Fastify app with the v2 routes mounted as the server will: a test-only auth hook reading
  * `x-api-key`, and the server's central error handlers.
  */
-export async function v2TestApp(opts: { service: LifecycleService; keys: KeyStore; baseUrl?: string }): Promise<FastifyInstance> {
+export async function v2TestApp(opts: { service: RemovalService; keys: KeyStore; baseUrl?: string }): Promise<FastifyInstance> {
   const app = Fastify();
   app.addHook('onRequest', async (request) => {
     const key = request.headers['x-api-key'];
-    const record = typeof key === 'string' ? await opts.keys.find(key) : undefined;
-    if (!record) throw new ApiError('unauthorized');
-    request.apiKey = record;
+    const account = typeof key === 'string' ? await opts.keys.find(key) : undefined;
+    if (!account) throw new ApiError('unauthorized');
+    request.caller = account;
   });
   installErrorHandlers(app);
   const handlers = v2Handlers({ service: opts.service, baseUrl: () => opts.baseUrl ?? 'http://api.test' });

@@ -1,5 +1,5 @@
 /**
- * The hostile-input corpus (issue 13): images, multipart, URLs and redirects, ids, headers and cancel bodies against
+ * The hostile-input corpus: images, multipart, URLs and redirects, ids, headers and cancel bodies against
  * the real server on a FakeEngine. Every answer has the status and code the contract promises and its body shape;
  * none is a 5xx. Transport-level faults (raw sockets) are in transport.test.ts.
  */

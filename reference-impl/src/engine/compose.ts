@@ -10,10 +10,14 @@ export interface Rgba { r: number; g: number; b: number; a: number }
 
 /** Parses `#rrggbb` or `#rrggbbaa` (leading # optional); a malformed colour is a caller error (TypeError). */
 export function parseHexColor(hex: string): Rgba {
-  const m = /^#?([0-9a-f]{6})([0-9a-f]{2})?$/i.exec(hex.trim());
-  if (!m) throw new TypeError(`bgColor must be #rrggbb or #rrggbbaa, got ${JSON.stringify(hex)}`);
-  const n = parseInt(m[1]!, 16);
-  return { r: (n >> 16) & 255, g: (n >> 8) & 255, b: n & 255, a: m[2] ? parseInt(m[2], 16) : 255 };
+  // The server checked the value against the contract's pattern; this only reads it (a wrong one is a bug).
+  const digits = hex.trim().replace(/^#/, '');
+  const n = Number.parseInt(digits.slice(0, 6), 16);
+  const a = digits.length === 8 ? Number.parseInt(digits.slice(6), 16) : 255;
+  if ((digits.length !== 6 && digits.length !== 8) || !/^[0-9a-f]+$/i.test(digits) || Number.isNaN(n) || Number.isNaN(a)) {
+    throw new TypeError(`bgColor must be #rrggbb or #rrggbbaa, got ${JSON.stringify(hex)}`);
+  }
+  return { r: (n >> 16) & 255, g: (n >> 8) & 255, b: n & 255, a };
 }
 
 /** Resizes a 1-channel mask; `toColourspace('b-w')` keeps sharp from widening it to 3 channels. */

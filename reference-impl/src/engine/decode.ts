@@ -1,6 +1,7 @@
 /** Decoding: format allow-list, pixel limit, EXIF orientation, and conversion to 8-bit sRGB RGBA. */
 import sharp from 'sharp';
-import { probe } from './probe.ts';
+import { probed } from './probe.ts';
+import type { EngineInput } from './types.ts';
 import { EngineError } from './errors.ts';
 
 export interface Decoded {
@@ -30,10 +31,13 @@ function opaqueRgba(data: Buffer, channels: number): Buffer {
   return out;
 }
 
-/** Decodes the first frame/page to oriented 8-bit sRGB RGBA (CMYK, 16-bit, grey and palette inputs included). */
-export async function decode(input: Buffer, maxPixels: number): Promise<Decoded> {
-  const { meta } = await probe(input, maxPixels);
-  const { data, info } = await sharp(input, { limitInputPixels: maxPixels, pages: 1, page: 0 })
+/**
+ * Decodes the first frame/page to oriented 8-bit sRGB RGBA (CMYK, 16-bit, grey and palette inputs included).
+ * A probed image is not probed again; libvips's own pixel limit stays as the last guard.
+ */
+export async function decode(input: EngineInput, maxPixels: number): Promise<Decoded> {
+  const image = await probed(input, maxPixels);
+  const { data, info } = await sharp(image.bytes, { limitInputPixels: maxPixels, pages: 1, page: 0 })
     .rotate() // EXIF auto-orient: phone photos must come back the way they are displayed
     .toColourspace('srgb')
     .ensureAlpha()
@@ -48,7 +52,7 @@ export async function decode(input: Buffer, maxPixels: number): Promise<Decoded>
     // the image is read as opaque; the cut-out's own alpha replaces it anyway.
     return { rgba: opaqueRgba(data, info.channels), width: info.width, height: info.height, hasAlpha: false };
   }
-  return { rgba: data, width: info.width, height: info.height, hasAlpha: meta.hasAlpha === true };
+  return { rgba: data, width: info.width, height: info.height, hasAlpha: image.hasAlpha };
 }
 
 /** Resizes the decoded image to size×size RGB (aspect not kept: the model expects a square). */

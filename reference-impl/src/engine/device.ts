@@ -3,13 +3,14 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { EngineError } from './errors.ts';
+import { DEVICES, type Device } from './types.ts';
 
-export type Device = 'cpu' | 'cuda' | 'webgpu';
+export type { Device };
 
 export async function checkDevice(device: Device): Promise<void> {
   if (device === 'cpu') return;
-  if (device !== 'cuda' && device !== 'webgpu') {
-    throw new EngineError('internal', `unknown device ${JSON.stringify(device)} (use cpu, cuda or webgpu)`);
+  if (!DEVICES.includes(device)) {
+    throw new EngineError('internal', `unknown device ${JSON.stringify(device)} (use ${DEVICES.join(', ')})`);
   }
   const ort = await import('onnxruntime-node');
   const backend = ort.listSupportedBackends().find((b) => b.name === device);

@@ -15,8 +15,8 @@ import { MODEL_SIZE } from './tensor.ts';
 export { EngineError, type EngineErrorCode } from './errors.ts';
 export { combineWithPerson } from './combine.ts';
 
-export type { Engine, EngineConfig, Method, RemoveOptions, RemoveResult, StageTimings } from './types.ts';
-import type { Engine, EngineConfig, RemoveOptions, RemoveResult } from './types.ts';
+export type { Engine, EngineConfig, EngineInput, ImageFormat, Method, ProbedImage, RemoveOptions, RemoveResult, StageTimings } from './types.ts';
+import type { Engine, EngineConfig, EngineInput, RemoveOptions, RemoveResult } from './types.ts';
 
 /** Not part of the public contract: lets tests run the pool with a fake worker or model, and skip warm-up. */
 export interface EngineInternals {
@@ -78,12 +78,10 @@ export function createEngine(config: EngineConfig, internals: EngineInternals = 
     return starting;
   };
 
-  const removeBackground = async (input: Buffer, opts: RemoveOptions): Promise<RemoveResult> => {
+  const removeBackground = async (input: EngineInput, opts: RemoveOptions): Promise<RemoveResult> => {
     const { signal } = opts;
     throwIfAborted(signal);
     const bgColor = opts.bgColor !== undefined ? parseHexColor(opts.bgColor) : undefined;
-    if (opts.format !== 'png' && opts.format !== 'webp') throw new TypeError(`format must be png or webp, got ${String(opts.format)}`);
-    if (opts.method !== 'object' && opts.method !== 'human') throw new TypeError(`method must be object or human, got ${String(opts.method)}`);
     await ready();
     if (closed || !pool) throw new EngineError('worker_unavailable', 'the engine is closed');
     // Fail a human request before inference if the person model cannot be loaded.

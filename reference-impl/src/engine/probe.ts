@@ -5,12 +5,11 @@
  */
 import sharp, { type Metadata } from 'sharp';
 import { EngineError } from './errors.ts';
+import type { EngineInput, ImageFormat, ProbedImage } from './types.ts';
 
-/** The formats we accept. */
-export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'tiff';
+export type { ImageFormat, ProbedImage };
 export type Sniffed = ImageFormat | 'heif' | 'unsupported' | 'svg' | 'unknown';
 
-export interface Probed { format: ImageFormat; width: number; height: number; meta: Metadata }
 
 const ACCEPTED_NAMES = 'JPEG, PNG, WebP, GIF, AVIF or TIFF';
 // ISO-BMFF major brands of HEVC-coded HEIF (refused); AVIF says `avif`/`avis`; `mif1`/`msf1` say nothing.
@@ -35,7 +34,7 @@ export function sniff(b: Buffer): Sniffed {
 }
 
 /** Checks format and pixel count from the header only; throws EngineError (invalid_image, unsupported_media_type, image_too_large). */
-export async function probe(bytes: Buffer, maxPixels: number): Promise<Probed> {
+export async function probe(bytes: Buffer, maxPixels: number): Promise<ProbedImage> {
   if (bytes.length === 0) throw new EngineError('invalid_image', 'The image is empty.');
   const kind = sniff(bytes);
   if (kind === 'svg') throw new EngineError('unsupported_media_type', 'SVG images are not accepted.');
@@ -62,5 +61,10 @@ export async function probe(bytes: Buffer, maxPixels: number): Promise<Probed> {
   if (width * height > maxPixels) {
     throw new EngineError('image_too_large', `The image has ${width}×${height} = ${width * height} pixels; the limit is ${maxPixels}.`);
   }
-  return { format, width, height, meta };
+  return { bytes, format, width, height, hasAlpha: meta.hasAlpha === true };
+}
+
+/** A probed image as it is, bare bytes probed now: the engine's entry for callers that did not probe. */
+export async function probed(input: EngineInput, maxPixels: number): Promise<ProbedImage> {
+  return Buffer.isBuffer(input) ? probe(input, maxPixels) : input;
 }

@@ -1,10 +1,11 @@
 /** Messages between the engine's main thread and its inference workers. */
+import type { Device } from './types.ts';
 
 export interface WorkerInit {
   /** URL of the TypeScript module the `.mjs` bootstrap imports (the real worker or a test fake). */
   script: string;
   modelPath: string;
-  device: 'cpu' | 'cuda' | 'webgpu';
+  device: Device;
   threads: number;
   warmup: boolean;
 }

@@ -2,6 +2,10 @@
 import type { Precision } from './graph/precision.ts';
 export type Method = 'object' | 'human';
 
+/** The inference devices (onnxruntime execution providers) an engine can run on. */
+export const DEVICES = ['cpu', 'cuda', 'webgpu'] as const;
+export type Device = (typeof DEVICES)[number];
+
 /**
  * device: onnxruntime execution provider. workers: inference worker threads (≥ 1). threads: onnxruntime
  * intra-op threads per worker; ≤ 0 means all cores divided among the workers. cacheDir: where the
@@ -9,13 +13,31 @@ export type Method = 'object' | 'human';
  * precision: which prepared graph runs (`graph/prepare.ts`; default fp32).
  */
 export interface EngineConfig {
-  device: 'cpu' | 'cuda' | 'webgpu';
+  device: Device;
   workers: number;
   threads: number;
   cacheDir?: string;
   maxPixels: number;
   precision?: Precision;
 }
+
+/** The image formats accepted as input. */
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'tiff';
+
+/**
+ * An input image whose header was read once (format, size within the pixel limit, alpha): the value the
+ * server builds when it takes an image in, and hands on so that nothing reads the header again.
+ */
+export interface ProbedImage {
+  bytes: Buffer;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  hasAlpha: boolean;
+}
+
+/** What an engine takes: a probed image, or bare bytes that it probes itself (library use, benches). */
+export type EngineInput = ProbedImage | Buffer;
 
 /** bgColor: `#rrggbb` flattens onto an opaque colour (no alpha); `#rrggbbaa` composites over it (alpha kept). */
 export interface RemoveOptions {
@@ -40,7 +62,7 @@ export interface RemoveResult {
 export interface Engine {
   ready(): Promise<void>;
   isReady(): boolean;
-  removeBackground(input: Buffer, opts: RemoveOptions): Promise<RemoveResult>;
+  removeBackground(input: EngineInput, opts: RemoveOptions): Promise<RemoveResult>;
   close(): Promise<void>;
   /** Inference worker threads restarted after a crash since start (for metrics); absent when not applicable. */
   restarts?(): number;

@@ -4,6 +4,7 @@
 import { workerData } from 'node:worker_threads';
 
 if (workerData.script.endsWith('.ts')) {
+  // eslint-disable-next-line import-x/no-extraneous-dependencies -- only from the sources, where the workspace has tsx
   const { register } = await import('tsx/esm/api');
   register();
 }

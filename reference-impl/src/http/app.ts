@@ -1,25 +1,23 @@
 /**
  * The reference HTTP server: routes and request validation bound from openapi.yaml by operationId
- * (fastify-openapi-glue), the gateway hooks (auth, scopes, rate limit) and the v1 handler (issues 3 and 4).
+ * (fastify-openapi-glue), the gateway hooks (auth, scopes, rate limit, admission) and the v1 and v2
+ * handlers over one RemovalService. It never loads a model: whatever runs the images sits behind the
+ * service (an engine in this process, or workers through the queue), and `ready` says whether it can.
  *
- * The v2 seam: `buildApp({ ..., v2: { submitRemoval, getRequestStatus, getRequestResult,
- * getRequestOutput, cancelRequest } })`. Each is a plain Fastify handler `(request, reply)`; by the time it
- * runs, the key is authenticated and scoped (`request.apiKey`), rate-limited, and the body/params/headers
- * are validated against the contract. Shared services are on `request.server.bgr` (AppContext). Throw
- * `ApiError(code)` for errors; the central handler formats them. Operations left out answer 503
- * `service_unavailable` with Retry-After (a status the contract declares), never 501.
+ * By the time a handler runs, the key is authenticated and scoped (`request.caller`), rate-limited, and
+ * the body/params/headers are validated against the contract. Throw `ApiError(code)` for errors; the
+ * central handler formats them.
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteHandlerMethod } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import fp from 'fastify-plugin';
-import { specPath } from '@bgr/spec/contract';
-import { Admission, admittedEngine } from './admission.ts';
+import { Admission } from '../policy/admission.ts';
 import type { Config } from '../process/config.ts';
-import { fetchPolicyOf, type AppContext } from './context.ts';
-import type { Engine } from '../engine/types.ts';
+import type { AppContext } from './context.ts';
 import { ApiError, installErrorHandlers, sendError } from '../errors.ts';
-import { authHook, scopeOfPath } from './keys.ts';
+import { authHook } from './auth.ts';
+import { keyIdHasher, scopeOfPath, type KeyIdOf } from '../policy/keys.ts';
 import { multipartBodies } from './multipart-body.ts';
 import { glueSpecification } from './glue-spec.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -29,6 +27,9 @@ import { rateLimitHook, type RateLimitStore } from './rate-limit.ts';
 import { demoRoutes } from './routes/demo.ts';
 import { healthRoutes } from './routes/health.ts';
 import { v1Handler } from './routes/v1.ts';
+import { v2Handlers } from './routes/v2.ts';
+import { publicBaseUrl } from './public-url.ts';
+import type { RemovalService } from '../removal/service.ts';
 import { ignoreUnknownExpectations, onClientError, transportOptions } from './transport.ts';
 import { validatorCompiler } from './validation.ts';
 
@@ -39,20 +40,18 @@ declare module 'fastify' {
   }
 }
 
-/** The contract's v2 operationIds; the v2 lifecycle supplies a handler for each. */
-export const v2OperationIds = ['submitRemoval', 'getRequestStatus', 'getRequestResult', 'getRequestOutput', 'cancelRequest'] as const;
-export type V2OperationId = (typeof v2OperationIds)[number];
-export type V2Handlers = Record<V2OperationId, RouteHandlerMethod>;
-
 export interface AppDeps {
   config: Config;
-  engine: Engine;
   keys: KeyStore;
+  /** The removal service behind v1 and v2. */
+  service: RemovalService;
+  /** Whether images can run (the engine is loaded, or workers exist), for `/readyz`. */
+  ready: () => boolean;
+  /** secret → key id; absent → from `config.keyIdSecret`. */
+  keyId?: KeyIdOf;
   clock?: Clock;
   /** false/undefined: silent; true or pino options: Fastify's pino; or a ready pino logger instance. */
   logger?: boolean | { level?: string } | FastifyBaseLogger;
-  /** The v2 seam (see the file comment). */
-  v2?: Partial<V2Handlers>;
   /** Rate-limit counters shared by every API node (Redis); absent → in this process. */
   rateLimitStore?: RateLimitStore;
   /** Whether the backend answers (Redis ping), for `/readyz`; absent → nothing to check. */
@@ -61,12 +60,6 @@ export interface AppDeps {
   admission?: Admission;
   /** This node's metrics: served at `/metrics` when `config.metrics`, and fed by every response. */
   metrics?: Metrics;
-}
-
-function v2Placeholder(operationId: string): RouteHandlerMethod {
-  return async () => {
-    throw new ApiError('service_unavailable', `The async API (${operationId}) is not enabled on this server.`, { 'Retry-After': '60' });
-  };
 }
 
 /** preParsing hook for operations without a request body: drain what was sent and parse nothing. */
@@ -82,7 +75,8 @@ function asArray<T>(v: T | T[] | undefined): T[] {
 
 /** Builds the app (not listening). Call `await app.ready()` (or inject/listen, which do it) before use. */
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const { config, engine, keys } = deps;
+  const { config, keys, service } = deps;
+  const keyId = deps.keyId ?? keyIdHasher(config.keyIdSecret);
   const logger = deps.logger;
   const isInstance = typeof logger === 'object' && logger !== null && typeof (logger as FastifyBaseLogger).child === 'function';
   const app = Fastify({
@@ -102,16 +96,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   ignoreUnknownExpectations(app.server);
 
   let closing = false;
-  const fetchPolicy = fetchPolicyOf(config);
   const admission = deps.admission ?? new Admission(config);
   const ctx: AppContext = {
     config,
-    // An API-only node decodes nothing (its images run on the workers): only the in-flight bound applies there.
-    engine: config.role === 'api' ? engine : admittedEngine(engine, admission, { maxPixels: config.maxPixels, wait: false, track: false }),
+    service,
     keys,
     clock: deps.clock ?? systemClock,
-    input: { fetch: fetchPolicy, maxPixels: config.maxPixels },
-    fetchPolicy,
     isClosing: () => closing,
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
   };
@@ -130,7 +120,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   multipartBodies(app, { fileSize: config.bodyLimit, files: 1, fields: 20, parts: 25, fieldSize: 1024 * 1024 });
-  healthRoutes(app, engine, () => closing, deps.backendUp);
+  healthRoutes(app, deps.ready, () => closing, deps.backendUp);
   if (deps.metrics && config.metrics) metricsRoutes(app, deps.metrics);
   demoRoutes(app, config.devKey);
 
@@ -159,15 +149,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const limited = operationId === 'removeBackground' || operationId === 'submitRemoval' ? [limit] : [];
       // v1 holds its connection while the image runs: bound the images in flight before the body is read.
       if (operationId === 'removeBackground') limited.push(admit);
-      route.onRequest = [shedding, authHook(keys, scopeOfPath(route.url)), ...limited, ...asArray(route.onRequest)];
+      route.onRequest = [shedding, authHook(keys, keyId, scopeOfPath(route.url)), ...limited, ...asArray(route.onRequest)];
       if ((route.schema as { body?: unknown }).body) route.preValidation = [...asArray(route.preValidation), requireBody];
       // Cancel declares no body: one sent anyway is discarded unread, so it can only get cancel's own answers.
       else if (route.method === 'POST') route.preParsing = [...asArray(route.preParsing), discardBody];
     });
     const handlers: Record<string, RouteHandlerMethod> = {
       removeBackground: v1Handler(ctx) as RouteHandlerMethod,
-      ...Object.fromEntries(v2OperationIds.map((id) => [id, v2Placeholder(id)])),
-      ...deps.v2,
+      ...(v2Handlers({ service, baseUrl: publicBaseUrl(config.publicUrl) }) as Record<string, RouteHandlerMethod>),
     };
     await api.register(openapiGlue, {
       specification: glueSpecification(),

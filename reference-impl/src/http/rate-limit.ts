@@ -1,5 +1,4 @@
 /** Per-key rate limiting on @fastify/rate-limit, emitting the IETF draft structured headers (spec: RATE-LIMIT). */
-import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RedisClient } from '../adapters/redis/connection.ts';
@@ -15,9 +14,8 @@ import { ApiError } from '../errors.ts';
 /** Counters in Redis, shared by every API node (the distributed deployment); absent → in process memory. */
 export interface RateLimitStore { redis: RedisClient; nameSpace: string }
 
-/** The key's hash names its counter, so API keys never appear in a (Redis) key name. */
-const counterOf = (req: FastifyRequest): string =>
-  req.apiKey ? `key:${createHash('sha256').update(req.apiKey.key).digest('hex').slice(0, 32)}` : `ip:${req.ip}`;
+/** The key's id names its counter, so API keys never appear in a (Redis) key name. */
+const counterOf = (req: FastifyRequest): string => (req.caller ? `key:${req.caller.id}` : `ip:${req.ip}`);
 
 export async function rateLimitHook(app: FastifyInstance, fallback: RateLimit, store?: RateLimitStore) {
   await app.register(rateLimit, {
@@ -26,8 +24,8 @@ export async function rateLimitHook(app: FastifyInstance, fallback: RateLimit, s
     // 503 for anything that needs Redis, and a limiter outage must not become an outage of its own.
     ...(store ? { redis: store.redis, nameSpace: store.nameSpace, skipOnError: true } : {}),
     keyGenerator: counterOf,
-    max: (req: FastifyRequest) => req.apiKey?.rateLimit.max ?? fallback.max,
-    timeWindow: (req: FastifyRequest) => (req.apiKey?.rateLimit.windowS ?? fallback.windowS) * 1000,
+    max: (req: FastifyRequest) => req.caller?.rateLimit.max ?? fallback.max,
+    timeWindow: (req: FastifyRequest) => (req.caller?.rateLimit.windowS ?? fallback.windowS) * 1000,
   });
   const limiter = app.createRateLimit();
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {

@@ -1,4 +1,4 @@
-/** Request validation with JSON Schema 2020-12 (the contract is OpenAPI 3.1): no stripping, no JSON coercion (issue 3 "Server"). */
+/** Request validation with JSON Schema 2020-12 (the contract is OpenAPI 3.1): no stripping, no JSON coercion. */
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import * as ajvFormats from 'ajv-formats';
 import type { FormatsPlugin } from 'ajv-formats';

@@ -1,4 +1,4 @@
-/** Classifies IP addresses for the SSRF guard: which ones an image URL or webhook may never reach (issue 3 "Inputs"). */
+/** Classifies IP addresses for the SSRF guard: which ones an image URL or webhook may never reach. */
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 
 type Bytes = number[];

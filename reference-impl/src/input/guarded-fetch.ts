@@ -1,4 +1,4 @@
-/** An HTTP(S) client that cannot be pointed at internal addresses (SSRF guard), for image URLs and webhooks (issue 3 "Inputs", issue 4 webhooks). */
+/** An HTTP(S) client that cannot be pointed at internal addresses (SSRF guard), for image URLs and webhooks. */
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';

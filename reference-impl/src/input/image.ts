@@ -1,12 +1,12 @@
 /**
- * Resolves the `image` input (http(s) URL, data URI, raw base64, multipart file) to checked bytes (issue 3 "Inputs and bad inputs").
+ * Resolves the `image` input (http(s) URL, data URI, raw base64, multipart file) to checked bytes.
  *
  * Error rule, kept consistent with the contract's table: a string that is not a usable *encoding*
  * (not base64, bad data URI, empty) → 400 `invalid_parameter`; well-encoded bytes that are not a
  * decodable image → 400 `invalid_image`; an image format we do not accept (SVG, BMP, HEIC, PDF…) or a
  * non-image data-URI media type → 415 `unsupported_media_type`; too many pixels → 413 `image_too_large`.
  */
-import { probe, type ImageFormat } from '../engine/probe.ts';
+import { probe, type ProbedImage } from '../engine/probe.ts';
 import { ApiError, fromEngineError } from '../errors.ts';
 import { guardedFetch, type FetchPolicy } from './guarded-fetch.ts';
 
@@ -17,12 +17,8 @@ export interface InputPolicy {
   maxPixels: number;
 }
 
-export interface CheckedImage {
-  bytes: Buffer;
-  format: ImageFormat;
-  width: number;
-  height: number;
-}
+/** The image once resolved and probed: what the engine takes without reading the header again. */
+export type CheckedImage = ProbedImage;
 
 const dataImageTypes = new Set(['image/png', 'image/jpeg', 'image/jpg', 'image/pjpeg', 'image/webp', 'image/gif', 'image/avif', 'image/tiff']);
 
@@ -84,8 +80,7 @@ export function decodeBase64(text: string, what: string): Buffer {
 /** Format and pixel count from the header only, through the engine's one probe; its errors become the contract's. */
 export async function checkImage(bytes: Buffer, maxPixels: number): Promise<CheckedImage> {
   try {
-    const { format, width, height } = await probe(bytes, maxPixels);
-    return { bytes, format, width, height };
+    return await probe(bytes, maxPixels);
   } catch (err) {
     throw fromEngineError(err);
   }

@@ -1,8 +1,6 @@
 /** /metrics scraped after real HTTP requests: in memory (role all), and on the api and worker nodes of a Redis deployment. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../process/config.ts';
-import { meteredEngine } from './metered-engine.ts';
-import { Metrics } from './metrics.ts';
 import { startRedisNode } from '../process/distributed.ts';
 import { startServer, type Running } from '../process/serve.ts';
 import { deletePrefix, testPrefix, testRedisUrl } from '../../testing/redis.ts';
@@ -10,7 +8,7 @@ import { FakeEngine } from '../../testing/fake-engine.ts';
 import { pngOf } from '../../testing/fixtures.ts';
 import { until } from '../../testing/nodes.ts';
 import { startReceiver } from '../../testing/v2.ts';
-import { generateWebhookSecret } from '../v2/webhook.ts';
+import { generateWebhookSecret } from '../removal/webhook.ts';
 import { pino } from 'pino';
 
 const KEY = 'metrics_key_1';
@@ -66,7 +64,7 @@ describe('/metrics in memory mode (role all)', () => {
     await until(status, (st) => st === 'COMPLETED');
     await receiver.count(2); // 500, then 204 after the 1 s backoff
 
-    // While the engine holds two images, the gauge reads 2 (its collect() asks the metered engine).
+    // While the engine holds two images, the gauge reads 2 (its collect() asks the node's admission control).
     engine.opts.delayMs = 400;
     const slow = [post(s.url, '/v1/bg-removal', { image: await image() }), post(s.url, '/v1/bg-removal', { image: await image() })];
     await until(async () => engine.calls.length, (c) => c === 5);
@@ -99,22 +97,6 @@ describe('/metrics in memory mode (role all)', () => {
     const s = await startServer({ config: loadConfig({ PORT: '0', BGR_METRICS: 'false' }), engine: new FakeEngine() });
     running.push(s);
     expect((await fetch(`${s.url}/metrics`)).status).toBe(404);
-  });
-});
-
-describe('meteredEngine', () => {
-  it('reports the engine pool\'s worker restarts and each inference time', async () => {
-    const metrics = new Metrics();
-    let restarts = 0;
-    const inner = new FakeEngine({ delayMs: 50 });
-    const engine = meteredEngine(Object.assign(inner, { restarts: () => restarts }), metrics);
-    const text = async () => (await metrics.scrape()).body;
-    expect(sample(await text(), 'bgr_worker_restarts_total')).toBe(0);
-    restarts = 3;
-    await engine.removeBackground(await pngOf(8, 8), { method: 'object', format: 'png', maskOnly: false });
-    const after = await text();
-    expect(sample(after, 'bgr_worker_restarts_total')).toBe(3);
-    expect(sample(after, 'bgr_inference_duration_seconds_count')).toBe(1);
   });
 });
 

@@ -1,6 +1,6 @@
 /** Metrics: one node's Prometheus registry (prom-client) — requests, queue depth, images in flight, latencies, worker restarts, webhook outcomes. */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { WebhookOutcome } from '../v2/webhook.ts';
+import type { WebhookOutcome } from '../removal/webhook.ts';
 
 /**
  * Latency buckets in seconds: tens of milliseconds (probes, polls) up to the v1 deadline and beyond

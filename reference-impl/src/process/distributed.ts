@@ -1,17 +1,17 @@
-/** `bgr serve` with BGR_REDIS_URL: the Redis backend wired into the server for the node's role (issue 6). */
+/** `bgr serve` with BGR_REDIS_URL: the Redis backend wired into the server for the node's role. */
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.ts';
 import type { Engine } from '../engine/types.ts';
-import { webhookSenderOf } from './async-api.ts';
+import { webhookSenderOf } from './removal-service.ts';
 import { Metrics } from '../metrics/metrics.ts';
 import { createRedisBackend } from '../adapters/redis/index.ts';
-import { QueueEngine } from '../adapters/redis/queue-engine.ts';
 import type { Running, StartServer } from './running.ts';
-import type { LifecycleService } from '../v2/lifecycle.ts';
+import type { RemovalService } from '../removal/service.ts';
 import { startWorkerNode } from './worker-node.ts';
+import { keyIdHasher } from '../policy/keys.ts';
 
 /**
- * Starts one node: `api` (HTTP, no model: v1 runs through the queue), `worker` (jobs, probes only) or
+ * Starts one node: `api` (HTTP, no model: v1 and v2 jobs run on the workers), `worker` (jobs, probes only) or
  * `all` (both). `makeEngine` loads the model and is called only where inference runs. Throws when
  * Redis cannot be reached at start-up (after 10 s) with a message naming the URL without its password.
  * `startServer` is serve.ts's, passed in so that this module does not import serve.ts (which imports it).
@@ -21,13 +21,13 @@ export async function startRedisNode(
   log: FastifyBaseLogger,
   makeEngine: () => Engine,
   startServer: StartServer,
-): Promise<{ running: Running; engine: Engine }> {
+): Promise<{ running: Running; engine: Engine | undefined }> {
   if (!config.redisUrl) throw new Error('startRedisNode needs config.redisUrl');
   const role = config.role;
   // Exhausted jobs end through the lifecycle (credit released, webhook sent). The queue only runs jobs
   // once the lifecycle has started it, so the promise is always resolved by the time one is needed.
-  let bind!: (s: LifecycleService) => void;
-  const lifecycle = new Promise<LifecycleService>((resolve) => { bind = resolve; });
+  let bind!: (s: RemovalService) => void;
+  const lifecycle = new Promise<RemovalService>((resolve) => { bind = resolve; });
   const local = role === 'api' ? undefined : makeEngine();
   const metrics = new Metrics({ role });
   let backend;
@@ -37,6 +37,7 @@ export async function startRedisNode(
       role,
       prefix: config.redisPrefix,
       keys: config.keys,
+      keyId: keyIdHasher(config.keyIdSecret),
       retentionMs: config.resultTtlS * 1000,
       maxQueue: config.queueMax,
       concurrency: config.workers,
@@ -60,16 +61,14 @@ export async function startRedisNode(
       const running = await startWorkerNode({ ...common, engine: local!, backend: v2, log });
       return { running, engine: local! };
     }
-    const engine = local ?? new QueueEngine({ store: backend.store, queue: backend.queue });
     const running = await startServer({
       ...common,
-      engine,
+      ...(local ? { engine: local } : {}),
       logger: log,
       backend: v2,
-      worker: role === 'all',
       rateLimitStore: { redis: backend.rateLimitRedis, nameSpace: backend.rateLimitNameSpace },
     });
-    return { running, engine };
+    return { running, engine: local };
   } catch (err) {
     // E.g. the port is taken: open Redis connections and engine threads would keep the process alive.
     await backend.close();

@@ -2,16 +2,16 @@
  * distributed.ts and worker-node.ts, which serve.ts imports, do not import serve.ts back). */
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../http/app.ts';
-import type { V2Backend } from './async-api.ts';
+import type { V2Backend } from './removal-service.ts';
 import type { Engine } from '../engine/types.ts';
-import type { LifecycleService } from '../v2/lifecycle.ts';
-import type { WebhookPort } from '../v2/webhook.ts';
+import type { RemovalService } from '../removal/service.ts';
+import type { WebhookPort } from '../removal/webhook.ts';
 
 /**
  * Stops accepting (new requests get 503 in the contract's format), lets in-flight requests finish for up
  * to `graceMs`, then cuts the remaining connections (their jobs are aborted), and closes the engine.
  */
-export async function gracefulShutdown(app: FastifyInstance, engine: Engine, graceMs: number): Promise<void> {
+export async function gracefulShutdown(app: FastifyInstance, engine: Engine | undefined, graceMs: number): Promise<void> {
   const cut = setTimeout(() => {
     app.log.warn({ graceMs }, 'grace period over: closing the remaining connections');
     app.server.closeAllConnections();
@@ -21,18 +21,18 @@ export async function gracefulShutdown(app: FastifyInstance, engine: Engine, gra
   } finally {
     clearTimeout(cut);
   }
-  await engine.close();
+  await engine?.close();
 }
 
 export interface Running { app: FastifyInstance; url: string; shutdown(): Promise<void> }
 
-export type ServerDeps = Omit<AppDeps, 'keys' | 'v2'> & Partial<Pick<AppDeps, 'keys'>> & {
+export type ServerDeps = Omit<AppDeps, 'keys' | 'service' | 'ready'> & Partial<Pick<AppDeps, 'keys'>> & {
+  /** The engine that runs images here; absent on an API-only node (its images run on the workers). */
+  engine?: Engine;
   /** Where v2 requests live; in-memory by default. */
   backend?: V2Backend;
-  /** false on API-only nodes: no inference workers pull v2 jobs here. */
-  worker?: boolean;
-  /** Called with the v2 service as soon as it exists (the Redis backend routes exhausted jobs to it). */
-  onLifecycle?: (service: LifecycleService) => void;
+  /** Called with the removal service as soon as it exists (the Redis backend routes exhausted jobs to it). */
+  onLifecycle?: (service: RemovalService) => void;
   /** Where webhooks go (the Redis delivery queue); absent → sent from this process. */
   webhooks?: WebhookPort;
 };

@@ -1,20 +1,18 @@
-/** `bgr serve`: config → engine → app → listen, with graceful shutdown on SIGINT/SIGTERM (issue 3 "Server", issue 4 "Graceful shutdown"). */
+/** `bgr serve`: config → engine → removal service → app → listen, with graceful shutdown on SIGINT/SIGTERM. */
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
-import { Admission } from '../http/admission.ts';
+import { Admission } from '../policy/admission.ts';
 import { buildApp, type AppDeps } from '../http/app.ts';
 import { ConfigError, configHelp, loadConfig, requireWebhookSecret, type Config } from './config.ts';
-import { baseUrlOf, createLifecycle, memoryBackend } from './async-api.ts';
+import { createRemovalService, memoryBackend } from './removal-service.ts';
 import { startRedisNode } from './distributed.ts';
+import { describeCpu } from '../engine/cpu.ts';
 import { createEngine } from '../engine/index.ts';
 import type { Engine, EngineConfig } from '../engine/types.ts';
-import { MemoryKeyStore } from '../http/keys.ts';
+import { keyIdHasher, MemoryKeyStore } from '../policy/keys.ts';
 import { createLogger } from './logger.ts';
-import { meteredEngine } from '../metrics/metered-engine.ts';
 import { Metrics } from '../metrics/metrics.ts';
-import { QueueEngine } from '../adapters/redis/queue-engine.ts';
 import { gracefulShutdown, type Running, type ServerDeps } from './running.ts';
-import { v2Handlers } from '../http/routes/v2.ts';
 
 export { gracefulShutdown, type Running, type ServerDeps };
 
@@ -29,25 +27,27 @@ function loggerOf(logger: AppDeps['logger']): FastifyBaseLogger {
   return pino(logger === true ? {} : logger);
 }
 
-/** Builds and starts the server (v1 and v2) on an already-created engine (tests use a fake one). */
+/** Builds and starts the server (v1 and v2) on an already-created engine (tests use a fake one), or none on an API-only node. */
 export async function startServer(deps: ServerDeps): Promise<Running> {
-  const { config } = deps;
-  const keys = deps.keys ?? new MemoryKeyStore(config.keys, { clock: deps.clock, rememberMs: Math.max(2 * 3600_000, 2 * config.resultTtlS * 1000) });
+  const { config, engine } = deps;
+  const keyId = deps.keyId ?? keyIdHasher(config.keyIdSecret);
+  const keys = deps.keys ?? new MemoryKeyStore(config.keys, { clock: deps.clock, keyId, rememberMs: Math.max(2 * 3600_000, 2 * config.resultTtlS * 1000) });
   const backend = deps.backend ?? memoryBackend(config, deps.clock);
-  // One pino logger for the HTTP layer and the lifecycle, so v2 job logs share the server's output.
+  // One pino logger for the HTTP layer and the service, so job logs share the server's output.
   const log = loggerOf(deps.logger);
   const metrics = deps.metrics ?? new Metrics({ role: config.role });
-  // An API node's QueueEngine runs nothing here: its images are counted on the workers.
-  const engine = deps.engine instanceof QueueEngine ? deps.engine : meteredEngine(deps.engine, metrics);
+  if (engine?.restarts) metrics.workerRestarts = () => engine.restarts!();
   if (backend.depth) metrics.queueDepth = () => backend.depth!();
-  // One admission control per node: v1 requests and v2 jobs share its bounds, and it owns "images in flight".
+  // One admission control per node: v1 requests and jobs share its bounds, and it owns "images in flight".
   const admission = new Admission(config);
   metrics.imagesInFlight = () => admission.usage.images;
-  const service = createLifecycle(config, {
-    engine, keys, backend, clock: deps.clock, log, worker: deps.worker, metrics, admission, ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
+  const service = createRemovalService(config, {
+    ...(engine ? { engine } : {}), keys, backend, clock: deps.clock, log, metrics, admission, ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
   });
   deps.onLifecycle?.(service);
-  const app = buildApp({ ...deps, engine, metrics, admission, logger: log, keys, v2: v2Handlers({ service, baseUrl: baseUrlOf(config) }) });
+  // An API-only node runs no images: it is ready when its backend is (checked by /readyz too).
+  const ready = () => engine?.isReady() ?? true;
+  const app = buildApp({ ...deps, keyId, service, ready, metrics, admission, logger: log, keys });
   // Open status streams would hold server.close() (which runs before onClose) until the grace period cuts them.
   app.addHook('preClose', async () => service.endStreams());
   // Drain v2 jobs (and their webhooks) before the engine closes.
@@ -92,7 +92,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       throw new Error(`the engine could not start: ${(e as Error).message}`);
     }
   };
-  let engine: Engine;
+  let engine: Engine | undefined;
   let running: Running;
   try {
     if (config.redisUrl) {
@@ -107,8 +107,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   process.stdout.write(`bgr serve: listening on ${running.url} (role ${config.role}, ${config.redisUrl ? 'Redis' : 'in-memory'} backend)\n`);
   if (config.devKey) process.stdout.write(`dev key: ${config.devKey}\n`);
-  engine.ready().then(
-    () => running.app.log.info('engine ready'),
+  engine?.ready().then(
+    // The CPU goes with it: int8 speed, and which int8 kernels run, depend on it.
+    () => running.app.log.info({ precision: config.precision, cpu: describeCpu() }, 'engine ready'),
     (e: Error) => running.app.log.error({ err: e }, 'engine failed to become ready'),
   );
   return new Promise<number>((resolve) => {

@@ -1,10 +1,11 @@
 /** One chaos (or soak) run: starts Redis (primary + replica), the proxy, the receiver and four nodes, drives the workload and the faults, then checks the history. */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { generateWebhookSecret } from '../../src/v2/webhook.ts';
+import { keyIdHasher } from '../../src/policy/keys.ts';
+import { generateWebhookSecret } from '../../src/removal/webhook.ts';
 import { check, type Verdict } from './checker.ts';
 import { injectFaults, planFaults } from './faults.ts';
 import { History, type ClientOp, type FaultEvent } from './history.ts';
@@ -38,7 +39,6 @@ export interface Sample { requests: number; node: string; rssMb: number; heapMb:
 export interface ChaosResult { verdict: Verdict; history: History; acknowledged: number; faults: FaultEvent[]; samples: Sample[]; outDir: string }
 
 const CREDITS = 1_000_000;
-const hashOf = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 32);
 
 /** A metric's value from a Prometheus text page (first sample). */
 const metric = (text: string, name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)`, 'm').exec(text)?.[1] ?? NaN);
@@ -62,10 +62,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
   const receiver = await startChaosReceiver(secret, history);
   const env = {
     BGR_REDIS_URL: `redis://127.0.0.1:${proxy.port}`, BGR_REDIS_PREFIX: prefix, BGR_API_KEYS: keysFile, BGR_WEBHOOK_SECRET: secret,
+    BGR_KEY_ID_SECRET: randomBytes(16).toString('hex'),
     BGR_ALLOW_PRIVATE_URLS: 'true', BGR_JOB_LOCK_MS: '2000', BGR_JOB_STALLED_MS: '1000', BGR_SHUTDOWN_GRACE_S: '2', BGR_THREADS: '1',
     BGR_WORKERS: '2', BGR_FAKE_DELAY_MS: '40', BGR_QUEUE_MAX: '1000', BGR_RESULT_TTL_S: String(o.retentionS), BGR_V1_DEADLINE_S: '30',
     ...o.env,
   };
+  // Balances and holds are named in Redis by the key's id: the server's one hashing, under this run's key-id secret.
+  const keyId = keyIdHasher(env.BGR_KEY_ID_SECRET || undefined);
   const nodes = new Map<string, ChaosNode>();
   const samples: Sample[] = [];
   try {
@@ -139,9 +142,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosResult> {
     }
     for (const l of labels) {
       const p = redis.primary();
-      const bal = redis.cli(p, 'hget', `${prefix}credits:${hashOf(keys[l]!)}`, 'bal');
+      const bal = redis.cli(p, 'hget', `${prefix}credits:${keyId(keys[l]!)}`, 'bal');
       // A hold's score is when it was taken (back-dated for short-lived ones): it expires 24 h after its score.
-      const scores = redis.cli(p, 'zrange', `${prefix}holds:${hashOf(keys[l]!)}`, '0', '-1', 'withscores').split('\n').filter((_, i) => i % 2 === 1).map(Number);
+      const scores = redis.cli(p, 'zrange', `${prefix}holds:${keyId(keys[l]!)}`, '0', '-1', 'withscores').split('\n').filter((_, i) => i % 2 === 1).map(Number);
       const expiresIn = scores.map((sc) => sc + 24 * 3_600_000 - Date.now());
       const holds = expiresIn.filter((ms) => ms > 5 * 60_000).length;
       history.add({ kind: 'ledger', key: l, initial: CREDITS, final: bal ? Number(bal) : CREDITS, holds, expiringHolds: expiresIn.length - holds });

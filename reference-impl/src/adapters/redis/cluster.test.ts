@@ -17,6 +17,7 @@ import { RedisKeyStore } from './key-store.ts';
 import { RedisRequestStore } from './request-store.ts';
 import { clusterPrefix } from './url.ts';
 import { testPrefix } from '../../../testing/redis.ts';
+import { keyIdOf } from '../../policy/keys.ts';
 
 const t0 = Date.now();
 const cluster = await startLocalCluster(3);
@@ -81,11 +82,11 @@ describe('one slot per deployment', () => {
     const other = await client();
     const stores = [api, other].map((c) => new RedisKeyStore(c, { prefix }));
     for (const s of stores) await s.seed([key]);
-    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => stores[i % 2]!.hold(key.key, `r${i}`)));
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => stores[i % 2]!.hold(keyIdOf(key.key), `r${i}`)));
     expect(results.filter(Boolean)).toHaveLength(7);
     const winners = results.flatMap((ok, i) => (ok ? [`r${i}`] : []));
-    await Promise.all(winners.flatMap((id) => [stores[0]!.settle(key.key, id, true), stores[1]!.settle(key.key, id, true)]));
-    expect(await stores[1]!.balance(key.key)).toBe(0);
+    await Promise.all(winners.flatMap((id) => [stores[0]!.settle(keyIdOf(key.key), id, true), stores[1]!.settle(keyIdOf(key.key), id, true)]));
+    expect(await stores[1]!.balance(keyIdOf(key.key))).toBe(0);
   });
 });
 

@@ -1,15 +1,16 @@
 /** The distributed backend's factories: createRedisBackend (API, worker or both) and startWorker. */
 import type { Clock, KeyRecord } from '../../ports.ts';
 import { systemClock } from '../../ports.ts';
-import type { Processor } from '../../v2/queue.ts';
-import { isTerminal } from '../../v2/store.ts';
+import type { Processor } from '../../removal/queue.ts';
+import { isTerminal } from '../../removal/store.ts';
 import { createRedis, isClusterUrl, whenReady, type RedisClient } from './connection.ts';
 import { clusterPrefix, redactRedisUrl } from './url.ts';
 import { BullJobQueue } from './job-queue.ts';
 import { RedisKeyStore } from './key-store.ts';
+import type { KeyIdOf } from '../../policy/keys.ts';
 import { RedisRequestStore } from './request-store.ts';
 import { BullWebhookQueue } from './webhook-queue.ts';
-import type { WebhookSender } from '../../v2/webhook.ts';
+import type { WebhookSender } from '../../removal/webhook.ts';
 
 export { BullWebhookQueue } from './webhook-queue.ts';
 export { BullJobQueue } from './job-queue.ts';
@@ -31,6 +32,8 @@ export interface RedisBackendConfig {
   prefix?: string;
   /** The configured API keys (policies); balances live in Redis, seeded without resetting. */
   keys: readonly KeyRecord[];
+  /** secret → key id, the same on every node; default: the built-in key-id secret. */
+  keyId?: KeyIdOf;
   /** How long an ended request stays readable: the records' TTL (default 1 h). */
   retentionMs?: number;
   /** Most jobs waiting across the deployment (BGR_QUEUE_MAX). */
@@ -105,7 +108,7 @@ export async function createRedisBackend(config: RedisBackendConfig): Promise<Re
   }
 
   const store = new RedisRequestStore(api, { prefix, clock, ...(config.pendingTtlMs ? { pendingTtlMs: config.pendingTtlMs } : {}) });
-  const keys = new RedisKeyStore(api, { prefix, clock, ...(config.pendingTtlMs ? { holdTtlMs: config.pendingTtlMs } : {}) });
+  const keys = new RedisKeyStore(api, { prefix, clock, ...(config.keyId ? { keyId: config.keyId } : {}), ...(config.pendingTtlMs ? { holdTtlMs: config.pendingTtlMs } : {}) });
   await keys.seed(config.keys);
 
   const failAbandoned = async (requestId: string, reason: string): Promise<void> => {

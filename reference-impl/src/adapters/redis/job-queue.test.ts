@@ -1,8 +1,8 @@
 /** BullJobQueue on a real Redis: bound across nodes, FIFO positions, cancel, retries, exhaustion, hand-back on close. */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { RedisClient } from './connection.ts';
-import type { JobContext } from '../../v2/queue.ts';
-import { QueueFullError, RetryJob } from '../../v2/queue.ts';
+import type { JobContext } from '../../removal/queue.ts';
+import { QueueFullError, RetryJob } from '../../removal/queue.ts';
 import { createRedis } from './connection.ts';
 import { jobQueueContract } from '../../../testing/queue.contract.ts';
 import { BullJobQueue } from './job-queue.ts';

@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { RedisClient } from './connection.ts';
-import type { JobContext, JobQueue, Processor } from '../../v2/queue.ts';
-import { QueueFullError, RetryJob } from '../../v2/queue.ts';
+import type { JobContext, JobQueue, Processor } from '../../removal/queue.ts';
+import { QueueFullError, RetryJob } from '../../removal/queue.ts';
 import { guard } from './connection.ts';
 import { ApiError } from '../../errors.ts';
 
@@ -110,7 +110,8 @@ export class BullJobQueue implements JobQueue {
     return this.queue.toKey('wait');
   }
 
-  async add(requestId: string): Promise<void> {
+  /** Sync (v1) jobs queue like any other here: an API node has no admission of its own images to bound them. */
+  async add(requestId: string, _opts?: { sync?: boolean }): Promise<void> {
     if (this.closing) throw new Error('queue is closed');
     await guard(async () => {
       const waiting = await this.redis.llen(this.waitKey);

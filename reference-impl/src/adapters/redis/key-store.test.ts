@@ -1,8 +1,10 @@
 /** RedisKeyStore on a real Redis: holds and settles under concurrency across nodes, idempotency, seeding. */
+import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KeyRecord } from '../../ports.ts';
 import { RedisKeyStore } from './key-store.ts';
 import { deletePrefix, testClient, testPrefix } from '../../../testing/redis.ts';
+import { keyIdOf } from '../../policy/keys.ts';
 
 const prefix = testPrefix();
 const clients = await Promise.all([testClient(), testClient()]);
@@ -27,15 +29,16 @@ describe('RedisKeyStore', () => {
     { n: 200, m: 73 },
     { n: 20, m: 0 },
   ])('$n parallel holds over two nodes on a balance of $m: exactly $m succeed', async ({ n, m }) => {
-    const k = `conc-${n}-${m}`;
-    const stores = await nodes([key(k, m)]);
+    const name = `conc-${n}-${m}`;
+    const stores = await nodes([key(name, m)]);
+    const k = keyIdOf(name);
     const t0 = performance.now();
-    const results = await Promise.all(Array.from({ length: n }, (_, i) => stores[i % 2]!.hold(k, `${k}-r${i}`)));
+    const results = await Promise.all(Array.from({ length: n }, (_, i) => stores[i % 2]!.hold(k, `${name}-r${i}`)));
     const ms = performance.now() - t0;
     expect(results.filter(Boolean)).toHaveLength(m);
     expect(await stores[0]!.held(k)).toBe(m);
     // Settle every winner twice, concurrently, from both nodes: each is charged once.
-    const winners = results.flatMap((ok, i) => (ok ? [`${k}-r${i}`] : []));
+    const winners = results.flatMap((ok, i) => (ok ? [`${name}-r${i}`] : []));
     await Promise.all(winners.flatMap((id) => [stores[0]!.settle(k, id, true), stores[1]!.settle(k, id, true)]));
     expect(await stores[1]!.balance(k)).toBe(0);
     expect(await stores[0]!.held(k)).toBe(0);
@@ -44,60 +47,60 @@ describe('RedisKeyStore', () => {
 
   it('hold is idempotent per request id; settle twice charges once; a release charges nothing', async () => {
     const [a, b] = await nodes([key('idem', 2)]);
-    expect(await a!.hold('idem', 'r1')).toBe(true);
-    expect(await b!.hold('idem', 'r1')).toBe(true); // a replay, not a second hold
-    expect(await a!.held('idem')).toBe(1);
-    expect(await a!.settle('idem', 'r1', true)).toBe(1);
-    expect(await b!.settle('idem', 'r1', true)).toBe(1);
-    expect(await a!.hold('idem', 'r1')).toBe(true); // settled already: still answered as held, no new hold
-    expect(await a!.held('idem')).toBe(0);
-    expect(await a!.hold('idem', 'r2')).toBe(true);
-    expect(await a!.settle('idem', 'r2', false)).toBe(1);
-    expect(await a!.settle('idem', 'r2', true)).toBe(1); // already released: not charged later
-    expect(await a!.settle('idem', 'never-held', true)).toBe(1);
+    expect(await a!.hold(keyIdOf('idem'), 'r1')).toBe(true);
+    expect(await b!.hold(keyIdOf('idem'), 'r1')).toBe(true); // a replay, not a second hold
+    expect(await a!.held(keyIdOf('idem'))).toBe(1);
+    expect(await a!.settle(keyIdOf('idem'), 'r1', true)).toBe(1);
+    expect(await b!.settle(keyIdOf('idem'), 'r1', true)).toBe(1);
+    expect(await a!.hold(keyIdOf('idem'), 'r1')).toBe(true); // settled already: still answered as held, no new hold
+    expect(await a!.held(keyIdOf('idem'))).toBe(0);
+    expect(await a!.hold(keyIdOf('idem'), 'r2')).toBe(true);
+    expect(await a!.settle(keyIdOf('idem'), 'r2', false)).toBe(1);
+    expect(await a!.settle(keyIdOf('idem'), 'r2', true)).toBe(1); // already released: not charged later
+    expect(await a!.settle(keyIdOf('idem'), 'never-held', true)).toBe(1);
   });
 
   it('the balance minus holds bounds new holds', async () => {
     const [a] = await nodes([key('bound', 1)]);
-    expect(await a!.hold('bound', 'x')).toBe(true);
-    expect(await a!.hold('bound', 'y')).toBe(false);
-    await a!.settle('bound', 'x', false);
-    expect(await a!.hold('bound', 'y')).toBe(true);
+    expect(await a!.hold(keyIdOf('bound'), 'x')).toBe(true);
+    expect(await a!.hold(keyIdOf('bound'), 'y')).toBe(false);
+    await a!.settle(keyIdOf('bound'), 'x', false);
+    expect(await a!.hold(keyIdOf('bound'), 'y')).toBe(true);
   });
 
   it('unlimited keys always hold and report null', async () => {
     const [a] = await nodes([key('unl', null)]);
-    const ok = await Promise.all(Array.from({ length: 20 }, (_, i) => a!.hold('unl', `u${i}`)));
+    const ok = await Promise.all(Array.from({ length: 20 }, (_, i) => a!.hold(keyIdOf('unl'), `u${i}`)));
     expect(ok.every(Boolean)).toBe(true);
-    expect(await a!.settle('unl', 'u0', true)).toBeNull();
-    expect(await a!.balance('unl')).toBeNull();
-    expect((await a!.find('unl'))?.credits).toBeNull();
+    expect(await a!.settle(keyIdOf('unl'), 'u0', true)).toBeNull();
+    expect(await a!.balance(keyIdOf('unl'))).toBeNull();
+    expect((await a!.find(keyIdOf('unl')))?.credits).toBeNull();
   });
 
   it('a balance Redis lost (restart without persistence) is re-seeded from the config by the next hold', async () => {
     const [a] = await nodes([key('lost', 3)]);
-    await a!.hold('lost', 'l1');
-    await a!.settle('lost', 'l1', true);
+    await a!.hold(keyIdOf('lost'), 'l1');
+    await a!.settle(keyIdOf('lost'), 'l1', true);
     await clients[0]!.del(...(await clients[0]!.keys(`${prefix}credits:*`)));
-    expect(await a!.balance('lost')).toBe(3);
-    expect(await a!.hold('lost', 'l2')).toBe(true);
-    expect(await a!.settle('lost', 'l2', true)).toBe(2);
+    expect(await a!.balance(keyIdOf('lost'))).toBe(3);
+    expect(await a!.hold(keyIdOf('lost'), 'l2')).toBe(true);
+    expect(await a!.settle(keyIdOf('lost'), 'l2', true)).toBe(2);
   });
 
   it('unknown keys: find undefined, hold false', async () => {
     const [a] = await nodes([]);
-    expect(await a!.find('nope')).toBeUndefined();
-    expect(await a!.hold('nope', 'r')).toBe(false);
+    expect(await a!.find(keyIdOf('nope'))).toBeUndefined();
+    expect(await a!.hold(keyIdOf('nope'), 'r')).toBe(false);
   });
 
   it('a stale hold (its node died before settling) stops pinning credit after holdTtl', async () => {
     let now = 1_000_000;
     const store = new RedisKeyStore(clients[0]!, { prefix, holdTtlMs: 1000, clock: { now: () => now } });
     await store.seed([key('stale', 1)]);
-    expect(await store.hold('stale', 'lost')).toBe(true);
-    expect(await store.hold('stale', 'next')).toBe(false);
+    expect(await store.hold(keyIdOf('stale'), 'lost')).toBe(true);
+    expect(await store.hold(keyIdOf('stale'), 'next')).toBe(false);
     now += 1001;
-    expect(await store.hold('stale', 'next')).toBe(true);
+    expect(await store.hold(keyIdOf('stale'), 'next')).toBe(true);
   });
 
   it('a hold with its own TTL (a v1 call, bounded by its deadline) is freed after that TTL, not holdTtl', async () => {
@@ -114,18 +117,29 @@ describe('RedisKeyStore', () => {
 
   it('seeding keeps spent credits across restarts and applies only a change of the configured amount', async () => {
     const [a] = await nodes([key('seed', 5)]);
-    await a!.hold('seed', 's1');
-    await a!.settle('seed', 's1', true);
+    await a!.hold(keyIdOf('seed'), 's1');
+    await a!.settle(keyIdOf('seed'), 's1', true);
     const restarted = new RedisKeyStore(clients[1]!, { prefix });
     await restarted.seed([key('seed', 5)]);
-    expect(await restarted.balance('seed')).toBe(4); // not refilled
+    expect(await restarted.balance(keyIdOf('seed'))).toBe(4); // not refilled
     await restarted.seed([key('seed', 10)]);
-    expect(await restarted.balance('seed')).toBe(9); // topped up by 5
+    expect(await restarted.balance(keyIdOf('seed'))).toBe(9); // topped up by 5
     await restarted.seed([key('seed', null)]);
-    expect(await restarted.balance('seed')).toBeNull();
+    expect(await restarted.balance(keyIdOf('seed'))).toBeNull();
     await restarted.seed([key('seed', 3)]);
-    expect(await restarted.balance('seed')).toBe(3);
+    expect(await restarted.balance(keyIdOf('seed'))).toBe(3);
     await restarted.seed([]);
-    expect(await restarted.find('seed')).toBeUndefined(); // the config decides which keys exist
+    expect(await restarted.find(keyIdOf('seed'))).toBeUndefined(); // the config decides which keys exist
+  });
+
+  it('the cut-over from balances named by the secret\'s plain SHA-256: moved once to the key id, nothing refilled, no secret left', async () => {
+    const secret = 'legacy-secret-key';
+    const legacy = `${prefix}credits:${createHash('sha256').update(secret).digest('hex').slice(0, 32)}`;
+    await clients[0]!.hset(legacy, 'bal', '2', 'seeded', '5');
+    const [a] = await nodes([key(secret, 5)]);
+    expect(await a!.balance(keyIdOf(secret))).toBe(2); // spent credits stay spent
+    expect(await clients[0]!.exists(legacy)).toBe(0);
+    await a!.seed([key(secret, 5)]); // a second seed (another node, a restart) changes nothing
+    expect(await a!.balance(keyIdOf(secret))).toBe(2);
   });
 });

@@ -1,8 +1,9 @@
 /** RedisKeyStore: key policies from config, balances and credit holds in Redis with atomic Lua. */
 import { createHash } from 'node:crypto';
 import type { RedisClient } from './connection.ts';
-import type { Clock, KeyRecord, KeyStore } from '../../ports.ts';
+import type { Clock, KeyAccount, KeyRecord, KeyStore } from '../../ports.ts';
 import { systemClock } from '../../ports.ts';
+import { accountOf, keyIdOf, type KeyIdOf } from '../../policy/keys.ts';
 import { guard } from './connection.ts';
 
 export interface RedisKeyStoreOptions {
@@ -15,11 +16,13 @@ export interface RedisKeyStoreOptions {
   holdTtlMs?: number;
   /** How long a settled request id is remembered, so a late second settle cannot charge (default 24 h). */
   settledTtlMs?: number;
+  /** secret → key id (the deployment's key-id secret); default: the built-in one. */
+  keyId?: KeyIdOf;
 }
 
-// Layout per API key (named by sha256 of the key, so secrets never appear in key names):
-//   {p}credits:{h}  hash: bal (balance, or 'unlimited'), seeded (the configured credits last seeded)
-//   {p}holds:{h}    zset: requestId → hold time (ms); the balance available = bal - ZCARD
+// Layout per API key, named by the key's id (policy/keys.ts), so secrets never appear in Redis:
+//   {p}credits:{id}  hash: bal (balance, or 'unlimited'), seeded (the configured credits last seeded)
+//   {p}holds:{id}    zset: requestId → hold time (ms); the balance available = bal - ZCARD
 //   {p}settled:{requestId}  string with TTL: settle already happened (idempotency)
 // Policies (name, scopes, rate limit) stay in each node's config: the config is the source of truth
 // for which keys exist, so a key removed from it stops working at once on every node that reloads.
@@ -85,12 +88,12 @@ interface Scripts {
 }
 
 /** A key's configured credits as the scripts store them. */
-const configured = (r: KeyRecord): string => (r.credits === null ? 'unlimited' : String(Math.max(0, Math.floor(r.credits))));
+const configured = (r: Pick<KeyRecord, 'credits'>): string => (r.credits === null ? 'unlimited' : String(Math.max(0, Math.floor(r.credits))));
 
 /** Keys and credits shared by every node: no double charge however many nodes settle at once. */
 export class RedisKeyStore implements KeyStore {
   private readonly redis: RedisClient & Scripts;
-  private readonly policies = new Map<string, KeyRecord>();
+  private readonly policies = new Map<string, KeyAccount>();
   private readonly clock: Clock;
 
   constructor(redis: RedisClient, private readonly opts: RedisKeyStoreOptions) {
@@ -109,57 +112,76 @@ export class RedisKeyStore implements KeyStore {
    * refill spent credits); only a change of a key's configured amount since the last seed is applied.
    */
   async seed(records: readonly KeyRecord[]): Promise<void> {
+    const keyId = this.opts.keyId ?? keyIdOf;
     this.policies.clear();
-    for (const r of records) this.policies.set(r.key, { ...r, scopes: [...r.scopes], rateLimit: { ...r.rateLimit } });
-    await guard(() => Promise.all(records.map((r) =>
-      this.redis.bgrSeed(this.creditsKey(r.key), configured(r)))));
+    for (const r of records) {
+      const account = accountOf(r, keyId);
+      this.policies.set(account.id, account);
+      await this.migrate(r.key, account.id);
+    }
+    await guard(() => Promise.all([...this.policies.values()].map((a) =>
+      this.redis.bgrSeed(this.creditsKey(a.id), configured(a)))));
   }
 
-  async find(key: string): Promise<KeyRecord | undefined> {
-    const policy = this.policies.get(key);
+  /**
+   * The one-time cut-over from the earlier layout, whose balances were named by an unkeyed SHA-256 of the
+   * secret: a balance found only there moves to the key id's name, so no spent credit is refilled. Holds
+   * are not moved (they expire on their own); requests and idempotency bindings of the earlier layout,
+   * owned by the secret itself, simply expire with their retention.
+   */
+  private async migrate(secret: string, id: string): Promise<void> {
+    const legacy = `${this.opts.prefix}credits:${createHash('sha256').update(secret).digest('hex').slice(0, 32)}`;
+    await guard(async () => {
+      if (await this.redis.exists(this.creditsKey(id))) return;
+      const old = await this.redis.hgetall(legacy);
+      if (!old.bal) return;
+      await this.redis.hset(this.creditsKey(id), old);
+      await this.redis.del(legacy);
+    });
+  }
+
+  async find(id: string): Promise<KeyAccount | undefined> {
+    const policy = this.policies.get(id);
     if (!policy) return undefined;
-    return { ...policy, scopes: [...policy.scopes], rateLimit: { ...policy.rateLimit }, credits: await this.balance(key) };
+    return { ...policy, scopes: [...policy.scopes], rateLimit: { ...policy.rateLimit }, credits: await this.balance(id) };
   }
 
-  async hold(key: string, requestId: string, ttlMs?: number): Promise<boolean> {
-    const policy = this.policies.get(key);
+  async hold(id: string, requestId: string, ttlMs?: number): Promise<boolean> {
+    const policy = this.policies.get(id);
     if (!policy) return false;
     const now = this.clock.now();
     const holdTtl = this.opts.holdTtlMs ?? 24 * 3_600_000;
     // A shorter TTL (a v1 hold lives no longer than the v1 deadline) back-dates the hold: the sweep of old holds frees it sooner.
     const score = ttlMs !== undefined && ttlMs < holdTtl ? [String(now - (holdTtl - ttlMs))] : [];
     const ok = await guard(() => this.redis.bgrHold(
-      this.creditsKey(key), this.holdsKey(key), this.settledKey(requestId),
+      this.creditsKey(id), this.holdsKey(id), this.settledKey(requestId),
       String(now), String(holdTtl), requestId, configured(policy), ...score));
     return ok === 1;
   }
 
-  async settle(key: string, requestId: string, charged: boolean): Promise<number | null> {
-    if (!this.policies.has(key)) return null;
+  async settle(id: string, requestId: string, charged: boolean): Promise<number | null> {
+    if (!this.policies.has(id)) return null;
     const bal = await guard(() => this.redis.bgrSettle(
-      this.creditsKey(key), this.holdsKey(key), this.settledKey(requestId),
+      this.creditsKey(id), this.holdsKey(id), this.settledKey(requestId),
       requestId, charged ? '1' : '0', String(this.opts.settledTtlMs ?? 24 * 3_600_000)));
     return bal < 0 ? null : bal;
   }
 
-  async balance(key: string): Promise<number | null> {
-    const policy = this.policies.get(key);
+  async balance(id: string): Promise<number | null> {
+    const policy = this.policies.get(id);
     if (!policy) return null;
-    const bal = await guard(() => this.redis.hget(this.creditsKey(key), 'bal'));
+    const bal = await guard(() => this.redis.hget(this.creditsKey(id), 'bal'));
     // Missing: Redis lost its data; the next hold re-seeds the configured amount, so report that.
     if (bal === null) return policy.credits === null ? null : Number(configured(policy));
     return bal === 'unlimited' ? null : Number(bal);
   }
 
   /** Credits held and not yet settled for a key (tests, metrics). */
-  async held(key: string): Promise<number> {
-    return guard(() => this.redis.zcard(this.holdsKey(key)));
+  async held(id: string): Promise<number> {
+    return guard(() => this.redis.zcard(this.holdsKey(id)));
   }
 
-  private hash(key: string): string {
-    return createHash('sha256').update(key).digest('hex').slice(0, 32);
-  }
-  private creditsKey(key: string) { return `${this.opts.prefix}credits:${this.hash(key)}`; }
-  private holdsKey(key: string) { return `${this.opts.prefix}holds:${this.hash(key)}`; }
+  private creditsKey(id: string) { return `${this.opts.prefix}credits:${id}`; }
+  private holdsKey(id: string) { return `${this.opts.prefix}holds:${id}`; }
   private settledKey(requestId: string) { return `${this.opts.prefix}settled:${requestId}`; }
 }

@@ -10,6 +10,7 @@ import { freePort, startOwnRedis, stopOwnRedis } from '../../../testing/nodes.ts
 import type { RedisBackend } from './index.ts';
 import { createRedisBackend } from './index.ts';
 import { RedisRequestStore } from './request-store.ts';
+import { keyIdOf } from '../../policy/keys.ts';
 
 const keys: KeyRecord[] = [{ key: 'k1', name: 'k1', credits: 100, scopes: ['v2'], rateLimit: { max: 100, windowS: 60 } }];
 
@@ -59,7 +60,7 @@ describe('Redis unavailable', () => {
     node.queue.start(fakeProcessor(node, 20, 60_000));
     const submit = async () => {
       const id = randomUUID();
-      await node.keys.hold('k1', id);
+      await node.keys.hold(keyIdOf('k1'), id);
       await node.store.create(contractRecord(id, { createdAt: Date.now() }));
       await node.queue.add(id);
       return id;
@@ -79,8 +80,8 @@ describe('Redis unavailable', () => {
     const timings = [
       await rejectsUnavailable(() => node.store.get('x')),
       await rejectsUnavailable(() => node.store.transition('x', ['QUEUED'], 'PROCESSING')),
-      await rejectsUnavailable(() => node.keys.hold('k1', 'r')),
-      await rejectsUnavailable(() => node.keys.balance('k1')),
+      await rejectsUnavailable(() => node.keys.hold(keyIdOf('k1'), 'r')),
+      await rejectsUnavailable(() => node.keys.balance(keyIdOf('k1'))),
       await rejectsUnavailable(() => node.queue.add('y')),
       await rejectsUnavailable(() => node.queue.position('y')),
       await rejectsUnavailable(() => node.queue.cancel('y')),
@@ -97,7 +98,7 @@ describe('Redis unavailable', () => {
     }
     const apiBackMs = Date.now() - restartedAt;
     // The throwaway server came back empty (a real one keeps its data): the balance re-seeds on the next hold.
-    expect(await node.keys.balance('k1')).toBe(100);
+    expect(await node.keys.balance(keyIdOf('k1'))).toBe(100);
     const id = await submit();
     await waitState(id, 'COMPLETED', 15_000);
     console.log(`after restart: API answering in ${apiBackMs} ms, a new job completed by the same worker ${Date.now() - restartedAt} ms after restart`);

@@ -6,8 +6,10 @@ import type { Clock } from '../../ports.ts';
 import { systemClock } from '../../ports.ts';
 import type {
   ClaimResult, RecordPatch, RequestMetrics, RequestRecord, RequestState, RequestStore, StoredOutput,
-} from '../../v2/store.ts';
-import { Watchers } from '../../v2/watchers.ts';
+} from '../../removal/store.ts';
+import { Watchers } from '../../removal/watchers.ts';
+import { isProbed } from '../../removal/request.ts';
+import type { ProbedImage } from '../../engine/types.ts';
 import { guard } from './connection.ts';
 import { ApiError } from '../../errors.ts';
 
@@ -24,8 +26,9 @@ export interface RedisRequestStoreOptions {
 }
 
 // Layout, one request = two keys (the output apart, so a status poll never ships the image):
-//   {p}req:{id}   hash: state, doc (JSON: id, owner, params, baseUrl, createdAt, idempotency),
-//                 startedAt, completedAt, expiresAt, error (JSON), m:<metric>, in + it (input, b|s), ck
+//   {p}req:{id}   hash: state, doc (JSON: id, owner (the key id), params, baseUrl, createdAt, idempotency, sync),
+//                 startedAt, completedAt, expiresAt, error (JSON), m:<metric>, in + it (input: b bytes, s text,
+//                 p probed bytes with ip, the probe as JSON), ck
 //   {p}out:{id}   hash: b (bytes), ct (content type)
 //   {p}idem:{sha256(owner NUL key)}  hash: id, h (body hash), exp (the request's expiresAt once ended)
 // Times are epoch ms as decimal strings, so they round-trip exactly (Lua's cjson would cut digits).
@@ -70,7 +73,7 @@ for s in string.gmatch(ARGV[3], '[^,]+') do if s == state then allowed = true en
 if not allowed then return false end
 redis.call('HSET', KEYS[1], 'state', to)
 if #ARGV >= 8 then redis.call('HSET', KEYS[1], unpack(ARGV, 8)) end
-if rank[to] == 2 then redis.call('HDEL', KEYS[1], 'in', 'it') end
+if rank[to] == 2 then redis.call('HDEL', KEYS[1], 'in', 'it', 'ip') end
 if to == 'COMPLETED' and ARGV[5] ~= '' then redis.call('HSET', KEYS[2], 'ct', ARGV[5], 'b', ARGV[6]) end
 local newExp, ttl = applyTtl(now, ARGV[4])
 -- The idempotency binding expires with its request, in the same step.
@@ -158,10 +161,17 @@ export class RedisRequestStore implements RequestStore {
   }
 
   async create(record: RequestRecord): Promise<void> {
-    const { id, owner, params, baseUrl, createdAt, idempotency } = record;
-    const fields: Bin[] = ['state', record.state, 'doc', JSON.stringify({ id, owner, params, baseUrl, createdAt, idempotency })];
+    const { id, owner, params, baseUrl, createdAt, idempotency, sync } = record;
+    const fields: Bin[] = ['state', record.state, 'doc', JSON.stringify({ id, owner, params, baseUrl, createdAt, idempotency, sync })];
     fields.push(...patchFields(record));
-    if (record.input !== undefined) fields.push('in', record.input, 'it', Buffer.isBuffer(record.input) ? 'b' : 's');
+    const input = record.input;
+    if (input !== undefined && isProbed(input)) {
+      // Probed where the request entered (v1): the worker takes the header's facts instead of reading it again.
+      const { bytes, ...probe } = input;
+      fields.push('in', bytes, 'it', 'p', 'ip', JSON.stringify(probe));
+    } else if (input !== undefined) {
+      fields.push('in', input, 'it', Buffer.isBuffer(input) ? 'b' : 's');
+    }
     if (idempotency) fields.push('ck', this.claimKey(owner, idempotency.key));
     const created = await guard(() =>
       this.redis.bgrCreate(this.reqKey(id), this.outKey(id), String(this.clock.now()), String(this.pendingTtlMs), ...fields));
@@ -316,13 +326,16 @@ function decode(reply: Buffer[] | Record<string, Buffer>): RequestRecord | undef
     Object.assign(h, reply);
   }
   if (!h.state || !h.doc) return undefined;
-  const doc = JSON.parse(h.doc.toString()) as Pick<RequestRecord, 'id' | 'owner' | 'params' | 'baseUrl' | 'createdAt' | 'idempotency'>;
+  const doc = JSON.parse(h.doc.toString()) as Pick<RequestRecord, 'id' | 'owner' | 'params' | 'baseUrl' | 'createdAt' | 'idempotency' | 'sync'>;
   const rec: RequestRecord = {
     id: doc.id, owner: doc.owner, state: h.state.toString() as RequestState, params: doc.params,
     baseUrl: doc.baseUrl, createdAt: doc.createdAt, metrics: {},
   };
   if (doc.idempotency) rec.idempotency = doc.idempotency;
-  if (h.in) rec.input = h.it?.toString() === 'b' ? h.in : h.in.toString();
+  if (doc.sync) rec.sync = true;
+  const kind = h.it?.toString();
+  if (h.in && kind === 'p' && h.ip) rec.input = { bytes: h.in, ...(JSON.parse(h.ip.toString()) as Omit<ProbedImage, 'bytes'>) };
+  else if (h.in) rec.input = kind === 's' ? h.in.toString() : h.in;
   for (const name of ['startedAt', 'completedAt', 'expiresAt'] as const) {
     if (h[name]) rec[name] = Number(h[name].toString());
   }

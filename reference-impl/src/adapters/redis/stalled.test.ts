@@ -10,6 +10,7 @@ import { fakeProcessor } from '../../../testing/slow-worker.ts';
 import type { RedisBackend } from './index.ts';
 import { createRedisBackend, startWorker } from './index.ts';
 import { deletePrefix, testPrefix, testRedisUrl } from '../../../testing/redis.ts';
+import { keyIdOf } from '../../policy/keys.ts';
 
 const prefix = testPrefix();
 const keys: KeyRecord[] = [{ key: 'k1', name: 'k1', credits: 10, scopes: ['v2'], rateLimit: { max: 100, windowS: 60 } }];
@@ -57,8 +58,8 @@ async function until<T>(get: () => Promise<T>, ok: (v: T) => boolean, ms = 20_00
 /** An API node's submit, minus HTTP: hold, record, enqueue. */
 async function submit(api: RedisBackend): Promise<string> {
   const id = randomUUID();
-  expect(await api.keys.hold('k1', id)).toBe(true);
-  await api.store.create(contractRecord(id, { createdAt: Date.now() }));
+  expect(await api.keys.hold(keyIdOf('k1'), id)).toBe(true);
+  await api.store.create(contractRecord(id, { owner: keyIdOf('k1'), createdAt: Date.now() }));
   await api.queue.add(id);
   return id;
 }
@@ -76,11 +77,11 @@ describe('stalled-job recovery (real child processes, SIGKILL)', () => {
   it('a worker killed mid-job: another worker picks the job up and completes it; charged once', async () => {
     const api = await createRedisBackend({ url: testRedisUrl, role: 'api', prefix, keys, maxQueue: 10, ...timing });
     backends.push(api);
-    const before = await api.keys.balance('k1');
+    const before = await api.keys.balance(keyIdOf('k1'));
     const victim = await spawnWorker(60_000);
     const id = await submit(api);
     await victim.line(new RegExp(`^started ${id} 1$`));
-    let attempts: number[] = [];
+    const attempts: number[] = [];
     const rescuer = await startWorker({ url: testRedisUrl, prefix, keys, maxQueue: 10, ...timing },
       (b) => fakeProcessor(b, 50, 60_000, (_id, attempt) => attempts.push(attempt)));
     backends.push(rescuer);
@@ -93,15 +94,15 @@ describe('stalled-job recovery (real child processes, SIGKILL)', () => {
     expect(done?.state).toBe('COMPLETED');
     expect(attempts).toEqual([2]);
     expect((await api.store.getOutput(id))?.bytes.toString()).toBe(`done by ${process.pid}`);
-    expect(await api.keys.balance('k1')).toBe(before! - 1);
-    expect(await api.keys.held('k1')).toBe(0);
+    expect(await api.keys.balance(keyIdOf('k1'))).toBe(before! - 1);
+    expect(await api.keys.held(keyIdOf('k1'))).toBe(0);
     expect(recoveryMs).toBeLessThan(timing.lockDurationMs + 3 * timing.stalledIntervalMs + 2000);
   });
 
   it('killed on every attempt: after maxAttempts (2) runs it ends FAILED worker_unavailable, credit released', async () => {
     const api = await createRedisBackend({ url: testRedisUrl, role: 'api', prefix, keys, maxQueue: 10, ...timing });
     backends.push(api);
-    const before = await api.keys.balance('k1');
+    const before = await api.keys.balance(keyIdOf('k1'));
     const first = await spawnWorker(60_000);
     const id = await submit(api);
     await first.line(new RegExp(`^started ${id} 1$`));
@@ -118,8 +119,8 @@ describe('stalled-job recovery (real child processes, SIGKILL)', () => {
     console.log(`exhausted: second SIGKILL → FAILED in ${Date.now() - killedAt} ms`);
     expect(failed?.error?.code).toBe('worker_unavailable');
     expect(runs).toEqual([]); // a third run never started: the bound is 2
-    expect(await api.keys.balance('k1')).toBe(before);
-    expect(await api.keys.held('k1')).toBe(0);
+    expect(await api.keys.balance(keyIdOf('k1'))).toBe(before);
+    expect(await api.keys.held(keyIdOf('k1'))).toBe(0);
     expect(await api.queue.position(id)).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import type { RedisClient } from './connection.ts';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { FailedBody } from '@bgr/spec';
 import { startReceiver } from '../../../testing/v2.ts';
-import { WebhookSender, generateWebhookSecret, type WebhookOutcome } from '../../v2/webhook.ts';
+import { WebhookSender, generateWebhookSecret, type WebhookOutcome } from '../../removal/webhook.ts';
 import { createRedis } from './connection.ts';
 import { BullWebhookQueue } from './webhook-queue.ts';
 import { deletePrefix, testClient, testPrefix, testRedisUrl } from '../../../testing/redis.ts';

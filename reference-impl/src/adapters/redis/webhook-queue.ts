@@ -1,7 +1,7 @@
 /** BullWebhookQueue: durable webhook deliveries on BullMQ — each retry survives a restart of the node that owned it. */
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { FailedBody, ResultBody } from '@bgr/spec';
-import type { WebhookPort, WebhookSender } from '../../v2/webhook.ts';
+import type { WebhookPort, WebhookSender } from '../../removal/webhook.ts';
 import type { RedisClient } from './connection.ts';
 
 export interface BullWebhookQueueOptions {

@@ -1,34 +1,48 @@
-/** The static int8 QDQ graph: uint8 activations, int8 per-channel weights, int32 biases, from calibrated ranges. */
+/** The static int8 QDQ graph: uint8 activations, 7-bit int8 per-channel weights, int32 biases, from calibrated ranges. */
 // Shape of the graph that onnxruntime's CPU provider turns into QLinearConv (each point was necessary,
 // issue 12): a Q after every int8 Conv (or after its Relu), int32 bias behind its own DequantizeLinear, one
 // Q→DQ pair per tensor with every consumer rewired to the DQ, uint8 activations.
-import { consumersOf, FLOAT_NODES, PER_TENSOR_WEIGHTS, quantPlan } from './plan.ts';
+import { consumersOf, FLOAT_NODES, quantPlan } from './plan.ts';
 import { FLOAT, floatData, INT32, INT8, intAttr, type Model, node, tensor, UINT8 } from './onnx.ts';
 import { OUTPUT } from './fp32.ts';
+import { SAFE_WEIGHT_MAX } from './saturation.ts';
 
 /** Scale and uint8 zero point of one activation tensor. */
 export interface QuantParams { scale: number; zeroPoint: number }
 
-/** Per-output-channel symmetric int8 weights: scale_c = max|w_c| / 127, zero point 0. */
-export function quantizeWeights(w: Float32Array, channels: number): { q: Int8Array; scales: Float32Array } {
+/**
+ * Largest |int8 weight| the recipe writes: 64 ("7-bit" weights), the bound below which no uint8 × int8 pair
+ * can saturate the int16 lanes of x86 kernels without VNNI (`saturation.ts`), so every CPU computes the
+ * same integer sums. The full range (127) gave different masks on AVX2 hosts than on VNNI ones.
+ */
+export const WEIGHT_MAX = SAFE_WEIGHT_MAX;
+/** The full int8 range of the older recipes (v4 and before): saturates on CPUs without VNNI. */
+export const FULL_WEIGHT_MAX = 127;
+
+/** Per-output-channel symmetric int8 weights: scale_c = max|w_c| / `max`, zero point 0, |q| ≤ `max`. */
+export function quantizeWeights(w: Float32Array, channels: number, max = WEIGHT_MAX): { q: Int8Array; scales: Float32Array } {
   const per = w.length / channels;
   const q = new Int8Array(w.length);
   const scales = new Float32Array(channels);
   for (let c = 0; c < channels; c++) {
-    let max = 0;
-    for (let i = c * per; i < (c + 1) * per; i++) max = Math.max(max, Math.abs(w[i]!));
-    const s = max > 0 ? max / 127 : 1;
+    let top = 0;
+    for (let i = c * per; i < (c + 1) * per; i++) top = Math.max(top, Math.abs(w[i]!));
+    const s = top > 0 ? top / max : 1;
     scales[c] = s;
-    for (let i = c * per; i < (c + 1) * per; i++) q[i] = Math.max(-127, Math.min(127, Math.round(w[i]! / s)));
+    for (let i = c * per; i < (c + 1) * per; i++) q[i] = Math.max(-max, Math.min(max, Math.round(w[i]! / s)));
   }
   return { q, scales };
 }
 
-/** Converts a pruned fp32 ISNet `model` in place; `params` holds every calibrated tensor of its plan. */
-/** Options: Convs whose weights are quantized per tensor; nodes kept float32 (see `quantPlan`). */
-export interface Int8Options { perTensorWeights?: RegExp; floatNodes?: RegExp }
+/**
+ * Options: Convs whose weights get one scale for the whole tensor (default none: every Conv per output
+ * channel — with 7-bit weights the per-tensor `/stage1/rebnconvin/` of the 8-bit recipe lost plants-1
+ * 0.961 → 0.946, engine README); nodes kept float32 (see `quantPlan`); the largest |weight|.
+ */
+export interface Int8Options { perTensorWeights?: RegExp; floatNodes?: RegExp; weightMax?: number }
 
-export function toInt8(model: Model, params: Record<string, QuantParams>, { perTensorWeights = PER_TENSOR_WEIGHTS, floatNodes = FLOAT_NODES }: Int8Options = {}): Model {
+/** Converts a pruned fp32 ISNet `model` in place; `params` holds every calibrated tensor of its plan. */
+export function toInt8(model: Model, params: Record<string, QuantParams>, { perTensorWeights, floatNodes = FLOAT_NODES, weightMax = WEIGHT_MAX }: Int8Options = {}): Model {
   const graph = model.graph!;
   const plan = quantPlan(graph, OUTPUT, floatNodes);
   const paramsOf = (t: string): QuantParams => {
@@ -66,7 +80,7 @@ export function toInt8(model: Model, params: Record<string, QuantParams>, { perT
     const channels = Number(w.dims![0]);
     const perTensor = perTensorWeights?.test(conv.name ?? '') ?? false;
     const groups = perTensor ? 1 : channels;
-    const quantized = quantizeWeights(floatData(w), groups);
+    const quantized = quantizeWeights(floatData(w), groups, weightMax);
     // Per tensor: one scale, scalar scale/zero point and no axis; the bias still has one value per channel.
     const scales = perTensor ? new Float32Array(channels).fill(quantized.scales[0]!) : quantized.scales;
     const dims = perTensor ? [] : [channels];

@@ -7,15 +7,8 @@ const QUANTIZED_OPS = new Set(['Conv', 'Relu', 'MaxPool', 'Concat', 'Resize', 'A
 const RANGE_KEEPING_OPS = new Set(['MaxPool', 'Resize']);
 
 /**
- * Convs whose weights get one int8 scale for the whole tensor instead of one per output channel: the
- * stage-1 input Conv (full 512² grid). It raised the shared photos' mean IoU vs fp32 from 0.979 to 0.982
- * with two calibration sets; see the engine README for how it was found (and chosen).
- */
-export const PER_TENSOR_WEIGHTS = /^\/stage1\/rebnconvin\//;
-
-/**
  * Nodes kept float32: the two deepest encoder stages (RSU-4F, 512 channels at 32² and 16²). Kept float, they
- * raised plants-1 (the worst shared photo) from 0.944 to 0.956 for ≈ 12% more int8 model time; chosen by a
+ * raised plants-1 (the worst shared photo) from 0.944 to 0.956 (8-bit weights) for ≈ 12% more int8 model time; chosen by a
  * per-stage sweep on those same photos (engine README, "Precision").
  */
 export const FLOAT_NODES = /^\/stage[56]\//;

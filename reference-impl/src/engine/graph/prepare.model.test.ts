@@ -8,7 +8,9 @@ import { ballScene, boxScene, iou, render } from '../synthetic.ts';
 import { MODEL_SIZE, toAlpha, toPlanarInput } from '../tensor.ts';
 import { sharedFixturesDir } from '../testing/fixtures.ts';
 import { calibrationImage } from './calibration-images.ts';
+import { decodeModel } from './onnx.ts';
 import { preparedModel } from './prepare.ts';
+import { int8WeightRanges, SAFE_WEIGHT_MAX, saturatingWeights } from './saturation.ts';
 
 // The real graphs on a few synthetic images, compared in the model's own 1024² space.
 // Both test scenes are also in the calibration set (scripts/calibrate.ts); seed 101 is not.
@@ -52,6 +54,15 @@ describe('prepared graphs (real model)', () => {
     expect((await readdir(cacheDir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  // What makes int8 the same on every CPU: no uint8 × int8 pair can saturate a 16-bit lane (saturation.ts).
+  it('every int8 weight of the prepared graph is within ±64 (no saturation on CPUs without VNNI)', async () => {
+    const model = decodeModel(await readFile(await preparedModel(await ensureModel(cacheDir), cacheDir, 'int8')));
+    const ranges = int8WeightRanges(model);
+    expect(ranges.length).toBe(97); // one per int8 Conv
+    expect(saturatingWeights(model)).toEqual([]);
+    expect(Math.max(...ranges.map((r) => r.maxAbs))).toBe(SAFE_WEIGHT_MAX);
+  });
+
   it('the fp32 graph fetches only `output`', () => {
     expect(sessions.fp32!.outputNames).toEqual(['output']);
     expect(sessions.shipped!.outputNames.length).toBe(12);
@@ -75,9 +86,11 @@ describe('prepared graphs (real model)', () => {
     });
   });
 
-  // The shared photos are not in a fresh clone; where they are, hold int8 to what the bench measured
-  // (README "Precision": mean 0.983, worst 0.956 on plants-1), with a margin for other CPUs' int8 kernels.
-  it.skipIf(!sharedFixturesDir())('int8 on the shared photos: alpha IoU vs fp32 mean ≥ 0.978, worst ≥ 0.945', async () => {
+  // The shared photos are not in a fresh clone; where they are, hold int8 to what the bench measured (engine
+  // README "Precision": v5 mean 0.984, worst 0.961 on plants-1). The integer part is the same on every CPU
+  // (weights within ±64, checked above); the margin covers the float parts (fp32 reference, float stages,
+  // Resize), whose kernels differ by CPU in the last bits.
+  it.skipIf(!sharedFixturesDir())('int8 on the shared photos: alpha IoU vs fp32 mean ≥ 0.980, worst ≥ 0.955', async () => {
     const dir = path.join(sharedFixturesDir()!, 'photos');
     const scores: number[] = [];
     for (const file of (await readdir(dir)).filter((f) => f.endsWith('.jpg')).sort()) {
@@ -87,7 +100,7 @@ describe('prepared graphs (real model)', () => {
       scores.push(iou(a!, b!));
       console.log(`int8 vs fp32 ${file}: IoU ${scores.at(-1)!.toFixed(4)} MAE ${mae(a!, b!).toFixed(4)}`);
     }
-    expect(scores.reduce((s, x) => s + x, 0) / scores.length).toBeGreaterThanOrEqual(0.978);
-    expect(Math.min(...scores)).toBeGreaterThanOrEqual(0.945);
+    expect(scores.reduce((s, x) => s + x, 0) / scores.length).toBeGreaterThanOrEqual(0.98);
+    expect(Math.min(...scores)).toBeGreaterThanOrEqual(0.955);
   });
 });

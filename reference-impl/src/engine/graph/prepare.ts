@@ -6,13 +6,14 @@ import { EngineError } from '../errors.ts';
 import { toFp32 } from './fp32.ts';
 import { toInt8, type QuantParams } from './int8.ts';
 import { decodeModel, encodeModel } from './onnx.ts';
+import { SAFE_WEIGHT_MAX, saturatingWeights } from './saturation.ts';
 import { type Precision, PRECISIONS } from './precision.ts';
 
 export { DEFAULT_PRECISION, type Precision, PRECISIONS } from './precision.ts';
 
 
 /** Bumped whenever a recipe changes the bytes it writes, so stale cached graphs are never reused. */
-const RECIPE = { fp32: 'fp32-pruned-v1', int8: 'int8-qdq-v4' } as const;
+const RECIPE = { fp32: 'fp32-pruned-v1', int8: 'int8-qdq-v5-w7pc' } as const;
 
 /** The committed calibration (scripts: `npm run calibrate`): per-tensor uint8 scale and zero point. */
 export interface CalibrationFile {
@@ -72,7 +73,11 @@ export async function preparedModel(shippedPath: string, cacheDir: string, preci
   const int8Path = path.join(cacheDir, `isnet-int8-${sha16(shipped, RECIPE.fp32, RECIPE.int8, text)}.onnx`);
   return cached(int8Path, async () => {
     try {
-      return encodeModel(toInt8(decodeModel(await readFile(fp32Path)), params));
+      const model = toInt8(decodeModel(await readFile(fp32Path)), params);
+      // A graph that could saturate would give CPU-dependent masks: refuse to cache one.
+      const risky = saturatingWeights(model);
+      if (risky.length) throw new Error(`${risky.length} weight tensors exceed ±${SAFE_WEIGHT_MAX} (first: ${risky[0]!.tensor})`);
+      return encodeModel(model);
     } catch (err) {
       throw new EngineError('internal', `cannot build the int8 graph from ${fp32Path}: ${err instanceof Error ? err.message : String(err)} (re-run \`npm run calibrate\` if the model changed)`, { cause: err });
     }

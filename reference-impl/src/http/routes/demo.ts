@@ -1,4 +1,4 @@
-/** The demo page at `/` (issue 7): a static page that drives v2, and the key it may use in dev mode. */
+/** The demo page at `/`: a static page that drives v2, and the key it may use in dev mode. */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 

@@ -1,17 +1,19 @@
-/** Liveness and readiness probes, outside the contract and without auth (issue 3 "Server", issue 6 "Redis"). */
+/** Liveness and readiness probes, outside the contract and without auth. */
 import type { FastifyInstance } from 'fastify';
-import type { Engine } from '../../engine/types.ts';
+import { describeCpu } from '../../engine/cpu.ts';
 
 /**
- * `/healthz`: the process answers. `/readyz`: 200 only once the engine is loaded and warm and the
+ * `/healthz`: the process answers. `/readyz`: 200 only once images can run here (`ready`: the engine is
+ * loaded and warm; always on an API-only node, whose images run on the workers) and the
  * backend (Redis, when there is one) answers; else 503, so a load balancer stops sending traffic here.
  */
-export function healthRoutes(app: FastifyInstance, engine: Engine, isClosing: () => boolean, backendUp?: () => Promise<boolean>): void {
+export function healthRoutes(app: FastifyInstance, ready: () => boolean, isClosing: () => boolean, backendUp?: () => Promise<boolean>): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     if (isClosing()) return reply.code(503).send({ status: 'closing' });
-    if (!engine.isReady()) return reply.code(503).send({ status: 'loading' });
+    if (!ready()) return reply.code(503).send({ status: 'loading' });
     if (backendUp && !(await backendUp())) return reply.code(503).send({ status: 'backend_unavailable' });
-    return reply.code(200).send({ status: 'ready' });
+    // The CPU says where this deployment's int8 speed figures apply (engine README, "Precision").
+    return reply.code(200).send({ status: 'ready', cpu: describeCpu() });
   });
 }

@@ -1,12 +1,12 @@
 /** The v2 handlers: paths and operationIds match the contract; header handling at the HTTP edge. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadContract } from '@bgr/spec/contract';
-import { LifecycleService } from '../../v2/lifecycle.ts';
-import { MemoryJobQueue } from '../../v2/queue.ts';
+import { RemovalService } from '../../removal/service.ts';
+import { MemoryJobQueue } from '../../removal/queue.ts';
 import type { V2OperationId } from './v2.ts';
 import { v2Paths } from './v2.ts';
-import { MemoryRequestStore } from '../../v2/store.ts';
-import { FakeClock, FakeEngine, FakeKeyStore, fakeResult, v2TestApp } from '../../../testing/v2.ts';
+import { MemoryRequestStore } from '../../removal/store.ts';
+import { asProbed, FakeClock, FakeEngine, FakeKeyStore, fakeResult, v2TestApp } from '../../../testing/v2.ts';
 
 const contract = loadContract();
 const closers: { close(): Promise<unknown> }[] = [];
@@ -19,9 +19,9 @@ async function app() {
   const keys = new FakeKeyStore([{ key: 'k1', credits: null }]);
   const engine = new FakeEngine();
   engine.auto = () => fakeResult();
-  const service = new LifecycleService({
+  const service = new RemovalService({
     store: new MemoryRequestStore(clock), queue: new MemoryJobQueue({ maxSize: 4, concurrency: 1 }),
-    keys, engine, clock, resolveImage: async () => Buffer.from('img'),
+    keys, engine, clock, resolveImage: async () => asProbed(Buffer.from('img')),
   }).start();
   const a = await v2TestApp({ service, keys, baseUrl: 'https://bgr.example.com/' });
   closers.push(service, a);

@@ -2,15 +2,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Negotiator from 'negotiator';
 import { ApiError } from '../../errors.ts';
-import type { LifecycleService } from '../../v2/lifecycle.ts';
-import { parseSubmit } from '../../v2/params.ts';
-import { streamHeaders } from '../../v2/status-stream.ts';
+import type { RemovalService } from '../../removal/service.ts';
+import { removalRequestOf } from '../submission.ts';
+import { streamHeaders } from '../../removal/status-stream.ts';
 
 export type V2OperationId = 'submitRemoval' | 'getRequestStatus' | 'getRequestResult' | 'getRequestOutput' | 'cancelRequest';
 export type V2Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
 export interface V2RoutesOptions {
-  service: LifecycleService;
+  service: RemovalService;
   /**
    * The public base URL for absolute URLs in bodies: the configured public URL, or the request's
    * host / forwarded headers when the proxy is trusted. The server decides; we only call it.
@@ -27,10 +27,11 @@ export const v2Paths: Record<V2OperationId, { method: 'GET' | 'POST'; url: strin
   cancelRequest: { method: 'POST', url: '/v2/requests/:request_id/cancel' },
 };
 
+/** The caller's key id: the owner of the requests it submits. */
 function owner(request: FastifyRequest): string {
-  // The auth hook runs first; reaching here without a key is a wiring bug, answered as 401 regardless.
-  if (!request.apiKey) throw new ApiError('unauthorized');
-  return request.apiKey.key;
+  // The auth hook runs first; reaching here without a caller is a wiring bug, answered as 401 regardless.
+  if (!request.caller) throw new ApiError('unauthorized');
+  return request.caller.id;
 }
 
 function requestId(request: FastifyRequest): string {
@@ -61,10 +62,9 @@ export function v2Handlers({ service, baseUrl }: V2RoutesOptions): Record<V2Oper
   return {
     async submitRemoval(request, reply) {
       const key = owner(request);
-      const multipart = (request.headers['content-type'] ?? '').startsWith('multipart/form-data');
-      const params = parseSubmit(request.body, { multipart });
+      const removal = removalRequestOf(request.body);
       const ikey = idempotencyKey(request);
-      const body = await service.submit(key, params, { baseUrl: baseUrl(request), ...(ikey ? { idempotencyKey: ikey } : {}) });
+      const body = await service.submit(key, removal, { baseUrl: baseUrl(request), ...(ikey ? { idempotencyKey: ikey } : {}) });
       // The x-request-id header stays this exchange's trace id (a replay gets its own); the log ties the two.
       request.log.info({ request_id: body.request_id }, 'v2 request submitted');
       return reply.code(200).send(body);

@@ -1,19 +1,17 @@
-/** Composes the v2 lifecycle for the server: a backend (store + queue), image resolution and webhooks through the SSRF guard. */
-import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
-import { Admission, admittedEngine } from '../http/admission.ts';
+/** Composes the removal service for a node: a backend (store + queue), image resolution and webhooks through the SSRF guard, admission and metrics. */
+import type { FastifyBaseLogger } from 'fastify';
+import { Admission } from '../policy/admission.ts';
 import type { Config } from './config.ts';
-import { fetchPolicyOf } from '../http/context.ts';
 import type { Engine } from '../engine/types.ts';
+import type { FetchPolicy } from '../input/guarded-fetch.ts';
 import { guardedFetch } from '../input/guarded-fetch.ts';
 import { resolveImage } from '../input/image.ts';
-import { publicBaseUrl } from '../http/public-url.ts';
 import type { Clock, KeyStore } from '../ports.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import { V1_OWNER } from '../adapters/redis/queue-engine.ts';
-import { LifecycleService } from '../v2/lifecycle.ts';
-import { MemoryJobQueue, type JobQueue } from '../v2/queue.ts';
-import { MemoryRequestStore, type RequestStore } from '../v2/store.ts';
-import { ensureWebhookSecret, WebhookSender, type WebhookPort } from '../v2/webhook.ts';
+import { RemovalService } from '../removal/service.ts';
+import { MemoryJobQueue, type JobQueue } from '../removal/queue.ts';
+import { MemoryRequestStore, type RequestStore } from '../removal/store.ts';
+import { ensureWebhookSecret, WebhookSender, type WebhookPort } from '../removal/webhook.ts';
 
 /** Where requests and jobs live: this process (default) or Redis (`BGR_REDIS_URL`). */
 export interface V2Backend {
@@ -30,20 +28,24 @@ export function memoryBackend(config: Config, clock?: Clock): V2Backend {
   return { store: new MemoryRequestStore(clock), queue, depth: async () => queue.counts.waiting };
 }
 
-/** Absolute links come from BGR_PUBLIC_URL, else from a valid Host (forwarded headers only when trusted), else the listen address. */
-export function baseUrlOf(config: Config): (request: FastifyRequest) => string {
-  return publicBaseUrl(config.publicUrl);
+/** The SSRF policy of image URLs and webhooks, from the config. */
+export function fetchPolicyOf(config: Config): FetchPolicy {
+  return {
+    allowPrivate: config.allowPrivateUrls,
+    timeoutMs: config.fetchTimeoutS * 1000,
+    maxBytes: config.fetchMaxBytes,
+    maxRedirects: config.fetchMaxRedirects,
+  };
 }
 
-export interface LifecycleOptions {
-  engine: Engine;
+export interface ServiceOptions {
+  /** The engine that runs jobs here; absent on an API-only node (no workers, no model). */
+  engine?: Engine;
   keys: KeyStore;
   backend: V2Backend;
   clock?: Clock;
   log?: FastifyBaseLogger;
-  /** false on API-only nodes (the Redis deployment's `--role api`). */
-  worker?: boolean;
-  /** The node's admission control, shared with v1; absent → one of its own from the config. */
+  /** The node's admission control (shared with the HTTP layer's v1 bound); absent → one from the config. */
   admission?: Admission;
   /** Where final bodies go: the durable Redis queue; absent → an in-process sender (webhookSenderOf). */
   webhooks?: WebhookPort;
@@ -72,23 +74,26 @@ export function webhookSenderOf(config: Config, log?: FastifyBaseLogger, metrics
   });
 }
 
-/** The v2 service, started: workers pull from the queue, the sweeper frees expired records. */
-export function createLifecycle(config: Config, o: LifecycleOptions): LifecycleService {
+/** The removal service, started: workers pull from the queue (where there is an engine), the sweeper frees expired records. */
+export function createRemovalService(config: Config, o: ServiceOptions): RemovalService {
   const policy = fetchPolicyOf(config);
   const webhooks = o.webhooks ?? webhookSenderOf(config, o.log, o.metrics);
   const metrics = o.metrics;
-  return new LifecycleService({
+  return new RemovalService({
     store: o.backend.store,
     queue: o.backend.queue,
     keys: o.keys,
-    // Jobs count as images in flight and wait for their decoded bytes within the node's pixel budget.
-    engine: admittedEngine(o.engine, o.admission ?? new Admission(config), { maxPixels: config.maxPixels, wait: true, track: true }),
+    ...(o.engine ? { engine: o.engine } : {}),
+    admission: o.admission ?? new Admission(config),
     clock: o.clock,
     log: o.log,
     webhooks,
-    // v1 jobs queued to workers (Redis mode) are timed by the API node's HTTP histogram instead.
-    ...(metrics ? { onEnded: (rec) => { if (rec.owner !== V1_OWNER) metrics.requestDuration.observe({ status: rec.state }, rec.metrics.totalTime ?? 0); } } : {}),
-    resolveImage: async (input, signal) => (await resolveImage(input, { fetch: policy, maxPixels: config.maxPixels }, signal)).bytes,
-    config: { retentionMs: config.resultTtlS * 1000, shutdownGraceMs: config.shutdownGraceS * 1000, worker: o.worker ?? true },
+    ...(metrics ? {
+      // v1 requests are timed by the HTTP histogram of the node that answers them.
+      onEnded: (rec) => { if (!rec.sync) metrics.requestDuration.observe({ status: rec.state }, rec.metrics.totalTime ?? 0); },
+      onResult: (result) => metrics.inferenceDuration.observe(result.timings.infer / 1000),
+    } : {}),
+    resolveImage: (input, signal) => resolveImage(input, { fetch: policy, maxPixels: config.maxPixels }, signal),
+    config: { retentionMs: config.resultTtlS * 1000, shutdownGraceMs: config.shutdownGraceS * 1000 },
   }).start();
 }

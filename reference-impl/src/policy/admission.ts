@@ -1,11 +1,10 @@
 /**
- * Admission control for one node (issue 13): a bound on the images in flight (v1 requests + v2 jobs) and on
+ * Admission control for one node: a bound on the images in flight (v1 requests + v2 jobs) and on
  * their decoded bytes (width × height × 4). A v1 request beyond either bound gets a fast 429 `queue_full`
  * with Retry-After instead of waiting for a worker until its deadline; a v2 job (already accepted and
- * queued) waits for bytes instead, in order.
+ * queued) waits for bytes instead, in order. The removal service applies it to every image it runs, with
+ * the width and height of the one probe; the HTTP layer counts v1 requests in before their body is read.
  */
-import type { Engine, RemoveOptions, RemoveResult } from '../engine/types.ts';
-import { probe } from '../engine/probe.ts';
 import { ApiError } from '../errors.ts';
 
 /** workers and v1DeadlineS (both in Config) let a v1 request be refused when it would wait past its deadline. */
@@ -114,33 +113,29 @@ export class Admission {
       w.grant(this.grant(w.bytes));
     }
   }
-}
 
-/**
- * The engine behind admission: reads the image header (the one probe), reserves its decoded bytes, then
- * runs. `wait` chooses v1's fast refusal or a v2 job's wait; `track` counts v2 jobs as images in flight.
- */
-export function admittedEngine(engine: Engine, admission: Admission, o: { maxPixels: number; wait: boolean; track: boolean }): Engine {
-  return {
-    ready: () => engine.ready(),
-    isReady: () => engine.isReady(),
-    close: () => engine.close(),
-    async removeBackground(input: Buffer, opts: RemoveOptions): Promise<RemoveResult> {
-      const { width, height } = await probe(input, o.maxPixels);
-      const untrack = o.track ? admission.track() : undefined;
+  /**
+   * Runs one image of a job within the bounds: counted as an image in flight, its decoded bytes reserved
+   * first (waiting in order), its processing time recorded for the deadline estimate.
+   */
+  async run<R extends { timings: { decode: number; pre: number; infer: number; post: number; encode: number } }>(
+    image: { width: number; height: number },
+    signal: AbortSignal,
+    work: () => Promise<R>,
+  ): Promise<R> {
+    const untrack = this.track();
+    try {
+      const release = await this.reserve(image.width * image.height * 4, { wait: true, signal });
       try {
-        const release = await admission.reserve(width * height * 4, { wait: o.wait, signal: opts.signal });
-        try {
-          const result = await engine.removeBackground(input, opts);
-          const t = result.timings;
-          admission.recordService(t.decode + t.pre + t.infer + t.post + t.encode);
-          return result;
-        } finally {
-          release();
-        }
+        const result = await work();
+        const t = result.timings;
+        this.recordService(t.decode + t.pre + t.infer + t.post + t.encode);
+        return result;
       } finally {
-        untrack?.();
+        release();
       }
-    },
-  };
+    } finally {
+      untrack();
+    }
+  }
 }

@@ -227,7 +227,7 @@ describe('the status stream over Redis: an API node streams what a worker node d
     const workerBackend: RedisBackend = await createRedisBackend({ ...common, role: 'worker' });
     const engine = new FakeEngine();
     const api = await startServer({
-      config: loadConfig(env), engine: new FakeEngine(), backend: apiBackend, worker: false,
+      config: loadConfig(env), backend: apiBackend,
     });
     open.push(workerBackend, apiBackend, { close: () => api.shutdown() });
     const worker = await startServer({ config: loadConfig(env), engine, backend: workerBackend });

@@ -1,23 +1,12 @@
 /** RequestStore: the v2 request records (state machine, output, idempotency keys) and its in-memory backend. */
-import type { ErrorCode, Method, OutputFormat } from '@bgr/spec';
+import type { ErrorCode } from '@bgr/spec';
 import type { Clock } from '../ports.ts';
 import { systemClock } from '../ports.ts';
 import { Watchers } from './watchers.ts';
+import type { JobInput, RemovalOptions } from './request.ts';
 
 export type RequestState = 'QUEUED' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
 
-/** The image as the client gave it: a URL, data URI or base64 string (JSON), or the bytes (multipart). */
-export type ImageInput = string | Buffer;
-
-/** The submit's options, normalised (defaults applied) so equal bodies hash equally. */
-export interface RequestParams {
-  method: Method;
-  format: OutputFormat;
-  maskOnly: boolean;
-  bgColor?: string;
-  base64: boolean;
-  webhook?: string;
-}
 
 export interface RequestError { code: ErrorCode; message: string }
 
@@ -37,9 +26,9 @@ export interface RequestRecord {
   /** The API key that created it; every read is scoped to it. */
   owner: string;
   state: RequestState;
-  params: RequestParams;
+  params: RemovalOptions;
   /** The image input; dropped when the record ends, since only processing needs it (memory: images are big). */
-  input?: ImageInput;
+  input?: JobInput;
   /** The public base URL the submit came through; webhooks render absolute URLs with it. */
   baseUrl: string;
   /** Epoch milliseconds. */
@@ -51,6 +40,8 @@ export interface RequestRecord {
   error?: RequestError;
   metrics: RequestMetrics;
   idempotency?: { key: string; bodyHash: string };
+  /** A v1 request: its caller waits on the connection, no v2 endpoint serves it, and it is deleted once answered. */
+  sync?: boolean;
 }
 
 /** What a transition may change besides the state. */

@@ -38,8 +38,11 @@ export class QueueFullError extends Error {
  * and a cancel channel (pub/sub) that aborts an active job's signal on whichever worker runs it.
  */
 export interface JobQueue {
-  /** Enqueues a request id at the tail; throws QueueFullError when full (never unbounded memory). */
-  add(requestId: string): Promise<void>;
+  /**
+   * Enqueues a request id at the tail; throws QueueFullError when full (never unbounded memory). A `sync`
+   * (v1) job is one whose caller waits on its connection: a backend may run it ahead of v2 jobs.
+   */
+  add(requestId: string, opts?: { sync?: boolean }): Promise<void>;
   /** Jobs ahead of this one (0 = next), or undefined when it is not waiting. */
   position(requestId: string): Promise<number | undefined>;
   /** Removes a waiting job or aborts a running one; false when the queue does not hold it. */
@@ -66,8 +69,8 @@ export interface MemoryJobQueueOptions {
   onError?: (err: unknown, requestId: string) => void;
 }
 
-interface Waiting { id: string; attempt: number }
-interface Running { controller: AbortController; done: Promise<void> }
+interface Waiting { id: string; attempt: number; sync?: boolean }
+interface Running { controller: AbortController; done: Promise<void>; sync: boolean }
 
 /** The embedded backend: an array as the FIFO and N concurrent async runs in this process. */
 export class MemoryJobQueue implements JobQueue {
@@ -85,8 +88,17 @@ export class MemoryJobQueue implements JobQueue {
     this.maxAttempts = opts.maxAttempts ?? 2;
   }
 
-  async add(requestId: string): Promise<void> {
+  /**
+   * A sync (v1) job starts at once, outside the bound and the concurrency of v2 jobs: in one process a v1
+   * request is bounded by the node's admission (images in flight, their bytes) instead, and its caller
+   * is waiting on the connection.
+   */
+  async add(requestId: string, opts: { sync?: boolean } = {}): Promise<void> {
     if (this.closing) throw new Error('queue is closed');
+    if (opts.sync && this.processor) {
+      this.launch(this.processor, { id: requestId, attempt: 1, sync: true });
+      return;
+    }
     if (this.waiting.length >= this.opts.maxSize) throw new QueueFullError(this.waiting.length);
     this.waiting.push({ id: requestId, attempt: 1 });
     this.pump();
@@ -174,34 +186,36 @@ export class MemoryJobQueue implements JobQueue {
   private pump(): void {
     const processor = this.processor;
     if (!processor) return;
-    while (!this.closing && this.running.size < this.opts.concurrency && this.waiting.length > 0) {
-      const job = this.waiting.shift()!;
-      const controller = new AbortController();
-      const ctx: JobContext = { attempt: job.attempt, maxAttempts: this.maxAttempts, signal: controller.signal };
-      const done = Promise.resolve()
-        .then(() => processor(job.id, ctx))
-        .catch((err: unknown) => {
-          if (err instanceof RetryJob && job.attempt < this.maxAttempts && !controller.signal.aborted) {
-            if (this.closing) this.dropped.push(job.id);
-            else this.scheduleRetry(job);
-          } else {
-            this.opts.onError?.(err, job.id);
-          }
-        })
-        .finally(() => {
-          this.running.delete(job.id);
-          this.pump();
-          this.settleIdle();
-        });
-      this.running.set(job.id, { controller, done });
-    }
+    const busy = () => [...this.running.values()].filter((r) => !r.sync).length;
+    while (!this.closing && this.waiting.length > 0 && busy() < this.opts.concurrency) this.launch(processor, this.waiting.shift()!);
+  }
+
+  private launch(processor: Processor, job: Waiting): void {
+    const controller = new AbortController();
+    const ctx: JobContext = { attempt: job.attempt, maxAttempts: this.maxAttempts, signal: controller.signal };
+    const done = Promise.resolve()
+      .then(() => processor(job.id, ctx))
+      .catch((err: unknown) => {
+        if (err instanceof RetryJob && job.attempt < this.maxAttempts && !controller.signal.aborted) {
+          if (this.closing) this.dropped.push(job.id);
+          else this.scheduleRetry(job);
+        } else {
+          this.opts.onError?.(err, job.id);
+        }
+      })
+      .finally(() => {
+        this.running.delete(job.id);
+        this.pump();
+        this.settleIdle();
+      });
+    this.running.set(job.id, { controller, done, sync: job.sync === true });
   }
 
   // A retry jumps the line: the job was admitted already and has waited its turn once.
   private scheduleRetry(job: Waiting): void {
     const timer = setTimeout(() => {
       this.retrying.delete(job.id);
-      this.waiting.unshift({ id: job.id, attempt: job.attempt + 1 });
+      this.waiting.unshift({ ...job, attempt: job.attempt + 1 });
       this.pump();
     }, this.opts.retryDelayMs ?? 500);
     timer.unref();

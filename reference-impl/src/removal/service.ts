@@ -1,80 +1,29 @@
-/** LifecycleService: submit, poll, fetch, cancel and process v2 requests over the store, queue and key ports. */
+/**
+ * RemovalService: the one removal pipeline. v2 is submit, poll, fetch and cancel; v1 is the same submit
+ * and a wait for the end (`removeNow`). Credits, the v1 deadline and the images' admission each live here
+ * once; requests run through the store, queue and key ports on whichever node takes the job.
+ */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { Readable } from 'node:stream';
-import type {
-  ErrorCode, FailedBody, PendingBody, ResultBody, StatusBody, SubmitResponse,
-} from '@bgr/spec';
-import type { Engine, RemoveResult } from '../engine/types.ts';
+import type { ErrorCode, FailedBody, SubmitResponse } from '@bgr/spec';
+import type { RemoveResult } from '../engine/types.ts';
 import type { Clock, KeyStore } from '../ports.ts';
 import { systemClock } from '../ports.ts';
 import { failedBody, pendingBody, resultBody, statusBody, submitBody } from './bodies.ts';
 import { ApiError, errors, failureOf } from '../errors.ts';
-import type { SubmitParams } from './params.ts';
-import { bodyHash } from './params.ts';
+import { bodyHash, isProbed, type JobInput, type RemovalRequest } from './request.ts';
 import type { JobContext, JobQueue } from './queue.ts';
 import { QueueFullError, RetryJob } from './queue.ts';
 import type {
-  ImageInput, RecordPatch, RequestError, RequestRecord, RequestState, RequestStore, StoredOutput,
+  RecordPatch, RequestError, RequestRecord, RequestState, RequestStore, StoredOutput,
 } from './store.ts';
 import { isTerminal } from './store.ts';
 import { type Snapshot, statusStream } from './status-stream.ts';
-import type { WebhookPort } from './webhook.ts';
+import { deadline, syncFailure, syncWaiter, watchEnd, type SyncResult, type SyncWaiter } from './sync.ts';
+import type { Logger, ResultView, ServiceConfig, ServiceDeps, StatusView } from './service-deps.ts';
 
-/**
- * Turns the client's image input into bytes (the server's input resolution: URL fetched through the
- * SSRF guard, data URI, base64, or the multipart bytes). Throws errors with a contract `code`
- * (`image_fetch_failed`, `image_url_forbidden`, `invalid_parameter`, `invalid_image`, …).
- */
-export type ResolveImage = (input: ImageInput, signal?: AbortSignal) => Promise<Buffer>;
-
-/** pino-compatible (Fastify's logger fits). */
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
-export interface LifecycleConfig {
-  /** How long status, result and output stay after a request ends (default 1 hour). */
-  retentionMs: number;
-  /** How often the sweeper frees expired records (default: a minute, or the retention when shorter). */
-  sweepIntervalMs: number;
-  /** How long close() waits for running jobs, and then for webhook deliveries (default 30 s). */
-  shutdownGraceMs: number;
-  /** How long a refused submit's undo (record, hold, idempotency claim) is retried while the store is unreachable (default 60 s). */
-  undoRetryMs?: number;
-  /** Run jobs in this process (false for an API-only node in the distributed deployment). */
-  worker: boolean;
-  /** Status streams: a `: keep-alive` comment this often while pending (default 15 s, the wire format's). */
-  streamKeepAliveMs: number;
-  /**
-   * Status streams re-read the record at least this often: the safety net under the store's change
-   * notices (default 2 s), or the polling interval of a store that offers none (then 250 ms).
-   */
-  streamResyncMs: number;
-}
-
-export interface LifecycleDeps {
-  store: RequestStore;
-  queue: JobQueue;
-  keys: KeyStore;
-  engine: Engine;
-  resolveImage: ResolveImage;
-  /** Absent: `webhook` URLs are accepted but nothing is sent (the server always passes one). */
-  webhooks?: WebhookPort;
-  clock?: Clock;
-  log?: Logger;
-  config?: Partial<LifecycleConfig>;
-  /** Called once per request that ends here (the CAS winner), for metrics. */
-  onEnded?: (rec: RequestRecord) => void;
-}
-
-export type StatusView = { status: 200; body: StatusBody } | { status: 422; body: FailedBody };
-export type ResultView =
-  | { status: 200; body: ResultBody }
-  | { status: 202; body: PendingBody }
-  | { status: 422; body: FailedBody };
+export type { Logger, ResolveImage, ResultView, ServiceConfig, ServiceDeps, StatusView } from './service-deps.ts';
 
 const silent: Logger = { info() {}, warn() {}, error() {} };
 const seconds = (ms: number) => Math.max(0, ms) / 1000;
@@ -83,24 +32,28 @@ const seconds = (ms: number) => Math.max(0, ms) / 1000;
 const failureCodes = new Set<ErrorCode>([
   'invalid_parameter', 'invalid_image', 'image_fetch_failed', 'image_url_forbidden', 'payload_too_large',
   'image_too_large', 'unsupported_media_type', 'canceled', 'inference_failed', 'internal',
-  'worker_unavailable', 'service_unavailable', 'deadline_exceeded',
+  'worker_unavailable', 'service_unavailable', 'deadline_exceeded', 'queue_full',
 ]);
 
-export class LifecycleService {
+export class RemovalService {
   private readonly store: RequestStore;
   private readonly queue: JobQueue;
   private readonly keys: KeyStore;
   private readonly clock: Clock;
   private readonly log: Logger;
-  readonly config: LifecycleConfig;
+  readonly config: ServiceConfig;
   private sweeper?: NodeJS.Timeout;
   private closing?: Promise<void>;
   /** Aborted by endStreams(): open status streams end (server shutdown). */
   private readonly streams = new AbortController();
   /** Moving average of a job's run time, for Retry-After when the queue is full. */
   private avgJobMs = 1000;
+  /** v1 requests whose caller waits in this process. */
+  private readonly waiters = new Map<string, SyncWaiter>();
+  /** Jobs running in this process (their end is reported to a local waiter directly). */
+  private readonly running = new Set<string>();
 
-  constructor(private readonly deps: LifecycleDeps) {
+  constructor(private readonly deps: ServiceDeps) {
     this.store = deps.store;
     this.queue = deps.queue;
     this.keys = deps.keys;
@@ -111,7 +64,8 @@ export class LifecycleService {
       retentionMs,
       sweepIntervalMs: deps.config?.sweepIntervalMs ?? Math.min(60_000, Math.max(1000, retentionMs)),
       shutdownGraceMs: deps.config?.shutdownGraceMs ?? 30_000,
-      worker: deps.config?.worker ?? true,
+      undoRetryMs: deps.config?.undoRetryMs ?? 60_000,
+      worker: (deps.config?.worker ?? true) && deps.engine !== undefined,
       streamKeepAliveMs: deps.config?.streamKeepAliveMs ?? 15_000,
       streamResyncMs: deps.config?.streamResyncMs ?? (deps.store.watch ? 2000 : 250),
     };
@@ -128,38 +82,114 @@ export class LifecycleService {
     return this;
   }
 
-  /** Accepts a request: idempotency claim, credit hold, record, enqueue; undone in reverse on failure. */
-  async submit(owner: string, params: SubmitParams, opts: { baseUrl: string; idempotencyKey?: string }): Promise<SubmitResponse> {
-    if (this.closing) throw new ApiError('service_unavailable', 'The server is shutting down.');
+  /** v2: accepts a request (idempotency claim, credit hold, record, enqueue); undone in reverse on failure. */
+  async submit(owner: string, request: RemovalRequest, opts: { baseUrl: string; idempotencyKey?: string }): Promise<SubmitResponse> {
     const id = randomUUID();
-    const { image, ...options } = params;
     const idempotency = opts.idempotencyKey === undefined
       ? undefined
-      : { key: opts.idempotencyKey, bodyHash: bodyHash(params) };
+      : { key: opts.idempotencyKey, bodyHash: bodyHash(request) };
+    const existing = await this.accept(owner, id, request, { baseUrl: opts.baseUrl, ...(idempotency ? { idempotency } : {}) });
+    return submitBody(opts.baseUrl, existing ?? id);
+  }
+
+  /**
+   * v1: the same submit, then a wait for the end, all within `deadlineS`. The image is resolved and probed
+   * here, once, after the credit hold (a key without credit learns that first); on a node that runs images
+   * its decoded bytes are reserved at once (a fast 429 rather than a wait past the deadline). Aborting
+   * `signal` (the client hung up) or the deadline cancels the job, which releases the credit. The record is
+   * deleted once answered: v1 results are not retained, and no v2 endpoint ever serves them.
+   */
+  async removeNow(owner: string, id: string, request: RemovalRequest, opts: { deadlineS: number; signal?: AbortSignal }): Promise<SyncResult> {
+    const waiter = syncWaiter();
+    this.waiters.set(id, waiter);
+    const limit = deadline(opts.deadlineS, opts.signal);
+    let release: (() => void) | undefined;
+    const acceptance = this.accept(owner, id, request, {
+      baseUrl: '',
+      sync: true,
+      // A v1 call never outlives its deadline, so neither does its hold: a node killed mid-call must not pin a credit for a day.
+      holdTtlMs: (opts.deadlineS + 60) * 1000,
+      prepare: async () => {
+        const image = await this.deps.resolveImage(request.image, limit.signal);
+        if (this.deps.admission && this.config.worker) {
+          release = await this.deps.admission.reserve(image.width * image.height * 4, { wait: false });
+        }
+        return image;
+      },
+    });
+    let accepted = false;
+    acceptance.then(() => { accepted = true; }, () => { accepted = true; });
+    let stopWatching: (() => void) | undefined;
+    try {
+      await Promise.race([acceptance, limit.aborted]);
+      stopWatching = watchEnd(this.store, id, waiter, { resyncMs: this.config.streamResyncMs, runsHere: () => this.running.has(id) });
+      const rec = await Promise.race([waiter.ended, limit.aborted]);
+      if (rec.state === 'FAILED') throw syncFailure(rec, waiter);
+      const out = await this.store.getOutput(id);
+      if (!out) throw new ApiError('internal');
+      return {
+        image: out.bytes,
+        contentType: out.contentType,
+        inferenceS: waiter.inferenceMs !== undefined ? waiter.inferenceMs / 1000 : (rec.metrics.inferenceTime ?? 0),
+        remainingCredits: waiter.remaining !== undefined ? waiter.remaining : (rec.metrics.remainingCredits ?? null),
+      };
+    } finally {
+      limit.dispose();
+      stopWatching?.();
+      this.waiters.delete(id);
+      // Given up (deadline, hang-up) or answered: cancel whatever still runs, then forget the record.
+      const forget = async () => {
+        const rec = await this.store.get(id);
+        if (rec && !isTerminal(rec.state)) {
+          await this.end(rec, ['QUEUED', 'PROCESSING'], 'FAILED', { error: { code: 'canceled', message: errors.canceled.message } });
+          await this.queue.cancel(id);
+        }
+        await this.store.delete(id); // an outage here leaves it to its TTL
+      };
+      const done = acceptance.then(forget, () => {}).catch(() => {}).finally(() => release?.());
+      // A fetch or engine that ignores the abort must not hold the answer: then the tidy-up runs behind it.
+      if (accepted) await done;
+    }
+  }
+
+  /**
+   * Accepts a request: idempotency claim, credit hold, record, enqueue; undone in reverse on failure.
+   * Returns the id of an earlier request when the idempotency key replays one.
+   */
+  private async accept(
+    owner: string,
+    id: string,
+    request: RemovalRequest,
+    o: { baseUrl: string; idempotency?: { key: string; bodyHash: string }; sync?: boolean; holdTtlMs?: number; prepare?: () => Promise<JobInput> },
+  ): Promise<string | undefined> {
+    if (this.closing) throw new ApiError('service_unavailable', 'The server is shutting down.');
+    const { image, ...options } = request;
+    const { idempotency } = o;
     // The claim comes first, so a replay answers even when the key has no credit left for a new request.
     if (idempotency) {
       const claim = await this.store.claim(owner, idempotency.key, idempotency.bodyHash, id);
-      if (claim.kind === 'existing') return submitBody(opts.baseUrl, claim.id);
+      if (claim.kind === 'existing') return claim.id;
       if (claim.kind === 'conflict') throw new ApiError('idempotency_conflict');
     }
     let held = false;
     let created = false;
     try {
-      held = await this.keys.hold(owner, id);
+      held = await this.keys.hold(owner, id, o.holdTtlMs);
       if (!held) throw new ApiError('insufficient_credits');
+      const input = o.prepare ? await o.prepare() : image;
       const record: RequestRecord = {
-        id, owner, state: 'QUEUED', params: options, input: image, baseUrl: opts.baseUrl,
-        createdAt: this.clock.now(), metrics: {}, ...(idempotency ? { idempotency } : {}),
+        id, owner, state: 'QUEUED', params: options, input, baseUrl: o.baseUrl,
+        createdAt: this.clock.now(), metrics: {}, ...(idempotency ? { idempotency } : {}), ...(o.sync ? { sync: true } : {}),
       };
       await this.store.create(record);
       created = true;
       try {
-        await this.queue.add(id);
+        await this.queue.add(id, { sync: o.sync === true });
       } catch (err) {
         if (!(err instanceof QueueFullError)) throw err;
         throw new ApiError('queue_full', undefined, { 'retry-after': String(Math.max(1, Math.ceil(this.avgJobMs / 1000))) });
       }
-      return submitBody(opts.baseUrl, id);
+      return undefined;
     } catch (err) {
       // close() began while this submit was under way: the queue refused it, say so plainly.
       if (this.closing && !(err instanceof ApiError)) err = new ApiError('service_unavailable', 'The server is shutting down.');
@@ -184,7 +214,7 @@ export class LifecycleService {
 
   private async retryUndo(id: string, steps: (() => Promise<unknown>)[]): Promise<void> {
     let left = steps;
-    for (let i = Math.ceil((this.config.undoRetryMs ?? 60_000) / 1000); left.length > 0 && i > 0; i--) {
+    for (let i = Math.ceil(this.config.undoRetryMs / 1000); left.length > 0 && i > 0; i--) {
       await new Promise((r) => setTimeout(r, 1000).unref());
       left = await runSteps(left);
     }
@@ -224,9 +254,13 @@ export class LifecycleService {
   /** What a stream emits now: the status body while pending, the result or FailedBody once ended. */
   private async snapshot(owner: string, id: string, baseUrl: string): Promise<Snapshot | undefined> {
     try {
-      const rec = await this.owned(owner, id);
-      if (rec.state === 'QUEUED' || rec.state === 'PROCESSING') return { state: rec.state, body: (await this.status(owner, id, baseUrl)).body };
-      return { state: rec.state, body: (await this.result(owner, id, baseUrl)).body };
+      // The state is the one the body shows, from a single read: a state taken from an earlier read can lag the
+      // body (a worker claims the job between the two reads) and make the stream send PROCESSING twice.
+      const pending = await this.status(owner, id, baseUrl);
+      const state = (pending.body as { status: RequestState }).status;
+      if (!isTerminal(state)) return { state, body: pending.body };
+      // A terminal record never changes, so reading it again for the result body is safe.
+      return { state, body: (await this.result(owner, id, baseUrl)).body };
     } catch (err) {
       if (err instanceof ApiError && err.code === 'not_found') return undefined; // expired meanwhile
       throw err;
@@ -308,6 +342,15 @@ export class LifecycleService {
 
   /** The job processor: QUEUED → PROCESSING → COMPLETED | FAILED. */
   private async process(id: string, ctx: JobContext): Promise<void> {
+    this.running.add(id);
+    try {
+      await this.run(id, ctx);
+    } finally {
+      this.running.delete(id);
+    }
+  }
+
+  private async run(id: string, ctx: JobContext): Promise<void> {
     const rec = await this.store.get(id);
     if (!rec) return; // expired while it waited
     if (isTerminal(rec.state)) {
@@ -328,19 +371,27 @@ export class LifecycleService {
     let inferenceMs: number;
     try {
       if (started.input === undefined) throw new Error('record has no input');
-      const input = await this.deps.resolveImage(started.input, ctx.signal);
+      const image = isProbed(started.input) ? started.input : await this.deps.resolveImage(started.input, ctx.signal);
       const t0 = this.clock.now();
-      result = await this.deps.engine.removeBackground(input, {
+      const work = () => this.deps.engine!.removeBackground(image, {
         method: started.params.method,
         format: started.params.format,
         maskOnly: started.params.maskOnly,
         ...(started.params.bgColor ? { bgColor: started.params.bgColor } : {}),
         signal: ctx.signal,
       });
+      // A v1 request whose caller waits here was counted and reserved when it came in (removeNow).
+      const admission = this.waiters.has(id) ? undefined : this.deps.admission;
+      result = admission ? await admission.run(image, ctx.signal, work) : await work();
       inferenceMs = this.clock.now() - t0;
+      this.deps.onResult?.(result);
+      const waiter = this.waiters.get(id);
+      if (waiter) waiter.inferenceMs = result.timings.infer;
     } catch (err) {
       // Aborted: cancel() or close() ended the record already, or will; the result is theirs to write.
       if (ctx.signal.aborted) return;
+      const waiter = this.waiters.get(id);
+      if (waiter) waiter.cause = err;
       const error = this.failureOf(err, id);
       // A crashed worker is retried once (the pool restarts it; the image is most likely fine), then
       // FAILED worker_unavailable. Twice is the bound: a poison image that kills workers stops there.
@@ -388,8 +439,10 @@ export class LifecycleService {
     if (!ended) return undefined;
     this.deps.onEnded?.(ended);
     let final = ended;
+    const waiter = this.waiters.get(rec.id);
     try {
       const remaining = await this.keys.settle(rec.owner, rec.id, to === 'COMPLETED');
+      if (waiter) waiter.remaining = remaining;
       if (to === 'COMPLETED' && remaining !== null && Math.max(0, remaining) !== ended.metrics.remainingCredits) {
         final = (await this.store.setMetrics(rec.id, { remainingCredits: Math.max(0, remaining) })) ?? ended;
       }
@@ -397,6 +450,7 @@ export class LifecycleService {
       this.log.error({ err, requestId: rec.id }, 'v2 credit settlement failed');
     }
     await this.notify(final, output);
+    waiter?.done(final);
     return final;
   }
 
@@ -422,10 +476,11 @@ export class LifecycleService {
     });
   }
 
-  /** The record when it exists, is live and belongs to `owner`; otherwise the same 404 for all three. */
+  /** The record when it exists, is live, is a v2 request and belongs to `owner`; otherwise the same 404 for all. */
   private async owned(owner: string, id: string): Promise<RequestRecord> {
     const rec = await this.store.get(id);
-    if (!rec || rec.owner !== owner) throw notFound(id);
+    // A v1 request's record is its caller's alone, while it waits.
+    if (!rec || rec.owner !== owner || rec.sync) throw notFound(id);
     return rec;
   }
 

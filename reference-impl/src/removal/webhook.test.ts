@@ -9,7 +9,7 @@ const body: FailedBody = {
   created_at: '2026-11-24T10:00:00.000Z', metrics: {},
 };
 
-let cleanup: (() => Promise<void>)[] = [];
+const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0)) await c();
 });

@@ -1,0 +1,138 @@
+/** Int8 recipe candidates side by side: model time vs fp32 and alpha IoU vs fp32, on the shared photos (tuning set) and held-out scenes. */
+// One process, one run: every candidate graph is built from the cached fp32 graph with the committed
+// calibration and run in its own session, variants alternating (order rotating each round) so machine
+// noise hits each alike. The shared photos choose the recipe; the held-out scenes (heldout-images.ts) only
+// report on it. Each figure is printed with the CPU it was measured on: int8 results differ between CPUs
+// whose int8 kernels saturate (AVX2, AVX-512 without VNNI) and those that do not, unless no weight can.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { describeCpu, cpuInfo, type CpuInfo } from '../src/engine/cpu.ts';
+import { decode, resizeRgb } from '../src/engine/decode.ts';
+import { FULL_WEIGHT_MAX, type Int8Options, toInt8 } from '../src/engine/graph/int8.ts';
+import { decodeModel, encodeModel } from '../src/engine/graph/onnx.ts';
+import { loadCalibration, preparedModel } from '../src/engine/graph/prepare.ts';
+import { saturatingWeights } from '../src/engine/graph/saturation.ts';
+import { defaultCacheDir, ensureModel } from '../src/engine/model.ts';
+import { iou } from '../src/engine/synthetic.ts';
+import { MODEL_SIZE, toAlpha, toPlanarInput } from '../src/engine/tensor.ts';
+import { generatedScenes, heldoutImages, TUNING_SEED } from './heldout-images.ts';
+import { benchImages } from './images.ts';
+import { fmt, quantile } from './stats.ts';
+
+const RECIPE_V4 = { weightMax: FULL_WEIGHT_MAX, perTensorWeights: /^\/stage1\/rebnconvin\// };
+/** The candidates compared: the previous recipe, the committed one (`{}`), and its neighbours. */
+export const CANDIDATES: Record<string, Int8Options> = {
+  'v4 8-bit (old)': RECIPE_V4,
+  'v5 7-bit per-channel': {},
+  '7-bit, pt rebnconvin': { perTensorWeights: RECIPE_V4.perTensorWeights },
+  '7-bit + float stage4': { floatNodes: /^\/stage[456]\// },
+};
+
+export interface Int8VariantReport {
+  variant: string;
+  /** Int8 weight tensors whose pair sums could saturate a 16-bit lane on CPUs without VNNI. */
+  saturating: number;
+  modelMs: number;
+  speedupVsFp32: number;
+  tune: { name: string; iou: number; ms: number }[];
+  heldout: { name: string; iou: number }[];
+  /** The generated scenes drawn with the tuning seed: may choose a recipe, unlike the held-out draw. */
+  scenes: { name: string; iou: number }[];
+  tuneMean: number; tuneWorst: number; heldoutMean: number; heldoutWorst: number; heldoutWorstImage: string;
+  scenesMean: number; scenesWorst: number;
+}
+export interface Int8BenchReport { cpu: CpuInfo; source: string; runs: number; threads: number; variants: Int8VariantReport[] }
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const rotate = <T>(xs: T[], k: number): T[] => xs.map((_, i) => xs[(i + k) % xs.length]!);
+
+export async function runInt8Bench(options: { runs?: number; threads?: number; candidates?: Record<string, Int8Options>; log?: (s: string) => void } = {}): Promise<Int8BenchReport> {
+  const runs = options.runs ?? 3, threads = options.threads ?? 2, log = options.log ?? (() => {});
+  const candidates = options.candidates ?? CANDIDATES;
+  const cacheDir = defaultCacheDir();
+  const fp32Path = await preparedModel(await ensureModel(cacheDir), cacheDir, 'fp32');
+  const fp32Bytes = new Uint8Array(await readFile(fp32Path));
+  const { params } = await loadCalibration();
+  const opts: ort.InferenceSession.SessionOptions = { executionMode: 'sequential', intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+
+  const names = ['fp32', ...Object.keys(candidates)];
+  const sessions = new Map<string, ort.InferenceSession>([['fp32', await ort.InferenceSession.create(fp32Bytes, opts)]]);
+  const saturating = new Map<string, number>([['fp32', 0]]);
+  for (const [name, o] of Object.entries(candidates)) {
+    log(`building ${name}`);
+    const model = toInt8(decodeModel(fp32Bytes), params, o);
+    saturating.set(name, saturatingWeights(model).length);
+    sessions.set(name, await ort.InferenceSession.create(encodeModel(model), opts));
+  }
+  const prep = async (data: Buffer) => toPlanarInput(await resizeRgb(await decode(data, 5e7), MODEL_SIZE));
+  const { source, images: tuneImages } = await benchImages();
+  const tune = await Promise.all(tuneImages.map(async (i) => ({ name: i.name, x: await prep(i.data) })));
+  const held = await Promise.all((await heldoutImages()).map(async (i) => ({ name: i.name, x: await prep(i.data) })));
+  const scenes = await Promise.all((await generatedScenes(TUNING_SEED)).map(async (i) => ({ name: `tuning/${i.name}`, x: await prep(i.data) })));
+
+  const alpha = new Map<string, Uint8Array>();
+  const ms = new Map<string, number[]>();
+  const runOnce = async (v: string, key: string, x: Float32Array) => {
+    const t = performance.now();
+    const out = await sessions.get(v)!.run({ input: new ort.Tensor('float32', x, [1, 3, MODEL_SIZE, MODEL_SIZE]) }, ['output']);
+    const dt = performance.now() - t;
+    alpha.set(`${v}/${key}`, toAlpha(out.output!.data as Float32Array));
+    return dt;
+  };
+  for (const v of names) await runOnce(v, 'warm', tune[0]!.x);
+  for (let r = 0; r < runs; r++) {
+    for (const [i, img] of tune.entries()) {
+      for (const v of rotate(names, r + i)) {
+        const dt = await runOnce(v, img.name, img.x);
+        ms.set(`${v}/${img.name}`, [...(ms.get(`${v}/${img.name}`) ?? []), dt]);
+        log(`${v} ${img.name} run ${r + 1}: ${dt.toFixed(0)} ms`);
+      }
+    }
+  }
+  for (const img of [...scenes, ...held]) for (const v of names) { await runOnce(v, img.name, img.x); log(`${v} ${img.name}`); }
+  for (const s of sessions.values()) await s.release();
+
+  const p50 = (v: string, n: string) => quantile(ms.get(`${v}/${n}`)!, 0.5);
+  const sum = (v: string) => tune.reduce((s, i) => s + p50(v, i.name), 0);
+  const score = (v: string, n: string) => iou(alpha.get(`fp32/${n}`)!, alpha.get(`${v}/${n}`)!);
+  const variants = names.map((v): Int8VariantReport => {
+    const t = tune.map((i) => ({ name: i.name, iou: score(v, i.name), ms: p50(v, i.name) }));
+    const h = held.map((i) => ({ name: i.name, iou: score(v, i.name) }));
+    const sc = scenes.map((i) => ({ name: i.name, iou: score(v, i.name) }));
+    const worst = h.reduce((a, b) => (b.iou < a.iou ? b : a));
+    return {
+      variant: v, saturating: saturating.get(v)!, modelMs: sum(v), speedupVsFp32: sum('fp32') / sum(v), tune: t, heldout: h, scenes: sc,
+      scenesMean: mean(sc.map((x) => x.iou)), scenesWorst: Math.min(...sc.map((x) => x.iou)),
+      tuneMean: mean(t.map((x) => x.iou)), tuneWorst: Math.min(...t.map((x) => x.iou)),
+      heldoutMean: mean(h.map((x) => x.iou)), heldoutWorst: worst.iou, heldoutWorstImage: worst.name,
+    };
+  });
+  return { cpu: cpuInfo(), source, runs, threads, variants };
+}
+
+export function formatInt8Bench(r: Int8BenchReport): string {
+  const tuneNames = r.variants[0]!.tune.map((t) => t.name.replace(/\.jpg$/, ''));
+  const lines = [
+    `int8 candidates — CPU: ${describeCpu(r.cpu)}`,
+    `  tuning sets: ${r.source} (model ms: Σ p50 of ${r.runs} run(s), ${r.threads} threads) and ${r.variants[0]!.scenes.length} generated scenes (tuning seed); held-out: the same scenes from other seeds, never tuned on; quality: 1024² alpha IoU (at 0.5) vs fp32`,
+    `  variant                | sat. | ${tuneNames.map((n) => n.padStart(12)).join(' | ')} | mean   | worst  | scenes mean/worst | held-out mean | held-out worst (image)   | model ms | vs fp32`,
+  ];
+  for (const v of r.variants) {
+    lines.push(`  ${v.variant.padEnd(22)} | ${String(v.saturating).padStart(4)} | ${v.tune.map((t) => t.iou.toFixed(4).padStart(12)).join(' | ')} | ${v.tuneMean.toFixed(4)} | ${v.tuneWorst.toFixed(4)} | ${`${v.scenesMean.toFixed(4)} / ${v.scenesWorst.toFixed(4)}`.padEnd(17)} | ${v.heldoutMean.toFixed(4).padStart(13)} | ${`${v.heldoutWorst.toFixed(4)} (${v.heldoutWorstImage.replace(/\.jpg$/, '')})`.padEnd(24)} | ${fmt(v.modelMs).padStart(8)} | ${v.speedupVsFp32.toFixed(2)}×`);
+  }
+  lines.push('  tuning scenes per image:');
+  for (const v of r.variants.slice(1)) lines.push(`    ${v.variant}: ${v.scenes.map((h) => `${h.name.replace(/^tuning\/|\.jpg$/g, '')} ${h.iou.toFixed(4)}`).join(', ')}`);
+  lines.push('  held-out per image:');
+  for (const v of r.variants.slice(1)) lines.push(`    ${v.variant}: ${v.heldout.map((h) => `${h.name.replace(/\.jpg$/, '')} ${h.iou.toFixed(4)}`).join(', ')}`);
+  lines.push('  sat. = int8 weight tensors with |w| > 64, whose uint8×int8 pair sums can saturate on CPUs without VNNI (AVX2, AVX-512 BW)');
+  return lines.join('\n');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3;
+  const report = await runInt8Bench({ runs, log: (s) => process.stderr.write(`  … ${s}\n`) });
+  process.stdout.write(`${formatInt8Bench(report)}\n`);
+  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(report)}\n`);
+}

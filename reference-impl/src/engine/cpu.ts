@@ -1,0 +1,47 @@
+/** The host CPU's name and the x86 features that decide which int8 kernels onnxruntime runs (for logs and benches). */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+
+export interface CpuInfo {
+  model: string;
+  cores: number;
+  /** Of avx2, avx512f, avx512_vnni, avx_vnni: the ones the CPU reports. */
+  features: string[];
+  /**
+   * How uint8 × int8 products are summed: `vnni` (exact int32), `vpmaddubsw` (pairs into a saturating int16:
+   * AVX2 or AVX-512 without VNNI), or `other` (not x86, or features unknown).
+   */
+  int8Kernel: 'vnni' | 'vpmaddubsw' | 'other';
+}
+
+const FEATURES = ['avx2', 'avx512f', 'avx512_vnni', 'avx_vnni'];
+
+/** Parses `/proc/cpuinfo` text (first processor); exported for tests. */
+export function parseCpuInfo(text: string, cores = os.cpus().length): CpuInfo {
+  const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(text)?.[1]?.trim();
+  const flags = new Set((field('flags') ?? '').split(/\s+/));
+  const features = FEATURES.filter((f) => flags.has(f));
+  const vnni = flags.has('avx512_vnni') || flags.has('avx_vnni');
+  return {
+    model: field('model name') ?? os.cpus()[0]?.model ?? 'unknown',
+    cores,
+    features,
+    int8Kernel: vnni ? 'vnni' : flags.has('avx2') ? 'vpmaddubsw' : 'other',
+  };
+}
+
+let cached: CpuInfo | undefined;
+/** This host's CPU (read once; on systems without /proc/cpuinfo the features are empty). */
+export function cpuInfo(): CpuInfo {
+  if (!cached) {
+    let text = '';
+    try { text = readFileSync('/proc/cpuinfo', 'utf8'); } catch { /* not Linux: model from os.cpus() */ }
+    cached = parseCpuInfo(text);
+  }
+  return cached;
+}
+
+/** One line for logs and bench headers, e.g. `Intel(R) Xeon(R) Processor, 2 cores, avx2 avx512f avx512_vnni (int8: vnni)`. */
+export function describeCpu(c: CpuInfo = cpuInfo()): string {
+  return `${c.model}, ${c.cores} cores, ${c.features.join(' ') || 'no avx2'} (int8: ${c.int8Kernel})`;
+}
