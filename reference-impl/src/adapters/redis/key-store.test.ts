@@ -107,12 +107,13 @@ describe('RedisKeyStore', () => {
     let now = 2_000_000;
     const store = new RedisKeyStore(clients[0]!, { prefix, holdTtlMs: 100_000, clock: { now: () => now } });
     await store.seed([key('short', 2)]);
-    expect(await store.hold('short', 'v1-call', 1000)).toBe(true);
-    expect(await store.hold('short', 'v2-request')).toBe(true);
-    expect(await store.hold('short', 'third')).toBe(false);
+    const id = keyIdOf('short');
+    expect(await store.hold(id, 'v1-call', 1000)).toBe(true);
+    expect(await store.hold(id, 'v2-request')).toBe(true);
+    expect(await store.hold(id, 'third')).toBe(false);
     now += 1001; // the v1 hold's node died: its hold ages out; the v2 one still holds
-    expect(await store.hold('short', 'third')).toBe(true);
-    expect(await store.held('short')).toBe(2);
+    expect(await store.hold(id, 'third')).toBe(true);
+    expect(await store.held(id)).toBe(2);
   });
 
   it('seeding keeps spent credits across restarts and applies only a change of the configured amount', async () => {
