@@ -11,7 +11,8 @@ import type { ServiceConfig, ResolveImage } from './service.ts';
 import {
   asProbed, FakeClock, FakeEngine, FakeKeyStore, fakeResult, startReceiver, tinyPng, v2TestApp,
 } from '../../testing/v2.ts';
-import { WebhookSender, generateWebhookSecret } from './webhook.ts';
+import { WebhookSender, generateWebhookSecret, type WebhookPort } from './webhook.ts';
+import type { JobContext } from './queue.ts';
 
 const contract = loadContract();
 const HOUR = 3_600_000;
@@ -30,7 +31,7 @@ interface Setup {
   maxSize?: number;
   concurrency?: number;
   config?: Partial<ServiceConfig>;
-  webhooks?: WebhookSender;
+  webhooks?: WebhookPort;
 }
 
 const open: { close(): Promise<unknown> }[] = [];
@@ -372,6 +373,45 @@ describe('credits', () => {
     const { body: { request_id: id } } = await t.submit(undefined, { key: 'k2' });
     await new Promise((r) => setTimeout(r, 10));
     expect((await t.result(id, 'k2')).body.metrics).not.toHaveProperty('remaining_credits');
+  });
+  it("a v1 call's hold lives no longer than its deadline + 60 s (a node killed mid-call pins no credit for a day); a v2 hold takes the store's own TTL", async () => {
+    const t = await setup();
+    t.engine.auto = () => fakeResult();
+    const ttls: (number | undefined)[] = [];
+    const hold = t.keys.hold.bind(t.keys);
+    t.keys.hold = async (id, requestId, ttlMs?: number) => { ttls.push(ttlMs); return hold(id, requestId); };
+    const request = { image: 'https://img.test/cat.jpg', method: 'object', format: 'png', maskOnly: false, base64: false } as const;
+    await t.service.removeNow('k1', 'v1-call', request, { deadlineS: 5 });
+    await t.submit();
+    expect(ttls).toEqual([65_000, undefined]);
+  });
+});
+
+describe('a job re-run that finds its request ended (its worker died right after the ending write)', () => {
+  /** Runs the job again as a second attempt, as BullMQ's stalled-job recovery does. */
+  const rerun = (service: RemovalService, id: string) =>
+    (service as unknown as { run(id: string, ctx: JobContext): Promise<void> }).run(id, { attempt: 2, maxAttempts: 2, signal: new AbortController().signal });
+
+  it.each([
+    ['an idempotent port (the durable queue) gets the webhook again', true, 2],
+    ['a port that would deliver twice gets nothing more', false, 1],
+  ] as const)('settles the credit the first run did not; %s', async (_n, idempotent, sends) => {
+    const sent: string[] = [];
+    const webhooks: WebhookPort = { idempotent, async send(_url, id) { sent.push(id); }, async close() {} };
+    const t = await setup({ webhooks });
+    const settle = t.keys.settle.bind(t.keys);
+    let dies = 1; // the first run's settlement never happens (its worker died)
+    t.keys.settle = async (...a) => { if (dies-- > 0) throw new Error('worker killed'); return settle(...a); };
+    const { body: { request_id: id } } = await t.submit({ image: 'https://img.test/cat.jpg', webhook: 'https://hooks.test/h' });
+    (await t.engine.call(0)).complete();
+    expect((await t.settled(id)).body.status).toBe('COMPLETED');
+    expect(t.keys.heldBy('k1')).toBe(1);
+    await rerun(t.service, id);
+    expect(t.keys.heldBy('k1')).toBe(0);
+    expect(t.keys.charged.get('k1')).toBe(1);
+    expect(sent).toEqual(Array(sends).fill(id));
+    await rerun(t.service, id); // once more: settle is a no-op
+    expect(t.keys.charged.get('k1')).toBe(1);
   });
 });
 
