@@ -32,13 +32,13 @@ export class BgRemovalClient {
       signal: options.signal,
       fetch: this.#transport.fetcher({ retryNetworkErrors: false }),
     });
-    if (!response.ok) throw apiError(response.status, error, parseRetryAfter(response.headers.get('retry-after')));
+    if (!response.ok) throw apiError(response.status, error, parseRetryAfter(response.headers.get('retry-after')), response.headers.get('x-request-id') ?? undefined);
     if (!data || data.byteLength === 0) throw new ProtocolError('v1 answered without an image', response.status, undefined);
     const header = (name: string): string | undefined => response.headers.get(name) ?? undefined;
     return {
       image: Buffer.from(data),
       contentType: header('content-type') ?? 'application/octet-stream',
-      requestId: header('x-request-id'),
+      traceId: header('x-request-id'),
       inferenceTime: toNumber(header('x-inference-time') ?? header('x-generation-time')),
       remainingCredits: toNumber(header('x-remaining-credits')),
     };

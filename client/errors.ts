@@ -18,6 +18,8 @@ export class ApiError extends BgRemovalError {
     readonly body: unknown,
     /** Milliseconds the server asked us to wait (Retry-After), when it said so. */
     readonly retryAfter?: number,
+    /** The exchange's trace id (the `x-request-id` header; also in the server's log): quote it when reporting a problem. Never a v2 request id. */
+    readonly traceId?: string,
   ) {
     super(message);
   }
@@ -80,11 +82,11 @@ export class NetworkError extends BgRemovalError {
 }
 
 /** Builds an ApiError from a response body, falling back to the error table for the code and message. */
-export function apiError(status: number, body: unknown, retryAfter?: number): ApiError {
+export function apiError(status: number, body: unknown, retryAfter?: number, traceId?: string): ApiError {
   const obj = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
   const rows = errorTable.filter((row) => row.status === status);
   const code = typeof obj['code'] === 'string' ? obj['code'] : rows.length === 1 ? rows[0]?.code : undefined;
   const fromBody = typeof obj['error'] === 'string' ? obj['error'] : typeof body === 'string' && body ? body.slice(0, 500) : undefined;
   const message = fromBody ?? rows.find((row) => row.code === code)?.message ?? `HTTP ${status}`;
-  return new ApiError(status, code, message, body, retryAfter);
+  return new ApiError(status, code, message, body, retryAfter, traceId);
 }

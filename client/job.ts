@@ -132,7 +132,7 @@ export class Job {
       signal: options.signal,
       fetch: this.ctx.transport.fetcher({ url: result.output, retryNetworkErrors: true }),
     });
-    if (!response.ok) throw apiError(response.status, error, parseRetryAfter(response.headers.get('retry-after')));
+    if (!response.ok) throw apiError(response.status, error, parseRetryAfter(response.headers.get('retry-after')), response.headers.get('x-request-id') ?? undefined);
     if (!data || data.byteLength === 0) throw new ProtocolError('Output is empty', response.status, undefined);
     return { image: Buffer.from(data), contentType: response.headers.get('content-type') ?? 'application/octet-stream' };
   }

@@ -38,7 +38,8 @@ export interface ImageBytes {
 
 /** The result of `removeBackground`: the image plus what the v1 response headers say. */
 export interface RemoveResult extends ImageBytes {
-  requestId: string | undefined;
+  /** The exchange's trace id, from `x-request-id` (also in the server's log); v1 has no request id of its own. */
+  traceId: string | undefined;
   /** Seconds, from `x-inference-time` (production: `x-generation-time`). */
   inferenceTime: number | undefined;
   /** From `x-remaining-credits`; undefined for unlimited keys. */

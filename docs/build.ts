@@ -25,9 +25,10 @@ export function errorsGuide(): string {
   return `# Errors
 
 Every error body is \`{"error": "<message>"}\`. Where a deployment offers the \`error-codes\` extension (the
-reference does; the production service does not) it also carries a stable \`code\`, with \`request_id\` where one
-exists: branch on \`code\` when it is there, never on the message, and on the HTTP status otherwise. A FAILED
-request is served as HTTP 422 and its \`code\` is one of these too (for example \`invalid_image\`,
+reference does; the production service does not) it also carries a stable \`code\`. It never carries a
+\`request_id\` (in a body that name is only ever a v2 request's id); the trace id of every response, which the
+server's log also records, is its \`x-request-id\` header: quote it when you report a problem. Branch on
+\`code\` when it is there, never on the message, and on the HTTP status otherwise. A FAILED request is served as HTTP 422 and its \`code\` is one of these too (for example \`invalid_image\`,
 \`image_fetch_failed\`, \`canceled\`).
 
 | code | HTTP status | message |

@@ -77,7 +77,7 @@ export const scenarios: Scenario[] = [
       const result = await client().removeBackground({ image: conn.image, method: 'object' });
       expect(result.image.length).toBeGreaterThan(0);
       expect(result.contentType).toMatch(/^image\/png/);
-      expect(typeof result.requestId).toBe('string');
+      expect(typeof result.traceId).toBe('string');
       if (spec.capabilities.has('images')) expect(result.image.subarray(0, 8)).toEqual(PNG_SIGNATURE);
     },
   },

@@ -7,7 +7,11 @@ import { EngineError, type EngineErrorCode } from './engine/types.ts';
 export type { ErrorCode };
 
 /** The wire shape of every error body. */
-export interface ErrorBody { error: string; code: ErrorCode; request_id?: string }
+/**
+ * An error response's body. No `request_id`: in a body that name is only ever a v2 request's id, and an error
+ * answers an HTTP exchange, whose trace id travels in the `x-request-id` header (and the logs) instead.
+ */
+export interface ErrorBody { error: string; code: ErrorCode }
 
 /** stable code → { status, message }, straight from the contract so the two cannot drift. */
 export const errors: Readonly<Record<ErrorCode, { status: number; message: string }>> = Object.fromEntries(
@@ -122,17 +126,17 @@ function validationMessage(err: FastifyError): string {
   return parts.length ? parts.join('; ') : err.message;
 }
 
-/** Normalises any thrown value into { status, body, headers }; unknown errors become a 500 that names only the request id. */
-export function toErrorResponse(err: unknown, requestId: string): { status: number; body: ErrorBody; headers: Record<string, string>; bug: boolean } {
+/** Normalises any thrown value into { status, body, headers }; unknown errors become a 500 that says nothing of the bug (its trace id, in `x-request-id`, finds it in the log). */
+export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; headers: Record<string, string>; bug: boolean } {
   const f = failureOf(err);
   const headers = err instanceof ApiError ? err.headers : {};
-  return { status: f.status, body: { error: f.message, code: f.code, request_id: requestId }, headers, bug: f.bug };
+  return { status: f.status, body: { error: f.message, code: f.code }, headers, bug: f.bug };
 }
 
 /** Sends an error body; used by the handlers below and by hooks that answer early. */
 export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
-  const r = toErrorResponse(err, reply.request.id);
-  if (r.bug) reply.log.error({ err, request_id: reply.request.id }, 'unhandled error');
+  const r = toErrorResponse(err);
+  if (r.bug) reply.log.error({ err, trace_id: reply.request.id }, 'unhandled error');
   else if (r.status >= 500) reply.log.warn({ code: r.body.code, msg: r.body.error }, 'request failed');
   for (const [k, v] of Object.entries(r.headers)) reply.header(k, v);
   return reply.code(r.status).type('application/json; charset=utf-8').send(r.body);

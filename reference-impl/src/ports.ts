@@ -34,8 +34,11 @@ export interface KeyAccount extends Caller { credits: number | null }
 export interface KeyStore {
   /** The key with this id, or undefined. */
   find(id: string): Promise<KeyAccount | undefined>;
-  /** Reserves one credit for requestId; false when the balance (minus holds) cannot cover it. */
-  hold(id: string, requestId: string): Promise<boolean>;
+  /**
+   * Reserves one credit for requestId; false when the balance (minus holds) cannot cover it. `ttlMs`: a shared
+   * store drops the hold after this long even if nobody settles it (its holder died), instead of its default.
+   */
+  hold(id: string, requestId: string, ttlMs?: number): Promise<boolean>;
   /** Charges (charged=true) or releases the hold of requestId; returns the remaining balance (null = unlimited). */
   settle(id: string, requestId: string, charged: boolean): Promise<number | null>;
   balance(id: string): Promise<number | null>;

@@ -371,19 +371,18 @@ export interface components {
          * @enum {string}
          */
         ErrorCode: "invalid_parameter" | "invalid_image" | "image_fetch_failed" | "image_url_forbidden" | "unauthorized" | "forbidden" | "not_found" | "insufficient_credits" | "idempotency_conflict" | "not_cancelable" | "not_ready" | "request_timeout" | "payload_too_large" | "image_too_large" | "unsupported_media_type" | "headers_too_large" | "rate_limited" | "queue_full" | "canceled" | "inference_failed" | "internal" | "worker_unavailable" | "service_unavailable" | "deadline_exceeded";
-        /** @description The body of every 4xx and 5xx response except 422: `{"error": "<message>"}`, plus `code` where the `error-codes` extension is offered. */
+        /** @description The body of every 4xx and 5xx response except 422: `{"error": "<message>"}`, plus `code` where the `error-codes` extension is offered. It carries no `request_id`: in a body that name is only ever the id of a v2 request, and an error answers an HTTP exchange, whose trace id is the `x-request-id` header. */
         Error: {
             /** @description A human-readable message. */
             error: string;
             code?: components["schemas"]["ErrorCode"];
-            /** @description The request id, where one exists (always on 500). */
-            request_id?: string;
         };
     };
     responses: {
         /** @description The request is malformed, a parameter is invalid, or the image cannot be used. */
         BadRequest: {
             headers: {
+                "x-request-id": components["headers"]["TraceId"];
                 [name: string]: unknown;
             };
             content: {
@@ -393,6 +392,7 @@ export interface components {
         /** @description The `x-api-key` header is missing or unknown. */
         Unauthorized: {
             headers: {
+                "x-request-id": components["headers"]["TraceId"];
                 [name: string]: unknown;
             };
             content: {
@@ -402,6 +402,7 @@ export interface components {
         /** @description The key lacks the scope of this operation. */
         Forbidden: {
             headers: {
+                "x-request-id": components["headers"]["TraceId"];
                 [name: string]: unknown;
             };
             content: {
@@ -411,6 +412,7 @@ export interface components {
         /** @description The request is unknown, expired, or belongs to another key. */
         NotFound: {
             headers: {
+                "x-request-id": components["headers"]["TraceId"];
                 [name: string]: unknown;
             };
             content: {
@@ -420,6 +422,7 @@ export interface components {
         /** @description The key's balance cannot cover a new request. */
         InsufficientCredits: {
             headers: {
+                "x-request-id": components["headers"]["TraceId"];
                 [name: string]: unknown;
             };
             content: {
@@ -429,6 +432,7 @@ export interface components {
         /** @description The request conflicts with the state of the resource (idempotency key reused with another body; cancel of an ended request; output of a request without one). */
         Conflict: {
             headers: {
+                "x-request-id": components["headers"]["TraceId"];
                 [name: string]: unknown;
             };
             content: {
@@ -438,6 +442,7 @@ export interface components {
         /** @description The body or the image is too large. */
         PayloadTooLarge: {
             headers: {
+                "x-request-id": components["headers"]["TraceId"];
                 [name: string]: unknown;
             };
             content: {
@@ -447,6 +452,7 @@ export interface components {
         /** @description The content type or the image format is not supported (SVG is never accepted). */
         UnsupportedMediaType: {
             headers: {
+                "x-request-id": components["headers"]["TraceId"];
                 [name: string]: unknown;
             };
             content: {
@@ -456,6 +462,7 @@ export interface components {
         /** @description Too many requests for this key, or the queue is full. */
         RateLimited: {
             headers: {
+                "x-request-id": components["headers"]["TraceId"];
                 "Retry-After": components["headers"]["RetryAfter"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
@@ -468,15 +475,17 @@ export interface components {
         /** @description The request FAILED (also when it was canceled or its image could not be used). */
         Failed: {
             headers: {
+                "x-request-id": components["headers"]["TraceId"];
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["FailedBody"];
             };
         };
-        /** @description A server bug; the body carries the request id that is in the log. Never a stack trace. */
+        /** @description A server bug; the `x-request-id` header carries the trace id that is in the log. Never a stack trace. */
         Internal: {
             headers: {
+                "x-request-id": components["headers"]["TraceId"];
                 [name: string]: unknown;
             };
             content: {
@@ -486,6 +495,7 @@ export interface components {
         /** @description No inference worker is available. */
         BadGateway: {
             headers: {
+                "x-request-id": components["headers"]["TraceId"];
                 [name: string]: unknown;
             };
             content: {
@@ -495,6 +505,7 @@ export interface components {
         /** @description A backing service (the queue or the store) is unreachable for now; retry later. */
         ServiceUnavailable: {
             headers: {
+                "x-request-id": components["headers"]["TraceId"];
                 "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
@@ -505,6 +516,7 @@ export interface components {
         /** @description The image was not processed within the sync deadline. */
         GatewayTimeout: {
             headers: {
+                "x-request-id": components["headers"]["TraceId"];
                 [name: string]: unknown;
             };
             content: {
@@ -528,8 +540,8 @@ export interface components {
     };
     requestBodies: never;
     headers: {
-        /** @description The id of this request, also written to the server's log. */
-        RequestId: string;
+        /** @description The trace id of this HTTP exchange, also written to the server's log: quote it when reporting a problem. It is not a v2 request id (a body's `request_id` is only ever that), and an idempotent replay gets its own. */
+        TraceId: string;
         /** @description Seconds spent in inference. */
         InferenceTime: number;
         /** @description Credits left on the key after this request; absent for unlimited keys. */
@@ -562,7 +574,7 @@ export interface operations {
             /** @description The image without its background. */
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["TraceId"];
                     "x-inference-time": components["headers"]["InferenceTime"];
                     "x-remaining-credits": components["headers"]["RemainingCredits"];
                     [name: string]: unknown;
@@ -610,7 +622,7 @@ export interface operations {
             /** @description The request was queued. */
             200: {
                 headers: {
-                    "x-request-id": components["headers"]["RequestId"];
+                    "x-request-id": components["headers"]["TraceId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -647,6 +659,7 @@ export interface operations {
             /** @description The request is queued, processing or completed. */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["TraceId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -681,6 +694,7 @@ export interface operations {
             /** @description The request completed (or, on a deployment without `pending-202`, is still pending and answers its status body). */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["TraceId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -690,6 +704,7 @@ export interface operations {
             /** @description The request is still queued or processing (the `pending-202` extension). */
             202: {
                 headers: {
+                    "x-request-id": components["headers"]["TraceId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -723,6 +738,7 @@ export interface operations {
             /** @description The result image. */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["TraceId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -757,6 +773,7 @@ export interface operations {
             /** @description The request was canceled. */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["TraceId"];
                     [name: string]: unknown;
                 };
                 content: {

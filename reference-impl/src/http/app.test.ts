@@ -170,8 +170,23 @@ describe('failures', () => {
     h = await makeApp({ engine: { fail: new TypeError("Cannot read properties of undefined (reading 'x')") } });
     const res = await post(h, KEY, { image: (await pngOf()).toString('base64') });
     expect(res.statusCode).toBe(500);
-    expect(res.json()).toEqual({ error: 'Internal server error.', code: 'internal', request_id: res.headers['x-request-id'] });
+    // No request_id in an error body (that name is a v2 request's id); the trace id is the header.
+    expect(res.json()).toEqual({ error: 'Internal server error.', code: 'internal' });
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.body).not.toContain('TypeError');
+  });
+
+  it.each([
+    ['401 no key', 'POST', V1, undefined, { image: 'x' }],
+    ['400 bad body', 'POST', V1, KEY, { nope: 1 }],
+    ['404 unknown v2 id', 'GET', '/v2/requests/6f1c2b3a-4d5e-4f60-8a71-92b3c4d5e6f7/status', KEY, undefined],
+    ['404 unknown route', 'GET', '/nowhere', KEY, undefined],
+  ] as const)('%s: the trace id is the x-request-id header, never a request_id in the body', async (_n, method, url, key, payload) => {
+    h = await makeApp();
+    const res = await h.app.inject({ method, url, headers: key ? { 'x-api-key': key } : {}, ...(payload ? { payload } : {}) });
+    expect(res.statusCode).toBeGreaterThanOrEqual(400);
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Object.keys(res.json())).not.toContain('request_id');
   });
 
   it('unknown routes get a contract-shaped 404', async () => {

@@ -43,6 +43,7 @@ export async function startRedisNode(
       concurrency: config.workers,
       lockDurationMs: config.jobLockMs,
       stalledIntervalMs: config.jobStalledMs,
+      ...(config.redisWaitReplicas ? { ackReplicas: config.redisWaitReplicas } : {}),
       log,
       onExhausted: async (id, reason) => (await lifecycle).abandon(id, reason),
       // Durable deliveries: a retry waits in Redis, not in this process's memory.

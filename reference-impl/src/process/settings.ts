@@ -59,6 +59,7 @@ export interface Values {
   redisPrefix: string;
   jobLockMs: number;
   jobStalledMs: number;
+  redisWaitReplicas: number;
 }
 
 export interface Setting<K extends keyof Values = keyof Values> {
@@ -118,6 +119,7 @@ export const settings = [
   row({ key: 'redisPrefix', env: 'BGR_REDIS_PREFIX', flag: '--redis-prefix', def: 'bgr:', parse: text, doc: 'prefix of every Redis key (one per deployment sharing a Redis)' }),
   row({ key: 'jobLockMs', env: 'BGR_JOB_LOCK_MS', flag: '--job-lock-ms', def: '30000', parse: int('BGR_JOB_LOCK_MS', 100), doc: 'BullMQ job lock: a dead worker\'s job runs again after about lock + stalled check' }),
   row({ key: 'jobStalledMs', env: 'BGR_JOB_STALLED_MS', flag: '--job-stalled-ms', def: '30000', parse: int('BGR_JOB_STALLED_MS', 100), doc: 'BullMQ stalled-job check interval' }),
+  row({ key: 'redisWaitReplicas', env: 'BGR_REDIS_WAIT_REPLICAS', flag: '--redis-wait-replicas', def: '0', parse: int('BGR_REDIS_WAIT_REPLICAS', 0), doc: 'replicas that must confirm (Redis WAIT, 1 s) a submit\'s writes before it is acknowledged; past the second the submit is withdrawn and answered 503. Closes the window in which a failover loses acknowledged submits; not on a cluster' }),
 ] as const satisfies readonly Setting[];
 
 export type EnvName = (typeof settings)[number]['env'];

@@ -29,6 +29,8 @@ export interface ServiceConfig {
   sweepIntervalMs: number;
   /** How long close() waits for running jobs, and then for webhook deliveries (default 30 s). */
   shutdownGraceMs: number;
+  /** How long a refused submit's undo (record, hold, idempotency claim) is retried while the store is unreachable (default 60 s). */
+  undoRetryMs: number;
   /** Run jobs in this process (default: when there is an engine; false for an API-only node). */
   worker: boolean;
   /** Status streams: a `: keep-alive` comment this often while pending (default 15 s, the wire format's). */

@@ -11,7 +11,8 @@ import type { ServiceConfig, ResolveImage } from './service.ts';
 import {
   asProbed, FakeClock, FakeEngine, FakeKeyStore, fakeResult, startReceiver, tinyPng, v2TestApp,
 } from '../../testing/v2.ts';
-import { WebhookSender, generateWebhookSecret } from './webhook.ts';
+import { WebhookSender, generateWebhookSecret, type WebhookPort } from './webhook.ts';
+import type { JobContext } from './queue.ts';
 
 const contract = loadContract();
 const HOUR = 3_600_000;
@@ -30,7 +31,7 @@ interface Setup {
   maxSize?: number;
   concurrency?: number;
   config?: Partial<ServiceConfig>;
-  webhooks?: WebhookSender;
+  webhooks?: WebhookPort;
 }
 
 const open: { close(): Promise<unknown> }[] = [];
@@ -86,6 +87,22 @@ async function setup(o: Setup = {}) {
 }
 
 describe('submit', () => {
+  it('a refused submit is undone step by step, and a step that failed (store down) is retried until it succeeds', async () => {
+    const t = await setup();
+    t.queue.add = async () => { throw new Error('connect ECONNREFUSED'); };
+    const settle = t.keys.settle.bind(t.keys);
+    let failures = 1;
+    t.keys.settle = async (...a) => { if (failures-- > 0) throw new Error('store down'); return settle(...a); };
+    const res = await t.submit({ image: 'https://img.test/cat.jpg' }, { headers: { 'idempotency-key': 'undo-1' } });
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    // The hold's release failed; the other steps were not skipped because of it.
+    expect(t.keys.heldBy('k1')).toBe(1);
+    expect(await t.store.claim('k1', 'undo-1', 'h', 'probe')).toEqual({ kind: 'claimed' });
+    await new Promise((r) => setTimeout(r, 1200)); // retried in the background a second later
+    expect(t.keys.heldBy('k1')).toBe(0);
+    expect(t.keys.charged.get('k1') ?? 0).toBe(0);
+  });
+
   it('answers 200 with an unguessable id and absolute URLs', async () => {
     const t = await setup();
     const a = await t.submit();
@@ -93,7 +110,8 @@ describe('submit', () => {
     expect(a.status).toBe(200);
     expect(a.body.request_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(a.body.request_id).not.toBe(b.body.request_id);
-    expect(a.headers['x-request-id']).toBe(a.body.request_id);
+    // x-request-id is the app's trace id (set by its onSend hook), never the v2 request id: ids mean one thing.
+    expect(a.headers['x-request-id']).not.toBe(a.body.request_id);
     expect(a.body.status_url).toBe(`http://api.test/v2/requests/${a.body.request_id}/status`);
     expect(a.body.poll_url).toBe(a.body.status_url);
   });
@@ -355,6 +373,45 @@ describe('credits', () => {
     const { body: { request_id: id } } = await t.submit(undefined, { key: 'k2' });
     await new Promise((r) => setTimeout(r, 10));
     expect((await t.result(id, 'k2')).body.metrics).not.toHaveProperty('remaining_credits');
+  });
+  it("a v1 call's hold lives no longer than its deadline + 60 s (a node killed mid-call pins no credit for a day); a v2 hold takes the store's own TTL", async () => {
+    const t = await setup();
+    t.engine.auto = () => fakeResult();
+    const ttls: (number | undefined)[] = [];
+    const hold = t.keys.hold.bind(t.keys);
+    t.keys.hold = async (id, requestId, ttlMs?: number) => { ttls.push(ttlMs); return hold(id, requestId); };
+    const request = { image: 'https://img.test/cat.jpg', method: 'object', format: 'png', maskOnly: false, base64: false } as const;
+    await t.service.removeNow('k1', 'v1-call', request, { deadlineS: 5 });
+    await t.submit();
+    expect(ttls).toEqual([65_000, undefined]);
+  });
+});
+
+describe('a job re-run that finds its request ended (its worker died right after the ending write)', () => {
+  /** Runs the job again as a second attempt, as BullMQ's stalled-job recovery does. */
+  const rerun = (service: RemovalService, id: string) =>
+    (service as unknown as { run(id: string, ctx: JobContext): Promise<void> }).run(id, { attempt: 2, maxAttempts: 2, signal: new AbortController().signal });
+
+  it.each([
+    ['an idempotent port (the durable queue) gets the webhook again', true, 2],
+    ['a port that would deliver twice gets nothing more', false, 1],
+  ] as const)('settles the credit the first run did not; %s', async (_n, idempotent, sends) => {
+    const sent: string[] = [];
+    const webhooks: WebhookPort = { idempotent, async send(_url, id) { sent.push(id); }, async close() {} };
+    const t = await setup({ webhooks });
+    const settle = t.keys.settle.bind(t.keys);
+    let dies = 1; // the first run's settlement never happens (its worker died)
+    t.keys.settle = async (...a) => { if (dies-- > 0) throw new Error('worker killed'); return settle(...a); };
+    const { body: { request_id: id } } = await t.submit({ image: 'https://img.test/cat.jpg', webhook: 'https://hooks.test/h' });
+    (await t.engine.call(0)).complete();
+    expect((await t.settled(id)).body.status).toBe('COMPLETED');
+    expect(t.keys.heldBy('k1')).toBe(1);
+    await rerun(t.service, id);
+    expect(t.keys.heldBy('k1')).toBe(0);
+    expect(t.keys.charged.get('k1')).toBe(1);
+    expect(sent).toEqual(Array(sends).fill(id));
+    await rerun(t.service, id); // once more: settle is a no-op
+    expect(t.keys.charged.get('k1')).toBe(1);
   });
 });
 

@@ -64,6 +64,7 @@ export class RemovalService {
       retentionMs,
       sweepIntervalMs: deps.config?.sweepIntervalMs ?? Math.min(60_000, Math.max(1000, retentionMs)),
       shutdownGraceMs: deps.config?.shutdownGraceMs ?? 30_000,
+      undoRetryMs: deps.config?.undoRetryMs ?? 60_000,
       worker: (deps.config?.worker ?? true) && deps.engine !== undefined,
       streamKeepAliveMs: deps.config?.streamKeepAliveMs ?? 15_000,
       streamResyncMs: deps.config?.streamResyncMs ?? (deps.store.watch ? 2000 : 250),
@@ -106,6 +107,8 @@ export class RemovalService {
     const acceptance = this.accept(owner, id, request, {
       baseUrl: '',
       sync: true,
+      // A v1 call never outlives its deadline, so neither does its hold: a node killed mid-call must not pin a credit for a day.
+      holdTtlMs: (opts.deadlineS + 60) * 1000,
       prepare: async () => {
         const image = await this.deps.resolveImage(request.image, limit.signal);
         if (this.deps.admission && this.config.worker) {
@@ -157,7 +160,7 @@ export class RemovalService {
     owner: string,
     id: string,
     request: RemovalRequest,
-    o: { baseUrl: string; idempotency?: { key: string; bodyHash: string }; sync?: boolean; prepare?: () => Promise<JobInput> },
+    o: { baseUrl: string; idempotency?: { key: string; bodyHash: string }; sync?: boolean; holdTtlMs?: number; prepare?: () => Promise<JobInput> },
   ): Promise<string | undefined> {
     if (this.closing) throw new ApiError('service_unavailable', 'The server is shutting down.');
     const { image, ...options } = request;
@@ -171,7 +174,7 @@ export class RemovalService {
     let held = false;
     let created = false;
     try {
-      held = await this.keys.hold(owner, id);
+      held = await this.keys.hold(owner, id, o.holdTtlMs);
       if (!held) throw new ApiError('insufficient_credits');
       const input = o.prepare ? await o.prepare() : image;
       const record: RequestRecord = {
@@ -190,11 +193,32 @@ export class RemovalService {
     } catch (err) {
       // close() began while this submit was under way: the queue refused it, say so plainly.
       if (this.closing && !(err instanceof ApiError)) err = new ApiError('service_unavailable', 'The server is shutting down.');
-      if (created) await this.store.delete(id);
-      if (held) await this.keys.settle(owner, id, false);
-      if (idempotency) await this.store.unclaim(owner, idempotency.key, id);
+      const undo: (() => Promise<unknown>)[] = [];
+      if (created) undo.push(() => this.store.delete(id));
+      if (held) undo.push(() => this.keys.settle(owner, id, false));
+      if (idempotency) undo.push(() => this.store.unclaim(owner, idempotency.key, id));
+      await this.undo(id, undo);
       throw err;
     }
+  }
+
+  /**
+   * Undoes a refused submit's steps in reverse, each on its own: one failing (the store is down: the very
+   * outage that refused the submit) does not skip the others. What failed is retried in the background,
+   * once a second for about `undoRetryMs` (default 60 s), so a short outage does not pin a hold until its TTL.
+   */
+  private async undo(id: string, steps: (() => Promise<unknown>)[]): Promise<void> {
+    const failed = await runSteps(steps);
+    if (failed.length > 0) void this.retryUndo(id, failed);
+  }
+
+  private async retryUndo(id: string, steps: (() => Promise<unknown>)[]): Promise<void> {
+    let left = steps;
+    for (let i = Math.ceil(this.config.undoRetryMs / 1000); left.length > 0 && i > 0; i--) {
+      await new Promise((r) => setTimeout(r, 1000).unref());
+      left = await runSteps(left);
+    }
+    if (left.length > 0) this.log.error({ requestId: id, steps: left.length }, 'v2 submit could not be undone (the store stayed unreachable)');
   }
 
   /** The status endpoint: 200 with the status body, or 422 with the FailedBody. */
@@ -328,7 +352,13 @@ export class RemovalService {
 
   private async run(id: string, ctx: JobContext): Promise<void> {
     const rec = await this.store.get(id);
-    if (!rec || isTerminal(rec.state)) return; // canceled or expired while it waited
+    if (!rec) return; // expired while it waited
+    if (isTerminal(rec.state)) {
+      // Canceled while it waited, or a re-run of a job whose worker died right after the ending CAS — maybe
+      // before it settled the credit or queued the webhook. Both steps are idempotent: finish them.
+      if (ctx.attempt > 1) await this.finishEnded(rec);
+      return;
+    }
     const startedAt = rec.startedAt ?? this.clock.now();
     // PROCESSING is accepted as a start state too: a retry, or a stalled job re-run by another worker.
     const started = await this.store.transition(id, ['QUEUED', 'PROCESSING'], 'PROCESSING', {
@@ -424,6 +454,18 @@ export class RemovalService {
     return final;
   }
 
+  /** The steps after an ending CAS, again (settle is a no-op once done; the webhook only through a port that dedupes). */
+  private async finishEnded(rec: RequestRecord): Promise<void> {
+    try {
+      await this.keys.settle(rec.owner, rec.id, rec.state === 'COMPLETED');
+    } catch (err) {
+      this.log.error({ err, requestId: rec.id }, 'v2 credit settlement failed');
+    }
+    if (!rec.params.webhook || !this.deps.webhooks?.idempotent) return;
+    const output = rec.state === 'COMPLETED' ? await this.store.getOutput(rec.id) : undefined;
+    await this.notify(rec, output);
+  }
+
   /** Hands the final body to the webhook port; awaited so a durable queue holds it before the job ends. */
   private async notify(rec: RequestRecord, output: StoredOutput | undefined): Promise<void> {
     const url = rec.params.webhook;
@@ -454,3 +496,10 @@ export class RemovalService {
 }
 
 const notFound = (id: string) => new ApiError('not_found', `Request ${id.slice(0, 128)} not found.`);
+
+/** Runs each step, whatever the others do; returns those that failed. */
+async function runSteps(steps: (() => Promise<unknown>)[]): Promise<(() => Promise<unknown>)[]> {
+  const failed: (() => Promise<unknown>)[] = [];
+  for (const step of steps) await step().catch(() => failed.push(step));
+  return failed;
+}

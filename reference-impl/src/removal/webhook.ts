@@ -41,6 +41,8 @@ export type WebhookOutcome = 'delivered' | 'retry' | 'failed';
  */
 export interface WebhookPort {
   send(url: string, messageId: string, body: ResultBody | FailedBody): Promise<void>;
+  /** True when a second send of the same messageId queues nothing (the durable queue): the lifecycle may then re-send after a crash. */
+  readonly idempotent?: boolean;
   /** Waits up to `graceMs` for deliveries in flight; what is left is abandoned (memory) or stays queued (Redis). */
   close(graceMs?: number): Promise<void>;
 }

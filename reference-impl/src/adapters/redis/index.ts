@@ -50,6 +50,8 @@ export interface RedisBackendConfig {
   pendingTtlMs?: number;
   /** Upper bound for one Redis command on the API side (default 2 s). */
   commandTimeoutMs?: number;
+  /** Replicas that confirm (WAIT) a submit's writes before it is acknowledged (default 0); see BullJobQueueOptions.ackReplicas. */
+  ackReplicas?: number;
   /** How long start-up waits for Redis before failing (default 10 s). */
   startupTimeoutMs?: number;
   clock?: Clock;
@@ -89,6 +91,8 @@ export interface RedisBackend {
 
 /** Connects, seeds the keys and builds the three ports; `role` decides whether `queue.start` may run jobs. */
 export async function createRedisBackend(config: RedisBackendConfig): Promise<RedisBackend> {
+  // WAIT counts the replicas of the node it reaches; a cluster client would send it to an arbitrary node.
+  if (config.ackReplicas && isClusterUrl(config.url)) throw new Error('waiting for replicas (BGR_REDIS_WAIT_REPLICAS) is not supported on a Redis Cluster');
   const prefix = isClusterUrl(config.url) ? clusterPrefix(config.prefix ?? 'bgr:') : config.prefix ?? 'bgr:';
   const clock = config.clock ?? systemClock;
   const retentionMs = config.retentionMs ?? 3_600_000;
@@ -131,6 +135,7 @@ export async function createRedisBackend(config: RedisBackendConfig): Promise<Re
     ...(config.retryDelayMs !== undefined ? { retryDelayMs: config.retryDelayMs } : {}),
     ...(config.lockDurationMs ? { lockDurationMs: config.lockDurationMs } : {}),
     ...(config.stalledIntervalMs ? { stalledIntervalMs: config.stalledIntervalMs } : {}),
+    ...(config.ackReplicas ? { ackReplicas: config.ackReplicas } : {}),
     onExhausted: config.onExhausted ?? failAbandoned,
     onError: (err, requestId) => config.log?.error({ err, requestId }, 'v2 queue error'),
   });
@@ -140,6 +145,8 @@ export async function createRedisBackend(config: RedisBackendConfig): Promise<Re
     ...(worker ? { workerConnection: worker } : {}),
     prefix,
     sender: config.webhookSender,
+    // A re-send comes from a job re-run that found its request ended; once the record expires no re-run sends.
+    dedupeMs: retentionMs,
     ...(config.lockDurationMs ? { lockDurationMs: config.lockDurationMs } : {}),
     ...(config.stalledIntervalMs ? { stalledIntervalMs: config.stalledIntervalMs } : {}),
     onError: (err) => config.log?.error({ err }, 'webhook queue error'),

@@ -6,6 +6,7 @@ import type { RedisClient } from './connection.ts';
 import type { JobContext, JobQueue, Processor } from '../../removal/queue.ts';
 import { QueueFullError, RetryJob } from '../../removal/queue.ts';
 import { guard } from './connection.ts';
+import { ApiError } from '../../errors.ts';
 
 export interface BullJobQueueOptions {
   /** API-role client (fail fast): add, position and cancel use it; shared, never closed here. */
@@ -40,6 +41,14 @@ export interface BullJobQueueOptions {
    */
   onExhausted?: (requestId: string, reason: string) => Promise<void>;
   onError?: (err: unknown, requestId?: string) => void;
+  /**
+   * Replicas that must confirm a submit's writes (Redis WAIT) before it is acknowledged (default 0: none).
+   * Asynchronous replication otherwise loses the last writes of a primary that dies before its replica got
+   * them; WAIT closes that window for acknowledged submits at the cost of one replication round trip.
+   */
+  ackReplicas?: number;
+  /** How long WAIT may take (default 1000 ms); past it the submit is withdrawn and answered 503. */
+  ackTimeoutMs?: number;
 }
 
 interface Running { controller: AbortController; job: Job; token?: string }
@@ -115,7 +124,22 @@ export class BullJobQueue implements JobQueue {
         const removed = await this.queue.remove(requestId).catch(() => 0);
         if (removed === 1) throw new QueueFullError(ahead);
       }
+      await this.replicated(requestId);
     });
+  }
+
+  /**
+   * WAIT for `ackReplicas` replicas. The record and the job were written on this same connection, and WAIT
+   * covers every earlier write of its connection. Unconfirmed: the job is withdrawn (the lifecycle then undoes
+   * the record and the hold) and the submit answers 503, so nothing unreplicated is ever acknowledged.
+   */
+  private async replicated(requestId: string): Promise<void> {
+    const n = this.opts.ackReplicas ?? 0;
+    if (n <= 0) return;
+    const acked = await this.redis.wait(n, this.opts.ackTimeoutMs ?? 1000);
+    if (acked >= n) return;
+    await this.queue.remove(requestId).catch(() => 0);
+    throw new ApiError('service_unavailable', `No Redis replica confirmed the submit in time (${acked} of ${n}); retry shortly.`, { 'Retry-After': '2' });
   }
 
   async position(requestId: string): Promise<number | undefined> {

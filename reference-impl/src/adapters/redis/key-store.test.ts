@@ -103,6 +103,19 @@ describe('RedisKeyStore', () => {
     expect(await store.hold(keyIdOf('stale'), 'next')).toBe(true);
   });
 
+  it('a hold with its own TTL (a v1 call, bounded by its deadline) is freed after that TTL, not holdTtl', async () => {
+    let now = 2_000_000;
+    const store = new RedisKeyStore(clients[0]!, { prefix, holdTtlMs: 100_000, clock: { now: () => now } });
+    await store.seed([key('short', 2)]);
+    const id = keyIdOf('short');
+    expect(await store.hold(id, 'v1-call', 1000)).toBe(true);
+    expect(await store.hold(id, 'v2-request')).toBe(true);
+    expect(await store.hold(id, 'third')).toBe(false);
+    now += 1001; // the v1 hold's node died: its hold ages out; the v2 one still holds
+    expect(await store.hold(id, 'third')).toBe(true);
+    expect(await store.held(id)).toBe(2);
+  });
+
   it('seeding keeps spent credits across restarts and applies only a change of the configured amount', async () => {
     const [a] = await nodes([key('seed', 5)]);
     await a!.hold(keyIdOf('seed'), 's1');

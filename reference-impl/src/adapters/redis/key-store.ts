@@ -28,7 +28,8 @@ export interface RedisKeyStoreOptions {
 // for which keys exist, so a key removed from it stops working at once on every node that reloads.
 
 /**
- * KEYS: credits, holds, settled. ARGV: now, holdTtl, requestId, configured credits.
+ * KEYS: credits, holds, settled. ARGV: now, holdTtl, requestId, configured credits[, score].
+ * A hold's score is when it was taken; `score` back-dates it so that it ages out sooner than holdTtl.
  * 1 held (or already held/settled), 0 not. A missing balance (Redis lost its data) is re-seeded from
  * the configured amount, so the deployment heals without restarting its nodes.
  */
@@ -41,7 +42,7 @@ if not bal then
   redis.call('HSET', KEYS[1], 'bal', bal, 'seeded', bal)
 end
 if bal ~= 'unlimited' and tonumber(bal) - redis.call('ZCARD', KEYS[2]) < 1 then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[1], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[5] or ARGV[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return 1`;
 
@@ -81,7 +82,7 @@ end
 return redis.call('HGET', KEYS[1], 'bal')`;
 
 interface Scripts {
-  bgrHold(credits: string, holds: string, settled: string, now: string, ttl: string, id: string, conf: string): Promise<number>;
+  bgrHold(credits: string, holds: string, settled: string, now: string, ttl: string, id: string, conf: string, score?: string): Promise<number>;
   bgrSettle(credits: string, holds: string, settled: string, id: string, charged: string, ttl: string): Promise<number>;
   bgrSeed(credits: string, conf: string): Promise<string>;
 }
@@ -145,12 +146,16 @@ export class RedisKeyStore implements KeyStore {
     return { ...policy, scopes: [...policy.scopes], rateLimit: { ...policy.rateLimit }, credits: await this.balance(id) };
   }
 
-  async hold(id: string, requestId: string): Promise<boolean> {
+  async hold(id: string, requestId: string, ttlMs?: number): Promise<boolean> {
     const policy = this.policies.get(id);
     if (!policy) return false;
+    const now = this.clock.now();
+    const holdTtl = this.opts.holdTtlMs ?? 24 * 3_600_000;
+    // A shorter TTL (a v1 hold lives no longer than the v1 deadline) back-dates the hold: the sweep of old holds frees it sooner.
+    const score = ttlMs !== undefined && ttlMs < holdTtl ? [String(now - (holdTtl - ttlMs))] : [];
     const ok = await guard(() => this.redis.bgrHold(
       this.creditsKey(id), this.holdsKey(id), this.settledKey(requestId),
-      String(this.clock.now()), String(this.opts.holdTtlMs ?? 24 * 3_600_000), requestId, configured(policy)));
+      String(now), String(holdTtl), requestId, configured(policy), ...score));
     return ok === 1;
   }
 

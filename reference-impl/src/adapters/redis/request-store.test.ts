@@ -2,6 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { contractRecord, requestStoreContract } from '../../../testing/store.contract.ts';
 import { RedisRequestStore } from './request-store.ts';
+import { ApiError } from '../../errors.ts';
 import { deletePrefix, testClient, testPrefix } from '../../../testing/redis.ts';
 
 const prefix = testPrefix();
@@ -54,6 +55,19 @@ describe('RedisRequestStore on a real server', () => {
     expect(await store.get('ttl')).toBeUndefined();
     expect(await redis.exists(...keys)).toBe(0); // freed by Redis, no sweeper involved
     expect(await store.sweep(Date.now())).toBe(0);
+  });
+
+  it('a reply about another request (a connection out of step) is refused 503, never handed to the owner check', async () => {
+    const own = await testClient();
+    const store = new RedisRequestStore(own, { prefix });
+    await store.create(contractRecord('mine', { createdAt: Date.now() }));
+    await store.create(contractRecord('theirs', { owner: 'another-key', createdAt: Date.now() }));
+    // What an out-of-step reply looks like to get('mine'): the hash of another request.
+    await redis.copy(`${prefix}req:theirs`, `${prefix}req:mine`, 'REPLACE');
+    const err = await store.get('mine').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ code: 'service_unavailable', headers: { 'Retry-After': '2' } });
+    own.disconnect();
   });
 
   it('pending records and bindings carry the safety TTL', async () => {

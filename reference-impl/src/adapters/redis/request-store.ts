@@ -11,6 +11,7 @@ import { Watchers } from '../../removal/watchers.ts';
 import { isProbed } from '../../removal/request.ts';
 import type { ProbedImage } from '../../engine/types.ts';
 import { guard } from './connection.ts';
+import { ApiError } from '../../errors.ts';
 
 export interface RedisRequestStoreOptions {
   /** Key prefix shared by the backend (e.g. `bgr:`); tests use a random one. */
@@ -179,7 +180,14 @@ export class RedisRequestStore implements RequestStore {
 
   async get(id: string): Promise<RequestRecord | undefined> {
     const flat = await guard(() => this.redis.hgetallBuffer(this.reqKey(id)));
-    return this.live(decode(flat));
+    const rec = decode(flat);
+    // The owner check downstream trusts this record to be the one asked for: a reply about another key (a
+    // connection whose replies got out of step) must never reach it. Reconnect, which drops the stale queue.
+    if (rec && rec.id !== id) {
+      this.redis.disconnect(true);
+      throw new ApiError('service_unavailable', 'The request store (Redis) answered out of step; retry shortly.', { 'Retry-After': '2' });
+    }
+    return this.live(rec);
   }
 
   async transition(

@@ -52,6 +52,20 @@ afterAll(async () => {
 });
 
 describe('BullWebhookQueue', () => {
+  it('a second send of a request id (its worker died after ending it; the job re-ran) delivers nothing more, also after the first was delivered', async () => {
+    const secret = generateWebhookSecret();
+    const r = await receiver(secret);
+    const { s } = sender(secret);
+    const q = node(`${root}${++n}:`, s);
+    await q.send(r.url, 'once-1', body('once-1'));
+    await r.count(1);
+    await q.send(r.url, 'once-1', body('once-1')); // the first job is gone (delivered): only the marker remembers it
+    await q.send(r.url, 'once-1', body('once-1'));
+    await new Promise((res) => setTimeout(res, 500));
+    expect(r.received).toHaveLength(1);
+    expect(q.idempotent).toBe(true);
+  });
+
   it('delivers a verified body after 500 and 503, one webhook-id throughout, backing off 100 then 200 ms', async () => {
     const secret = generateWebhookSecret();
     const r = await receiver(secret, [500, 503]);

@@ -18,6 +18,8 @@ export interface BullWebhookQueueOptions {
   /** Lock and stalled-check timings: a node killed mid-attempt has its delivery re-run after about their sum. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** How long a request id is remembered as queued, so a second send of it (a crashed worker's job re-run) is ignored (default 24 h). */
+  dedupeMs?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -57,8 +59,16 @@ export class BullWebhookQueue implements WebhookPort {
     await this.queue.waitUntilReady();
   }
 
+  /** A second send of a request id queues nothing: the lifecycle may re-send after a crash. */
+  readonly idempotent = true;
+
   async send(url: string, messageId: string, body: ResultBody | FailedBody): Promise<void> {
+    // The marker outlives the job (removed once delivered), so a re-send after delivery is no second delivery.
+    // It is written after the add: a crash in between leaves a re-send possible (at least once), never none.
+    const marker = `${this.opts.prefix}hooked:${messageId}`;
+    if (await this.opts.connection.exists(marker)) return;
     await this.queue.add('delivery', { url, messageId, payload: JSON.stringify(body) }, { jobId: messageId });
+    await this.opts.connection.set(marker, '1', 'PX', this.opts.dedupeMs ?? 24 * 3_600_000);
   }
 
   /** Starts delivering on this node (worker roles); API-only nodes only `send`. */

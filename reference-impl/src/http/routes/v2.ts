@@ -65,7 +65,8 @@ export function v2Handlers({ service, baseUrl }: V2RoutesOptions): Record<V2Oper
       const removal = removalRequestOf(request.body);
       const ikey = idempotencyKey(request);
       const body = await service.submit(key, removal, { baseUrl: baseUrl(request), ...(ikey ? { idempotencyKey: ikey } : {}) });
-      reply.header('x-request-id', body.request_id);
+      // The x-request-id header stays this exchange's trace id (a replay gets its own); the log ties the two.
+      request.log.info({ request_id: body.request_id }, 'v2 request submitted');
       return reply.code(200).send(body);
     },
 
