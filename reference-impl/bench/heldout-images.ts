@@ -6,18 +6,8 @@
 // second draw of the same scenes from other seeds (`TUNING_SEED`: other strands, colours and layouts).
 import sharp from 'sharp';
 import type { BenchImage } from './images.ts';
+import { rng } from '../src/engine/seeded-random.ts';
 
-/** mulberry32: a small seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const W = 1000, H = 750;

@@ -3,18 +3,8 @@
 // and contrast than the two test scenes; multi-octave noise, hard and soft edges, saturated and dull
 // colours and dark and bright exposures bring the activation ranges closer to a photo's.
 import { MODEL_SIZE } from '../tensor.ts';
+import { rng } from '../seeded-random.ts';
 
-/** mulberry32: a small seeded PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Smooth value noise in [0,1] over a size×size image, octaves from `cell` px down to 2 px. */
 function valueNoise(size: number, cell: number, rand: () => number, persistence: number): Float32Array {
