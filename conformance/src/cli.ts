@@ -2,6 +2,8 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { extensions, type ExtensionName } from '@bgr/spec/extensions';
+import { parseArgsOptions, usage } from './cli-options.ts';
+import { DEFAULTS } from './defaults.ts';
 import { toAttestation } from './attestation.ts';
 import type { Profile } from './check.ts';
 import { formatResult, formatSummary } from './format.ts';
@@ -10,39 +12,12 @@ import { profiles } from './registry.ts';
 import { ConnectionError, runChecks } from './runner.ts';
 import { parseListen } from './webhook-receiver.ts';
 
-const usage = `usage: bgr check --base-url URL --api-key KEY [--second-api-key KEY]
-                 [--profile mock|core|full|slow] [--retention-s 3600] [--latency-slo-s 1.67]
-                 [--samples N] [--only ID…] [--require-extension NAME,…]
-                 [--scoped-key KEY] [--low-credit-key KEY]
-                 [--webhook-listen HOST:PORT --webhook-secret whsec_…]
-                 [--junit FILE] [--json FILE] [--attestation FILE] [--quiet]
-extensions: ${extensions.map((e) => e.name).join(', ')}
-`;
+/** The options of `bgr check` as parseArgs takes them (the table in cli-options.ts is their one source). */
+export const checkOptions = parseArgsOptions;
 
-/** The options of `bgr check` (declarative, for node:util parseArgs). */
-export const checkOptions = {
-  'base-url': { type: 'string' },
-  'api-key': { type: 'string' },
-  'second-api-key': { type: 'string' },
-  'scoped-key': { type: 'string' },
-  'low-credit-key': { type: 'string' },
-  'webhook-listen': { type: 'string' },
-  'webhook-secret': { type: 'string' },
-  profile: { type: 'string', default: 'core' },
-  'retention-s': { type: 'string' },
-  'latency-slo-s': { type: 'string' },
-  samples: { type: 'string' },
-  only: { type: 'string', multiple: true },
-  'require-extension': { type: 'string', multiple: true },
-  junit: { type: 'string' },
-  json: { type: 'string' },
-  attestation: { type: 'string' },
-  quiet: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
-
-function number(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
+/** A positive number option, or undefined (the run's default applies). */
+function number(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got '${value}'`);
   return n;
@@ -55,12 +30,12 @@ export async function checkCommand(argv: string[], out: NodeJS.WritableStream = 
   try {
     args = parseArgs({ args: argv, allowPositionals: true, options: checkOptions });
   } catch (e) {
-    err.write(`bgr check: ${(e as Error).message}\n${usage}`);
+    err.write(`bgr check: ${(e as Error).message}\n${usage()}`);
     return 2;
   }
   const v = args.values;
   if (v.help) {
-    out.write(usage);
+    out.write(usage());
     return 0;
   }
   // `--only A B C`: IDs after the first one arrive as positionals.
@@ -69,7 +44,9 @@ export async function checkCommand(argv: string[], out: NodeJS.WritableStream = 
     if (!v['base-url'] || !v['api-key']) throw new UsageError('--base-url and --api-key are required');
     if (!v.only && args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
     if (!/^https?:\/\//.test(v['base-url'])) throw new UsageError(`--base-url must be an http(s) URL, got '${v['base-url']}'`);
-    if (!profiles.includes(v.profile as Profile)) throw new UsageError(`--profile must be one of ${profiles.join(', ')}`);
+    const profile = (v.profile ?? DEFAULTS.profile) as Profile;
+    const samples = number('samples', v.samples);
+    if (!profiles.includes(profile)) throw new UsageError(`--profile must be one of ${profiles.join(', ')}`);
     const known = new Set<string>(extensions.map((e) => e.name));
     const required = (v['require-extension'] ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
     const unknownExt = required.filter((n) => !known.has(n));
@@ -87,10 +64,10 @@ export async function checkCommand(argv: string[], out: NodeJS.WritableStream = 
       baseUrl: v['base-url'],
       apiKey: v['api-key'],
       secondApiKey: v['second-api-key'],
-      profile: v.profile as Profile,
-      retentionS: number('retention-s', v['retention-s'], 3600),
-      latencySloS: number('latency-slo-s', v['latency-slo-s'], 1.67),
-      samples: Math.round(number('samples', v.samples, 5)),
+      profile,
+      retentionS: number('retention-s', v['retention-s']),
+      latencySloS: number('latency-slo-s', v['latency-slo-s']),
+      samples: samples === undefined ? undefined : Math.round(samples),
       only: only.length ? only : undefined,
       scopedKey: v['scoped-key'],
       lowCreditKey: v['low-credit-key'],
@@ -120,7 +97,7 @@ export async function checkCommand(argv: string[], out: NodeJS.WritableStream = 
     return report.ok ? 0 : 1;
   } catch (e) {
     if (e instanceof UsageError || (e instanceof Error && e.message.startsWith('unknown check id'))) {
-      err.write(`bgr check: ${e.message}\n${usage}`);
+      err.write(`bgr check: ${e.message}\n${usage()}`);
       return 2;
     }
     if (e instanceof ConnectionError) {

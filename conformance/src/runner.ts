@@ -2,6 +2,7 @@
 import type { ExtensionName } from '@bgr/spec/extensions';
 import type { Profile } from './check.ts';
 import { CheckContext, type Detection, type ProgressEvent, type ResolvedOptions } from './context.ts';
+import { DEFAULTS } from './defaults.ts';
 import { detectExtension } from './extensions.ts';
 import { loadFixtures } from './fixtures.ts';
 import { ConnectionError, Http, summarise } from './http.ts';
@@ -46,14 +47,14 @@ export function resolveOptions(o: RunOptions): ResolvedOptions {
     baseUrl: o.baseUrl,
     apiKey: o.apiKey,
     secondApiKey: o.secondApiKey,
-    profile: o.profile ?? 'core',
-    retentionS: o.retentionS ?? 3600,
-    latencySloS: o.latencySloS ?? 1.67,
-    samples: o.samples ?? 5,
-    requestTimeoutS: o.requestTimeoutS ?? 120,
-    pollIntervalMs: o.pollIntervalMs ?? 20,
-    burst: o.burst ?? 300,
-    shortRetentionS: o.shortRetentionS ?? 30,
+    profile: o.profile ?? DEFAULTS.profile,
+    retentionS: o.retentionS ?? DEFAULTS.retentionS,
+    latencySloS: o.latencySloS ?? DEFAULTS.latencySloS,
+    samples: o.samples ?? DEFAULTS.samples,
+    requestTimeoutS: o.requestTimeoutS ?? DEFAULTS.requestTimeoutS,
+    pollIntervalMs: o.pollIntervalMs ?? DEFAULTS.pollIntervalMs,
+    burst: o.burst ?? DEFAULTS.burst,
+    shortRetentionS: o.shortRetentionS ?? DEFAULTS.shortRetentionS,
     scopedKey: o.scopedKey,
     lowCreditKey: o.lowCreditKey,
     webhookListen: o.webhookListen,
