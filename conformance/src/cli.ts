@@ -1,12 +1,17 @@
 /** `bgr check`: runs the suite against a deployment; exit 0 when the core and every offered (and required) extension pass every MUST, 1 otherwise, 2 for usage or connection errors. */
 import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { extensions, type ExtensionName } from '@bgr/spec/extensions';
 import { parseArgsOptions, usage } from './cli-options.ts';
 import { DEFAULTS } from './defaults.ts';
 import { toAttestation } from './attestation.ts';
 import type { Profile } from './check.ts';
-import { formatResult, formatSummary } from './format.ts';
+import { formatReproduction, formatResult, formatSummary } from './format.ts';
+import { toHar } from './har.ts';
+import { suite } from './provenance.ts';
+import { keyVariables, reproduce } from './repro.ts';
 import { toJUnit } from './junit.ts';
 import { profiles } from './registry.ts';
 import { ConnectionError, runChecks } from './runner.ts';
@@ -24,6 +29,13 @@ function number(name: string, value: string | undefined): number | undefined {
 }
 
 class UsageError extends Error {}
+
+/** Where reproductions' request bodies go: --repro-dir, else beside the first report file asked for, else a fresh temporary folder. */
+function reproDirOf(v: { 'repro-dir'?: string; json?: string; har?: string; junit?: string; attestation?: string }): string {
+  if (v['repro-dir']) return v['repro-dir'];
+  const report = v.json ?? v.har ?? v.junit ?? v.attestation;
+  return report ? join(dirname(report), 'bgr-repro') : join(tmpdir(), `bgr-repro-${process.pid}-${Date.now()}`);
+}
 
 export async function checkCommand(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   let args;
@@ -59,6 +71,8 @@ export async function checkCommand(argv: string[], out: NodeJS.WritableStream = 
       }
     }
     const live = (err as { isTTY?: boolean }).isTTY === true;
+    const keys = keyVariables({ apiKey: v['api-key'], secondApiKey: v['second-api-key'], scopedKey: v['scoped-key'], lowCreditKey: v['low-credit-key'] });
+    const reproDir = reproDirOf(v);
     let lastWait = 0;
     const report = await runChecks({
       baseUrl: v['base-url'],
@@ -84,9 +98,15 @@ export async function checkCommand(argv: string[], out: NodeJS.WritableStream = 
           lastWait = Date.now();
         }
       },
-      onResult(r) {
+      async onResult(r, exchanges) {
         if (live) err.write('\r\x1b[2K');
         out.write(`${formatResult(r)}\n`);
+        if (r.outcome !== 'fail' || !exchanges.length) return;
+        r.reproduce = await reproduce(exchanges, keys, reproDir);
+        out.write(formatReproduction(r.reproduce));
+      },
+      async onExchanges(all) {
+        if (v.har) await writeFile(v.har, `${JSON.stringify(toHar(all, keys, suite), null, 1)}\n`);
       },
     });
     out.write(formatSummary(report));

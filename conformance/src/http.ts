@@ -24,6 +24,10 @@ export interface Exchange {
   expectedCode?: { code: string; what: string };
   /** For a read stream: whether the server ended it before the suite stopped reading. */
   streamEnded?: boolean;
+  /** What the suite sent, as sent (the API key included: reproductions and HAR files redact it). */
+  request: { headers: Record<string, string>; body?: string | Buffer };
+  /** When the request was sent (ISO 8601). */
+  startedAt: string;
 }
 
 export interface RequestOptions {
@@ -165,6 +169,7 @@ export class Http {
 
   private async once(method: string, url: URL, headers: Record<string, string>, body: string | Buffer | undefined, timeoutMs: number, stream?: RequestOptions['stream']): Promise<Exchange> {
     const started = performance.now();
+    const startedAt = new Date().toISOString();
     const abort = new AbortController();
     let res: Response;
     try {
@@ -211,6 +216,8 @@ export class Http {
       operationId: op?.operationId,
       violations,
       ...(streamEnded === undefined ? {} : { streamEnded }),
+      request: { headers: { ...headers }, ...(body === undefined ? {} : { body }) },
+      startedAt,
     };
     this.exchanges.push(ex);
     return ex;

@@ -2,6 +2,7 @@
 import { extensions, type ExtensionName } from '@bgr/spec/extensions';
 import type { Level, Profile } from './check.ts';
 import type { Detection } from './context.ts';
+import type { Reproduction } from './repro.ts';
 
 export type Outcome = 'pass' | 'fail' | 'skip';
 
@@ -21,6 +22,10 @@ export interface CheckResult {
   durationMs: number;
   /** Summaries of the exchanges the check sent, in order (at most 50), so a reader can see what showed what. */
   exchanges: string[];
+  /** The `seq` of the exchange a failure cites (it may belong to a shared flow an earlier check ran). */
+  cited?: number;
+  /** For a failed check: a runnable `curl` per exchange that led to it (the CLI adds them). */
+  reproduce?: Reproduction[];
 }
 
 export type CapabilityVerdict = 'offered, conformant' | 'offered, NOT conformant' | 'not offered' | 'not checked';

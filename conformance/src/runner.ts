@@ -5,7 +5,7 @@ import { CheckContext, type Detection, type ProgressEvent, type ResolvedOptions 
 import { DEFAULTS } from './defaults.ts';
 import { detectExtension } from './extensions.ts';
 import { loadFixtures } from './fixtures.ts';
-import { ConnectionError, Http, summarise } from './http.ts';
+import { ConnectionError, Http, summarise, type Exchange } from './http.ts';
 import { CheckFailure, CheckSkip } from './outcome.ts';
 import { provenance } from './provenance.ts';
 import { selectChecks } from './registry.ts';
@@ -36,8 +36,10 @@ export interface RunOptions {
   requireExtensions?: readonly ExtensionName[];
   /** Live progress: check start/end and what a long wait is waiting for. */
   onProgress?: (event: ProgressEvent) => void;
-  /** Called as each check ends. */
-  onResult?: (result: CheckResult) => void;
+  /** Called (and awaited) as each check ends, with the exchanges that led to its outcome (its own, and the one a failure cites). */
+  onResult?: (result: CheckResult, exchanges: readonly Exchange[]) => void | Promise<void>;
+  /** Called once at the end with every exchange of the run, in order (for a HAR file). */
+  onExchanges?: (all: readonly Exchange[]) => void | Promise<void>;
 }
 
 export { ConnectionError };
@@ -100,6 +102,7 @@ export async function runChecks(options: RunOptions): Promise<Report> {
       let outcome: CheckResult['outcome'] = 'pass';
       let reason = '';
       let notOffered = false;
+      let cited: Exchange | undefined;
       try {
         const d = check.extension ? await ctx.offered(check.extension) : undefined;
         if (d && d.offered !== true) {
@@ -113,9 +116,13 @@ export async function runChecks(options: RunOptions): Promise<Report> {
           reason = e.message;
         } else {
           outcome = 'fail';
+          if (e instanceof CheckFailure) cited = e.exchange;
           reason = e instanceof CheckFailure || e instanceof ConnectionError ? e.message : `error: ${(e as Error).stack ?? String(e)}`;
         }
       }
+      const own = http.exchanges.slice(from).slice(-50);
+      // A failure may cite an exchange of a shared flow that an earlier check sent: it leads to the outcome too.
+      const led = cited && !own.includes(cited) ? [cited, ...own] : own;
       const result: CheckResult = {
         id: check.id,
         level: check.level,
@@ -127,11 +134,12 @@ export async function runChecks(options: RunOptions): Promise<Report> {
         ...(notOffered ? { notOffered } : {}),
         startedAt,
         durationMs: Math.round(performance.now() - t0),
-        exchanges: http.exchanges.slice(from).slice(-50).map(summarise),
+        exchanges: own.map(summarise),
+        ...(cited ? { cited: cited.seq } : {}),
       };
       results.push(result);
       progress({ type: 'end', check: check.id });
-      options.onResult?.(result);
+      await options.onResult?.(result, led);
     }
     // A required extension is detected even when no check of it ran in this profile.
     for (const name of opts.requireExtensions) {
@@ -143,6 +151,7 @@ export async function runChecks(options: RunOptions): Promise<Report> {
   } finally {
     await ctx.close();
   }
+  await options.onExchanges?.(http.exchanges);
   const finished = Date.now();
   return {
     baseUrl: opts.baseUrl,
