@@ -30,6 +30,7 @@ export const checkOptionTable = {
   'low-credit-key': { type: 'string', value: 'KEY', help: 'a key with one credit left: enables CREDITS-406' },
   'webhook-listen': { type: 'string', value: 'HOST:PORT', help: 'where the suite receives webhooks: enables WEBHOOK-SIGNED' },
   'webhook-secret': { type: 'string', value: 'whsec_…', help: 'the Standard Webhooks secret that signs deliveries' },
+  'min-coverage': { type: 'string', value: 'PCT', help: 'fail the run when it observes less of the contract than this (see the coverage block)' },
   junit: { type: 'string', value: 'FILE', help: 'write a JUnit XML report' },
   json: { type: 'string', value: 'FILE', help: 'write the JSON report (request bodies of reproductions beside it)' },
   har: { type: 'string', value: 'FILE', help: 'write every exchange of the run as HAR 1.2 (keys redacted)' },

@@ -8,6 +8,7 @@ import { parseArgsOptions, usage } from './cli-options.ts';
 import { DEFAULTS } from './defaults.ts';
 import { toAttestation } from './attestation.ts';
 import type { Profile } from './check.ts';
+import { formatCoverage } from './coverage.ts';
 import { formatReproduction, formatResult, formatSummary } from './format.ts';
 import { toHar } from './har.ts';
 import { suite } from './provenance.ts';
@@ -58,6 +59,8 @@ export async function checkCommand(argv: string[], out: NodeJS.WritableStream = 
     if (!/^https?:\/\//.test(v['base-url'])) throw new UsageError(`--base-url must be an http(s) URL, got '${v['base-url']}'`);
     const profile = (v.profile ?? DEFAULTS.profile) as Profile;
     const samples = number('samples', v.samples);
+    const minCoverage = number('min-coverage', v['min-coverage']);
+    if (minCoverage !== undefined && minCoverage > 100) throw new UsageError(`--min-coverage is a percentage, got '${v['min-coverage']}'`);
     if (!profiles.includes(profile)) throw new UsageError(`--profile must be one of ${profiles.join(', ')}`);
     const known = new Set<string>(extensions.map((e) => e.name));
     const required = (v['require-extension'] ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
@@ -110,11 +113,14 @@ export async function checkCommand(argv: string[], out: NodeJS.WritableStream = 
       },
     });
     out.write(formatSummary(report));
+    out.write(`\n${formatCoverage(report.coverage)}\n`);
+    const belowCoverage = minCoverage !== undefined && report.coverage.percent < minCoverage;
+    if (belowCoverage) out.write(`NOT ENOUGH COVERAGE: ${report.coverage.percent} % observed, --min-coverage ${minCoverage} %\n`);
     if (v.junit) await writeFile(v.junit, toJUnit(report));
     const json = `${JSON.stringify(report, null, 2)}\n`;
     if (v.json) await writeFile(v.json, json);
     if (v.attestation) await writeFile(v.attestation, `${JSON.stringify(toAttestation(report, json), null, 2)}\n`);
-    return report.ok ? 0 : 1;
+    return report.ok && !belowCoverage ? 0 : 1;
   } catch (e) {
     if (e instanceof UsageError || (e instanceof Error && e.message.startsWith('unknown check id'))) {
       err.write(`bgr check: ${e.message}\n${usage()}`);

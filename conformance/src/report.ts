@@ -2,6 +2,7 @@
 import { extensions, type ExtensionName } from '@bgr/spec/extensions';
 import type { Level, Profile } from './check.ts';
 import type { Detection } from './context.ts';
+import type { Coverage } from './coverage.ts';
 import type { Reproduction } from './repro.ts';
 
 export type Outcome = 'pass' | 'fail' | 'skip';
@@ -58,6 +59,8 @@ export interface Report {
   provenance: Provenance;
   results: CheckResult[];
   summary: { pass: number; fail: number; skip: number; mustFailed: number; shouldFailed: number; notOffered: number };
+  /** Which of the contract's operation × status cells the run observed. */
+  coverage: Coverage;
   core: 'CONFORMANT' | 'NOT CONFORMANT';
   capabilities: Capability[];
   /** Core conformant, every offered extension conformant, every required extension offered. */

@@ -2,6 +2,7 @@
 import type { ExtensionName } from '@bgr/spec/extensions';
 import type { Profile } from './check.ts';
 import { CheckContext, type Detection, type ProgressEvent, type ResolvedOptions } from './context.ts';
+import { coverageOf } from './coverage.ts';
 import { DEFAULTS } from './defaults.ts';
 import { detectExtension } from './extensions.ts';
 import { loadFixtures } from './fixtures.ts';
@@ -152,6 +153,7 @@ export async function runChecks(options: RunOptions): Promise<Report> {
     await ctx.close();
   }
   await options.onExchanges?.(http.exchanges);
+  const offered = new Set([...detections].filter(([, d]) => d.offered === true).map(([name]) => name));
   const finished = Date.now();
   return {
     baseUrl: opts.baseUrl,
@@ -162,6 +164,7 @@ export async function runChecks(options: RunOptions): Promise<Report> {
     provenance: provenance(opts, fixtures),
     results,
     summary: summarize(results),
+    coverage: coverageOf(http.exchanges, offered),
     ...verdicts(results, detections, opts.requireExtensions),
   };
 }
