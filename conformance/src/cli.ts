@@ -10,7 +10,11 @@ import { toAttestation } from './attestation.ts';
 import type { Profile } from './check.ts';
 import { formatCoverage } from './coverage.ts';
 import { formatReproduction, formatResult, formatSummary } from './format.ts';
+import { imageEvidence, type ImageEvidence } from './evidence.ts';
+import { loadFixtures } from './fixtures.ts';
 import { toHar } from './har.ts';
+import { toHtml } from './html-report.ts';
+import { toMarkdown } from './summary.ts';
 import { suite } from './provenance.ts';
 import { keyVariables, reproduce } from './repro.ts';
 import { toJUnit } from './junit.ts';
@@ -32,9 +36,9 @@ function number(name: string, value: string | undefined): number | undefined {
 class UsageError extends Error {}
 
 /** Where reproductions' request bodies go: --repro-dir, else beside the first report file asked for, else a fresh temporary folder. */
-function reproDirOf(v: { 'repro-dir'?: string; json?: string; har?: string; junit?: string; attestation?: string }): string {
+function reproDirOf(v: { 'repro-dir'?: string; json?: string; html?: string; har?: string; junit?: string; attestation?: string }): string {
   if (v['repro-dir']) return v['repro-dir'];
-  const report = v.json ?? v.har ?? v.junit ?? v.attestation;
+  const report = v.json ?? v.html ?? v.har ?? v.junit ?? v.attestation;
   return report ? join(dirname(report), 'bgr-repro') : join(tmpdir(), `bgr-repro-${process.pid}-${Date.now()}`);
 }
 
@@ -60,6 +64,8 @@ export async function checkCommand(argv: string[], out: NodeJS.WritableStream = 
     const profile = (v.profile ?? DEFAULTS.profile) as Profile;
     const samples = number('samples', v.samples);
     const minCoverage = number('min-coverage', v['min-coverage']);
+    const fuzz = number('fuzz', v.fuzz);
+    if (v.seed !== undefined && !/^\d+$/.test(v.seed)) throw new UsageError(`--seed must be a whole number, got '${v.seed}'`);
     if (minCoverage !== undefined && minCoverage > 100) throw new UsageError(`--min-coverage is a percentage, got '${v['min-coverage']}'`);
     if (!profiles.includes(profile)) throw new UsageError(`--profile must be one of ${profiles.join(', ')}`);
     const known = new Set<string>(extensions.map((e) => e.name));
@@ -76,6 +82,7 @@ export async function checkCommand(argv: string[], out: NodeJS.WritableStream = 
     const live = (err as { isTTY?: boolean }).isTTY === true;
     const keys = keyVariables({ apiKey: v['api-key'], secondApiKey: v['second-api-key'], scopedKey: v['scoped-key'], lowCreditKey: v['low-credit-key'] });
     const reproDir = reproDirOf(v);
+    const evidence = new Map<string, ImageEvidence[]>();
     let lastWait = 0;
     const report = await runChecks({
       baseUrl: v['base-url'],
@@ -85,6 +92,8 @@ export async function checkCommand(argv: string[], out: NodeJS.WritableStream = 
       retentionS: number('retention-s', v['retention-s']),
       latencySloS: number('latency-slo-s', v['latency-slo-s']),
       samples: samples === undefined ? undefined : Math.round(samples),
+      fuzzRuns: fuzz === undefined ? undefined : Math.round(fuzz),
+      seed: v.seed === undefined ? undefined : Math.round(Number(v.seed)),
       only: only.length ? only : undefined,
       scopedKey: v['scoped-key'],
       lowCreditKey: v['low-credit-key'],
@@ -104,6 +113,7 @@ export async function checkCommand(argv: string[], out: NodeJS.WritableStream = 
       async onResult(r, exchanges) {
         if (live) err.write('\r\x1b[2K');
         out.write(`${formatResult(r)}\n`);
+        if (v.html) evidence.set(r.id, await imageEvidence(exchanges, await loadFixtures()));
         if (r.outcome !== 'fail' || !exchanges.length) return;
         r.reproduce = await reproduce(exchanges, keys, reproDir);
         out.write(formatReproduction(r.reproduce));
@@ -119,6 +129,8 @@ export async function checkCommand(argv: string[], out: NodeJS.WritableStream = 
     if (v.junit) await writeFile(v.junit, toJUnit(report));
     const json = `${JSON.stringify(report, null, 2)}\n`;
     if (v.json) await writeFile(v.json, json);
+    if (v.html) await writeFile(v.html, toHtml(report, evidence));
+    if (v.summary) await writeFile(v.summary, toMarkdown(report));
     if (v.attestation) await writeFile(v.attestation, `${JSON.stringify(toAttestation(report, json), null, 2)}\n`);
     return report.ok && !belowCoverage ? 0 : 1;
   } catch (e) {

@@ -12,4 +12,6 @@ export const DEFAULTS = {
   pollIntervalMs: 20,
   burst: 300,
   shortRetentionS: 30,
+  /** Generated cases per fuzz property (the `fuzz` profile, or `--fuzz` without a number's worth of patience). */
+  fuzzRuns: 100,
 } as const;

@@ -28,6 +28,8 @@ export interface Exchange {
   request: { headers: Record<string, string>; body?: string | Buffer };
   /** When the request was sent (ISO 8601). */
   startedAt: string;
+  /** Time the suite spent on 429s before this exchange (the throttled attempts and their Retry-After waits), in ms. */
+  throttledMs?: number;
 }
 
 export interface RequestOptions {
@@ -147,8 +149,11 @@ export class Http {
     } else if (body !== undefined) {
       headers['content-type'] = opts.contentType ?? 'application/json';
     }
+    const t0 = performance.now();
     for (let attempt = 0; ; attempt++) {
+      const attemptAt = performance.now();
       const ex = await this.once(method, url, headers, body, opts.timeoutMs ?? this.options.timeoutMs, opts.stream);
+      if (attempt > 0) ex.throttledMs = attemptAt - t0;
       if (ex.status !== 429 || opts.retry429 === false || attempt >= 6) return ex;
       // Throttling is the deployment's right; wait it out rather than failing an unrelated check.
       const waitS = Math.min(Math.max(Number(ex.headers['retry-after']) || 1, 1), 60);

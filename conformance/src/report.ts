@@ -1,7 +1,7 @@
 /** The result of a run: per-check outcomes with their evidence, the verdict per layer (core and each extension), and what reproduces it. */
 import { extensions, type ExtensionName } from '@bgr/spec/extensions';
 import type { Level, Profile } from './check.ts';
-import type { Detection } from './context.ts';
+import type { Detection, LatencyDetails } from './context.ts';
 import type { Coverage } from './coverage.ts';
 import type { Reproduction } from './repro.ts';
 
@@ -25,6 +25,8 @@ export interface CheckResult {
   exchanges: string[];
   /** The `seq` of the exchange a failure cites (it may belong to a shared flow an earlier check ran). */
   cited?: number;
+  /** Latency checks: every sample, split, and the percentiles against the SLO. */
+  latency?: LatencyDetails;
   /** For a failed check: a runnable `curl` per exchange that led to it (the CLI adds them). */
   reproduce?: Reproduction[];
 }

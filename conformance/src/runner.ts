@@ -33,6 +33,10 @@ export interface RunOptions {
   /** `host:port` for the suite's webhook receiver, and the Standard Webhooks secret: enable WEBHOOK-SIGNED. */
   webhookListen?: string;
   webhookSecret?: string;
+  /** Run the fuzz properties with this many generated cases each (the `fuzz` profile runs them with the default). */
+  fuzzRuns?: number;
+  /** The seed of the generated cases (a run reports it; the same seed generates the same cases). */
+  seed?: number;
   /** Extensions the deployment promises: any not offered fails the run. */
   requireExtensions?: readonly ExtensionName[];
   /** Live progress: check start/end and what a long wait is waiting for. */
@@ -63,6 +67,8 @@ export function resolveOptions(o: RunOptions): ResolvedOptions {
     webhookListen: o.webhookListen,
     webhookSecret: o.webhookSecret,
     requireExtensions: [...(o.requireExtensions ?? [])],
+    fuzzRuns: o.fuzzRuns ?? DEFAULTS.fuzzRuns,
+    seed: o.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) >>> 0,
   };
 }
 
@@ -72,7 +78,7 @@ export function resolveOptions(o: RunOptions): ResolvedOptions {
  */
 export async function runChecks(options: RunOptions): Promise<Report> {
   const opts = resolveOptions(options);
-  const checks = selectChecks(opts.profile, options.only);
+  const checks = selectChecks(opts.profile, options.only, options.fuzzRuns !== undefined);
   const progress = options.onProgress ?? (() => {});
   const http = new Http({
     baseUrl: opts.baseUrl,
@@ -98,6 +104,8 @@ export async function runChecks(options: RunOptions): Promise<Report> {
       ctx.check = http.check = check.id;
       progress({ type: 'start', check: check.id });
       const from = http.exchanges.length;
+      ctx.used.clear();
+      ctx.details = {};
       const startedAt = new Date().toISOString();
       const t0 = performance.now();
       let outcome: CheckResult['outcome'] = 'pass';
@@ -122,8 +130,8 @@ export async function runChecks(options: RunOptions): Promise<Report> {
         }
       }
       const own = http.exchanges.slice(from).slice(-50);
-      // A failure may cite an exchange of a shared flow that an earlier check sent: it leads to the outcome too.
-      const led = cited && !own.includes(cited) ? [cited, ...own] : own;
+      // Shared flows an earlier check ran, and the exchange a failure cites, led to the outcome too.
+      const led = [...new Set([...(cited ? [cited] : []), ...ctx.used, ...own])].sort((a, b) => a.seq - b.seq).slice(-50);
       const result: CheckResult = {
         id: check.id,
         level: check.level,
@@ -137,6 +145,7 @@ export async function runChecks(options: RunOptions): Promise<Report> {
         durationMs: Math.round(performance.now() - t0),
         exchanges: own.map(summarise),
         ...(cited ? { cited: cited.seq } : {}),
+        ...(ctx.details.latency ? { latency: ctx.details.latency } : {}),
       };
       results.push(result);
       progress({ type: 'end', check: check.id });
