@@ -99,7 +99,8 @@ async function readStream(body: ReadableStream<Uint8Array>, opts: NonNullable<Re
     const left = stopAt - Date.now();
     const next = left <= 0 ? undefined : await Promise.race([
       reader.read().catch(() => ({ done: true as const, value: undefined, error: true })),
-      sleep(left).then(() => undefined),
+      // Unref'd: when the read wins, the losing timer must not keep the process alive until the deadline.
+      sleep(left, undefined, { ref: false }).then(() => undefined),
     ]);
     if (next === undefined) {
       abort.abort();
