@@ -1,7 +1,8 @@
 /**
- * The packages as a user gets them: packed, installed from their tarballs into an empty project (npm registry as
- * the only other source), then used from plain Node: the conformance CLI checks the installed reference server,
- * started from its own bin, and the client makes a request to it.
+ * The packages as a user gets them: packed, each installed alone from its tarball into its own empty project (npm
+ * registry as the only other source, one shared npm cache), then used from plain Node: every export imports, every
+ * built import is declared, the conformance CLI checks the reference server started from its own bin, and the
+ * client makes a request to it.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,15 +12,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAndPack, importable, installedSize, installTarballs, manifestProblems, mb, PACKAGES, userEnv, type Packed } from './packaging.ts';
+import { undeclaredImports } from './packaging-imports.ts';
+import { alone, buildAndPack, folderOf, importable, installedSize, installTarballs, manifestProblems, mb, PACKAGES, userEnv, type PackageName, type Packed } from './packaging.ts';
 
 const run = promisify(execFile);
 const KEYS = ['pkg-test-key-1', 'pkg-test-key-2'];
 
 let work: string;
-let project: string;
-let installLog: string;
+/** Each package's own consumer project, and its install log. */
+const projects = {} as Record<PackageName, string>;
+const installLogs: string[] = [];
 let packs: Packed[];
 let server: ChildProcess | undefined;
 let baseUrl: string;
@@ -32,8 +36,9 @@ const freePort = () =>
     });
   });
 
-/** Runs a command in the consumer project as a user would; resolves with its exit code and output. */
-async function inProject(cmd: string, args: string[], timeout = 120_000): Promise<{ code: number; out: string }> {
+/** Runs a command in a package's consumer project as a user would; resolves with its exit code and output. */
+async function inProject(pkg: PackageName, cmd: string, args: string[], timeout = 120_000): Promise<{ code: number; out: string }> {
+  const project = projects[pkg];
   try {
     const { stdout, stderr } = await run(cmd, args, { cwd: project, env: userEnv(), timeout, maxBuffer: 16 << 20 });
     return { code: 0, out: stdout + stderr };
@@ -45,6 +50,7 @@ async function inProject(cmd: string, args: string[], timeout = 120_000): Promis
 /** Starts the installed reference server from its bin and waits until it listens and its model is ready. */
 async function startReference(): Promise<string> {
   const port = await freePort();
+  const project = projects['@bgr/reference'];
   server = spawn(join(project, 'node_modules/.bin/bgr-reference'), [], {
     cwd: project,
     env: userEnv({ PORT: String(port), BGR_API_KEYS: KEYS.join(','), BGR_WORKERS: '1', BGR_WEBHOOK_SECRET: 'whsec_cGFja2FnaW5nLXRlc3Qtc2VjcmV0' }),
@@ -68,7 +74,14 @@ describe('the packages installed from their tarballs', () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'bgr-packaging-'));
     packs = await buildAndPack(work);
-    ({ dir: project, log: installLog } = await installTarballs(packs, join(work, 'consumer')));
+    // One after another (two cores); they share the user's npm cache, so only the first fetches from the registry.
+    for (const name of PACKAGES) {
+      const t0 = performance.now();
+      const { dir, log } = await installTarballs(alone(packs, name), join(work, folderOf(name)));
+      projects[name] = dir;
+      installLogs.push(log);
+      console.log(`installed ${name} alone in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
     baseUrl = await startReference();
   }, 600_000);
 
@@ -89,22 +102,30 @@ describe('the packages installed from their tarballs', () => {
 
     it('install without a download: no unreviewed install script, onnxruntime-node fetched nothing', async () => {
       // The install itself fails on an unreviewed script (--strict-allow-scripts); reviewed ones ran offline.
-      expect(installLog).not.toMatch(/Downloading|ENOTFOUND|EAI_AGAIN/);
-      const ortBin = join(project, 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64');
+      for (const log of installLogs) expect(log).not.toMatch(/Downloading|ENOTFOUND|EAI_AGAIN/);
+      const ortBin = join(projects['@bgr/reference'], 'node_modules/onnxruntime-node/bin/napi-v6/linux/x64');
       if (existsSync(ortBin)) expect((await readdir(ortBin)).filter((f) => f.includes('providers_cuda'))).toEqual([]);
     });
 
-    it('import in plain Node: every export of every package', async () => {
-      const imports = packs.flatMap(importable);
-      expect(imports).toEqual(expect.arrayContaining(['@bgr/spec', '@bgr/spec/errors', '@bgr/spec/contract', '@bgr/client', '@bgr/reference']));
-      const script = `for (const m of ${JSON.stringify(imports)}) await import(m);`;
-      const { code, out } = await inProject(process.execPath, ['--input-type=module', '-e', script]);
-      expect(out).toBe('');
-      expect(code).toBe(0);
+    it('each import alone in plain Node: every export of the package, in a project holding only it', async () => {
+      expect(packs.flatMap(importable)).toEqual(expect.arrayContaining(['@bgr/spec', '@bgr/spec/errors', '@bgr/spec/contract', '@bgr/client', '@bgr/conformance', '@bgr/reference']));
+      for (const p of packs) {
+        const script = `for (const m of ${JSON.stringify(importable(p))}) await import(m);`;
+        const { code, out } = await inProject(p.name, process.execPath, ['--input-type=module', '-e', script]);
+        expect(out, p.name).toBe('');
+        expect(code, p.name).toBe(0);
+      }
+    });
+
+    it('import only what they declare: every bare import of each installed dist/', async () => {
+      for (const p of packs) {
+        const installed = join(projects[p.name], 'node_modules', p.name);
+        expect(await undeclaredImports(join(installed, 'dist'), p.manifest), p.name).toEqual([]);
+      }
     });
 
     it('print their installed sizes; the conformance CLI and the client stay light', async () => {
-      const sizes = Object.fromEntries(await Promise.all(PACKAGES.map(async (p) => [p, await installedSize(p, project)] as const)));
+      const sizes = Object.fromEntries(await Promise.all(PACKAGES.map(async (p) => [p, await installedSize(p, projects[p])] as const)));
       for (const [name, bytes] of Object.entries(sizes)) console.log(`installed ${name.padEnd(18)} ${mb(bytes)}`);
       expect(sizes['@bgr/conformance']).toBeLessThan(40e6);
       expect(Object.keys(packs.find((p) => p.name === '@bgr/client')!.manifest.dependencies ?? {})).toEqual(['openapi-fetch']);
@@ -115,7 +136,7 @@ describe('the packages installed from their tarballs', () => {
 
   describe('used from plain Node', () => {
     it('`npx @bgr/conformance check --help` (the README line) prints its usage', async () => {
-      const { code, out } = await inProject('npx', ['--no-install', '@bgr/conformance', 'check', '--help']);
+      const { code, out } = await inProject('@bgr/conformance', 'npx', ['--no-install', '@bgr/conformance', 'check', '--help']);
       expect(out).toContain('usage: bgr check --base-url URL --api-key KEY');
       expect(code).toBe(0);
     });
@@ -124,27 +145,28 @@ describe('the packages installed from their tarballs', () => {
       const only = 'AUTH-401-MISSING-KEY,V1-PNG,V1-ALPHA,V1-HUMAN-DIFFERS,V2-COMPLETED-OUTPUT';
       const args = ['check', '--base-url', baseUrl, '--api-key', KEYS[0]!, '--second-api-key', KEYS[1]!, '--profile', 'full', '--only', only];
       // The bin by its name, as a CI job runs it once the package is installed.
-      const { code, out } = await inProject(join(project, 'node_modules/.bin/bgr'), args, 300_000);
+      const { code, out } = await inProject('@bgr/conformance', join(projects['@bgr/conformance'], 'node_modules/.bin/bgr'), args, 300_000);
       expect(out).toMatch(/V1-PNG/);
       expect(code, out).toBe(0);
     }, 300_000);
 
     it('the client makes a request from plain Node', async () => {
+      // The client's project holds the client only: the image is made here and the answer judged here.
+      const image = await sharp({ create: { width: 48, height: 32, channels: 3, background: '#3a6' } }).png().toBuffer();
       const script = `
-        import sharp from 'sharp';
         import { BgRemovalClient } from '@bgr/client';
-        const image = await sharp({ create: { width: 48, height: 32, channels: 3, background: '#3a6' } }).png().toBuffer();
         const client = new BgRemovalClient({ apiKey: ${JSON.stringify(KEYS[0])}, baseUrl: ${JSON.stringify(baseUrl)} });
-        const result = await client.removeBackground({ image });
-        const meta = await sharp(result.image).metadata();
-        console.log(JSON.stringify({ type: result.contentType, width: meta.width, height: meta.height, channels: meta.channels }));`;
-      const { code, out } = await inProject(process.execPath, ['--input-type=module', '-e', script]);
+        const result = await client.removeBackground({ image: Buffer.from(${JSON.stringify(image.toString('base64'))}, 'base64') });
+        console.log(JSON.stringify({ type: result.contentType, image: Buffer.from(result.image).toString('base64') }));`;
+      const { code, out } = await inProject('@bgr/client', process.execPath, ['--input-type=module', '-e', script]);
       expect(code, out).toBe(0);
-      expect(JSON.parse(out)).toEqual({ type: 'image/png', width: 48, height: 32, channels: 4 });
+      const answer = JSON.parse(out) as { type: string; image: string };
+      const meta = await sharp(Buffer.from(answer.image, 'base64')).metadata();
+      expect({ type: answer.type, width: meta.width, height: meta.height, channels: meta.channels }).toEqual({ type: 'image/png', width: 48, height: 32, channels: 4 });
     });
 
     it('keeps the model cache out of node_modules', async () => {
-      const { out } = await inProject('find', ['node_modules', '-name', '*.onnx']);
+      const { out } = await inProject('@bgr/reference', 'find', ['node_modules', '-name', '*.onnx']);
       expect(out.trim()).toBe('');
     });
   });
@@ -167,6 +189,13 @@ describe('the packaging check itself', () => {
     ['a pattern export that matches nothing', fake(['dist/g/a.d.ts'], { exports: { './*': { types: './dist/g/*.d.ts', default: './dist/g/*.js' } } }), 1],
   ])('judges %s', (_what, packed, problems) => {
     expect(manifestProblems(packed)).toHaveLength(problems);
+  });
+
+  it('installs a package alone: with the @bgr packages it depends on (not on the registry), never a sibling', () => {
+    const pack = (name: PackageName, dependencies: Record<string, string>): Packed => ({ name, tarball: `${name}.tgz`, files: [], manifest: { name, dependencies } });
+    const packed = [pack('@bgr/spec', { yaml: '2' }), pack('@bgr/client', { 'openapi-fetch': '0' }), pack('@bgr/conformance', { '@bgr/spec': '0', sharp: '0' }), pack('@bgr/reference', { '@bgr/spec': '0', standardwebhooks: '1' })];
+    expect(alone(packed, '@bgr/conformance').map((p) => p.name)).toEqual(['@bgr/conformance', '@bgr/spec']);
+    expect(alone(packed, '@bgr/client').map((p) => p.name)).toEqual(['@bgr/client']);
   });
 
   it('lists what a user can import, `*` subpaths expanded over the built files', () => {

@@ -1,6 +1,7 @@
 /**
- * The packaging check: builds and packs every publishable workspace package, installs the tarballs into an empty
- * project as a user would (npm registry as the only other source), and measures what each one costs installed.
+ * The packaging check: builds and packs every publishable workspace package, installs each tarball alone into its
+ * own empty project as a user would (npm registry as the only other source; the @bgr packages it depends on from
+ * their tarballs, as they are not on the registry), and measures what each one costs installed.
  * Run standalone with `npx tsx scripts/packaging.ts` (prints the sizes); `packaging.test.ts` asserts on it.
  */
 import { execFile, type ExecFileOptions } from 'node:child_process';
@@ -66,8 +67,7 @@ export async function buildAndPack(outDir: string): Promise<Packed[]> {
   const packs = JSON.parse(json) as { name: PackageName; filename: string; files: { path: string }[] }[];
   return Promise.all(
     packs.map(async (p) => {
-      const dir = p.name === '@bgr/reference' ? 'reference-impl' : p.name.slice('@bgr/'.length);
-      const manifest = JSON.parse(await readFile(join(ROOT, dir, 'package.json'), 'utf8')) as PackageJson;
+      const manifest = JSON.parse(await readFile(join(ROOT, folderOf(p.name), 'package.json'), 'utf8')) as PackageJson;
       return { name: p.name, tarball: join(outDir, p.filename), files: p.files.map((f) => f.path), manifest };
     }),
   );
@@ -106,6 +106,26 @@ export function manifestProblems(p: Packed): string[] {
     if (/(?<!\.d)\.[mc]?ts$/.test(target)) problems.push(`${p.name}: ${where} → ${target} is TypeScript: plain Node cannot load it`);
   }
   return problems;
+}
+
+/** The folder of a workspace package. */
+export const folderOf = (name: PackageName) => (name === '@bgr/reference' ? 'reference-impl' : name.slice('@bgr/'.length));
+
+/**
+ * What installing `name` alone takes from disk: its tarball and those of the @bgr packages it depends on
+ * (transitively); nothing else, so no sibling's dependency can stand in for one it forgot to declare.
+ */
+export function alone(packs: Packed[], name: PackageName): Packed[] {
+  const byName = new Map(packs.map((p) => [p.name as string, p]));
+  const out: Packed[] = [];
+  const visit = (n: string) => {
+    const p = byName.get(n);
+    if (!p || out.includes(p)) return;
+    out.push(p);
+    for (const dep of Object.keys(p.manifest.dependencies ?? {})) visit(dep);
+  };
+  visit(name);
+  return out;
 }
 
 /** An empty project with the tarballs installed from disk; everything else comes from the npm registry. */
@@ -169,8 +189,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
     const packs = await buildAndPack(work);
     for (const p of packs) for (const problem of manifestProblems(p)) console.error(problem);
-    const { dir } = await installTarballs(packs, join(work, 'consumer'));
-    for (const p of PACKAGES) console.log(`${p.padEnd(18)} ${mb(await installedSize(p, dir))}`);
+    for (const p of PACKAGES) {
+      const t0 = performance.now();
+      const { dir } = await installTarballs(alone(packs, p), join(work, folderOf(p)));
+      console.log(`${p.padEnd(18)} ${mb(await installedSize(p, dir))} installed alone in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 /**
  * Vitest global setup: makes a fresh machine ready for the suite, as the README promises for `npm test`.
- * Finds or installs (Debian packages) Chromium and redis-server, and starts a throwaway Redis on
+ * Finds or installs (Debian packages) Chromium, redis-server and curl, and starts a throwaway Redis on
  * 127.0.0.1:6379 when none answers there (stopped again at teardown). Says clearly what is missing when it
  * cannot install (not root, no apt-get) instead of letting the suites fail one by one.
  */
@@ -14,6 +14,7 @@ const REDIS = { host: '127.0.0.1', port: 6379 };
 const NEEDED = [
   { program: 'chromium', pkg: 'chromium', path: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', why: 'docs and demo pages (playwright-core)' },
   { program: 'redis-server', pkg: 'redis-server', path: undefined, why: 'Redis backend tests (their own throwaway servers, and 6379 when none answers)' },
+  { program: 'curl', pkg: 'curl', path: undefined, why: 'the conformance reproductions, run as printed' },
 ];
 
 let ownRedis: ChildProcess | undefined;

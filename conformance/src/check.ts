@@ -22,6 +22,8 @@ export interface Check {
   run(ctx: CheckContext): Promise<string | void>;
 }
 
-export const ALL: readonly Profile[] = ['mock', 'core', 'full', 'slow'];
-export const CORE: readonly Profile[] = ['core', 'full', 'slow'];
-export const FULL: readonly Profile[] = ['full', 'slow'];
+export const ALL: readonly Profile[] = ['mock', 'core', 'full', 'slow', 'fuzz'];
+export const CORE: readonly Profile[] = ['core', 'full', 'slow', 'fuzz'];
+export const FULL: readonly Profile[] = ['full', 'slow', 'fuzz'];
+/** Properties on generated inputs: the `fuzz` profile, or any profile with `--fuzz N`. */
+export const FUZZ: readonly Profile[] = ['fuzz'];

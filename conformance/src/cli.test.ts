@@ -121,6 +121,21 @@ describe('bgr check', () => {
     expect(r.out).toMatch(/^core: NOT CONFORMANT$/m);
   });
 
+  it('prints the contract coverage, puts it in the JSON report, and fails below --min-coverage', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bgr-check-'));
+    const args = ['--base-url', good.url, '--api-key', 'key-a', '--only', 'V2-SUBMIT-FIELDS', '--json', join(dir, 'report.json')];
+    const low = await check([...args, '--min-coverage', '1']);
+    expect(low.code).toBe(0);
+    expect(low.out).toMatch(/^coverage: [\d.]+ % of the contract's operation × status cells that apply \(\d+ of \d+; \d+ declared\)$/m);
+    expect(low.out).toMatch(/^ {2}POST \/v2\/bg-removal +200 /m);
+    const json = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'));
+    expect(json.coverage.cells.find((c: { operationId: string; status: string }) => c.operationId === 'submitRemoval' && c.status === '200').observed).toBe(true);
+    const high = await check([...args, '--min-coverage', '90']);
+    expect(high.code).toBe(1);
+    expect(high.out).toMatch(/NOT ENOUGH COVERAGE: [\d.]+ % observed, --min-coverage 90 %/);
+    expect((await check([...args, '--min-coverage', '101'])).code).toBe(2);
+  });
+
   it('is registered in the bgr CLI', async () => {
     const { stdout } = await exec('node', ['bin/bgr.mjs', 'check', '--base-url', good.url, '--api-key', 'key-a', '--only', 'V2-SUBMIT-FIELDS'], { cwd: root });
     expect(stdout).toMatch(/PASS {2}MUST {3}V2-SUBMIT-FIELDS/);

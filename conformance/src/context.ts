@@ -3,7 +3,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Profile } from './profile.ts';
 import type { ExtensionName } from '@bgr/spec/extensions';
 import type { Fixtures } from './fixtures.ts';
-import type { Http } from './http.ts';
+import type { Exchange, Http } from './http.ts';
+
+/** Figures a check measured, for the reports (the latency chart reads them). */
+export interface CheckDetails {
+  latency?: LatencyDetails;
+}
+
+/** One latency sample split into what the deployment reports, the suite's own 429 waits, and the rest (network, polling, encoding). */
+export interface LatencySample { totalS: number; inferenceS: number; queueS: number; waitS: number; restS: number }
+export interface LatencyDetails { sloS: number; samples: LatencySample[]; p50: number; p95: number; p99: number }
+
+interface Memo { p: Promise<unknown>; from: number; to?: number }
 
 export interface ResolvedOptions {
   baseUrl: string;
@@ -31,6 +42,9 @@ export interface ResolvedOptions {
   webhookSecret?: string;
   /** Extensions the deployment promises: not offered → the run fails. */
   requireExtensions: ExtensionName[];
+  /** Generated cases per fuzz property, and the seed that reproduces them. */
+  fuzzRuns: number;
+  seed: number;
 }
 
 /** Whether a deployment offers an extension, decided from its behaviour; undefined when it could not be told. */
@@ -50,7 +64,11 @@ export interface ProgressEvent {
 
 export class CheckContext {
   check = '';
-  private readonly memos = new Map<string, Promise<unknown>>();
+  /** Exchanges of shared flows the running check used (a memo computed by an earlier check counts too). */
+  readonly used = new Set<Exchange>();
+  /** What the running check measured (reset per check by the runner). */
+  details: CheckDetails = {};
+  private readonly memos = new Map<string, Memo>();
 
   constructor(
     readonly options: ResolvedOptions,
@@ -72,9 +90,21 @@ export class CheckContext {
 
   /** Runs a shared flow (e.g. one completed request several checks inspect) once per suite run. */
   memo<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    let p = this.memos.get(key) as Promise<T> | undefined;
-    if (!p) this.memos.set(key, (p = fn()));
-    return p;
+    let m = this.memos.get(key);
+    if (!m) {
+      const entry: Memo = { p: fn(), from: this.http.exchanges.length };
+      const end = () => void (entry.to ??= this.http.exchanges.length);
+      entry.p.then(end, end);
+      this.memos.set(key, (m = entry));
+    }
+    const { p, from } = m;
+    const memo = m;
+    // The flow's exchanges led to this check's outcome as much as its own: reproductions and reports show them.
+    const mark = () => this.http.exchanges.slice(from, memo.to ?? this.http.exchanges.length).forEach((ex) => this.used.add(ex));
+    return (p as Promise<T>).then((v) => (mark(), v), (e: unknown) => {
+      mark();
+      throw e;
+    });
   }
 
   private readonly closers: (() => Promise<void>)[] = [];

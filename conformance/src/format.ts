@@ -1,11 +1,21 @@
 /** Human output: one line per check (outcome, level, ID, reason), the capability table (core and each extension) and a closing summary. */
 import type { CheckResult, Report } from './report.ts';
+import type { Reproduction } from './repro.ts';
 
 const mark = { pass: 'PASS', fail: 'FAIL', skip: 'SKIP' } as const;
 
 export function formatResult(r: CheckResult): string {
   const head = `${mark[r.outcome]}  ${r.level.padEnd(6)} ${r.id.padEnd(32)} ${String(r.durationMs).padStart(6)} ms`;
   return r.reason ? `${head}  ${r.reason.replace(/\s+/g, ' ')}` : head;
+}
+
+/** The commands that replay a failed check's exchanges, each distinct command once (repeated polls are one), in order of last use. */
+export function formatReproduction(repro: Reproduction[]): string {
+  const last = new Map<string, number>();
+  repro.forEach((r, i) => last.set(r.curl, i));
+  const distinct = repro.filter((r, i) => last.get(r.curl) === i);
+  const lines = distinct.map((r) => `      # ${r.request} (exchange ${r.seq})\n      ${r.curl}`);
+  return `    reproduce (API keys from $BGR_API_KEY and the like):\n${lines.join('\n')}\n`;
 }
 
 /** The capability table: the core's verdict, then one row per extension with its verdict and its checks' outcomes. */

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { clauses } from '@bgr/spec/clauses';
 import { extensions } from '@bgr/spec/extensions';
 import { faults } from '../testing/faults.ts';
+import { usage } from './cli-options.ts';
 import { guidePath, renderGuide } from './gen-guide.ts';
 import { needsInput, notChecked, profiles, registry } from './registry.ts';
 
@@ -20,10 +21,11 @@ export function renderDocs(): string {
     '<!-- Generated from conformance/src/registry.ts and conformance/testing/faults.ts by `npm run docs:conformance`. Do not edit by hand. -->',
     '# Conformance checks',
     '',
-    '`bgr check --base-url URL --api-key KEY [--second-api-key KEY] [--profile mock|core|full|slow] [--retention-s 3600]',
-    '[--latency-slo-s 1.67] [--samples N] [--only ID…] [--require-extension NAME,…] [--scoped-key KEY] [--low-credit-key KEY]',
-    '[--webhook-listen HOST:PORT --webhook-secret SECRET] [--junit FILE] [--json FILE] [--attestation FILE]` runs these checks',
-    'against a deployment and reports a verdict per layer: `core: CONFORMANT | NOT CONFORMANT`, and for each extension',
+    '```',
+    usage().trimEnd(),
+    '```',
+    '',
+    '`bgr check` runs these checks against a deployment and reports a verdict per layer: `core: CONFORMANT | NOT CONFORMANT`, and for each extension',
     '`offered, conformant`, `offered, NOT conformant`, `not offered` or `not checked`. It exits 0 when the core and every',
     'offered extension pass every MUST check (and every `--require-extension` is offered), 1 otherwise, 2 for usage or',
     'connection errors. SHOULD and MAY failures are reported but do not change the exit code. A check of an extension',

@@ -1,6 +1,6 @@
 /** Fills the generated blocks of the guide "Implementing this API" from the registry and the contract (`npm run docs:conformance`). */
 import { extensions } from '@bgr/spec/extensions';
-import { checkOptions } from './cli.ts';
+import { checkOptionTable, defaultOf, type CliOption } from './cli-options.ts';
 import { needsInput, registry, type Check } from './registry.ts';
 
 export const guidePath = new URL('../../docs/guides/07-implementing-this-api.md', import.meta.url);
@@ -30,9 +30,13 @@ export function guideBlocks(): Record<string, string> {
       ].join('\n');
     }).join('\n\n'),
     options: [
-      '| Option | Value |',
-      '|---|---|',
-      ...Object.entries(checkOptions).map(([name, o]) => `| \`--${name}\` | ${o.type === 'boolean' ? 'flag' : 'multiple' in o && o.multiple ? 'value, repeatable (comma-separated)' : 'value'}${'default' in o && o.default !== false ? ` (default \`${String(o.default)}\`)` : ''} |`),
+      '| Option | Value | What it does |',
+      '|---|---|---|',
+      ...(Object.entries(checkOptionTable) as [string, CliOption][]).map(([name, o]) => {
+        const d = defaultOf(o);
+        const value = o.type === 'boolean' ? 'flag' : `\`${o.value ?? 'VALUE'}\`${o.multiple ? ', repeatable' : ''}${o.required ? ', required' : ''}${d === undefined ? '' : ` (default \`${d}\`)`}`;
+        return `| \`--${name}\` | ${cell(value)} | ${cell(o.help)} |`;
+      }),
     ].join('\n'),
   };
 }

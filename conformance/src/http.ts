@@ -24,6 +24,12 @@ export interface Exchange {
   expectedCode?: { code: string; what: string };
   /** For a read stream: whether the server ended it before the suite stopped reading. */
   streamEnded?: boolean;
+  /** What the suite sent, as sent (the API key included: reproductions and HAR files redact it). */
+  request: { headers: Record<string, string>; body?: string | Buffer };
+  /** When the request was sent (ISO 8601). */
+  startedAt: string;
+  /** Time the suite spent on 429s before this exchange (the throttled attempts and their Retry-After waits), in ms. */
+  throttledMs?: number;
 }
 
 export interface RequestOptions {
@@ -93,7 +99,8 @@ async function readStream(body: ReadableStream<Uint8Array>, opts: NonNullable<Re
     const left = stopAt - Date.now();
     const next = left <= 0 ? undefined : await Promise.race([
       reader.read().catch(() => ({ done: true as const, value: undefined, error: true })),
-      sleep(left).then(() => undefined),
+      // Unref'd: when the read wins, the losing timer must not keep the process alive until the deadline.
+      sleep(left, undefined, { ref: false }).then(() => undefined),
     ]);
     if (next === undefined) {
       abort.abort();
@@ -143,8 +150,11 @@ export class Http {
     } else if (body !== undefined) {
       headers['content-type'] = opts.contentType ?? 'application/json';
     }
+    const t0 = performance.now();
     for (let attempt = 0; ; attempt++) {
+      const attemptAt = performance.now();
       const ex = await this.once(method, url, headers, body, opts.timeoutMs ?? this.options.timeoutMs, opts.stream);
+      if (attempt > 0) ex.throttledMs = attemptAt - t0;
       if (ex.status !== 429 || opts.retry429 === false || attempt >= 6) return ex;
       // Throttling is the deployment's right; wait it out rather than failing an unrelated check.
       const waitS = Math.min(Math.max(Number(ex.headers['retry-after']) || 1, 1), 60);
@@ -165,6 +175,7 @@ export class Http {
 
   private async once(method: string, url: URL, headers: Record<string, string>, body: string | Buffer | undefined, timeoutMs: number, stream?: RequestOptions['stream']): Promise<Exchange> {
     const started = performance.now();
+    const startedAt = new Date().toISOString();
     const abort = new AbortController();
     let res: Response;
     try {
@@ -211,6 +222,8 @@ export class Http {
       operationId: op?.operationId,
       violations,
       ...(streamEnded === undefined ? {} : { streamEnded }),
+      request: { headers: { ...headers }, ...(body === undefined ? {} : { body }) },
+      startedAt,
     };
     this.exchanges.push(ex);
     return ex;

@@ -11,6 +11,9 @@ export const sha256 = (data: string | Buffer) => createHash('sha256').update(dat
 // This package's own package.json: one folder up from src/ (sources) and from dist/ (installed).
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
 
+/** This suite's name and version (as a report, a HAR file and an attestation name it). */
+export const suite = { name: pkg.name, version: pkg.version };
+
 /** Options whose values are secrets: the report says only whether they were given. */
 const secret = new Set<keyof ResolvedOptions>(['apiKey', 'secondApiKey', 'scopedKey', 'lowCreditKey', 'webhookSecret']);
 

@@ -24,7 +24,7 @@ describe('the check registry', () => {
   it('puts every check in at least one profile, and mock checks in every profile', () => {
     for (const c of registry) {
       expect(c.profiles.length, c.id).toBeGreaterThan(0);
-      if (c.profiles.includes('mock')) expect(c.profiles, c.id).toEqual(['mock', 'core', 'full', 'slow']);
+      if (c.profiles.includes('mock')) expect(c.profiles, c.id).toEqual(['mock', 'core', 'full', 'slow', 'fuzz']);
     }
   });
 

@@ -5,6 +5,7 @@ import { bodyChecks } from './checks/bodies.ts';
 import { contractChecks } from './checks/contract.ts';
 import { expiryChecks } from './checks/expiry.ts';
 import { failedChecks } from './checks/failed.ts';
+import { fuzzChecks } from './checks/fuzz.ts';
 import { latencyChecks } from './checks/latency.ts';
 import { multipartChecks } from './checks/multipart.ts';
 import { optionalChecks } from './checks/optional.ts';
@@ -31,19 +32,20 @@ export const registry: readonly Check[] = [
   ...optionalChecks,
   ...webhookChecks,
   ...latencyChecks,
+  ...fuzzChecks,
   ...contractChecks,
 ];
 
-export const profiles: readonly Profile[] = ['mock', 'core', 'full', 'slow'];
+export const profiles: readonly Profile[] = ['mock', 'core', 'full', 'slow', 'fuzz'];
 
-/** The checks a run executes: the profile's, narrowed to `only` when given (unknown IDs are an error). */
-export function selectChecks(profile: Profile, only?: readonly string[]): Check[] {
+/** The checks a run executes: the profile's (with the fuzz checks too when `fuzz`), narrowed to `only` when given (unknown IDs are an error). */
+export function selectChecks(profile: Profile, only?: readonly string[], fuzz = false): Check[] {
   if (only && only.length > 0) {
     const unknown = only.filter((id) => !registry.some((c) => c.id === id));
     if (unknown.length) throw new Error(`unknown check id(s): ${unknown.join(', ')}`);
     return registry.filter((c) => only.includes(c.id));
   }
-  return registry.filter((c) => c.profiles.includes(profile));
+  return registry.filter((c) => c.profiles.includes(profile) || (fuzz && c.profiles.includes('fuzz')));
 }
 
 /** Clauses (or parts) the suite cannot check from outside, and why; the docs list them so nobody assumes coverage. */

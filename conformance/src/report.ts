@@ -1,7 +1,9 @@
 /** The result of a run: per-check outcomes with their evidence, the verdict per layer (core and each extension), and what reproduces it. */
 import { extensions, type ExtensionName } from '@bgr/spec/extensions';
 import type { Level, Profile } from './check.ts';
-import type { Detection } from './context.ts';
+import type { Detection, LatencyDetails } from './context.ts';
+import type { Coverage } from './coverage.ts';
+import type { Reproduction } from './repro.ts';
 
 export type Outcome = 'pass' | 'fail' | 'skip';
 
@@ -21,6 +23,12 @@ export interface CheckResult {
   durationMs: number;
   /** Summaries of the exchanges the check sent, in order (at most 50), so a reader can see what showed what. */
   exchanges: string[];
+  /** The `seq` of the exchange a failure cites (it may belong to a shared flow an earlier check ran). */
+  cited?: number;
+  /** Latency checks: every sample, split, and the percentiles against the SLO. */
+  latency?: LatencyDetails;
+  /** For a failed check: a runnable `curl` per exchange that led to it (the CLI adds them). */
+  reproduce?: Reproduction[];
 }
 
 export type CapabilityVerdict = 'offered, conformant' | 'offered, NOT conformant' | 'not offered' | 'not checked';
@@ -53,6 +61,8 @@ export interface Report {
   provenance: Provenance;
   results: CheckResult[];
   summary: { pass: number; fail: number; skip: number; mustFailed: number; shouldFailed: number; notOffered: number };
+  /** Which of the contract's operation × status cells the run observed. */
+  coverage: Coverage;
   core: 'CONFORMANT' | 'NOT CONFORMANT';
   capabilities: Capability[];
   /** Core conformant, every offered extension conformant, every required extension offered. */

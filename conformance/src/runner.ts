@@ -2,9 +2,11 @@
 import type { ExtensionName } from '@bgr/spec/extensions';
 import type { Profile } from './check.ts';
 import { CheckContext, type Detection, type ProgressEvent, type ResolvedOptions } from './context.ts';
+import { coverageOf } from './coverage.ts';
+import { DEFAULTS } from './defaults.ts';
 import { detectExtension } from './extensions.ts';
 import { loadFixtures } from './fixtures.ts';
-import { ConnectionError, Http, summarise } from './http.ts';
+import { ConnectionError, Http, summarise, type Exchange } from './http.ts';
 import { CheckFailure, CheckSkip } from './outcome.ts';
 import { provenance } from './provenance.ts';
 import { selectChecks } from './registry.ts';
@@ -31,12 +33,18 @@ export interface RunOptions {
   /** `host:port` for the suite's webhook receiver, and the Standard Webhooks secret: enable WEBHOOK-SIGNED. */
   webhookListen?: string;
   webhookSecret?: string;
+  /** Run the fuzz properties with this many generated cases each (the `fuzz` profile runs them with the default). */
+  fuzzRuns?: number;
+  /** The seed of the generated cases (a run reports it; the same seed generates the same cases). */
+  seed?: number;
   /** Extensions the deployment promises: any not offered fails the run. */
   requireExtensions?: readonly ExtensionName[];
   /** Live progress: check start/end and what a long wait is waiting for. */
   onProgress?: (event: ProgressEvent) => void;
-  /** Called as each check ends. */
-  onResult?: (result: CheckResult) => void;
+  /** Called (and awaited) as each check ends, with the exchanges that led to its outcome (its own, and the one a failure cites). */
+  onResult?: (result: CheckResult, exchanges: readonly Exchange[]) => void | Promise<void>;
+  /** Called once at the end with every exchange of the run, in order (for a HAR file). */
+  onExchanges?: (all: readonly Exchange[]) => void | Promise<void>;
 }
 
 export { ConnectionError };
@@ -46,19 +54,21 @@ export function resolveOptions(o: RunOptions): ResolvedOptions {
     baseUrl: o.baseUrl,
     apiKey: o.apiKey,
     secondApiKey: o.secondApiKey,
-    profile: o.profile ?? 'core',
-    retentionS: o.retentionS ?? 3600,
-    latencySloS: o.latencySloS ?? 1.67,
-    samples: o.samples ?? 5,
-    requestTimeoutS: o.requestTimeoutS ?? 120,
-    pollIntervalMs: o.pollIntervalMs ?? 20,
-    burst: o.burst ?? 300,
-    shortRetentionS: o.shortRetentionS ?? 30,
+    profile: o.profile ?? DEFAULTS.profile,
+    retentionS: o.retentionS ?? DEFAULTS.retentionS,
+    latencySloS: o.latencySloS ?? DEFAULTS.latencySloS,
+    samples: o.samples ?? DEFAULTS.samples,
+    requestTimeoutS: o.requestTimeoutS ?? DEFAULTS.requestTimeoutS,
+    pollIntervalMs: o.pollIntervalMs ?? DEFAULTS.pollIntervalMs,
+    burst: o.burst ?? DEFAULTS.burst,
+    shortRetentionS: o.shortRetentionS ?? DEFAULTS.shortRetentionS,
     scopedKey: o.scopedKey,
     lowCreditKey: o.lowCreditKey,
     webhookListen: o.webhookListen,
     webhookSecret: o.webhookSecret,
     requireExtensions: [...(o.requireExtensions ?? [])],
+    fuzzRuns: o.fuzzRuns ?? DEFAULTS.fuzzRuns,
+    seed: o.seed ?? (Date.now() ^ (Math.random() * 0x7fffffff)) >>> 0,
   };
 }
 
@@ -68,7 +78,7 @@ export function resolveOptions(o: RunOptions): ResolvedOptions {
  */
 export async function runChecks(options: RunOptions): Promise<Report> {
   const opts = resolveOptions(options);
-  const checks = selectChecks(opts.profile, options.only);
+  const checks = selectChecks(opts.profile, options.only, options.fuzzRuns !== undefined);
   const progress = options.onProgress ?? (() => {});
   const http = new Http({
     baseUrl: opts.baseUrl,
@@ -94,11 +104,14 @@ export async function runChecks(options: RunOptions): Promise<Report> {
       ctx.check = http.check = check.id;
       progress({ type: 'start', check: check.id });
       const from = http.exchanges.length;
+      ctx.used.clear();
+      ctx.details = {};
       const startedAt = new Date().toISOString();
       const t0 = performance.now();
       let outcome: CheckResult['outcome'] = 'pass';
       let reason = '';
       let notOffered = false;
+      let cited: Exchange | undefined;
       try {
         const d = check.extension ? await ctx.offered(check.extension) : undefined;
         if (d && d.offered !== true) {
@@ -112,9 +125,13 @@ export async function runChecks(options: RunOptions): Promise<Report> {
           reason = e.message;
         } else {
           outcome = 'fail';
+          if (e instanceof CheckFailure) cited = e.exchange;
           reason = e instanceof CheckFailure || e instanceof ConnectionError ? e.message : `error: ${(e as Error).stack ?? String(e)}`;
         }
       }
+      const own = http.exchanges.slice(from).slice(-50);
+      // Shared flows an earlier check ran, and the exchange a failure cites, led to the outcome too.
+      const led = [...new Set([...(cited ? [cited] : []), ...ctx.used, ...own])].sort((a, b) => a.seq - b.seq).slice(-50);
       const result: CheckResult = {
         id: check.id,
         level: check.level,
@@ -126,11 +143,13 @@ export async function runChecks(options: RunOptions): Promise<Report> {
         ...(notOffered ? { notOffered } : {}),
         startedAt,
         durationMs: Math.round(performance.now() - t0),
-        exchanges: http.exchanges.slice(from).slice(-50).map(summarise),
+        exchanges: own.map(summarise),
+        ...(cited ? { cited: cited.seq } : {}),
+        ...(ctx.details.latency ? { latency: ctx.details.latency } : {}),
       };
       results.push(result);
       progress({ type: 'end', check: check.id });
-      options.onResult?.(result);
+      await options.onResult?.(result, led);
     }
     // A required extension is detected even when no check of it ran in this profile.
     for (const name of opts.requireExtensions) {
@@ -142,6 +161,8 @@ export async function runChecks(options: RunOptions): Promise<Report> {
   } finally {
     await ctx.close();
   }
+  await options.onExchanges?.(http.exchanges);
+  const offered = new Set([...detections].filter(([, d]) => d.offered === true).map(([name]) => name));
   const finished = Date.now();
   return {
     baseUrl: opts.baseUrl,
@@ -152,6 +173,7 @@ export async function runChecks(options: RunOptions): Promise<Report> {
     provenance: provenance(opts, fixtures),
     results,
     summary: summarize(results),
+    coverage: coverageOf(http.exchanges, offered),
     ...verdicts(results, detections, opts.requireExtensions),
   };
 }

@@ -23,7 +23,7 @@ const shortRetention = { server: { retentionMs: 1500 }, run: { retentionS: 1.5, 
 
 export const faults: Record<FaultName, Fault> = {
   'failed-200': { breaks: 'serves FAILED requests with HTTP 200', kills: ['V2-FAILED-422-STATUS', 'V2-FAILED-422-RESULT', 'V2-FAILED-UNDECODABLE', 'CONTRACT-V2-STATUS', 'CONTRACT-V2-RESULT'] },
-  'status-backwards': { breaks: 'reports PROCESSING again after COMPLETED', kills: ['V2-STATE-ORDER'] },
+  'status-backwards': { breaks: 'reports PROCESSING again after COMPLETED', kills: ['V2-STATE-ORDER', 'FUZZ-LIFECYCLE'], run: { fuzzRuns: 50, seed: 4 } },
   'never-expires': { breaks: 'never forgets a request', kills: ['V2-RETENTION-EXPIRED-404'], ...shortRetention },
   'expires-early': { breaks: 'forgets requests after half the retention', kills: ['V2-RETENTION-SERVED'], ...shortRetention },
   'output-expires-early': { breaks: 'drops the output after half the retention', kills: ['V2-OUTPUT-LIFETIME'], ...shortRetention },
@@ -71,5 +71,7 @@ export const faults: Record<FaultName, Fault> = {
   'bg-color-swapped': { breaks: 'reads `bg_color` as #bbggrr', kills: ['V1-BG-COLOR'] },
   'base64-ignored': { breaks: 'answers `base64` with an output URL instead of a data URI', kills: ['V2-BASE64-OUTPUT'] },
   'multipart-no-alpha': { breaks: 'drops the alpha channel of images uploaded as multipart', kills: ['V1-MULTIPART', 'V2-MULTIPART'] },
+  // Found only by generated inputs: no fixture body sends a `method` that is not a string.
+  'method-type-500': { breaks: 'answers 500 when `method` is not a string', kills: ['FUZZ-BODIES'], run: { fuzzRuns: 60, seed: 1 } },
   slow: { breaks: 'takes 1.5 s longer per image', kills: ['LATENCY-V1', 'LATENCY-V2'], run: { latencySloS: 1, samples: 1 } },
 };

@@ -25,7 +25,7 @@ export const faultNames = [
   'result-409-pending', 'error-not-json', 'failed-no-code', 'timestamps-backwards', 'queue-position-processing',
   'output-never-expires', 'scope-ignored', 'no-credit-check', 'webhook-bad-signature', 'stream-repeats',
   'stream-terminal-status-body', 'stream-never-ends', 'mask-inverted', 'bg-color-swapped', 'base64-ignored',
-  'multipart-no-alpha',
+  'multipart-no-alpha', 'method-type-500',
 ] as const;
 export type FaultName = (typeof faultNames)[number];
 
@@ -246,6 +246,8 @@ export async function startGoodServer(options: GoodServerOptions = {}): Promise<
     const bad = (m: string) => new HttpError(400, 'invalid_parameter', m);
     if (unknown.length) throw bad(`Unknown field(s): ${unknown.join(', ')}.`);
     if (typeof b.image !== 'string' || !b.image) throw bad("body must have required property 'image'");
+    // The fault: a non-string `method` reaches code that lower-cases it.
+    if (fault('method-type-500') && b.method !== undefined && typeof b.method !== 'string') throw new Error('b.method.toLowerCase is not a function');
     if (b.method !== undefined && b.method !== 'object' && b.method !== 'human') throw bad('method must be object or human.');
     if (b.format !== undefined && b.format !== 'png' && b.format !== 'webp') throw bad('format must be png or webp.');
     for (const f of ['mask_only', 'base64']) if (b[f] !== undefined && typeof b[f] !== 'boolean') throw bad(`${f} must be a boolean.`);
