@@ -8,16 +8,43 @@ import tseslint from 'typescript-eslint';
 const packages = ['spec', 'client', 'conformance', 'mock', 'reference-impl', 'sandbox'];
 
 /** Files no package ships: tests, test helpers, benches and tools; they may use the root's devDependencies. */
-const devOnly = ['**/*.test.ts', '**/testing/**', '**/e2e/**', '**/bench/**', '**/scripts/**', '**/fixtures/**', '**/*.contract.ts', '**/build.mjs', '**/examples/**'];
+const devOnly = [
+  '**/*.test.ts',
+  '**/testing/**',
+  '**/e2e/**',
+  '**/bench/**',
+  '**/scripts/**',
+  '**/fixtures/**',
+  '**/*.contract.ts',
+  '**/build.mjs',
+  '**/examples/**',
+];
 
 const dependencies = (packageDir, devDependencies) => ({
-  'import-x/no-extraneous-dependencies': ['error', {
-    packageDir, devDependencies, optionalDependencies: false, peerDependencies: true, bundledDependencies: false,
-  }],
+  'import-x/no-extraneous-dependencies': [
+    'error',
+    {
+      packageDir,
+      devDependencies,
+      optionalDependencies: false,
+      peerDependencies: true,
+      bundledDependencies: false,
+    },
+  ],
 });
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.cache/**', 'docs/site/**', 'coverage/**', 'spec/generated/**', 'tmp/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '.cache/**',
+      'docs/site/**',
+      'coverage/**',
+      'spec/generated/**',
+      'tmp/**',
+    ],
+  },
   {
     files: ['**/*.{ts,mts,js,mjs}'],
     languageOptions: { parser: tseslint.parser, ecmaVersion: 'latest', sourceType: 'module' },
@@ -26,7 +53,10 @@ export default tseslint.config(
     rules: {
       'import-x/no-self-import': 'error',
       'import-x/no-duplicates': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { args: 'none', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { args: 'none', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
       'no-debugger': 'error',
       'no-var': 'error',
       'prefer-const': 'error',

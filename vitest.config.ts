@@ -37,7 +37,15 @@ export default defineConfig({
     globalSetup: ['scripts/test-setup.ts'],
     reporters: ['default', './scripts/slowest-files.ts'],
     projects: [
-      { extends: true, test: { name: 'main', include: ['**/*.test.ts'], exclude: [...exclude, ...cpuBound], maxWorkers: parallelFiles } },
+      {
+        extends: true,
+        test: {
+          name: 'main',
+          include: ['**/*.test.ts'],
+          exclude: [...exclude, ...cpuBound],
+          maxWorkers: parallelFiles,
+        },
+      },
       { extends: true, test: { name: 'cpu', include: cpuBound, maxWorkers: 1, sequence: { groupOrder: 1 } } },
     ],
   },

@@ -2,8 +2,23 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ApiError, BgRemovalClient, BgRemovalError, InferenceFailed, InferenceTimeout, NetworkError, UnsupportedOperation } from './index.ts';
-import { FAKE_KEY, type FakeServer, SCRIPT_HEADER, type Script as FakeScript, startFakeServer, TINY_PNG } from './testing/fake-server.ts';
+import {
+  ApiError,
+  BgRemovalClient,
+  BgRemovalError,
+  InferenceFailed,
+  InferenceTimeout,
+  NetworkError,
+  UnsupportedOperation,
+} from './index.ts';
+import {
+  FAKE_KEY,
+  type FakeServer,
+  SCRIPT_HEADER,
+  type Script as FakeScript,
+  startFakeServer,
+  TINY_PNG,
+} from './testing/fake-server.ts';
 import { STREAM_ACCEPT } from './status-stream.ts';
 import { describeScenarios, type Script } from './testing/scenarios.ts';
 
@@ -24,7 +39,11 @@ let media: FakeServer;
 /** The production-shaped fake: no `code`, 200 while pending, no cancel, no status stream. */
 let prod: FakeServer;
 beforeAll(async () => {
-  [fake, media, prod] = await Promise.all([startFakeServer(), startFakeServer(), startFakeServer({ production: true })]);
+  [fake, media, prod] = await Promise.all([
+    startFakeServer(),
+    startFakeServer(),
+    startFakeServer({ production: true }),
+  ]);
 });
 afterAll(async () => {
   await Promise.all([fake?.close(), media?.close(), prod?.close()]);
@@ -62,7 +81,12 @@ describeScenarios(
 );
 
 function client(script?: FakeScript, options: ConstructorParameters<typeof BgRemovalClient>[0] = {}): BgRemovalClient {
-  return new BgRemovalClient({ baseUrl: fake.url, apiKey: FAKE_KEY, headers: script ? { [SCRIPT_HEADER]: script } : {}, ...options });
+  return new BgRemovalClient({
+    baseUrl: fake.url,
+    apiKey: FAKE_KEY,
+    headers: script ? { [SCRIPT_HEADER]: script } : {},
+    ...options,
+  });
 }
 
 const submits = () => fake.log.filter((r) => r.method === 'POST' && r.path === '/v2/bg-removal');
@@ -120,7 +144,10 @@ describe('client behaviour only the fake can script', () => {
     const job = await client('fail-200').submitAsync({ image: TINY_PNG });
     await expect(job.wait({ interval: 10 })).rejects.toBeInstanceOf(InferenceFailed);
     expect(await job.status()).toMatchObject({ status: 'FAILED', code: 'invalid_image' });
-    await expect(job.result()).rejects.toMatchObject({ detail: 'The image could not be decoded.', code: 'invalid_image' });
+    await expect(job.result()).rejects.toMatchObject({
+      detail: 'The image could not be decoded.',
+      code: 'invalid_image',
+    });
   });
 
   it('sends the key only to trusted origins', async () => {
@@ -146,7 +173,10 @@ describe('client behaviour only the fake can script', () => {
 
   it('gives up at once when Retry-After exceeds maxRetryDelay', async () => {
     const started = Date.now();
-    await expect(client('rate-limit-long').submitAsync({ image: TINY_PNG })).rejects.toMatchObject({ status: 429, retryAfter: 3_600_000 });
+    await expect(client('rate-limit-long').submitAsync({ image: TINY_PNG })).rejects.toMatchObject({
+      status: 429,
+      retryAfter: 3_600_000,
+    });
     expect(Date.now() - started).toBeLessThan(1000);
     expect(submits()).toHaveLength(1);
   });
@@ -179,7 +209,11 @@ describe('wait() over the status stream, and its fallback to polling', () => {
     const job = await client().submitAsync({ image: TINY_PNG });
     const states: string[] = [];
     const result = await job.wait({ interval: 5000, onStatus: (b) => states.push(b.status) });
-    expect(result).toMatchObject({ status: 'COMPLETED', request_id: job.requestId, output: expect.stringContaining('/output') });
+    expect(result).toMatchObject({
+      status: 'COMPLETED',
+      request_id: job.requestId,
+      output: expect.stringContaining('/output'),
+    });
     expect(states).toEqual(['QUEUED', 'PROCESSING', 'COMPLETED']);
     expect(statusReads(fake).map((r) => r.headers.accept)).toEqual([STREAM_ACCEPT]);
     expect(fake.log.filter((r) => r.path === `/v2/requests/${job.requestId}`)).toHaveLength(0);
@@ -188,7 +222,10 @@ describe('wait() over the status stream, and its fallback to polling', () => {
 
   it('raises InferenceFailed from a FAILED terminal event, with its code', async () => {
     const job = await client('fail').submitAsync({ image: TINY_PNG });
-    await expect(job.wait({ interval: 5000 })).rejects.toMatchObject({ name: 'InferenceFailed', code: 'invalid_image' });
+    await expect(job.wait({ interval: 5000 })).rejects.toMatchObject({
+      name: 'InferenceFailed',
+      code: 'invalid_image',
+    });
     expect(statusReads(fake)).toHaveLength(1);
   });
 
@@ -221,7 +258,10 @@ describe('wait() over the status stream, and its fallback to polling', () => {
   });
 
   it('answers an unknown id on the stream request with ApiError 404, as a poll would', async () => {
-    const error = await client().job('00000000-0000-4000-8000-000000000000').wait().catch((e: unknown) => e);
+    const error = await client()
+      .job('00000000-0000-4000-8000-000000000000')
+      .wait()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 404, code: 'not_found' });
   });
@@ -238,7 +278,10 @@ describe('against a production-shaped deployment', () => {
 
   it('asks for the stream once, gets JSON, and polls from there (the JSON answer counts as the first poll)', async () => {
     const states: string[] = [];
-    const result = await prodClient().run({ image: TINY_PNG }, { interval: 10, onStatus: (b) => states.push(b.status) });
+    const result = await prodClient().run(
+      { image: TINY_PNG },
+      { interval: 10, onStatus: (b) => states.push(b.status) },
+    );
     expect(result.status).toBe('COMPLETED');
     expect(states).toEqual(['QUEUED', 'PROCESSING', 'COMPLETED']);
     const reads = statusReads(prod);
@@ -251,7 +294,9 @@ describe('against a production-shaped deployment', () => {
     const job = await c.submitAsync({ image: TINY_PNG });
     expect(job.cancelUrl).toBe(`${prod.url}/v2/requests/${job.requestId}/cancel`);
     expect(await job.result()).toMatchObject({ status: 'QUEUED' });
-    const failed = await prodClient('fail').run({ image: TINY_PNG }, { interval: 10 }).catch((e: unknown) => e);
+    const failed = await prodClient('fail')
+      .run({ image: TINY_PNG }, { interval: 10 })
+      .catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(InferenceFailed);
     expect(failed).toMatchObject({ code: undefined, detail: 'The image could not be decoded.' });
   });
@@ -259,7 +304,10 @@ describe('against a production-shaped deployment', () => {
   it('cancel is UnsupportedOperation; an unknown id still answers ApiError 404', async () => {
     const job = await prodClient('slow').submitAsync({ image: TINY_PNG });
     await expect(job.cancel()).rejects.toBeInstanceOf(UnsupportedOperation);
-    const unknown = await prodClient().job('00000000-0000-4000-8000-000000000000').cancel().catch((e: unknown) => e);
+    const unknown = await prodClient()
+      .job('00000000-0000-4000-8000-000000000000')
+      .cancel()
+      .catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(ApiError);
     expect(unknown).toMatchObject({ status: 404, code: 'not_found' });
   });
@@ -277,7 +325,11 @@ describe('client configuration', () => {
   });
 
   it('reads the key from the variable apiKeyEnv names', async () => {
-    const c = new BgRemovalClient({ env: { SEGMIND_API_KEY: FAKE_KEY }, apiKeyEnv: 'SEGMIND_API_KEY', baseUrl: fake.url });
+    const c = new BgRemovalClient({
+      env: { SEGMIND_API_KEY: FAKE_KEY },
+      apiKeyEnv: 'SEGMIND_API_KEY',
+      baseUrl: fake.url,
+    });
     expect((await c.removeBackground({ image: TINY_PNG })).image).toEqual(TINY_PNG);
   });
 

@@ -19,10 +19,23 @@ beforeAll(async () => {
   const config = loadConfig({ PORT: '0', BGR_API_KEYS: key, BGR_SHUTDOWN_GRACE_S: '1' });
   image = (await render(ballScene(160, 120))).image;
   // 300 ms per image: a request is seen pending ("processing") and still ends quickly.
-  const prodConfig = loadConfig({ PORT: '0', BGR_API_KEYS: key, BGR_SHUTDOWN_GRACE_S: '1', BGR_SANDBOX_SHAPE: 'production' });
+  const prodConfig = loadConfig({
+    PORT: '0',
+    BGR_API_KEYS: key,
+    BGR_SHUTDOWN_GRACE_S: '1',
+    BGR_SANDBOX_SHAPE: 'production',
+  });
   [server, prod] = await Promise.all([
-    startServer({ config, engine: createSandbox({ maxPixels: config.maxPixels, timeMs: 300 }), ...sandboxDeps(config) }),
-    startServer({ config: prodConfig, engine: createSandbox({ maxPixels: config.maxPixels, timeMs: 300 }), ...sandboxDeps(prodConfig) }),
+    startServer({
+      config,
+      engine: createSandbox({ maxPixels: config.maxPixels, timeMs: 300 }),
+      ...sandboxDeps(config),
+    }),
+    startServer({
+      config: prodConfig,
+      engine: createSandbox({ maxPixels: config.maxPixels, timeMs: 300 }),
+      ...sandboxDeps(prodConfig),
+    }),
   ]);
 });
 afterAll(() => Promise.all([server?.shutdown(), prod?.shutdown()]));

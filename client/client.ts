@@ -8,7 +8,16 @@ import { toImageField } from './image-input.ts';
 import { Job } from './job.ts';
 import { parseRetryAfter } from './retry-after.ts';
 import { Transport } from './transport.ts';
-import type { CallOptions, RemoveInput, RemoveRequest, RemoveResult, ResultBody, SubmitInput, SubmitRequest, WaitOptions } from './types.ts';
+import type {
+  CallOptions,
+  RemoveInput,
+  RemoveRequest,
+  RemoveResult,
+  ResultBody,
+  SubmitInput,
+  SubmitRequest,
+  WaitOptions,
+} from './types.ts';
 import { readSubmit } from './v2-body.ts';
 
 export class BgRemovalClient {
@@ -32,8 +41,15 @@ export class BgRemovalClient {
       signal: options.signal,
       fetch: this.#transport.fetcher({ retryNetworkErrors: false }),
     });
-    if (!response.ok) throw apiError(response.status, error, parseRetryAfter(response.headers.get('retry-after')), response.headers.get('x-request-id') ?? undefined);
-    if (!data || data.byteLength === 0) throw new ProtocolError('v1 answered without an image', response.status, undefined);
+    if (!response.ok)
+      throw apiError(
+        response.status,
+        error,
+        parseRetryAfter(response.headers.get('retry-after')),
+        response.headers.get('x-request-id') ?? undefined,
+      );
+    if (!data || data.byteLength === 0)
+      throw new ProtocolError('v1 answered without an image', response.status, undefined);
     const header = (name: string): string | undefined => response.headers.get(name) ?? undefined;
     return {
       image: Buffer.from(data),

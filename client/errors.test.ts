@@ -7,7 +7,10 @@ import { ApiError, BgRemovalClient } from './index.ts';
 // A server that refuses every call the way the reference does: an error body without request_id, the trace id in a header.
 const server = createServer((req, res) => {
   req.resume();
-  res.writeHead(req.url?.startsWith('/v1') ? 400 : 404, { 'content-type': 'application/json', 'x-request-id': 'trace-123' });
+  res.writeHead(req.url?.startsWith('/v1') ? 400 : 404, {
+    'content-type': 'application/json',
+    'x-request-id': 'trace-123',
+  });
   res.end(JSON.stringify({ error: 'nope', code: req.url?.startsWith('/v1') ? 'invalid_parameter' : 'not_found' }));
 });
 let baseUrl = '';
@@ -16,7 +19,9 @@ beforeAll(async () => {
   await once(server, 'listening');
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => { server.close(); });
+afterAll(() => {
+  server.close();
+});
 
 describe('ApiError.traceId', () => {
   it.each([

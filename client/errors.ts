@@ -86,7 +86,8 @@ export function apiError(status: number, body: unknown, retryAfter?: number, tra
   const obj = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
   const rows = errorTable.filter((row) => row.status === status);
   const code = typeof obj['code'] === 'string' ? obj['code'] : rows.length === 1 ? rows[0]?.code : undefined;
-  const fromBody = typeof obj['error'] === 'string' ? obj['error'] : typeof body === 'string' && body ? body.slice(0, 500) : undefined;
+  const fromBody =
+    typeof obj['error'] === 'string' ? obj['error'] : typeof body === 'string' && body ? body.slice(0, 500) : undefined;
   const message = fromBody ?? rows.find((row) => row.code === code)?.message ?? `HTTP ${status}`;
   return new ApiError(status, code, message, body, retryAfter, traceId);
 }

@@ -5,7 +5,8 @@ export async function guard<T>(call: Promise<T>): Promise<T> {
   try {
     return await call;
   } catch (err) {
-    if (err instanceof SyntaxError) throw new ProtocolError(`Response is not valid JSON: ${err.message}`, undefined, undefined);
+    if (err instanceof SyntaxError)
+      throw new ProtocolError(`Response is not valid JSON: ${err.message}`, undefined, undefined);
     throw err;
   }
 }

@@ -15,7 +15,9 @@ describe('toImageField', () => {
   it('encodes bytes as raw base64', async () => {
     expect(await toImageField(bytes)).toBe(bytes.toString('base64'));
     expect(await toImageField(new Uint8Array(bytes))).toBe(bytes.toString('base64'));
-    expect(await toImageField(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length))).toBe(bytes.toString('base64'));
+    expect(await toImageField(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length))).toBe(
+      bytes.toString('base64'),
+    );
     // A view into a larger buffer must encode only its own bytes.
     expect(await toImageField(bytes.subarray(1, 3))).toBe(bytes.subarray(1, 3).toString('base64'));
   });
@@ -34,7 +36,13 @@ describe('toImageField', () => {
 
 describe('decodeDataUri', () => {
   it('decodes base64 and percent-encoded payloads', () => {
-    expect(decodeDataUri(`data:image/png;base64,${bytes.toString('base64')}`)).toEqual({ image: bytes, contentType: 'image/png' });
-    expect(decodeDataUri('data:,a%20b')).toEqual({ image: Buffer.from('a b'), contentType: 'text/plain;charset=US-ASCII' });
+    expect(decodeDataUri(`data:image/png;base64,${bytes.toString('base64')}`)).toEqual({
+      image: bytes,
+      contentType: 'image/png',
+    });
+    expect(decodeDataUri('data:,a%20b')).toEqual({
+      image: Buffer.from('a b'),
+      contentType: 'text/plain;charset=US-ASCII',
+    });
   });
 });

@@ -12,8 +12,10 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 export async function toImageField(input: ImageInput): Promise<string> {
   if (input instanceof URL) return input.href;
   if (input instanceof ArrayBuffer) return Buffer.from(input).toString('base64');
-  if (input instanceof Uint8Array) return Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('base64');
-  if (typeof input !== 'string' || input.length === 0) throw new TypeError('image must be a non-empty string, URL, Buffer, Uint8Array or ArrayBuffer');
+  if (input instanceof Uint8Array)
+    return Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('base64');
+  if (typeof input !== 'string' || input.length === 0)
+    throw new TypeError('image must be a non-empty string, URL, Buffer, Uint8Array or ArrayBuffer');
   if (URL_PREFIX.test(input)) return input;
   // A string is a path when such a file exists; otherwise it must look like base64, or it is a typo'd path.
   const file = await readFile(input).catch((err: NodeJS.ErrnoException) => {

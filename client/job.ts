@@ -88,7 +88,10 @@ export class Job {
     const started = Date.now();
     // The deadline aborts in-flight requests too, so a hung server cannot stretch the wait past `timeout`.
     const deadline = new AbortController();
-    const timer = Number.isFinite(timeout) && timeout <= MAX_TIMER ? setTimeout(() => deadline.abort(), Math.max(0, timeout)) : undefined;
+    const timer =
+      Number.isFinite(timeout) && timeout <= MAX_TIMER
+        ? setTimeout(() => deadline.abort(), Math.max(0, timeout))
+        : undefined;
     const combined = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
     try {
       let skipPoll = false;
@@ -132,9 +135,18 @@ export class Job {
       signal: options.signal,
       fetch: this.ctx.transport.fetcher({ url: result.output, retryNetworkErrors: true }),
     });
-    if (!response.ok) throw apiError(response.status, error, parseRetryAfter(response.headers.get('retry-after')), response.headers.get('x-request-id') ?? undefined);
+    if (!response.ok)
+      throw apiError(
+        response.status,
+        error,
+        parseRetryAfter(response.headers.get('retry-after')),
+        response.headers.get('x-request-id') ?? undefined,
+      );
     if (!data || data.byteLength === 0) throw new ProtocolError('Output is empty', response.status, undefined);
-    return { image: Buffer.from(data), contentType: response.headers.get('content-type') ?? 'application/octet-stream' };
+    return {
+      image: Buffer.from(data),
+      contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+    };
   }
 
   /**
@@ -153,10 +165,14 @@ export class Job {
     if (response.status === 404 || response.status === 405) {
       // 404 may mean an unknown id, or no such endpoint: the request's own status tells which.
       await this.status({ signal: options.signal });
-      throw new UnsupportedOperation('cancel', `This deployment does not offer cancel (POST ${this.cancelUrl} answered ${response.status}); the request goes on.`);
+      throw new UnsupportedOperation(
+        'cancel',
+        `This deployment does not offer cancel (POST ${this.cancelUrl} answered ${response.status}); the request goes on.`,
+      );
     }
     const body = readV2Body(response, data ?? error);
-    if (body.status !== 'FAILED') throw new ProtocolError(`Cancel answered with status ${body.status}`, response.status, body);
+    if (body.status !== 'FAILED')
+      throw new ProtocolError(`Cancel answered with status ${body.status}`, response.status, body);
     return body;
   }
 }

@@ -34,7 +34,11 @@ export async function writeSnippets(sources: string[]): Promise<string[]> {
 /** Type-checks the written snippets with the repository's strict tsconfig. */
 export async function typecheckSnippets(): Promise<ProcessRun> {
   await writeFile(`${DIR}/tsconfig.json`, JSON.stringify({ extends: '../../tsconfig.json', include: ['*.ts'] }));
-  return run([fileURLToPath(import.meta.resolve('typescript/bin/tsc')), '--noEmit', '-p', `${DIR}/tsconfig.json`], ROOT, {});
+  return run(
+    [fileURLToPath(import.meta.resolve('typescript/bin/tsc')), '--noEmit', '-p', `${DIR}/tsconfig.json`],
+    ROOT,
+    {},
+  );
 }
 
 /** Runs one written snippet with tsx in `cwd` (where it finds `photo.png`). */
@@ -49,7 +53,11 @@ export function removeSnippets(): Promise<void> {
 
 function run(args: string[], cwd: string, env: Record<string, string>): Promise<ProcessRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env, NODE_OPTIONS: '--conditions=bgr-source' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd,
+      env: { ...process.env, ...env, NODE_OPTIONS: '--conditions=bgr-source' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -11,7 +11,11 @@ let fake: FakeServer;
 let prod: FakeServer;
 let cwd: string;
 beforeAll(async () => {
-  [fake, prod, files] = await Promise.all([startFakeServer(), startFakeServer({ production: true }), writeSnippets(snippets)]);
+  [fake, prod, files] = await Promise.all([
+    startFakeServer(),
+    startFakeServer({ production: true }),
+    writeSnippets(snippets),
+  ]);
   cwd = await mkdtemp(join(tmpdir(), 'bgr-readme-'));
   await writeFile(join(cwd, 'photo.png'), TINY_PNG);
 });
@@ -30,8 +34,15 @@ describe('client/README.md snippets', () => {
   });
 
   snippets.forEach((source, index) => {
-    const title = source.split('\n').find((line) => /client\.\w+\(/.test(line))?.trim() ?? `snippet ${index}`;
-    for (const [target, server] of [['the fake server', () => fake], ['the production-shaped fake', () => prod]] as const) {
+    const title =
+      source
+        .split('\n')
+        .find((line) => /client\.\w+\(/.test(line))
+        ?.trim() ?? `snippet ${index}`;
+    for (const [target, server] of [
+      ['the fake server', () => fake],
+      ['the production-shaped fake', () => prod],
+    ] as const) {
       it(`run against ${target}: ${title}`, async () => {
         const run = await runSnippet(files[index] ?? '', cwd, { BGR_API_KEY: FAKE_KEY, BGR_BASE_URL: server().url });
         expect(run.code, run.output).toBe(0);

@@ -25,14 +25,42 @@ describe('readEvents', () => {
   it.each([
     { name: 'one event', chunks: ['event: status\nid: 1\ndata: {"a":1}\n\n'], want: [ev('{"a":1}', '1')] },
     { name: 'CRLF line ends', chunks: ['event: status\r\nid: 1\r\ndata: x\r\n\r\n'], want: [ev('x', '1')] },
-    { name: 'a CRLF split across chunks', chunks: ['event: status\r', '\ndata: x\r', '\n\r', '\n'], want: [ev('x', undefined)] },
+    {
+      name: 'a CRLF split across chunks',
+      chunks: ['event: status\r', '\ndata: x\r', '\n\r', '\n'],
+      want: [ev('x', undefined)],
+    },
     { name: 'lone CR line ends', chunks: ['event: status\rdata: x\r\r'], want: [ev('x', undefined)] },
-    { name: 'comments (keep-alive) skipped', chunks: [': keep-alive\n\n', 'event: status\ndata: x\n\n: keep-alive\n\n'], want: [ev('x', undefined)] },
-    { name: 'multi-line data joined by \\n', chunks: ['data: a\ndata: b\n\n'], want: [ev('a\nb', undefined, 'message')] },
-    { name: 'split in the middle of a field', chunks: ['eve', 'nt: status\nda', 'ta: {"s":"QUE', 'UED"}\n', '\n'], want: [ev('{"s":"QUEUED"}', undefined)] },
-    { name: 'the id carries over to later events', chunks: ['id: 7\ndata: a\n\ndata: b\n\n'], want: [ev('a', '7', 'message'), ev('b', '7', 'message')] },
-    { name: 'a BOM and no space after the colon', chunks: ['\uFEFFevent:status\ndata:x\n\n'], want: [ev('x', undefined)] },
-    { name: 'an unfinished last event is dropped', chunks: ['data: a\n\ndata: b\n'], want: [ev('a', undefined, 'message')] },
+    {
+      name: 'comments (keep-alive) skipped',
+      chunks: [': keep-alive\n\n', 'event: status\ndata: x\n\n: keep-alive\n\n'],
+      want: [ev('x', undefined)],
+    },
+    {
+      name: 'multi-line data joined by \\n',
+      chunks: ['data: a\ndata: b\n\n'],
+      want: [ev('a\nb', undefined, 'message')],
+    },
+    {
+      name: 'split in the middle of a field',
+      chunks: ['eve', 'nt: status\nda', 'ta: {"s":"QUE', 'UED"}\n', '\n'],
+      want: [ev('{"s":"QUEUED"}', undefined)],
+    },
+    {
+      name: 'the id carries over to later events',
+      chunks: ['id: 7\ndata: a\n\ndata: b\n\n'],
+      want: [ev('a', '7', 'message'), ev('b', '7', 'message')],
+    },
+    {
+      name: 'a BOM and no space after the colon',
+      chunks: ['\uFEFFevent:status\ndata:x\n\n'],
+      want: [ev('x', undefined)],
+    },
+    {
+      name: 'an unfinished last event is dropped',
+      chunks: ['data: a\n\ndata: b\n'],
+      want: [ev('a', undefined, 'message')],
+    },
     { name: 'an event without data is not dispatched', chunks: ['event: status\nid: 1\n\n'], want: [] },
   ])('$name', async ({ chunks, want }) => {
     expect(await all(chunks)).toEqual(want);
@@ -41,8 +69,12 @@ describe('readEvents', () => {
   it('cancels the body when the reader stops early', async () => {
     let canceled = false;
     const stream = new ReadableStream<Uint8Array>({
-      start(c) { c.enqueue(new TextEncoder().encode('data: a\n\n')); },
-      cancel() { canceled = true; },
+      start(c) {
+        c.enqueue(new TextEncoder().encode('data: a\n\n'));
+      },
+      cancel() {
+        canceled = true;
+      },
     });
     for await (const e of readEvents(stream)) {
       expect(e.data).toBe('a');

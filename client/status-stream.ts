@@ -17,9 +17,7 @@ export const STREAM_ACCEPT = 'text/event-stream, application/json;q=0.9';
  * `last` when one was seen). A FAILED request throws InferenceFailed; HTTP errors throw as polls do.
  */
 export type StreamOutcome =
-  | { kind: 'result'; result: ResultBody }
-  | { kind: 'completed' }
-  | { kind: 'poll'; last?: V2Body; streamed: boolean };
+  { kind: 'result'; result: ResultBody } | { kind: 'completed' } | { kind: 'poll'; last?: V2Body; streamed: boolean };
 
 /**
  * Asks the status URL for `text/event-stream`. A deployment without the extension answers its usual
@@ -73,5 +71,7 @@ function terminal(response: Response, body: V2Body): StreamOutcome | undefined {
   if (body.status === 'FAILED') throw failure(body);
   if (body.status !== 'COMPLETED') return undefined;
   // The stream's terminal event is the result body; a bare status body (no output) means: read the result.
-  return 'output' in body && body.output ? { kind: 'result', result: readResult(response, body) } : { kind: 'completed' };
+  return 'output' in body && body.output
+    ? { kind: 'result', result: readResult(response, body) }
+    : { kind: 'completed' };
 }

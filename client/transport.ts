@@ -39,7 +39,12 @@ export class Transport {
     };
   }
 
-  private async send(url: string, template: Request, body: ArrayBuffer | undefined, policy: CallPolicy): Promise<Response> {
+  private async send(
+    url: string,
+    template: Request,
+    body: ArrayBuffer | undefined,
+    policy: CallPolicy,
+  ): Promise<Response> {
     const { maxRetries, maxRetryDelay } = this.options;
     const signal = template.signal;
     for (let attempt = 0; ; attempt++) {
@@ -81,13 +86,21 @@ export class Transport {
         headers.delete('x-api-key');
       }
       if (payload === undefined) headers.delete('content-type');
-      const request = new Request(current, { method, headers, body: payload, signal: template.signal, redirect: 'manual' });
+      const request = new Request(current, {
+        method,
+        headers,
+        body: payload,
+        signal: template.signal,
+        redirect: 'manual',
+      });
       let response: Response;
       try {
         response = await this.options.fetch(request);
       } catch (err) {
         if (template.signal.aborted) throw template.signal.reason;
-        throw new NetworkError(`${method} ${current}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        throw new NetworkError(`${method} ${current}: ${err instanceof Error ? err.message : String(err)}`, {
+          cause: err,
+        });
       }
       const location = response.headers.get('location');
       if (response.status < 300 || response.status >= 400 || !location || hop >= MAX_REDIRECTS) return response;

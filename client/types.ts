@@ -14,7 +14,9 @@ export type ErrorBody = Schemas['Error'];
 export type ErrorCode = Schemas['ErrorCode'];
 
 /** `mask_only` → `maskOnly`: the wire names stay snake_case, the JS surface is camelCase. */
-type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelCase<Tail>>}` : S;
+type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
+  ? `${Head}${Capitalize<CamelCase<Tail>>}`
+  : S;
 export type Camelize<T> = { [K in keyof T as CamelCase<K & string>]: T[K] };
 
 /** What `image` accepts: a file path, bytes, an http(s)/data: URL, or raw base64. */

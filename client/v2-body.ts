@@ -16,7 +16,13 @@ export function readV2Body(response: Response, payload: unknown): V2Body {
   const state = isRecord(payload) ? payload['status'] : undefined;
   // COMPLETED and FAILED are facts about the request, so they win over the HTTP code (FAILED comes as 422).
   if (state === 'COMPLETED' || state === 'FAILED') return payload as V2Body;
-  if (!response.ok) throw apiError(response.status, payload, parseRetryAfter(response.headers.get('retry-after')), response.headers.get('x-request-id') ?? undefined);
+  if (!response.ok)
+    throw apiError(
+      response.status,
+      payload,
+      parseRetryAfter(response.headers.get('retry-after')),
+      response.headers.get('x-request-id') ?? undefined,
+    );
   if (typeof state === 'string' && STATES.has(state)) return payload as V2Body;
   throw new ProtocolError(`HTTP ${response.status} without a request status`, response.status, payload);
 }
@@ -28,7 +34,13 @@ export function failure(body: FailedBody): InferenceFailed {
 
 /** Checks that a 2xx submit carries what the client must follow; the production SDK treats a gap as an error. */
 export function readSubmit(response: Response, payload: unknown): SubmitResponse {
-  if (!response.ok) throw apiError(response.status, payload, parseRetryAfter(response.headers.get('retry-after')), response.headers.get('x-request-id') ?? undefined);
+  if (!response.ok)
+    throw apiError(
+      response.status,
+      payload,
+      parseRetryAfter(response.headers.get('retry-after')),
+      response.headers.get('x-request-id') ?? undefined,
+    );
   const body = isRecord(payload) ? payload : {};
   // poll_url is the legacy alias of status_url; older deployments may send only it.
   const statusUrl = body['status_url'] ?? body['poll_url'];
@@ -38,7 +50,11 @@ export function readSubmit(response: Response, payload: unknown): SubmitResponse
     isAbsoluteUrl(body['response_url']) ? undefined : 'response_url',
   ].filter(Boolean);
   if (missing.length > 0) {
-    throw new ProtocolError(`Submit answered HTTP ${response.status} without ${missing.join(', ')}`, response.status, payload);
+    throw new ProtocolError(
+      `Submit answered HTTP ${response.status} without ${missing.join(', ')}`,
+      response.status,
+      payload,
+    );
   }
   return { ...(body as SubmitResponse), status_url: statusUrl as string };
 }

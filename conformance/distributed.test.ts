@@ -14,7 +14,10 @@ const reports: Record<'a' | 'b', Report | undefined> = { a: undefined, b: undefi
 
 beforeAll(async () => {
   const env = {
-    BGR_REDIS_URL: testRedisUrl, BGR_REDIS_PREFIX: prefix, BGR_RESULT_TTL_S: '5', BGR_RATE_LIMIT: '200/min',
+    BGR_REDIS_URL: testRedisUrl,
+    BGR_REDIS_PREFIX: prefix,
+    BGR_RESULT_TTL_S: '5',
+    BGR_RATE_LIMIT: '200/min',
     BGR_API_KEYS: `${keys.a[0]}:1000,${keys.a[1]},${keys.b[0]}:1000,${keys.b[1]}`,
   };
   const started = await Promise.all([
@@ -46,7 +49,15 @@ describe.each(['a', 'b'] as const)('bgr check --profile full against API node %s
 
   it('runs v1 through the queue, the expiry path, cancel, credits and the shared rate limit instead of skipping them', () => {
     const outcome = (id: string) => reports[node]!.results.find((r) => r.id === id)?.outcome;
-    for (const id of ['V1-PNG', 'V1-HUMAN-DIFFERS', 'V2-RETENTION-EXPIRED-404', 'V2-CANCEL-PENDING', 'V2-IDEMPOTENCY-NO-DOUBLE-CHARGE', 'CREDITS-NOT-CHARGED-FAILED', 'RATE-LIMIT-RETRY-AFTER']) {
+    for (const id of [
+      'V1-PNG',
+      'V1-HUMAN-DIFFERS',
+      'V2-RETENTION-EXPIRED-404',
+      'V2-CANCEL-PENDING',
+      'V2-IDEMPOTENCY-NO-DOUBLE-CHARGE',
+      'CREDITS-NOT-CHARGED-FAILED',
+      'RATE-LIMIT-RETRY-AFTER',
+    ]) {
       expect(outcome(id), id).toBe('pass');
     }
   });

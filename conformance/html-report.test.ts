@@ -22,8 +22,22 @@ let code: number;
 beforeAll(async () => {
   server = await startGoodServer({ fault: 'box-mask' });
   dir = await mkdtemp(join(tmpdir(), 'bgr-html-'));
-  const args = ['--base-url', server.url, '--api-key', 'key-a', '--second-api-key', 'key-b', '--profile', 'full', '--samples', '4',
-    '--html', join(dir, 'report.html'), '--summary', join(dir, 'summary.md')];
+  const args = [
+    '--base-url',
+    server.url,
+    '--api-key',
+    'key-a',
+    '--second-api-key',
+    'key-b',
+    '--profile',
+    'full',
+    '--samples',
+    '4',
+    '--html',
+    join(dir, 'report.html'),
+    '--summary',
+    join(dir, 'summary.md'),
+  ];
   code = await checkCommand(args, new PassThrough(), new PassThrough());
   browser = await launchChromium();
 });
@@ -50,7 +64,9 @@ describe('the HTML report of a full run', () => {
     expect(shown.verdict).toBe('CONFORMANT');
     expect(shown.images.length).toBeGreaterThan(8);
     expect(shown.images.filter((i) => !i.ok)).toEqual([]);
-    expect(shown.images.map((i) => i.alt)).toEqual(expect.arrayContaining(['input', 'output', 'expected mask', 'diff overlay']));
+    expect(shown.images.map((i) => i.alt)).toEqual(
+      expect.arrayContaining(['input', 'output', 'expected mask', 'diff overlay']),
+    );
     expect(shown.bars).toBeGreaterThan(8);
     expect(shown.coverageCells).toBeGreaterThan(10);
     expect(shown.openFailures).toContain('V1-QUALITY-IOU');

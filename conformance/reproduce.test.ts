@@ -29,15 +29,24 @@ async function check(args: string[]): Promise<{ code: number; out: string }> {
 
 /** Runs a printed command line in sh, with the key in the environment as the printed hint says. */
 async function paste(command: string, apiKey: string): Promise<string> {
-  const { stdout } = await exec('sh', ['-c', command], { env: { ...process.env, BGR_API_KEY: apiKey }, maxBuffer: 16 << 20 });
+  const { stdout } = await exec('sh', ['-c', command], {
+    env: { ...process.env, BGR_API_KEY: apiKey },
+    maxBuffer: 16 << 20,
+  });
   return stdout;
 }
 
 /** The printed reproduction lines that follow a check's FAIL line. */
 function printedCurls(out: string, id: string): string[] {
-  const block = out.slice(out.indexOf(`FAIL  MUST   ${id}`)).split('\n').slice(1);
+  const block = out
+    .slice(out.indexOf(`FAIL  MUST   ${id}`))
+    .split('\n')
+    .slice(1);
   const end = block.findIndex((l) => !l.startsWith('    '));
-  return block.slice(0, end).map((l) => l.trim()).filter((l) => l.startsWith('curl '));
+  return block
+    .slice(0, end)
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('curl '));
 }
 
 describe.each([
@@ -51,7 +60,20 @@ describe.each([
     const server = await startGoodServer({ fault });
     servers.push(server);
     dir = await mkdtemp(join(tmpdir(), 'bgr-reproduce-'));
-    run = await check(['--base-url', server.url, '--api-key', 'key-a', '--profile', 'full', '--only', id, '--json', join(dir, 'report.json'), '--har', join(dir, 'run.har')]);
+    run = await check([
+      '--base-url',
+      server.url,
+      '--api-key',
+      'key-a',
+      '--profile',
+      'full',
+      '--only',
+      id,
+      '--json',
+      join(dir, 'report.json'),
+      '--har',
+      join(dir, 'run.har'),
+    ]);
     report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as Report;
   });
 

@@ -15,7 +15,9 @@ let server: GoodServer;
 let dir: string;
 let full: Record<string, any>;
 
-async function capture(run: (out: PassThrough, err: PassThrough) => Promise<number>): Promise<{ code: number; out: string }> {
+async function capture(
+  run: (out: PassThrough, err: PassThrough) => Promise<number>,
+): Promise<{ code: number; out: string }> {
   const out = new PassThrough();
   let text = '';
   out.on('data', (d) => (text += d));
@@ -34,13 +36,38 @@ async function edited(name: string, edit: (a: Record<string, any>) => void): Pro
 beforeAll(async () => {
   server = await startGoodServer({ retentionMs: 1500 });
   dir = await mkdtemp(join(tmpdir(), 'bgr-verify-'));
-  const args = ['--base-url', server.url, '--api-key', 'key-a', '--second-api-key', 'key-b', '--scoped-key', 'key-v1', '--low-credit-key', 'key-low',
-    '--webhook-listen', '127.0.0.1:0', '--webhook-secret', goodWebhookSecret, '--retention-s', '1.5', '--profile', 'fuzz', '--fuzz', '20', '--seed', '5',
-    '--attestation', join(dir, 'full.json')];
+  const args = [
+    '--base-url',
+    server.url,
+    '--api-key',
+    'key-a',
+    '--second-api-key',
+    'key-b',
+    '--scoped-key',
+    'key-v1',
+    '--low-credit-key',
+    'key-low',
+    '--webhook-listen',
+    '127.0.0.1:0',
+    '--webhook-secret',
+    goodWebhookSecret,
+    '--retention-s',
+    '1.5',
+    '--profile',
+    'fuzz',
+    '--fuzz',
+    '20',
+    '--seed',
+    '5',
+    '--attestation',
+    join(dir, 'full.json'),
+  ];
   const run = await capture((o, e) => checkCommand(args, o, e));
   expect(run.code, run.out).toBe(0);
   full = JSON.parse(await readFile(join(dir, 'full.json'), 'utf8'));
-  await capture((o, e) => checkCommand(['--base-url', server.url, '--api-key', 'key-a', '--attestation', join(dir, 'core.json')], o, e));
+  await capture((o, e) =>
+    checkCommand(['--base-url', server.url, '--api-key', 'key-a', '--attestation', join(dir, 'core.json')], o, e),
+  );
 }, 180_000);
 afterAll(() => server.close());
 
@@ -52,12 +79,53 @@ describe('bgr verify', () => {
   });
 
   it.each([
-    ['a run that skipped MUST checks (core profile, no second key)', async () => join(dir, 'core.json'), /MUST check\(s\) of the claimed layers did not pass: .*core\/AUTH-ISOLATION-404/],
-    ['another suite version', () => edited('version.json', (a) => { a.predicate.configuration.find((c: any) => c.name.startsWith('@bgr/conformance@')).name = '@bgr/conformance@0.0.1'; }), /made by @bgr\/conformance@0\.0\.1/],
-    ['another contract', () => edited('contract.json', (a) => { a.predicate.configuration.find((c: any) => c.name === 'openapi.yaml').digest.sha256 = '0'.repeat(64); }), /contract sha256 0{64} is not this contract's/],
-    ['a FAILED run', () => edited('failed.json', (a) => { a.predicate.result = 'FAILED'; }), /the run FAILED/],
-    ['a claimed extension whose checks are missing', () => edited('claimed.json', (a) => { a.predicate.passedTests = a.predicate.passedTests.filter((t: string) => !t.startsWith('cancel/')); }), /cancel\/V2-CANCEL-PENDING/],
-    ['not an in-toto statement', () => edited('malformed.json', (a) => { a._type = 'x'; delete a.predicate.passedTests; }), /not an in-toto Statement v1[\s\S]*passedTests is not a list/],
+    [
+      'a run that skipped MUST checks (core profile, no second key)',
+      async () => join(dir, 'core.json'),
+      /MUST check\(s\) of the claimed layers did not pass: .*core\/AUTH-ISOLATION-404/,
+    ],
+    [
+      'another suite version',
+      () =>
+        edited('version.json', (a) => {
+          a.predicate.configuration.find((c: any) => c.name.startsWith('@bgr/conformance@')).name =
+            '@bgr/conformance@0.0.1';
+        }),
+      /made by @bgr\/conformance@0\.0\.1/,
+    ],
+    [
+      'another contract',
+      () =>
+        edited('contract.json', (a) => {
+          a.predicate.configuration.find((c: any) => c.name === 'openapi.yaml').digest.sha256 = '0'.repeat(64);
+        }),
+      /contract sha256 0{64} is not this contract's/,
+    ],
+    [
+      'a FAILED run',
+      () =>
+        edited('failed.json', (a) => {
+          a.predicate.result = 'FAILED';
+        }),
+      /the run FAILED/,
+    ],
+    [
+      'a claimed extension whose checks are missing',
+      () =>
+        edited('claimed.json', (a) => {
+          a.predicate.passedTests = a.predicate.passedTests.filter((t: string) => !t.startsWith('cancel/'));
+        }),
+      /cancel\/V2-CANCEL-PENDING/,
+    ],
+    [
+      'not an in-toto statement',
+      () =>
+        edited('malformed.json', (a) => {
+          a._type = 'x';
+          delete a.predicate.passedTests;
+        }),
+      /not an in-toto Statement v1[\s\S]*passedTests is not a list/,
+    ],
   ])('rejects %s', async (_what, file, problem) => {
     const r = await verify(await file());
     expect(r.out).toMatch(/^NOT VERIFIED/);

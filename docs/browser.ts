@@ -10,8 +10,14 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath,
     args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
     ],
   });
 }
@@ -20,7 +26,10 @@ export function launchChromium(): Promise<Browser> {
  * Opens a page that may reach only `allowed` origins (file: and data: always pass): anything else is
  * aborted and listed, so a test can assert that a page works offline.
  */
-export async function offlinePage(browser: Browser, allowed: string[] = []): Promise<{ page: Page; outside: string[] }> {
+export async function offlinePage(
+  browser: Browser,
+  allowed: string[] = [],
+): Promise<{ page: Page; outside: string[] }> {
   const page = await browser.newPage();
   const outside: string[] = [];
   await page.route('**/*', (route) => {

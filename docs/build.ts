@@ -45,7 +45,10 @@ async function guides(): Promise<string> {
   const [quickstart = '', polling = '', ...rest] = await Promise.all(files.map((f) => read(`docs/guides/${f}`)));
   const generated = [errorsGuide(), await read('docs/conformance.md'), await read('docs/deploy.md')];
   const sections = [quickstart, polling, ...generated, ...rest];
-  return sections.map((t) => t.trim()).filter(Boolean).join('\n\n');
+  return sections
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .join('\n\n');
 }
 
 // Redoc's attribution badge loads its logo from a CDN; the site must work offline, so the badge gets an inline logo.

@@ -33,7 +33,10 @@ async function jobFolder(): Promise<string> {
   await writeFile(join(dir, 'package.json'), '{"private":true}\n');
   await mkdir(join(dir, 'node_modules/.bin'), { recursive: true });
   const shim = join(dir, 'node_modules/.bin/bgr');
-  await writeFile(shim, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(root, 'bin/bgr.mjs'))} "$@"\n`);
+  await writeFile(
+    shim,
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(root, 'bin/bgr.mjs'))} "$@"\n`,
+  );
   await chmod(shim, 0o755);
   return dir;
 }
@@ -54,28 +57,42 @@ async function expectReports(dir: string, files: string[]): Promise<void> {
   for (const f of files) expect((await stat(join(dir, f))).size, f).toBeGreaterThan(0);
   expect(await readFile(join(dir, 'junit.xml'), 'utf8')).toContain('<testsuites');
   expect(await readFile(join(dir, 'report.html'), 'utf8')).toMatch(/^<!doctype html>/);
-  for (const f of ['report.json', 'report.html', 'junit.xml', 'summary.md', 'attestation.json']) expect(await readFile(join(dir, f), 'utf8'), f).not.toContain(KEY);
+  for (const f of ['report.json', 'report.html', 'junit.xml', 'summary.md', 'attestation.json'])
+    expect(await readFile(join(dir, f), 'utf8'), f).not.toContain(KEY);
 }
 
 describe('the CI recipes of the guide', () => {
   it('GitHub Actions: every run step passes; the summary and the uploaded files are there', async () => {
-    const workflow = parse(recipes[0]!) as { jobs: Record<string, { steps: { run?: string; uses?: string; with?: { path?: string; report_paths?: string } }[] }> };
+    const workflow = parse(recipes[0]!) as {
+      jobs: Record<
+        string,
+        { steps: { run?: string; uses?: string; with?: { path?: string; report_paths?: string } }[] }
+      >;
+    };
     const steps = Object.values(workflow.jobs)[0]!.steps;
     expect(steps.filter((s) => s.run && isInstall(s.run))).toHaveLength(1);
     const dir = await jobFolder();
     const env = { BGR_BASE_URL: server.url, BGR_API_KEY: KEY, GITHUB_STEP_SUMMARY: join(dir, 'step-summary.md') };
     for (const s of steps) if (s.run && !isInstall(s.run)) expect(await step(s.run, dir, env), s.run).toBe(0);
     expect(await readFile(env.GITHUB_STEP_SUMMARY, 'utf8')).toMatch(/^## bgr check: ✅ CONFORMANT/);
-    const uploaded = steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))!.with!.path!.split('\n').map((p) => p.trim()).filter((p) => p && !p.endsWith('/'));
+    const uploaded = steps
+      .find((s) => s.uses?.startsWith('actions/upload-artifact'))!
+      .with!.path!.split('\n')
+      .map((p) => p.trim())
+      .filter((p) => p && !p.endsWith('/'));
     await expectReports(dir, [...uploaded, steps.find((s) => s.uses?.includes('junit'))!.with!.report_paths!]);
   });
 
   it('GitLab CI: every script line passes; the artifacts and the JUnit report are there', async () => {
-    const pipeline = parse(recipes[1]!) as Record<string, { script: string[]; artifacts: { paths: string[]; reports: { junit: string } } }>;
+    const pipeline = parse(recipes[1]!) as Record<
+      string,
+      { script: string[]; artifacts: { paths: string[]; reports: { junit: string } } }
+    >;
     const job = Object.values(pipeline)[0]!;
     expect(job.script.filter(isInstall)).toHaveLength(1);
     const dir = await jobFolder();
-    for (const line of job.script) if (!isInstall(line)) expect(await step(line, dir, { BGR_BASE_URL: server.url, BGR_API_KEY: KEY }), line).toBe(0);
+    for (const line of job.script)
+      if (!isInstall(line)) expect(await step(line, dir, { BGR_BASE_URL: server.url, BGR_API_KEY: KEY }), line).toBe(0);
     await expectReports(dir, [...job.artifacts.paths.filter((p) => !p.endsWith('/')), job.artifacts.reports.junit]);
   });
 

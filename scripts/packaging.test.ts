@@ -15,7 +15,20 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { undeclaredImports } from './packaging-imports.ts';
-import { alone, buildAndPack, folderOf, importable, installedSize, installTarballs, manifestProblems, mb, PACKAGES, userEnv, type PackageName, type Packed } from './packaging.ts';
+import {
+  alone,
+  buildAndPack,
+  folderOf,
+  importable,
+  installedSize,
+  installTarballs,
+  manifestProblems,
+  mb,
+  PACKAGES,
+  userEnv,
+  type PackageName,
+  type Packed,
+} from './packaging.ts';
 
 const run = promisify(execFile);
 const KEYS = ['pkg-test-key-1', 'pkg-test-key-2'];
@@ -37,7 +50,12 @@ const freePort = () =>
   });
 
 /** Runs a command in a package's consumer project as a user would; resolves with its exit code and output. */
-async function inProject(pkg: PackageName, cmd: string, args: string[], timeout = 120_000): Promise<{ code: number; out: string }> {
+async function inProject(
+  pkg: PackageName,
+  cmd: string,
+  args: string[],
+  timeout = 120_000,
+): Promise<{ code: number; out: string }> {
   const project = projects[pkg];
   try {
     const { stdout, stderr } = await run(cmd, args, { cwd: project, env: userEnv(), timeout, maxBuffer: 16 << 20 });
@@ -53,7 +71,12 @@ async function startReference(): Promise<string> {
   const project = projects['@bgr/reference'];
   server = spawn(join(project, 'node_modules/.bin/bgr-reference'), [], {
     cwd: project,
-    env: userEnv({ PORT: String(port), BGR_API_KEYS: KEYS.join(','), BGR_WORKERS: '1', BGR_WEBHOOK_SECRET: 'whsec_cGFja2FnaW5nLXRlc3Qtc2VjcmV0' }),
+    env: userEnv({
+      PORT: String(port),
+      BGR_API_KEYS: KEYS.join(','),
+      BGR_WORKERS: '1',
+      BGR_WEBHOOK_SECRET: 'whsec_cGFja2FnaW5nLXRlc3Qtc2VjcmV0',
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -63,7 +86,10 @@ async function startReference(): Promise<string> {
   const deadline = Date.now() + 180_000;
   while (Date.now() < deadline) {
     if (server.exitCode !== null) throw new Error(`bgr-reference exited with ${server.exitCode}:\n${output}`);
-    const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
     if (ready) return url;
     await sleep(500);
   }
@@ -108,7 +134,16 @@ describe('the packages installed from their tarballs', () => {
     });
 
     it('each import alone in plain Node: every export of the package, in a project holding only it', async () => {
-      expect(packs.flatMap(importable)).toEqual(expect.arrayContaining(['@bgr/spec', '@bgr/spec/errors', '@bgr/spec/contract', '@bgr/client', '@bgr/conformance', '@bgr/reference']));
+      expect(packs.flatMap(importable)).toEqual(
+        expect.arrayContaining([
+          '@bgr/spec',
+          '@bgr/spec/errors',
+          '@bgr/spec/contract',
+          '@bgr/client',
+          '@bgr/conformance',
+          '@bgr/reference',
+        ]),
+      );
       for (const p of packs) {
         const script = `for (const m of ${JSON.stringify(importable(p))}) await import(m);`;
         const { code, out } = await inProject(p.name, process.execPath, ['--input-type=module', '-e', script]);
@@ -125,10 +160,14 @@ describe('the packages installed from their tarballs', () => {
     });
 
     it('print their installed sizes; the conformance CLI and the client stay light', async () => {
-      const sizes = Object.fromEntries(await Promise.all(PACKAGES.map(async (p) => [p, await installedSize(p, projects[p])] as const)));
+      const sizes = Object.fromEntries(
+        await Promise.all(PACKAGES.map(async (p) => [p, await installedSize(p, projects[p])] as const)),
+      );
       for (const [name, bytes] of Object.entries(sizes)) console.log(`installed ${name.padEnd(18)} ${mb(bytes)}`);
       expect(sizes['@bgr/conformance']).toBeLessThan(40e6);
-      expect(Object.keys(packs.find((p) => p.name === '@bgr/client')!.manifest.dependencies ?? {})).toEqual(['openapi-fetch']);
+      expect(Object.keys(packs.find((p) => p.name === '@bgr/client')!.manifest.dependencies ?? {})).toEqual([
+        'openapi-fetch',
+      ]);
       const conformanceDeps = JSON.stringify(packs.find((p) => p.name === '@bgr/conformance')!.manifest.dependencies);
       expect(conformanceDeps).not.toMatch(/onnxruntime|background-removal|prism|ioredis|bullmq|@bgr\/reference/);
     });
@@ -136,23 +175,47 @@ describe('the packages installed from their tarballs', () => {
 
   describe('used from plain Node', () => {
     it('`npx @bgr/conformance check --help` (the README line) prints its usage', async () => {
-      const { code, out } = await inProject('@bgr/conformance', 'npx', ['--no-install', '@bgr/conformance', 'check', '--help']);
+      const { code, out } = await inProject('@bgr/conformance', 'npx', [
+        '--no-install',
+        '@bgr/conformance',
+        'check',
+        '--help',
+      ]);
       expect(out).toContain('usage: bgr check --base-url URL --api-key KEY');
       expect(code).toBe(0);
     });
 
     it('`bgr check` passes against the reference started from its bin (real model)', async () => {
       const only = 'AUTH-401-MISSING-KEY,V1-PNG,V1-ALPHA,V1-HUMAN-DIFFERS,V2-COMPLETED-OUTPUT';
-      const args = ['check', '--base-url', baseUrl, '--api-key', KEYS[0]!, '--second-api-key', KEYS[1]!, '--profile', 'full', '--only', only];
+      const args = [
+        'check',
+        '--base-url',
+        baseUrl,
+        '--api-key',
+        KEYS[0]!,
+        '--second-api-key',
+        KEYS[1]!,
+        '--profile',
+        'full',
+        '--only',
+        only,
+      ];
       // The bin by its name, as a CI job runs it once the package is installed.
-      const { code, out } = await inProject('@bgr/conformance', join(projects['@bgr/conformance'], 'node_modules/.bin/bgr'), args, 300_000);
+      const { code, out } = await inProject(
+        '@bgr/conformance',
+        join(projects['@bgr/conformance'], 'node_modules/.bin/bgr'),
+        args,
+        300_000,
+      );
       expect(out).toMatch(/V1-PNG/);
       expect(code, out).toBe(0);
     }, 300_000);
 
     it('the client makes a request from plain Node', async () => {
       // The client's project holds the client only: the image is made here and the answer judged here.
-      const image = await sharp({ create: { width: 48, height: 32, channels: 3, background: '#3a6' } }).png().toBuffer();
+      const image = await sharp({ create: { width: 48, height: 32, channels: 3, background: '#3a6' } })
+        .png()
+        .toBuffer();
       const script = `
         import { BgRemovalClient } from '@bgr/client';
         const client = new BgRemovalClient({ apiKey: ${JSON.stringify(KEYS[0])}, baseUrl: ${JSON.stringify(baseUrl)} });
@@ -162,7 +225,12 @@ describe('the packages installed from their tarballs', () => {
       expect(code, out).toBe(0);
       const answer = JSON.parse(out) as { type: string; image: string };
       const meta = await sharp(Buffer.from(answer.image, 'base64')).metadata();
-      expect({ type: answer.type, width: meta.width, height: meta.height, channels: meta.channels }).toEqual({ type: 'image/png', width: 48, height: 32, channels: 4 });
+      expect({ type: answer.type, width: meta.width, height: meta.height, channels: meta.channels }).toEqual({
+        type: 'image/png',
+        width: 48,
+        height: 32,
+        channels: 4,
+      });
     });
 
     it('keeps the model cache out of node_modules', async () => {
@@ -181,26 +249,60 @@ describe('the packaging check itself', () => {
   });
 
   it.each([
-    ['a built export', fake(['dist/a.js', 'dist/a.d.ts'], { exports: { '.': { 'bgr-source': './a.ts', types: './dist/a.d.ts', default: './dist/a.js' } } }), 0],
-    ['a file missing from "files"', fake(['dist/a.d.ts'], { exports: { '.': { types: './dist/a.d.ts', default: './dist/a.js' } } }), 1],
+    [
+      'a built export',
+      fake(['dist/a.js', 'dist/a.d.ts'], {
+        exports: { '.': { 'bgr-source': './a.ts', types: './dist/a.d.ts', default: './dist/a.js' } },
+      }),
+      0,
+    ],
+    [
+      'a file missing from "files"',
+      fake(['dist/a.d.ts'], { exports: { '.': { types: './dist/a.d.ts', default: './dist/a.js' } } }),
+      1,
+    ],
     ['a TypeScript-only export', fake(['a.ts'], { exports: { '.': './a.ts' } }), 1],
     ['a bin left out', fake([], { bin: { bgr: 'dist/bin.js' } }), 1],
-    ['a pattern export with its files', fake(['dist/g/a.js', 'dist/g/a.d.ts'], { exports: { './*': { types: './dist/g/*.d.ts', default: './dist/g/*.js' } } }), 0],
-    ['a pattern export that matches nothing', fake(['dist/g/a.d.ts'], { exports: { './*': { types: './dist/g/*.d.ts', default: './dist/g/*.js' } } }), 1],
+    [
+      'a pattern export with its files',
+      fake(['dist/g/a.js', 'dist/g/a.d.ts'], {
+        exports: { './*': { types: './dist/g/*.d.ts', default: './dist/g/*.js' } },
+      }),
+      0,
+    ],
+    [
+      'a pattern export that matches nothing',
+      fake(['dist/g/a.d.ts'], { exports: { './*': { types: './dist/g/*.d.ts', default: './dist/g/*.js' } } }),
+      1,
+    ],
   ])('judges %s', (_what, packed, problems) => {
     expect(manifestProblems(packed)).toHaveLength(problems);
   });
 
   it('installs a package alone: with the @bgr packages it depends on (not on the registry), never a sibling', () => {
-    const pack = (name: PackageName, dependencies: Record<string, string>): Packed => ({ name, tarball: `${name}.tgz`, files: [], manifest: { name, dependencies } });
-    const packed = [pack('@bgr/spec', { yaml: '2' }), pack('@bgr/client', { 'openapi-fetch': '0' }), pack('@bgr/conformance', { '@bgr/spec': '0', sharp: '0' }), pack('@bgr/reference', { '@bgr/spec': '0', standardwebhooks: '1' })];
+    const pack = (name: PackageName, dependencies: Record<string, string>): Packed => ({
+      name,
+      tarball: `${name}.tgz`,
+      files: [],
+      manifest: { name, dependencies },
+    });
+    const packed = [
+      pack('@bgr/spec', { yaml: '2' }),
+      pack('@bgr/client', { 'openapi-fetch': '0' }),
+      pack('@bgr/conformance', { '@bgr/spec': '0', sharp: '0' }),
+      pack('@bgr/reference', { '@bgr/spec': '0', standardwebhooks: '1' }),
+    ];
     expect(alone(packed, '@bgr/conformance').map((p) => p.name)).toEqual(['@bgr/conformance', '@bgr/spec']);
     expect(alone(packed, '@bgr/client').map((p) => p.name)).toEqual(['@bgr/client']);
   });
 
   it('lists what a user can import, `*` subpaths expanded over the built files', () => {
     const packed = fake(['dist/i.js', 'dist/g/errors.js', 'dist/g/clauses.js', 'dist/g/clauses.d.ts', 'openapi.yaml'], {
-      exports: { '.': { default: './dist/i.js' }, './*': { default: './dist/g/*.js' }, './openapi.yaml': './openapi.yaml' },
+      exports: {
+        '.': { default: './dist/i.js' },
+        './*': { default: './dist/g/*.js' },
+        './openapi.yaml': './openapi.yaml',
+      },
     });
     expect(importable(packed).sort()).toEqual(['@bgr/spec', '@bgr/spec/clauses', '@bgr/spec/errors']);
   });
@@ -208,12 +310,18 @@ describe('the packaging check itself', () => {
   it('fails an install that would run an unreviewed install script (one that downloads)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'bgr-downloader-'));
     try {
-      const pkg = { name: 'bgr-fake-downloader', version: '1.0.0', scripts: { postinstall: "node -e \"require('https').get('https://example.invalid/x')\"" } };
+      const pkg = {
+        name: 'bgr-fake-downloader',
+        version: '1.0.0',
+        scripts: { postinstall: "node -e \"require('https').get('https://example.invalid/x')\"" },
+      };
       await writeFile(join(dir, 'package.json'), JSON.stringify(pkg));
       const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: dir, env: userEnv() });
       const tarball = join(dir, JSON.parse(stdout)[0].filename);
       const packed: Packed = { name: '@bgr/spec', tarball, files: [], manifest: { name: 'bgr-fake-downloader' } };
-      await expect(installTarballs([packed], join(dir, 'consumer'))).rejects.toThrow(/install script|allowScripts|bgr-fake-downloader/i);
+      await expect(installTarballs([packed], join(dir, 'consumer'))).rejects.toThrow(
+        /install script|allowScripts|bgr-fake-downloader/i,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -47,7 +47,12 @@ async function sh(cmd: string, args: string[], opts: ExecFileOptions = {}): Prom
   return String(stdout);
 }
 
-export interface Packed { name: PackageName; tarball: string; files: string[]; manifest: PackageJson }
+export interface Packed {
+  name: PackageName;
+  tarball: string;
+  files: string[];
+  manifest: PackageJson;
+}
 export interface PackageJson {
   name: string;
   bin?: Record<string, string>;
@@ -60,10 +65,14 @@ export interface PackageJson {
 /** Builds every package (tsc into dist/) and packs each into `outDir`. */
 export async function buildAndPack(outDir: string): Promise<Packed[]> {
   await sh('npm', ['run', 'build', '--silent'], { cwd: ROOT, env: userEnv() });
-  const json = await sh('npm', ['pack', '--json', '--pack-destination', outDir, ...PACKAGES.flatMap((p) => ['-w', p])], {
-    cwd: ROOT,
-    env: userEnv(),
-  });
+  const json = await sh(
+    'npm',
+    ['pack', '--json', '--pack-destination', outDir, ...PACKAGES.flatMap((p) => ['-w', p])],
+    {
+      cwd: ROOT,
+      env: userEnv(),
+    },
+  );
   const packs = JSON.parse(json) as { name: PackageName; filename: string; files: { path: string }[] }[];
   return Promise.all(
     packs.map(async (p) => {
@@ -77,13 +86,15 @@ export async function buildAndPack(outDir: string): Promise<Packed[]> {
 function matches(p: Packed, target: string): string[] {
   const [before, after = ''] = target.replace(/^\.\//, '').split('*');
   if (!target.includes('*')) return p.files.includes(before!) ? [''] : [];
-  return p.files.filter((f) => f.startsWith(before!) && f.endsWith(after) && f.length > before!.length + after.length).map((f) => f.slice(before!.length, f.length - after.length));
+  return p.files
+    .filter((f) => f.startsWith(before!) && f.endsWith(after) && f.length > before!.length + after.length)
+    .map((f) => f.slice(before!.length, f.length - after.length));
 }
 
 /** Every module specifier a user can import from the package (`*` subpaths expanded over the built files). */
 export function importable(p: Packed): string[] {
   return Object.entries(p.manifest.exports ?? {}).flatMap(([subpath, entry]) => {
-    const target = typeof entry === 'string' ? entry : entry.default ?? entry.import;
+    const target = typeof entry === 'string' ? entry : (entry.default ?? entry.import);
     if (!target || !/\.[mc]?js$/.test(target)) return []; // data files (openapi.yaml, package.json)
     return matches(p, target).map((star) => `${p.name}${subpath.slice(1).replace('*', star)}`);
   });
@@ -97,19 +108,23 @@ export function manifestProblems(p: Packed): string[] {
   for (const [subpath, entry] of Object.entries(p.manifest.exports ?? {})) {
     if (typeof entry === 'string') targets.push([subpath, entry]);
     // `bgr-source` is the repository's own condition (the TypeScript sources); no user sets it.
-    else for (const [condition, target] of Object.entries(entry)) if (condition !== 'bgr-source') targets.push([`${subpath} (${condition})`, target]);
+    else
+      for (const [condition, target] of Object.entries(entry))
+        if (condition !== 'bgr-source') targets.push([`${subpath} (${condition})`, target]);
   }
   if (p.manifest.types) targets.push(['types', p.manifest.types]);
   for (const [name, bin] of Object.entries(p.manifest.bin ?? {})) targets.push([`bin ${name}`, bin]);
   for (const [where, target] of targets) {
     if (!has(target)) problems.push(`${p.name}: ${where} → ${target} is not in the tarball (check "files")`);
-    if (/(?<!\.d)\.[mc]?ts$/.test(target)) problems.push(`${p.name}: ${where} → ${target} is TypeScript: plain Node cannot load it`);
+    if (/(?<!\.d)\.[mc]?ts$/.test(target))
+      problems.push(`${p.name}: ${where} → ${target} is TypeScript: plain Node cannot load it`);
   }
   return problems;
 }
 
 /** The folder of a workspace package. */
-export const folderOf = (name: PackageName) => (name === '@bgr/reference' ? 'reference-impl' : name.slice('@bgr/'.length));
+export const folderOf = (name: PackageName) =>
+  name === '@bgr/reference' ? 'reference-impl' : name.slice('@bgr/'.length);
 
 /**
  * What installing `name` alone takes from disk: its tarball and those of the @bgr packages it depends on
@@ -131,12 +146,23 @@ export function alone(packs: Packed[], name: PackageName): Packed[] {
 /** An empty project with the tarballs installed from disk; everything else comes from the npm registry. */
 export async function installTarballs(packs: Packed[], dir: string): Promise<{ dir: string; log: string }> {
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'package.json'), `${JSON.stringify({ name: 'bgr-consumer', private: true, type: 'module', allowScripts: REVIEWED_SCRIPTS }, null, 2)}\n`);
+  await writeFile(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'bgr-consumer', private: true, type: 'module', allowScripts: REVIEWED_SCRIPTS }, null, 2)}\n`,
+  );
   // --strict-allow-scripts: an unreviewed install script fails the install instead of being skipped quietly.
   // --foreground-scripts: the scripts that do run print here, so a download attempt shows in the log.
   const { stdout, stderr } = await run(
     'npm',
-    ['install', '--no-audit', '--no-fund', '--prefer-offline', '--strict-allow-scripts', '--foreground-scripts', ...packs.map((p) => p.tarball)],
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      '--strict-allow-scripts',
+      '--foreground-scripts',
+      ...packs.map((p) => p.tarball),
+    ],
     { cwd: dir, env: userEnv(), maxBuffer: 64 << 20, encoding: 'utf8' },
   );
   return { dir, log: `${stdout}${stderr}` };
@@ -192,7 +218,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     for (const p of PACKAGES) {
       const t0 = performance.now();
       const { dir } = await installTarballs(alone(packs, p), join(work, folderOf(p)));
-      console.log(`${p.padEnd(18)} ${mb(await installedSize(p, dir))} installed alone in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      console.log(
+        `${p.padEnd(18)} ${mb(await installedSize(p, dir))} installed alone in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      );
     }
   } finally {
     await rm(work, { recursive: true, force: true });

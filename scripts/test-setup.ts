@@ -12,8 +12,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const REDIS = { host: '127.0.0.1', port: 6379 };
 /** Which Debian package provides each program the suite starts. */
 const NEEDED = [
-  { program: 'chromium', pkg: 'chromium', path: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', why: 'docs and demo pages (playwright-core)' },
-  { program: 'redis-server', pkg: 'redis-server', path: undefined, why: 'Redis backend tests (their own throwaway servers, and 6379 when none answers)' },
+  {
+    program: 'chromium',
+    pkg: 'chromium',
+    path: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    why: 'docs and demo pages (playwright-core)',
+  },
+  {
+    program: 'redis-server',
+    pkg: 'redis-server',
+    path: undefined,
+    why: 'Redis backend tests (their own throwaway servers, and 6379 when none answers)',
+  },
   { program: 'curl', pkg: 'curl', path: undefined, why: 'the conformance reproductions, run as printed' },
 ];
 
@@ -31,10 +41,15 @@ function onPath(program: string): boolean {
 /** Installs Debian packages, or throws a message that says what to install by hand. */
 function aptInstall(pkgs: string[], reasons: string[]): void {
   const manual = `install them yourself (\`sudo apt-get install -y ${pkgs.join(' ')}\`) and run the tests again`;
-  if (process.getuid?.() !== 0) throw new Error(`npm test needs ${reasons.join('; ')}: not root, so cannot apt-get install; ${manual}`);
-  if (!onPath('apt-get')) throw new Error(`npm test needs ${reasons.join('; ')}: no apt-get on this machine; ${manual}`);
+  if (process.getuid?.() !== 0)
+    throw new Error(`npm test needs ${reasons.join('; ')}: not root, so cannot apt-get install; ${manual}`);
+  if (!onPath('apt-get'))
+    throw new Error(`npm test needs ${reasons.join('; ')}: no apt-get on this machine; ${manual}`);
   process.stderr.write(`test setup: apt-get install ${pkgs.join(' ')} …\n`);
-  const quiet = { stdio: ['ignore', 'ignore', 'inherit'] as ('ignore' | 'inherit')[], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } };
+  const quiet = {
+    stdio: ['ignore', 'ignore', 'inherit'] as ('ignore' | 'inherit')[],
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  };
   execFileSync('apt-get', ['update', '-qq'], quiet);
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], quiet);
 }
@@ -55,7 +70,11 @@ function redisAnswers(): Promise<boolean> {
 
 async function startOwnRedis(): Promise<void> {
   // A child of this process (no persistence): it goes away with the test run.
-  ownRedis = spawn('redis-server', ['--port', String(REDIS.port), '--bind', REDIS.host, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  ownRedis = spawn(
+    'redis-server',
+    ['--port', String(REDIS.port), '--bind', REDIS.host, '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   for (let i = 0; i < 50; i++) {
     if (await redisAnswers()) return;
     if (ownRedis.exitCode !== null) break;
@@ -66,9 +85,15 @@ async function startOwnRedis(): Promise<void> {
 
 export async function setup(): Promise<void> {
   const missing = NEEDED.filter((n) => !(n.path ? existsSync(n.path) : onPath(n.program)));
-  if (missing.length) aptInstall(missing.map((m) => m.pkg), missing.map((m) => `${m.program} (${m.why})`));
+  if (missing.length)
+    aptInstall(
+      missing.map((m) => m.pkg),
+      missing.map((m) => `${m.program} (${m.why})`),
+    );
   if (!(await redisAnswers())) {
-    process.stderr.write(`test setup: no Redis on ${REDIS.host}:${REDIS.port}; starting a throwaway one for this run\n`);
+    process.stderr.write(
+      `test setup: no Redis on ${REDIS.host}:${REDIS.port}; starting a throwaway one for this run\n`,
+    );
     await startOwnRedis();
   }
 }

@@ -27,19 +27,62 @@ describe('contract lookup', () => {
 
 describe('response validation', () => {
   const failed = {
-    request_id: 'r1', status: 'FAILED', error: 'bad', code: 'invalid_image', metrics: {},
+    request_id: 'r1',
+    status: 'FAILED',
+    error: 'bad',
+    code: 'invalid_image',
+    metrics: {},
   };
   const cases: [string, string, number, string, unknown, string | null][] = [
     ['FAILED body on 422', '/v2/requests/r1/status', 422, 'application/json', failed, null],
-    ['FAILED body with an unknown code', '/v2/requests/r1/status', 422, 'application/json', { ...failed, code: 'oops' }, 'response_schema_conformance'],
-    ['200 on the status endpoint with FAILED', '/v2/requests/r1/status', 200, 'application/json', failed, 'response_schema_conformance'],
+    [
+      'FAILED body with an unknown code',
+      '/v2/requests/r1/status',
+      422,
+      'application/json',
+      { ...failed, code: 'oops' },
+      'response_schema_conformance',
+    ],
+    [
+      '200 on the status endpoint with FAILED',
+      '/v2/requests/r1/status',
+      200,
+      'application/json',
+      failed,
+      'response_schema_conformance',
+    ],
     ['undeclared status', '/v2/requests/r1/status', 418, 'application/json', {}, 'status_code_conformance'],
     ['wrong content type', '/v2/requests/r1/status', 404, 'text/html', '<html>', 'content_type_conformance'],
-    ['404 error body', '/v2/requests/r1', 404, 'application/json; charset=utf-8', { error: 'x', code: 'not_found' }, null],
-    ['202 pending body carrying an output', '/v2/requests/r1', 202, 'application/json',
-      { request_id: 'r1', status: 'PROCESSING', created_at: '2026-01-01T00:00:00Z', metrics: {}, output: 'http://x/o' }, 'response_schema_conformance'],
-    ['COMPLETED without inference_time', '/v2/requests/r1', 200, 'application/json',
-      { request_id: 'r1', status: 'COMPLETED', output: 'http://x/o', expires_at: '2026-01-01T00:00:00Z', metrics: { queue_time: 1, total_time: 1 } }, 'response_schema_conformance'],
+    [
+      '404 error body',
+      '/v2/requests/r1',
+      404,
+      'application/json; charset=utf-8',
+      { error: 'x', code: 'not_found' },
+      null,
+    ],
+    [
+      '202 pending body carrying an output',
+      '/v2/requests/r1',
+      202,
+      'application/json',
+      { request_id: 'r1', status: 'PROCESSING', created_at: '2026-01-01T00:00:00Z', metrics: {}, output: 'http://x/o' },
+      'response_schema_conformance',
+    ],
+    [
+      'COMPLETED without inference_time',
+      '/v2/requests/r1',
+      200,
+      'application/json',
+      {
+        request_id: 'r1',
+        status: 'COMPLETED',
+        output: 'http://x/o',
+        expires_at: '2026-01-01T00:00:00Z',
+        metrics: { queue_time: 1, total_time: 1 },
+      },
+      'response_schema_conformance',
+    ],
   ];
   it.each(cases)('%s', (_name, path, status, type, body, expected) => {
     const checks = contract.validateResponse(op('GET', path), status, type, body).map((v) => v.check);

@@ -10,8 +10,14 @@ const addFormats = ((ajvFormats as { default?: unknown }).default ?? ajvFormats)
 
 export const specPath = new URL('openapi.yaml', import.meta.url);
 
-interface MediaType { schema?: unknown }
-interface ResponseObject { content?: Record<string, MediaType>; headers?: Record<string, unknown>; $ref?: string }
+interface MediaType {
+  schema?: unknown;
+}
+interface ResponseObject {
+  content?: Record<string, MediaType>;
+  headers?: Record<string, unknown>;
+  $ref?: string;
+}
 export interface Operation {
   method: string;
   path: string;
@@ -69,7 +75,12 @@ export function loadContract(): Contract {
     return v;
   };
   const deref = (r: ResponseObject): ResponseObject =>
-    r.$ref ? (r.$ref.split('/').slice(1).reduce((o: any, k) => o[k], spec) as ResponseObject) : r;
+    r.$ref
+      ? (r.$ref
+          .split('/')
+          .slice(1)
+          .reduce((o: any, k) => o[k], spec) as ResponseObject)
+      : r;
   const describe = (v: ValidateFunction) =>
     (v.errors ?? []).map((e) => `${e.instancePath || '(body)'} ${e.message}`).join('; ');
 
@@ -91,10 +102,12 @@ export function loadContract(): Contract {
       const media = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
       const declaredTypes = Object.keys(response.content);
       if (!declaredTypes.includes(media)) {
-        return [{
-          check: 'content_type_conformance',
-          message: `${op.operationId} ${status}: content type '${media || '(none)'}' is not one of ${declaredTypes.join(', ')}`,
-        }];
+        return [
+          {
+            check: 'content_type_conformance',
+            message: `${op.operationId} ${status}: content type '${media || '(none)'}' is not one of ${declaredTypes.join(', ')}`,
+          },
+        ];
       }
       if (!media.endsWith('json')) return [];
       const pointer = `#/paths/${op.path.replace(/~/g, '~0').replace(/\//g, '~1')}/${op.method.toLowerCase()}/responses/${key}`;
@@ -102,10 +115,14 @@ export function loadContract(): Contract {
         ? `${declared.$ref}/content/${media.replace(/\//g, '~1')}/schema`
         : `${pointer}/content/${media.replace(/\//g, '~1')}/schema`;
       const validate = compile(schemaRef);
-      return validate(body) ? [] : [{
-        check: 'response_schema_conformance',
-        message: `${op.operationId} ${status}: ${describe(validate)}`,
-      }];
+      return validate(body)
+        ? []
+        : [
+            {
+              check: 'response_schema_conformance',
+              message: `${op.operationId} ${status}: ${describe(validate)}`,
+            },
+          ];
     },
     validateSchema(name, value) {
       const validate = compile(`#/components/schemas/${name}`);

@@ -62,7 +62,9 @@ export interface LoggedRequest {
  * ones too), 200 with the status body while a result is pending, a submit without `cancel_url`, no cancel
  * endpoint, no status stream (Accept is ignored).
  */
-export interface FakeServerOptions { production?: boolean }
+export interface FakeServerOptions {
+  production?: boolean;
+}
 
 export interface FakeServer {
   url: string;
@@ -104,9 +106,10 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
     json(res, 429, { error: 'Too many requests.', code: 'rate_limited' });
   };
   const resultBody = (job: FakeJob) => {
-    const outputUrl = job.outputOrigin && job.script !== 'redirect-output'
-      ? `${job.outputOrigin}/media/${job.id}.png`
-      : `${url}/${job.script === 'elsewhere' ? 'alt' : 'v2'}/requests/${job.id}/output`;
+    const outputUrl =
+      job.outputOrigin && job.script !== 'redirect-output'
+        ? `${job.outputOrigin}/media/${job.id}.png`
+        : `${url}/${job.script === 'elsewhere' ? 'alt' : 'v2'}/requests/${job.id}/output`;
     return {
       request_id: job.id,
       status: 'COMPLETED',
@@ -174,12 +177,14 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
       res.writeHead(200, { 'content-type': job.format === 'webp' ? 'image/webp' : 'image/png' });
       return res.end(TINY_PNG);
     }
-    if (req.headers['x-api-key'] !== FAKE_KEY) return json(res, 401, { error: 'A valid x-api-key header is required.', code: 'unauthorized' });
+    if (req.headers['x-api-key'] !== FAKE_KEY)
+      return json(res, 401, { error: 'A valid x-api-key header is required.', code: 'unauthorized' });
 
     if (path === '/v1/bg-removal' && req.method === 'POST') {
       if (script === 'rate-limit-once' && once('v1')) return rateLimited(res, 1);
       const parsed = parse(body, req.headers['content-type']);
-      if (!parsed || typeof parsed['image'] !== 'string') return json(res, 400, { error: "body must have required property 'image'", code: 'invalid_parameter' });
+      if (!parsed || typeof parsed['image'] !== 'string')
+        return json(res, 400, { error: "body must have required property 'image'", code: 'invalid_parameter' });
       res.writeHead(200, {
         'content-type': parsed['format'] === 'webp' ? 'image/webp' : 'image/png',
         'x-request-id': randomUUID(),
@@ -194,7 +199,8 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
       if (script === 'rate-limit-long') return rateLimited(res, 3600);
       if (script === 'drop-once' && once('drop')) return req.socket.destroy();
       const parsed = parse(body, req.headers['content-type']);
-      if (!parsed || typeof parsed['image'] !== 'string') return json(res, 400, { error: "body must have required property 'image'", code: 'invalid_parameter' });
+      if (!parsed || typeof parsed['image'] !== 'string')
+        return json(res, 400, { error: "body must have required property 'image'", code: 'invalid_parameter' });
       if (script === 'bad-submit') return json(res, 200, { status: 'QUEUED' });
       const id = randomUUID();
       const job: FakeJob = {
@@ -223,12 +229,14 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
     const job = match ? jobs.get(match[2] ?? '') : undefined;
     if (!match || !job) return json(res, 404, { error: `Request ${match?.[2] ?? ''} not found.`, code: 'not_found' });
     // The 'elsewhere' script serves its jobs only under the URLs it returned.
-    if ((job.script === 'elsewhere') !== (match[1] === 'alt')) return json(res, 404, { error: 'Request not found.', code: 'not_found' });
+    if ((job.script === 'elsewhere') !== (match[1] === 'alt'))
+      return json(res, 404, { error: 'Request not found.', code: 'not_found' });
     const kind = match[3] ?? '';
 
     if (kind === '/cancel' && production) return json(res, 404, { error: 'Not Found' });
     if (kind === '/cancel' && req.method === 'POST') {
-      if (job.state === 'COMPLETED' || job.state === 'FAILED') return json(res, 409, { error: 'The request has already ended.', code: 'not_cancelable' });
+      if (job.state === 'COMPLETED' || job.state === 'FAILED')
+        return json(res, 409, { error: 'The request has already ended.', code: 'not_cancelable' });
       job.state = 'FAILED';
       job.code = 'canceled';
       return json(res, 200, failedBody(job));
@@ -247,7 +255,10 @@ export async function startFakeServer(options: FakeServerOptions = {}): Promise<
       if (job.state === 'FAILED') return json(res, job.script === 'fail-200' ? 200 : 422, failedBody(job));
       if (job.state !== 'COMPLETED' || (job.script === 'lagging-result' && job.resultReads++ === 0)) {
         // Pending: 202 here, 200 from the production service; the same status body either way.
-        return json(res, production ? 200 : 202, { ...statusBody(job), status: job.state === 'COMPLETED' ? 'PROCESSING' : job.state });
+        return json(res, production ? 200 : 202, {
+          ...statusBody(job),
+          status: job.state === 'COMPLETED' ? 'PROCESSING' : job.state,
+        });
       }
       return json(res, 200, resultBody(job));
     }

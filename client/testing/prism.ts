@@ -13,10 +13,22 @@ export interface Prism {
 export async function startPrism(timeoutMs = 60_000): Promise<Prism> {
   const port = await freePort();
   // The bin directly (not npx), so that the pid we hold is Prism's own and closing it ends it.
-  const child: ChildProcess = spawn(process.execPath, [`${ROOT}node_modules/@stoplight/prism-cli/dist/index.js`, 'mock', 'spec/openapi.yaml', '-h', '127.0.0.1', '-p', String(port)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      `${ROOT}node_modules/@stoplight/prism-cli/dist/index.js`,
+      'mock',
+      'spec/openapi.yaml',
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(port),
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Prism did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
@@ -51,7 +63,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

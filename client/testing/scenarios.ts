@@ -4,7 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  ApiError, BgRemovalClient, type BgRemovalClientOptions, type ImageInput, InferenceFailed, InferenceTimeout, ProtocolError,
+  ApiError,
+  BgRemovalClient,
+  type BgRemovalClientOptions,
+  type ImageInput,
+  InferenceFailed,
+  InferenceTimeout,
+  ProtocolError,
   UnsupportedOperation,
 } from '../index.ts';
 
@@ -25,14 +31,7 @@ export type Capability =
 
 /** Named behaviours a scenario asks a target to act out. */
 export type Script =
-  | 'unauthorized'
-  | 'not-found'
-  | 'processing'
-  | 'fail'
-  | 'slow'
-  | 'rate-limited'
-  | 'rate-limit-once'
-  | 'bad-submit';
+  'unauthorized' | 'not-found' | 'processing' | 'fail' | 'slow' | 'rate-limited' | 'rate-limit-once' | 'bad-submit';
 
 export interface TargetSpec {
   name: string;
@@ -85,7 +84,9 @@ export const scenarios: Scenario[] = [
     name: 'an unknown key is ApiError 401 unauthorized',
     script: 'unauthorized',
     async run({ conn, client }) {
-      const error = await client({ apiKey: 'not-a-valid-key' }).removeBackground({ image: conn.image }).catch((e: unknown) => e);
+      const error = await client({ apiKey: 'not-a-valid-key' })
+        .removeBackground({ image: conn.image })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ApiError);
       expect(error).toMatchObject({ status: 401, code: 'unauthorized' });
     },
@@ -94,7 +95,10 @@ export const scenarios: Scenario[] = [
     name: 'an unknown request id is ApiError 404 not_found',
     script: 'not-found',
     async run({ client }) {
-      const error = await client().job('00000000-0000-4000-8000-000000000000').status().catch((e: unknown) => e);
+      const error = await client()
+        .job('00000000-0000-4000-8000-000000000000')
+        .status()
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ApiError);
       expect(error).toMatchObject({ status: 404, code: 'not_found' });
     },
@@ -104,7 +108,8 @@ export const scenarios: Scenario[] = [
     async run({ conn, client }) {
       const job = await client().submitAsync({ image: conn.image });
       expect(job.requestId).toMatch(/\S/);
-      for (const url of [job.statusUrl, job.responseUrl, job.cancelUrl]) expect(new URL(url).protocol).toMatch(/^https?:$/);
+      for (const url of [job.statusUrl, job.responseUrl, job.cancelUrl])
+        expect(new URL(url).protocol).toMatch(/^https?:$/);
     },
   },
   {
@@ -177,7 +182,9 @@ export const scenarios: Scenario[] = [
     async run({ conn, client }) {
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 100);
-      const error = await client().run({ image: conn.image }, { interval: 20, signal: controller.signal }).catch((e: unknown) => e);
+      const error = await client()
+        .run({ image: conn.image }, { interval: 20, signal: controller.signal })
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ name: 'AbortError' });
     },
   },
@@ -190,7 +197,10 @@ export const scenarios: Scenario[] = [
       const canceled = await job.cancel();
       expect(canceled).toMatchObject({ status: 'FAILED', code: 'canceled' });
       await expect(job.cancel()).rejects.toMatchObject({ status: 409, code: 'not_cancelable' });
-      await expect(job.wait({ interval: spec.interval })).rejects.toMatchObject({ name: 'InferenceFailed', code: 'canceled' });
+      await expect(job.wait({ interval: spec.interval })).rejects.toMatchObject({
+        name: 'InferenceFailed',
+        code: 'canceled',
+      });
     },
   },
   {
@@ -219,7 +229,9 @@ export const scenarios: Scenario[] = [
     needs: ['lifecycle', 'status-stream'],
     async run({ conn, client }) {
       const seen: string[] = [];
-      const c = client({ fetch: (request) => (seen.push(`${request.method} ${new URL(request.url).pathname}`), fetch(request)) });
+      const c = client({
+        fetch: (request) => (seen.push(`${request.method} ${new URL(request.url).pathname}`), fetch(request)),
+      });
       const job = await c.submitAsync({ image: conn.image });
       const states: string[] = [];
       const result = await job.wait({ interval: 1000, onStatus: (body) => states.push(body.status) });
@@ -233,7 +245,9 @@ export const scenarios: Scenario[] = [
     name: 'rate limited beyond the retries is ApiError 429 with its Retry-After',
     script: 'rate-limited',
     async run({ spec, conn, client }) {
-      const error = await client({ maxRetries: 1, maxRetryDelay: 5000 }).submitAsync({ image: conn.image }).catch((e: unknown) => e);
+      const error = await client({ maxRetries: 1, maxRetryDelay: 5000 })
+        .submitAsync({ image: conn.image })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ApiError);
       expect(error).toMatchObject({ status: 429 });
       // Without a `code` in the body, 429 is ambiguous in the error table (rate_limited, queue_full).
@@ -256,7 +270,9 @@ export const scenarios: Scenario[] = [
     name: 'a 2xx submit without its URLs is a ProtocolError',
     script: 'bad-submit',
     async run({ conn, client }) {
-      const error = await client().submitAsync({ image: conn.image }).catch((e: unknown) => e);
+      const error = await client()
+        .submitAsync({ image: conn.image })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ProtocolError);
       expect((error as ProtocolError).message).toMatch(/request_id.*status_url.*response_url/);
     },
@@ -268,9 +284,10 @@ export function describeScenarios(spec: TargetSpec, connect: () => Connection): 
   describe(`client scenarios against ${spec.name}`, () => {
     for (const scenario of scenarios) {
       const headers = scenario.script ? spec.script(scenario.script) : {};
-      const unsupported = headers === undefined
-        || (scenario.needs ?? []).some((need) => !spec.capabilities.has(need))
-        || (scenario.lacks ?? []).some((lack) => spec.capabilities.has(lack));
+      const unsupported =
+        headers === undefined ||
+        (scenario.needs ?? []).some((need) => !spec.capabilities.has(need)) ||
+        (scenario.lacks ?? []).some((lack) => spec.capabilities.has(lack));
       it.skipIf(unsupported)(scenario.name, async () => {
         const conn = connect();
         await scenario.run({
@@ -278,7 +295,12 @@ export function describeScenarios(spec: TargetSpec, connect: () => Connection): 
           conn,
           headers: headers ?? {},
           client: (options = {}) =>
-            new BgRemovalClient({ baseUrl: conn.baseUrl, apiKey: conn.apiKey, ...options, headers: { ...headers, ...options.headers } }),
+            new BgRemovalClient({
+              baseUrl: conn.baseUrl,
+              apiKey: conn.apiKey,
+              ...options,
+              headers: { ...headers, ...options.headers },
+            }),
         });
       });
     }

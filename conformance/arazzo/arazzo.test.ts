@@ -10,7 +10,11 @@ const workflow = 'conformance/arazzo/v2-lifecycle.arazzo.yaml';
 /** Runs `redocly respect` on the workflow; resolves with its exit code and output. */
 async function respect(url: string): Promise<{ code: number; output: string }> {
   try {
-    const { stdout, stderr } = await exec('npx', ['redocly', 'respect', workflow, '--server', `bgr=${url}`, '--input', 'apiKey=key-a'], { cwd: root });
+    const { stdout, stderr } = await exec(
+      'npx',
+      ['redocly', 'respect', workflow, '--server', `bgr=${url}`, '--input', 'apiKey=key-a'],
+      { cwd: root },
+    );
     return { code: 0, output: stdout + stderr };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };

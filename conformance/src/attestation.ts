@@ -18,21 +18,37 @@ export function toAttestation(report: Report, reportJson: string): Record<string
   const p = report.provenance;
   return {
     _type: 'https://in-toto.io/Statement/v1',
-    subject: [{ name: report.baseUrl, digest: { sha256: sha256(report.baseUrl) }, annotations: { kind: 'deployment base URL (the digest is of the URL string)' } }],
+    subject: [
+      {
+        name: report.baseUrl,
+        digest: { sha256: sha256(report.baseUrl) },
+        annotations: { kind: 'deployment base URL (the digest is of the URL string)' },
+      },
+    ],
     predicateType,
     predicate: {
       result,
       configuration: [
         { name: 'bgr-check-report.json', digest: { sha256: sha256(reportJson) }, mediaType: 'application/json' },
         { name: p.contract.path, digest: { sha256: p.contract.sha256 }, mediaType: 'application/yaml' },
-        { name: `${p.suite.name}@${p.suite.version}`, annotations: { profile: report.profile, core: report.core, capabilities: Object.fromEntries(report.capabilities.map((c) => [c.extension, c.verdict])), options: p.options } },
+        {
+          name: `${p.suite.name}@${p.suite.version}`,
+          annotations: {
+            profile: report.profile,
+            core: report.core,
+            capabilities: Object.fromEntries(report.capabilities.map((c) => [c.extension, c.verdict])),
+            options: p.options,
+          },
+        },
         ...p.fixtures.map((f) => ({ name: `fixtures/${f.name}`, digest: { sha256: f.sha256 } })),
       ],
       passedTests: report.results.filter((r) => r.outcome === 'pass').map(name),
       warnedTests: warned.map(name),
       failedTests: [
         ...failed.map(name),
-        ...report.capabilities.filter((c) => c.required && !c.verdict.startsWith('offered')).map((c) => `required-extension/${c.extension}`),
+        ...report.capabilities
+          .filter((c) => c.required && !c.verdict.startsWith('offered'))
+          .map((c) => `required-extension/${c.extension}`),
       ],
     },
   };

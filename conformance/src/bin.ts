@@ -9,6 +9,8 @@ if (name === 'check') {
 } else if (name === 'verify') {
   process.exitCode = await verifyCommand(rest);
 } else {
-  process.stderr.write('usage: bgr check --base-url URL --api-key KEY [options]   (bgr check --help lists them)\n       bgr verify ATTESTATION\n');
+  process.stderr.write(
+    'usage: bgr check --base-url URL --api-key KEY [options]   (bgr check --help lists them)\n       bgr verify ATTESTATION\n',
+  );
   process.exitCode = name === undefined || name === '--help' || name === '-h' ? 0 : 2;
 }

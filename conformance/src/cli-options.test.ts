@@ -7,16 +7,20 @@ import { DEFAULTS } from './defaults.ts';
 import { resolveOptions } from './runner.ts';
 
 describe('the options table', () => {
-  it.each(Object.entries(checkOptionTable) as [string, CliOption][])('--%s is in the usage text, with its default', (name, o) => {
-    const text = usage();
-    expect(text).toContain(`--${name}`);
-    const d = defaultOf(o);
-    if (d !== undefined) expect(text).toMatch(new RegExp(`--${name} .*\\(default ${d.replace('.', '\\.')}\\)`));
-  });
+  it.each(Object.entries(checkOptionTable) as [string, CliOption][])(
+    '--%s is in the usage text, with its default',
+    (name, o) => {
+      const text = usage();
+      expect(text).toContain(`--${name}`);
+      const d = defaultOf(o);
+      if (d !== undefined) expect(text).toMatch(new RegExp(`--${name} .*\\(default ${d.replace('.', '\\.')}\\)`));
+    },
+  );
 
   it('gives the run the defaults the help text shows', () => {
     const run = resolveOptions({ baseUrl: 'http://x', apiKey: 'k' });
-    for (const o of Object.values(checkOptionTable) as CliOption[]) if (o.default) expect(String(run[o.default])).toBe(defaultOf(o));
+    for (const o of Object.values(checkOptionTable) as CliOption[])
+      if (o.default) expect(String(run[o.default])).toBe(defaultOf(o));
     expect(run).toMatchObject(DEFAULTS);
   });
 

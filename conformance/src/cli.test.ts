@@ -56,8 +56,20 @@ describe('bgr check', () => {
 
   it('exits 0 with one line per check when every MUST passes, and writes JUnit and JSON', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'bgr-check-'));
-    const r = await check(['--base-url', good.url, '--api-key', 'key-a', '--only', 'V2-SUBMIT-FIELDS', 'V1-PNG', 'AUTH-ISOLATION-404',
-      '--junit', join(dir, 'junit.xml'), '--json', join(dir, 'report.json')]);
+    const r = await check([
+      '--base-url',
+      good.url,
+      '--api-key',
+      'key-a',
+      '--only',
+      'V2-SUBMIT-FIELDS',
+      'V1-PNG',
+      'AUTH-ISOLATION-404',
+      '--junit',
+      join(dir, 'junit.xml'),
+      '--json',
+      join(dir, 'report.json'),
+    ]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^PASS {2}MUST {3}V2-SUBMIT-FIELDS/m);
     expect(r.out).toMatch(/^SKIP {2}MUST {3}AUTH-ISOLATION-404 .*--second-api-key/m);
@@ -73,8 +85,20 @@ describe('bgr check', () => {
 
   it('prints the capability table and writes a reproducible JSON report and an in-toto attestation', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'bgr-check-'));
-    const r = await check(['--base-url', production.url, '--api-key', 'key-a', '--only', 'V2-SUBMIT-FIELDS,V2-SUBMIT-CANCEL-URL,ERROR-CODES',
-      '--json', join(dir, 'report.json'), '--junit', join(dir, 'junit.xml'), '--attestation', join(dir, 'attestation.json')]);
+    const r = await check([
+      '--base-url',
+      production.url,
+      '--api-key',
+      'key-a',
+      '--only',
+      'V2-SUBMIT-FIELDS,V2-SUBMIT-CANCEL-URL,ERROR-CODES',
+      '--json',
+      join(dir, 'report.json'),
+      '--junit',
+      join(dir, 'junit.xml'),
+      '--attestation',
+      join(dir, 'attestation.json'),
+    ]);
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(/^SKIP {2}MUST {3}V2-SUBMIT-CANCEL-URL .*extension `cancel` not offered/m);
     expect(r.out).toMatch(/^core: CONFORMANT$/m);
@@ -87,17 +111,40 @@ describe('bgr check', () => {
     expect(JSON.stringify(json)).not.toContain('key-a');
     expect(json.results[0]).toMatchObject({ id: 'V2-SUBMIT-FIELDS', layer: 'core', outcome: 'pass' });
     expect(json.results[0].exchanges[0]).toMatch(/^POST \/v2\/bg-removal → 200/);
-    expect(json.capabilities.find((c: { extension: string }) => c.extension === 'cancel')).toMatchObject({ verdict: 'not offered' });
-    expect(await readFile(join(dir, 'junit.xml'), 'utf8')).toContain('<property name="extension.cancel" value="not offered"/>');
+    expect(json.capabilities.find((c: { extension: string }) => c.extension === 'cancel')).toMatchObject({
+      verdict: 'not offered',
+    });
+    expect(await readFile(join(dir, 'junit.xml'), 'utf8')).toContain(
+      '<property name="extension.cancel" value="not offered"/>',
+    );
     const att = JSON.parse(await readFile(join(dir, 'attestation.json'), 'utf8'));
-    expect(att).toMatchObject({ _type: 'https://in-toto.io/Statement/v1', predicateType: 'https://in-toto.io/attestation/test-result/v0.1' });
-    expect(att.predicate).toMatchObject({ result: 'PASSED', passedTests: ['core/V2-SUBMIT-FIELDS'], warnedTests: [], failedTests: [] });
+    expect(att).toMatchObject({
+      _type: 'https://in-toto.io/Statement/v1',
+      predicateType: 'https://in-toto.io/attestation/test-result/v0.1',
+    });
+    expect(att.predicate).toMatchObject({
+      result: 'PASSED',
+      passedTests: ['core/V2-SUBMIT-FIELDS'],
+      warnedTests: [],
+      failedTests: [],
+    });
     expect(att.predicate.configuration.map((c: { name: string }) => c.name)).toContain('openapi.yaml');
   });
 
   it('exits 1 when a MUST of an offered extension fails, and names the extension', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'bgr-check-'));
-    const r = await check(['--base-url', badCancel.url, '--api-key', 'key-a', '--profile', 'full', '--only', 'V2-CANCEL-TERMINAL-409', '--attestation', join(dir, 'a.json')]);
+    const r = await check([
+      '--base-url',
+      badCancel.url,
+      '--api-key',
+      'key-a',
+      '--profile',
+      'full',
+      '--only',
+      'V2-CANCEL-TERMINAL-409',
+      '--attestation',
+      join(dir, 'a.json'),
+    ]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^core: CONFORMANT$/m);
     expect(r.out).toMatch(/^ {2}cancel +offered, NOT conformant/m);
@@ -107,7 +154,16 @@ describe('bgr check', () => {
   });
 
   it('exits 1 when a required extension is not offered', async () => {
-    const r = await check(['--base-url', production.url, '--api-key', 'key-a', '--only', 'V2-SUBMIT-FIELDS', '--require-extension', 'cancel,error-codes']);
+    const r = await check([
+      '--base-url',
+      production.url,
+      '--api-key',
+      'key-a',
+      '--only',
+      'V2-SUBMIT-FIELDS',
+      '--require-extension',
+      'cancel,error-codes',
+    ]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^ {2}cancel +not offered \(required\)/m);
     expect(r.out).toContain('required extension(s) not offered: error-codes, cancel');
@@ -116,20 +172,37 @@ describe('bgr check', () => {
   it('exits 1 and names the offending exchange when a MUST check fails', async () => {
     const r = await check(['--base-url', faulty.url, '--api-key', 'key-a', '--only', 'V2-FAILED-422-STATUS']);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/^FAIL {2}MUST {3}V2-FAILED-422-STATUS .*expected 422, got 200 \[GET \/v2\/requests\/[^ ]+\/status → 200 application\/json \{"request_id"/m);
+    expect(r.out).toMatch(
+      /^FAIL {2}MUST {3}V2-FAILED-422-STATUS .*expected 422, got 200 \[GET \/v2\/requests\/[^ ]+\/status → 200 application\/json \{"request_id"/m,
+    );
     expect(r.out).toContain('NOT CONFORMANT');
     expect(r.out).toMatch(/^core: NOT CONFORMANT$/m);
   });
 
   it('prints the contract coverage, puts it in the JSON report, and fails below --min-coverage', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'bgr-check-'));
-    const args = ['--base-url', good.url, '--api-key', 'key-a', '--only', 'V2-SUBMIT-FIELDS', '--json', join(dir, 'report.json')];
+    const args = [
+      '--base-url',
+      good.url,
+      '--api-key',
+      'key-a',
+      '--only',
+      'V2-SUBMIT-FIELDS',
+      '--json',
+      join(dir, 'report.json'),
+    ];
     const low = await check([...args, '--min-coverage', '1']);
     expect(low.code).toBe(0);
-    expect(low.out).toMatch(/^coverage: [\d.]+ % of the contract's operation × status cells that apply \(\d+ of \d+; \d+ declared\)$/m);
+    expect(low.out).toMatch(
+      /^coverage: [\d.]+ % of the contract's operation × status cells that apply \(\d+ of \d+; \d+ declared\)$/m,
+    );
     expect(low.out).toMatch(/^ {2}POST \/v2\/bg-removal +200 /m);
     const json = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8'));
-    expect(json.coverage.cells.find((c: { operationId: string; status: string }) => c.operationId === 'submitRemoval' && c.status === '200').observed).toBe(true);
+    expect(
+      json.coverage.cells.find(
+        (c: { operationId: string; status: string }) => c.operationId === 'submitRemoval' && c.status === '200',
+      ).observed,
+    ).toBe(true);
     const high = await check([...args, '--min-coverage', '90']);
     expect(high.code).toBe(1);
     expect(high.out).toMatch(/NOT ENOUGH COVERAGE: [\d.]+ % observed, --min-coverage 90 %/);
@@ -137,7 +210,11 @@ describe('bgr check', () => {
   });
 
   it('is registered in the bgr CLI', async () => {
-    const { stdout } = await exec('node', ['bin/bgr.mjs', 'check', '--base-url', good.url, '--api-key', 'key-a', '--only', 'V2-SUBMIT-FIELDS'], { cwd: root });
+    const { stdout } = await exec(
+      'node',
+      ['bin/bgr.mjs', 'check', '--base-url', good.url, '--api-key', 'key-a', '--only', 'V2-SUBMIT-FIELDS'],
+      { cwd: root },
+    );
     expect(stdout).toMatch(/PASS {2}MUST {3}V2-SUBMIT-FIELDS/);
   });
 });

@@ -36,13 +36,24 @@ function number(name: string, value: string | undefined): number | undefined {
 class UsageError extends Error {}
 
 /** Where reproductions' request bodies go: --repro-dir, else beside the first report file asked for, else a fresh temporary folder. */
-function reproDirOf(v: { 'repro-dir'?: string; json?: string; html?: string; har?: string; junit?: string; attestation?: string }): string {
+function reproDirOf(v: {
+  'repro-dir'?: string;
+  json?: string;
+  html?: string;
+  har?: string;
+  junit?: string;
+  attestation?: string;
+}): string {
   if (v['repro-dir']) return v['repro-dir'];
   const report = v.json ?? v.html ?? v.har ?? v.junit ?? v.attestation;
   return report ? join(dirname(report), 'bgr-repro') : join(tmpdir(), `bgr-repro-${process.pid}-${Date.now()}`);
 }
 
-export async function checkCommand(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function checkCommand(
+  argv: string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
   let args;
   try {
     args = parseArgs({ args: argv, allowPositionals: true, options: checkOptions });
@@ -60,18 +71,25 @@ export async function checkCommand(argv: string[], out: NodeJS.WritableStream = 
   try {
     if (!v['base-url'] || !v['api-key']) throw new UsageError('--base-url and --api-key are required');
     if (!v.only && args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
-    if (!/^https?:\/\//.test(v['base-url'])) throw new UsageError(`--base-url must be an http(s) URL, got '${v['base-url']}'`);
+    if (!/^https?:\/\//.test(v['base-url']))
+      throw new UsageError(`--base-url must be an http(s) URL, got '${v['base-url']}'`);
     const profile = (v.profile ?? DEFAULTS.profile) as Profile;
     const samples = number('samples', v.samples);
     const minCoverage = number('min-coverage', v['min-coverage']);
     const fuzz = number('fuzz', v.fuzz);
-    if (v.seed !== undefined && !/^\d+$/.test(v.seed)) throw new UsageError(`--seed must be a whole number, got '${v.seed}'`);
-    if (minCoverage !== undefined && minCoverage > 100) throw new UsageError(`--min-coverage is a percentage, got '${v['min-coverage']}'`);
+    if (v.seed !== undefined && !/^\d+$/.test(v.seed))
+      throw new UsageError(`--seed must be a whole number, got '${v.seed}'`);
+    if (minCoverage !== undefined && minCoverage > 100)
+      throw new UsageError(`--min-coverage is a percentage, got '${v['min-coverage']}'`);
     if (!profiles.includes(profile)) throw new UsageError(`--profile must be one of ${profiles.join(', ')}`);
     const known = new Set<string>(extensions.map((e) => e.name));
-    const required = (v['require-extension'] ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+    const required = (v['require-extension'] ?? [])
+      .flatMap((s) => s.split(','))
+      .map((s) => s.trim())
+      .filter(Boolean);
     const unknownExt = required.filter((n) => !known.has(n));
-    if (unknownExt.length) throw new UsageError(`unknown extension(s): ${unknownExt.join(', ')} (one of ${[...known].join(', ')})`);
+    if (unknownExt.length)
+      throw new UsageError(`unknown extension(s): ${unknownExt.join(', ')} (one of ${[...known].join(', ')})`);
     if (v['webhook-listen']) {
       try {
         parseListen(v['webhook-listen']);
@@ -80,7 +98,12 @@ export async function checkCommand(argv: string[], out: NodeJS.WritableStream = 
       }
     }
     const live = (err as { isTTY?: boolean }).isTTY === true;
-    const keys = keyVariables({ apiKey: v['api-key'], secondApiKey: v['second-api-key'], scopedKey: v['scoped-key'], lowCreditKey: v['low-credit-key'] });
+    const keys = keyVariables({
+      apiKey: v['api-key'],
+      secondApiKey: v['second-api-key'],
+      scopedKey: v['scoped-key'],
+      lowCreditKey: v['low-credit-key'],
+    });
     const reproDir = reproDirOf(v);
     const evidence = new Map<string, ImageEvidence[]>();
     let lastWait = 0;
@@ -125,7 +148,8 @@ export async function checkCommand(argv: string[], out: NodeJS.WritableStream = 
     out.write(formatSummary(report));
     out.write(`\n${formatCoverage(report.coverage)}\n`);
     const belowCoverage = minCoverage !== undefined && report.coverage.percent < minCoverage;
-    if (belowCoverage) out.write(`NOT ENOUGH COVERAGE: ${report.coverage.percent} % observed, --min-coverage ${minCoverage} %\n`);
+    if (belowCoverage)
+      out.write(`NOT ENOUGH COVERAGE: ${report.coverage.percent} % observed, --min-coverage ${minCoverage} %\n`);
     if (v.junit) await writeFile(v.junit, toJUnit(report));
     const json = `${JSON.stringify(report, null, 2)}\n`;
     if (v.json) await writeFile(v.json, json);

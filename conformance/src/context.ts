@@ -11,10 +11,26 @@ export interface CheckDetails {
 }
 
 /** One latency sample split into what the deployment reports, the suite's own 429 waits, and the rest (network, polling, encoding). */
-export interface LatencySample { totalS: number; inferenceS: number; queueS: number; waitS: number; restS: number }
-export interface LatencyDetails { sloS: number; samples: LatencySample[]; p50: number; p95: number; p99: number }
+export interface LatencySample {
+  totalS: number;
+  inferenceS: number;
+  queueS: number;
+  waitS: number;
+  restS: number;
+}
+export interface LatencyDetails {
+  sloS: number;
+  samples: LatencySample[];
+  p50: number;
+  p95: number;
+  p99: number;
+}
 
-interface Memo { p: Promise<unknown>; from: number; to?: number }
+interface Memo {
+  p: Promise<unknown>;
+  from: number;
+  to?: number;
+}
 
 export interface ResolvedOptions {
   baseUrl: string;
@@ -75,7 +91,10 @@ export class CheckContext {
     readonly http: Http,
     readonly fixtures: Fixtures,
     private readonly onProgress: (e: ProgressEvent) => void,
-    private readonly detect: (ctx: CheckContext, name: ExtensionName) => Promise<Detection> = async () => ({ offered: undefined, evidence: 'no detection' }),
+    private readonly detect: (ctx: CheckContext, name: ExtensionName) => Promise<Detection> = async () => ({
+      offered: undefined,
+      evidence: 'no detection',
+    }),
   ) {}
 
   /** Detects (once per run) whether the deployment offers an extension. */
@@ -100,11 +119,15 @@ export class CheckContext {
     const { p, from } = m;
     const memo = m;
     // The flow's exchanges led to this check's outcome as much as its own: reproductions and reports show them.
-    const mark = () => this.http.exchanges.slice(from, memo.to ?? this.http.exchanges.length).forEach((ex) => this.used.add(ex));
-    return (p as Promise<T>).then((v) => (mark(), v), (e: unknown) => {
-      mark();
-      throw e;
-    });
+    const mark = () =>
+      this.http.exchanges.slice(from, memo.to ?? this.http.exchanges.length).forEach((ex) => this.used.add(ex));
+    return (p as Promise<T>).then(
+      (v) => (mark(), v),
+      (e: unknown) => {
+        mark();
+        throw e;
+      },
+    );
   }
 
   private readonly closers: (() => Promise<void>)[] = [];

@@ -5,8 +5,21 @@ import type { Exchange } from './http.ts';
 
 function ex(operationId: string, status: number, contentType = 'application/json', requestType?: string): Exchange {
   return {
-    seq: 1, check: 'X', method: 'GET', url: 'http://h/', path: '/', status, contentType, headers: {}, body: Buffer.alloc(0), json: undefined, ms: 1,
-    operationId, violations: [], startedAt: '', request: { headers: requestType ? { 'content-type': requestType } : {} },
+    seq: 1,
+    check: 'X',
+    method: 'GET',
+    url: 'http://h/',
+    path: '/',
+    status,
+    contentType,
+    headers: {},
+    body: Buffer.alloc(0),
+    json: undefined,
+    ms: 1,
+    operationId,
+    violations: [],
+    startedAt: '',
+    request: { headers: requestType ? { 'content-type': requestType } : {} },
   };
 }
 
@@ -29,12 +42,24 @@ describe('coverageOf', () => {
   it.each([
     ['a plain 200', [ex('getRequestStatus', 200)], ['200', undefined], true],
     ['a stream is not the plain 200', [ex('getRequestStatus', 200, 'text/event-stream')], ['200', undefined], false],
-    ['a stream is its own cell', [ex('getRequestStatus', 200, 'text/event-stream; charset=utf-8')], ['200', 'text/event-stream'], true],
-    ['a multipart upload answered 200', [ex('removeBackground', 200, 'image/png', 'multipart/form-data; boundary=x')], ['2xx', 'request multipart/form-data'], true],
+    [
+      'a stream is its own cell',
+      [ex('getRequestStatus', 200, 'text/event-stream; charset=utf-8')],
+      ['200', 'text/event-stream'],
+      true,
+    ],
+    [
+      'a multipart upload answered 200',
+      [ex('removeBackground', 200, 'image/png', 'multipart/form-data; boundary=x')],
+      ['2xx', 'request multipart/form-data'],
+      true,
+    ],
     ['another operation does not count', [ex('getRequestResult', 404)], ['404', undefined], false],
   ] as const)('%s', (_what, exchanges, [status, variant], observed) => {
     const op = exchanges[0]!.operationId === 'removeBackground' ? 'removeBackground' : 'getRequestStatus';
-    expect(cell(coverageOf(exchanges, new Set(['status-stream', 'multipart'])), op, status, variant).observed).toBe(observed);
+    expect(cell(coverageOf(exchanges, new Set(['status-stream', 'multipart'])), op, status, variant).observed).toBe(
+      observed,
+    );
   });
 
   it('counts only the cells of the core and the offered extensions', () => {

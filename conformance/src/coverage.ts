@@ -30,29 +30,56 @@ export interface Coverage {
 }
 
 type Media = Record<string, { 'x-bgr-extension'?: ExtensionName }>;
-interface Declared { status: string; layer: 'core' | ExtensionName; variant?: string; matches(ex: Exchange): boolean }
+interface Declared {
+  status: string;
+  layer: 'core' | ExtensionName;
+  variant?: string;
+  matches(ex: Exchange): boolean;
+}
 
-const mediaMatches = (declared: string, actual: string | undefined) => (actual ?? '').toLowerCase().startsWith(declared.toLowerCase());
+const mediaMatches = (declared: string, actual: string | undefined) =>
+  (actual ?? '').toLowerCase().startsWith(declared.toLowerCase());
 
 /** The cells one operation declares. */
 function cellsOf(op: Operation, spec: Record<string, any>): Declared[] {
-  const opLayer = ((op as { 'x-bgr-extension'?: ExtensionName })['x-bgr-extension']) ?? 'core';
-  const deref = (r: any) => (r?.$ref ? r.$ref.split('/').slice(1).reduce((o: any, k: string) => o[k], spec) : r);
+  const opLayer = (op as { 'x-bgr-extension'?: ExtensionName })['x-bgr-extension'] ?? 'core';
+  const deref = (r: any) =>
+    r?.$ref
+      ? r.$ref
+          .split('/')
+          .slice(1)
+          .reduce((o: any, k: string) => o[k], spec)
+      : r;
   const out: Declared[] = [];
   for (const [status, raw] of Object.entries(op.responses)) {
     const response = deref(raw) as { 'x-bgr-extension'?: ExtensionName; content?: Media };
     const layer = response['x-bgr-extension'] ?? opLayer;
     const variants = Object.entries(response.content ?? {}).filter(([, m]) => m['x-bgr-extension']);
-    out.push({ status, layer, matches: (ex) => String(ex.status) === status && (!variants.length || !variants.some(([t]) => mediaMatches(t, ex.contentType))) });
+    out.push({
+      status,
+      layer,
+      matches: (ex) =>
+        String(ex.status) === status && (!variants.length || !variants.some(([t]) => mediaMatches(t, ex.contentType))),
+    });
     for (const [type, media] of variants) {
-      out.push({ status, layer: media['x-bgr-extension']!, variant: type, matches: (ex) => String(ex.status) === status && mediaMatches(type, ex.contentType) });
+      out.push({
+        status,
+        layer: media['x-bgr-extension']!,
+        variant: type,
+        matches: (ex) => String(ex.status) === status && mediaMatches(type, ex.contentType),
+      });
     }
   }
   const body = deref((op as { requestBody?: unknown }).requestBody) as { content?: Media } | undefined;
   for (const [type, media] of Object.entries(body?.content ?? {})) {
     if (!media['x-bgr-extension']) continue;
     // Any declared answer to a request sent that way shows the deployment took that variant (2xx) or judged it.
-    out.push({ status: '2xx', layer: media['x-bgr-extension'], variant: `request ${type}`, matches: (ex) => ex.status < 300 && mediaMatches(type, ex.request.headers['content-type']) });
+    out.push({
+      status: '2xx',
+      layer: media['x-bgr-extension'],
+      variant: `request ${type}`,
+      matches: (ex) => ex.status < 300 && mediaMatches(type, ex.request.headers['content-type']),
+    });
   }
   return out;
 }
@@ -65,8 +92,14 @@ export function coverageOf(exchanges: readonly Exchange[], offered: ReadonlySet<
     const mine = exchanges.filter((ex) => ex.operationId === op.operationId);
     for (const d of cellsOf(op, contract.spec)) {
       cells.push({
-        operationId: op.operationId, method: op.method, path: op.path, status: d.status, ...(d.variant ? { variant: d.variant } : {}),
-        layer: d.layer, applicable: d.layer === 'core' || offered.has(d.layer), observed: mine.some((ex) => d.matches(ex)),
+        operationId: op.operationId,
+        method: op.method,
+        path: op.path,
+        status: d.status,
+        ...(d.variant ? { variant: d.variant } : {}),
+        layer: d.layer,
+        applicable: d.layer === 'core' || offered.has(d.layer),
+        observed: mine.some((ex) => d.matches(ex)),
       });
     }
   }

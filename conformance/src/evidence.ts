@@ -26,10 +26,17 @@ function sentFixture(ex: Exchange, fixtures: Fixture[]): { fixture: Fixture; met
   const text = typeof body === 'string' ? body : undefined;
   for (const fixture of fixtures) {
     if (text?.includes(fixture.base64)) {
-      const method = (() => { try { return (JSON.parse(text) as { method?: unknown }).method; } catch { return undefined; } })();
+      const method = (() => {
+        try {
+          return (JSON.parse(text) as { method?: unknown }).method;
+        } catch {
+          return undefined;
+        }
+      })();
       return { fixture, method };
     }
-    if (Buffer.isBuffer(body) && body.includes(fixture.png)) return { fixture, method: /name="method"\r\n\r\nhuman/.test(body.toString('latin1')) ? 'human' : undefined };
+    if (Buffer.isBuffer(body) && body.includes(fixture.png))
+      return { fixture, method: /name="method"\r\n\r\nhuman/.test(body.toString('latin1')) ? 'human' : undefined };
   }
   return undefined;
 }
@@ -40,7 +47,9 @@ function expectedAlpha(f: Fixture, method: unknown): Uint8Array | undefined {
 }
 
 async function maskPng(alpha: Uint8Array, width: number, height: number): Promise<Buffer> {
-  return sharp(Buffer.from(alpha), { raw: { width, height, channels: 1 } }).png().toBuffer();
+  return sharp(Buffer.from(alpha), { raw: { width, height, channels: 1 } })
+    .png()
+    .toBuffer();
 }
 
 async function diffPng(out: ImageInfo, expected: Uint8Array): Promise<Buffer> {
@@ -51,11 +60,17 @@ async function diffPng(out: ImageInfo, expected: Uint8Array): Promise<Buffer> {
     if (got === want) continue;
     rgba.set(got ? [230, 30, 30, 190] : [30, 90, 255, 190], i * 4);
   }
-  return sharp(rgba, { raw: { width: out.width, height: out.height, channels: 4 } }).png().toBuffer();
+  return sharp(rgba, { raw: { width: out.width, height: out.height, channels: 4 } })
+    .png()
+    .toBuffer();
 }
 
 /** Evidence for every exchange that answered an image (at most `limit`), paired with the fixture sent for it. */
-export async function imageEvidence(exchanges: readonly Exchange[], fixtures: Fixtures, limit = 4): Promise<ImageEvidence[]> {
+export async function imageEvidence(
+  exchanges: readonly Exchange[],
+  fixtures: Fixtures,
+  limit = 4,
+): Promise<ImageEvidence[]> {
   const known = [fixtures.disc, fixtures.roundedOnGradient, fixtures.personScene];
   const out: ImageEvidence[] = [];
   // A v2 output is fetched by another exchange than the submit that sent the input: the last input seen stands for it.
@@ -67,7 +82,11 @@ export async function imageEvidence(exchanges: readonly Exchange[], fixtures: Fi
     if (!img) continue;
     const sent = sentFixture(ex, known) ?? lastSent;
     const mime = img.format === 'webp' ? 'image/webp' : 'image/png';
-    const e: ImageEvidence = { label: `${ex.method} ${ex.path} → ${ex.status}`, seq: ex.seq, output: dataUri(mime, ex.body) };
+    const e: ImageEvidence = {
+      label: `${ex.method} ${ex.path} → ${ex.status}`,
+      seq: ex.seq,
+      output: dataUri(mime, ex.body),
+    };
     if (sent) {
       e.input = dataUri('image/png', sent.fixture.png);
       const alpha = expectedAlpha(sent.fixture, sent.method);

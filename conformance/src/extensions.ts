@@ -2,14 +2,29 @@
 import { randomUUID } from 'node:crypto';
 import type { ExtensionName } from '@bgr/spec/extensions';
 import type { CheckContext, Detection } from './context.ts';
-import { completedResult, idempotency, isTerminal, outputPath, plainSubmit, stateOf, streamedRequest, submit, waitTerminal, watchedRequest } from './flows.ts';
+import {
+  completedResult,
+  idempotency,
+  isTerminal,
+  outputPath,
+  plainSubmit,
+  stateOf,
+  streamedRequest,
+  submit,
+  waitTerminal,
+  watchedRequest,
+} from './flows.ts';
 import { summarise, type Exchange } from './http.ts';
 import { syncMultipart } from './multipart.ts';
 import { webhookDelivery } from './webhook-receiver.ts';
 
-const body = (ex: Exchange | undefined) => (ex?.json && typeof ex.json === 'object' ? (ex.json as Record<string, unknown>) : {});
+const body = (ex: Exchange | undefined) =>
+  ex?.json && typeof ex.json === 'object' ? (ex.json as Record<string, unknown>) : {};
 const yes = (ex: Exchange, why: string): Detection => ({ offered: true, evidence: `${why} [${summarise(ex)}]` });
-const no = (evidence: string, ex?: Exchange): Detection => ({ offered: false, evidence: ex ? `${evidence} [${summarise(ex)}]` : evidence });
+const no = (evidence: string, ex?: Exchange): Detection => ({
+  offered: false,
+  evidence: ex ? `${evidence} [${summarise(ex)}]` : evidence,
+});
 
 /** Statuses by which a deployment says it has no such endpoint at all. */
 const absent = new Set([404, 405, 501]);
@@ -37,7 +52,8 @@ const detectors: Record<ExtensionName, Detector> = {
     });
     const accepted = pending.find((ex) => ex.status === 202);
     if (accepted) return yes(accepted, 'a pending result answered 202');
-    if (pending.length === 0) return { offered: undefined, evidence: 'the request completed before its result could be observed pending' };
+    if (pending.length === 0)
+      return { offered: undefined, evidence: 'the request completed before its result could be observed pending' };
     return no(`${pending.length} pending result(s), none answered 202`, pending[0]);
   },
 
@@ -50,12 +66,15 @@ const detectors: Record<ExtensionName, Detector> = {
   async timestamps(ctx) {
     const w = await watchedRequest(ctx);
     const ex = w.rounds.map((r) => r.status).find((e) => body(e).created_at !== undefined);
-    return ex ? yes(ex, 'a status body carries `created_at`') : no('no status body carries `created_at`', w.rounds[0]?.status);
+    return ex
+      ? yes(ex, 'a status body carries `created_at`')
+      : no('no status body carries `created_at`', w.rounds[0]?.status);
   },
 
   async 'queue-position'(ctx) {
     await watchedRequest(ctx);
-    const statusBodies = () => ctx.http.exchanges.filter((e) => e.operationId === 'getRequestStatus' && e.status === 200);
+    const statusBodies = () =>
+      ctx.http.exchanges.filter((e) => e.operationId === 'getRequestStatus' && e.status === 200);
     const withPosition = statusBodies().find((e) => body(e).queue_position !== undefined);
     if (withPosition) return yes(withPosition, 'a status body carries `queue_position`');
     let queued = statusBodies().find((e) => stateOf(e) === 'QUEUED');
@@ -69,7 +88,9 @@ const detectors: Record<ExtensionName, Detector> = {
       if (ex) return yes(ex, 'a status body carries `queue_position`');
       queued = polls.find((e) => stateOf(e) === 'QUEUED');
     }
-    return queued ? no('a QUEUED status body carries no `queue_position`', queued) : { offered: undefined, evidence: 'no request was observed QUEUED' };
+    return queued
+      ? no('a QUEUED status body carries no `queue_position`', queued)
+      : { offered: undefined, evidence: 'no request was observed QUEUED' };
   },
 
   async cancel(ctx) {
@@ -77,21 +98,28 @@ const detectors: Record<ExtensionName, Detector> = {
     if (typeof body(sub).cancel_url === 'string') return yes(sub, 'the submit returns `cancel_url`');
     // No cancel_url: ask to cancel that (throwaway) request; a deployment without cancel has no such endpoint.
     const ex = await ctx.http.post(`/v2/requests/${encodeURIComponent(String(body(sub).request_id))}/cancel`);
-    return absent.has(ex.status) ? no(`no \`cancel_url\`, and a cancel answers ${ex.status}`, ex) : yes(ex, `a cancel answers ${ex.status}`);
+    return absent.has(ex.status)
+      ? no(`no \`cancel_url\`, and a cancel answers ${ex.status}`, ex)
+      : yes(ex, `a cancel answers ${ex.status}`);
   },
 
   async idempotency(ctx) {
     const i = await idempotency(ctx);
     return i.supported
-      ? yes(i.conflict.status === 409 ? i.conflict : i.replay, 'a repeated Idempotency-Key returned the same request or a 409')
+      ? yes(
+          i.conflict.status === 409 ? i.conflict : i.replay,
+          'a repeated Idempotency-Key returned the same request or a 409',
+        )
       : no('a repeated Idempotency-Key created a new request and another body was accepted', i.replay);
   },
 
   async webhooks(ctx) {
-    if (!ctx.options.webhookListen) return { offered: undefined, evidence: 'not checked: needs --webhook-listen HOST:PORT (and --webhook-secret)' };
+    if (!ctx.options.webhookListen)
+      return { offered: undefined, evidence: 'not checked: needs --webhook-listen HOST:PORT (and --webhook-secret)' };
     const d = await webhookDelivery(ctx);
     if (d.submit.status === 400) return no('a submit with `webhook` is rejected', d.submit);
-    if (!d.delivery) return no(`a submit with \`webhook\` was accepted but nothing was delivered within ${d.waitedS} s`, d.submit);
+    if (!d.delivery)
+      return no(`a submit with \`webhook\` was accepted but nothing was delivered within ${d.waitedS} s`, d.submit);
     return { offered: true, evidence: `a delivery arrived for ${d.requestId}` };
   },
 
@@ -99,7 +127,9 @@ const detectors: Record<ExtensionName, Detector> = {
     // A stateless mock cannot complete a request: judge it by the endpoint alone.
     if (ctx.options.profile === 'mock') {
       const ex = await ctx.http.get(outputPath(String(body(await plainSubmit(ctx)).request_id ?? randomUUID())));
-      return absent.has(ex.status) ? no(`the output endpoint answers ${ex.status}`, ex) : yes(ex, `the output endpoint answers ${ex.status}`);
+      return absent.has(ex.status)
+        ? no(`the output endpoint answers ${ex.status}`, ex)
+        : yes(ex, `the output endpoint answers ${ex.status}`);
     }
     const { outputEndpoint } = await completedResult(ctx);
     return outputEndpoint.status === 200
@@ -108,8 +138,12 @@ const detectors: Record<ExtensionName, Detector> = {
   },
 
   async 'output-options'(ctx) {
-    const ex = await ctx.memo('webp-probe', () => ctx.http.post('/v1/bg-removal', { json: { image: ctx.fixtures.disc.base64, format: 'webp' } }));
-    return ex.status === 400 ? no('`format` is rejected', ex) : yes(ex, `a sync removal with \`format: webp\` answers ${ex.status}`);
+    const ex = await ctx.memo('webp-probe', () =>
+      ctx.http.post('/v1/bg-removal', { json: { image: ctx.fixtures.disc.base64, format: 'webp' } }),
+    );
+    return ex.status === 400
+      ? no('`format` is rejected', ex)
+      : yes(ex, `a sync removal with \`format: webp\` answers ${ex.status}`);
   },
 
   async 'status-stream'(ctx) {

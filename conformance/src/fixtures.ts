@@ -28,7 +28,14 @@ export interface Fixtures {
 type Rgb = [number, number, number];
 type Painter = (x: number, y: number) => { rgb: Rgb; fg: boolean } | undefined;
 
-async function paint(name: string, width: number, height: number, background: (x: number, y: number) => Rgb, shapes: Painter[], mask: (x: number, y: number, shapeIndex: number) => boolean = () => true): Promise<Fixture> {
+async function paint(
+  name: string,
+  width: number,
+  height: number,
+  background: (x: number, y: number) => Rgb,
+  shapes: Painter[],
+  mask: (x: number, y: number, shapeIndex: number) => boolean = () => true,
+): Promise<Fixture> {
   const rgb = Buffer.alloc(width * height * 3);
   const alpha = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {
@@ -49,7 +56,9 @@ async function paint(name: string, width: number, height: number, background: (x
       alpha[y * width + x] = fg ? 255 : 0;
     }
   }
-  const png = await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  const png = await sharp(rgb, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
   return { name, width, height, png, base64: png.toString('base64'), alpha };
 }
 
@@ -65,7 +74,14 @@ function shadedDisc(cx: number, cy: number, r: number, base: Rgb): Painter {
   };
 }
 
-function roundedRect(x0: number, y0: number, x1: number, y1: number, radius: number, colour: (x: number, y: number) => Rgb): Painter {
+function roundedRect(
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  radius: number,
+  colour: (x: number, y: number) => Rgb,
+): Painter {
   return (x, y) => {
     if (x < x0 || x > x1 || y < y0 || y > y1) return undefined;
     const cx = Math.min(Math.max(x, x0 + radius), x1 - radius);
@@ -87,16 +103,31 @@ export function loadFixtures(): Promise<Fixtures> {
 
 async function build(): Promise<Fixtures> {
   const disc = await paint('disc', 384, 256, () => [232, 228, 220], [shadedDisc(192, 128, 90, [220, 110, 40])]);
-  const roundedOnGradient = await paint('rounded-on-gradient', 256, 352,
+  const roundedOnGradient = await paint(
+    'rounded-on-gradient',
+    256,
+    352,
     (_x, y) => [clamp(200 + (40 * y) / 352), clamp(212 + (30 * y) / 352), clamp(232 + (10 * y) / 352)],
-    [roundedRect(48, 80, 208, 280, 36, (x, y) => [clamp(30 + x / 12), clamp(110 - y / 8), clamp(50 + y / 16)])]);
+    [roundedRect(48, 80, 208, 280, 36, (x, y) => [clamp(30 + x / 12), clamp(110 - y / 8), clamp(50 + y / 16)])],
+  );
   // The person is the head, shirt and legs (shapes 0–2); the blue box (shape 3) is an object a `human` method drops.
-  const personScene = await paint('person-scene', 448, 320, () => [242, 239, 233], [
-    shadedDisc(140, 70, 34, [224, 164, 128]),
-    roundedRect(100, 104, 180, 210, 18, () => [190, 48, 48]),
-    roundedRect(110, 206, 170, 300, 8, () => [64, 64, 64]),
-    roundedRect(personSceneBox.x0, personSceneBox.y0, personSceneBox.x1, personSceneBox.y1, 10, (x) => [clamp(30 + x / 20), 70, 210]),
-  ], (_x, _y, i) => i < 3);
+  const personScene = await paint(
+    'person-scene',
+    448,
+    320,
+    () => [242, 239, 233],
+    [
+      shadedDisc(140, 70, 34, [224, 164, 128]),
+      roundedRect(100, 104, 180, 210, 18, () => [190, 48, 48]),
+      roundedRect(110, 206, 170, 300, 8, () => [64, 64, 64]),
+      roundedRect(personSceneBox.x0, personSceneBox.y0, personSceneBox.x1, personSceneBox.y1, 10, (x) => [
+        clamp(30 + x / 20),
+        70,
+        210,
+      ]),
+    ],
+    (_x, _y, i) => i < 3,
+  );
   const junk = Buffer.from('this is not an image, just bytes no decoder accepts: \x00\x01\x02\x03', 'latin1');
   return {
     disc,

@@ -8,7 +8,8 @@ import { hasTerminalEvent } from './sse.ts';
 
 export const states = ['QUEUED', 'PROCESSING', 'COMPLETED', 'FAILED'] as const;
 /** Order rank of a state; COMPLETED and FAILED are both terminal. */
-export const rank = (s: unknown): number => (s === 'QUEUED' ? 0 : s === 'PROCESSING' ? 1 : s === 'COMPLETED' || s === 'FAILED' ? 2 : -1);
+export const rank = (s: unknown): number =>
+  s === 'QUEUED' ? 0 : s === 'PROCESSING' ? 1 : s === 'COMPLETED' || s === 'FAILED' ? 2 : -1;
 export const isTerminal = (s: unknown): boolean => s === 'COMPLETED' || s === 'FAILED';
 export const stateOf = (ex: Exchange): unknown => (ex.json as { status?: unknown } | undefined)?.status;
 
@@ -23,7 +24,11 @@ export interface Submitted {
 }
 
 /** Submits and returns the URLs to follow (relative ones resolved, missing ones built from the contract paths). */
-export async function submit(ctx: CheckContext, body: unknown, opts: { key?: string; headers?: Record<string, string> } = {}): Promise<Submitted> {
+export async function submit(
+  ctx: CheckContext,
+  body: unknown,
+  opts: { key?: string; headers?: Record<string, string> } = {},
+): Promise<Submitted> {
   const sentAt = Date.now();
   const ex = await ctx.http.post('/v2/bg-removal', { json: body, key: opts.key, headers: opts.headers });
   return parseSubmit(ctx, ex, sentAt);
@@ -71,14 +76,19 @@ export async function waitTerminal(ctx: CheckContext, s: Submitted, intervalMs =
     const before = Date.now();
     const ex = await ctx.http.get(s.statusUrl, { key });
     polls.push(ex);
-    if (ex.status !== 200 && ex.status !== 422) fail(`status of ${s.id}: expected 200 or 422 while it exists, got ${ex.status}`, ex);
+    if (ex.status !== 200 && ex.status !== 422)
+      fail(`status of ${s.id}: expected 200 or 422 while it exists, got ${ex.status}`, ex);
     const st = stateOf(ex);
-    if (isTerminal(st)) return { final: ex, state: st as 'COMPLETED' | 'FAILED', lastPendingAt, terminalSeenAt: Date.now(), polls };
+    if (isTerminal(st))
+      return { final: ex, state: st as 'COMPLETED' | 'FAILED', lastPendingAt, terminalSeenAt: Date.now(), polls };
     if (rank(st) < 0) fail(`status of ${s.id}: unknown state ${JSON.stringify(st)}`, ex);
     lastPendingAt = before;
     if (Date.now() > deadline) fail(`request ${s.id} still ${String(st)} after ${ctx.options.requestTimeoutS} s`, ex);
     if (Date.now() - lastReport > 1000) {
-      ctx.progress(`request ${s.id} is ${String(st)}; waiting for a terminal state`, Math.ceil((deadline - Date.now()) / 1000));
+      ctx.progress(
+        `request ${s.id} is ${String(st)}; waiting for a terminal state`,
+        Math.ceil((deadline - Date.now()) / 1000),
+      );
       lastReport = Date.now();
     }
     await sleep(intervalMs);
@@ -114,7 +124,8 @@ export function watchedRequest(ctx: CheckContext): Promise<Watched> {
       const status = await ctx.http.get(sub.statusUrl);
       const round: Round = { status };
       rounds.push(round);
-      if (status.status !== 200 && status.status !== 422) fail(`status of ${sub.id}: expected 200 or 422, got ${status.status}`, status);
+      if (status.status !== 200 && status.status !== 422)
+        fail(`status of ${sub.id}: expected 200 or 422, got ${status.status}`, status);
       if (isTerminal(stateOf(status)) || afterTerminal > 0) {
         if (!terminalSeenAt) terminalSeenAt = Date.now();
         afterTerminal++;
@@ -122,7 +133,8 @@ export function watchedRequest(ctx: CheckContext): Promise<Watched> {
         lastPendingAt = before;
         round.result = await ctx.http.get(sub.resultUrl);
         round.output = await ctx.http.get(outputPath(sub.id));
-        if (Date.now() > deadline) fail(`request ${sub.id} not terminal after ${ctx.options.requestTimeoutS} s`, status);
+        if (Date.now() > deadline)
+          fail(`request ${sub.id} not terminal after ${ctx.options.requestTimeoutS} s`, status);
       }
       await sleep(ctx.options.pollIntervalMs);
     }
@@ -130,7 +142,11 @@ export function watchedRequest(ctx: CheckContext): Promise<Watched> {
   });
 }
 
-export interface FetchedOutput { ex?: Exchange; bytes: Buffer; contentType: string }
+export interface FetchedOutput {
+  ex?: Exchange;
+  bytes: Buffer;
+  contentType: string;
+}
 
 /** Fetches the `output` of a COMPLETED result: a data URI is decoded, a URL fetched (the key only goes to the deployment's own origin). */
 export async function fetchOutput(ctx: CheckContext, output: string): Promise<FetchedOutput> {
@@ -146,14 +162,18 @@ export async function fetchOutput(ctx: CheckContext, output: string): Promise<Fe
  * The watched request, required to have COMPLETED, with its result and output fetched at once: with a
  * short declared retention, later checks may run after the request has (rightly) expired.
  */
-export function completedResult(ctx: CheckContext): Promise<{ w: Watched; result: Exchange; status: Exchange; output?: FetchedOutput; outputEndpoint: Exchange }> {
+export function completedResult(
+  ctx: CheckContext,
+): Promise<{ w: Watched; result: Exchange; status: Exchange; output?: FetchedOutput; outputEndpoint: Exchange }> {
   return ctx.memo('completed-result', async () => {
     const w = await watchedRequest(ctx);
     const last = w.rounds[w.rounds.length - 1]!.status;
-    if (stateOf(last) !== 'COMPLETED') fail(`the disc fixture did not complete (state ${JSON.stringify(stateOf(last))})`, last);
+    if (stateOf(last) !== 'COMPLETED')
+      fail(`the disc fixture did not complete (state ${JSON.stringify(stateOf(last))})`, last);
     const result = await ctx.http.get(w.sub.resultUrl);
     const url = (result.json as { output?: unknown } | undefined)?.output;
-    const output = typeof url === 'string' && /^(https?:\/\/|data:)/i.test(url) ? await fetchOutput(ctx, url) : undefined;
+    const output =
+      typeof url === 'string' && /^(https?:\/\/|data:)/i.test(url) ? await fetchOutput(ctx, url) : undefined;
     // The output endpoint (an extension), asked directly: production serves its output elsewhere.
     const outputEndpoint = await ctx.http.get(outputPath(w.sub.id));
     return { w, result, status: last, output, outputEndpoint };
@@ -228,7 +248,10 @@ export function failedRequest(ctx: CheckContext, kind: 'unreachable-url' | 'unde
     const image = kind === 'unreachable-url' ? ctx.fixtures.unreachableUrl : ctx.fixtures.undecodableBase64;
     const sentAt = Date.now();
     const ex = await ctx.http.post('/v2/bg-removal', { json: { image } });
-    if (ex.status === 400) skip(`the deployment rejects this image at submit (400 ${JSON.stringify((ex.json as { code?: string })?.code)}), so FAILED cannot be forced with it`);
+    if (ex.status === 400)
+      skip(
+        `the deployment rejects this image at submit (400 ${JSON.stringify((ex.json as { code?: string })?.code)}), so FAILED cannot be forced with it`,
+      );
     const sub = parseSubmit(ctx, ex, sentAt);
     const terminal = await waitTerminal(ctx, sub, 50);
     const status = await ctx.http.get(sub.statusUrl);
@@ -244,7 +267,11 @@ export const remainingCredits = (ex: Exchange): number | undefined => {
 };
 
 /** Submits an image and waits until it is terminal; returns the final result exchange. */
-export async function runToEnd(ctx: CheckContext, body: unknown, key?: string): Promise<{ sub: Submitted; terminal: Terminal; result: Exchange }> {
+export async function runToEnd(
+  ctx: CheckContext,
+  body: unknown,
+  key?: string,
+): Promise<{ sub: Submitted; terminal: Terminal; result: Exchange }> {
   const sub = await submit(ctx, body, { key });
   const terminal = await waitTerminal(ctx, sub, 50, key);
   const result = await ctx.http.get(sub.resultUrl, { key });

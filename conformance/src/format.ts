@@ -21,7 +21,9 @@ export function formatReproduction(repro: Reproduction[]): string {
 /** The capability table: the core's verdict, then one row per extension with its verdict and its checks' outcomes. */
 export function formatCapabilities(report: Report): string {
   const rows = report.capabilities.map((c) => {
-    const counts = ['pass', 'fail', 'skip'].map((o) => [o, c.checks.filter((k) => k.outcome === o).length] as const).filter(([, n]) => n > 0);
+    const counts = ['pass', 'fail', 'skip']
+      .map((o) => [o, c.checks.filter((k) => k.outcome === o).length] as const)
+      .filter(([, n]) => n > 0);
     const checks = c.checks.length ? counts.map(([o, n]) => `${n} ${o}`).join(', ') : '—';
     const verdict = `${c.verdict}${c.required ? ' (required)' : ''}`;
     return `  ${c.extension.padEnd(16)} ${verdict.padEnd(34)} ${checks.padEnd(22)} ${c.evidence.replace(/\s+/g, ' ').slice(0, 160)}`;
@@ -35,13 +37,17 @@ export function formatCapabilities(report: Report): string {
 
 export function formatSummary(report: Report): string {
   const s = report.summary;
-  const failedRequired = report.capabilities.filter((c) => c.required && !c.verdict.startsWith('offered')).map((c) => c.extension);
+  const failedRequired = report.capabilities
+    .filter((c) => c.required && !c.verdict.startsWith('offered'))
+    .map((c) => c.extension);
   const failedExt = report.capabilities.filter((c) => c.verdict === 'offered, NOT conformant').map((c) => c.extension);
   const why = [
     ...(report.core === 'NOT CONFORMANT' ? ['a core MUST check failed'] : []),
     ...(failedExt.length ? [`offered extension(s) not conformant: ${failedExt.join(', ')}`] : []),
     ...(failedRequired.length ? [`required extension(s) not offered: ${failedRequired.join(', ')}`] : []),
   ];
-  const verdict = report.ok ? 'CONFORMANT: the core and every offered extension passed every MUST check' : `NOT CONFORMANT: ${why.join('; ')}`;
+  const verdict = report.ok
+    ? 'CONFORMANT: the core and every offered extension passed every MUST check'
+    : `NOT CONFORMANT: ${why.join('; ')}`;
   return `\n${formatCapabilities(report)}\n\n${s.pass} passed, ${s.fail} failed (${s.mustFailed} MUST, ${s.shouldFailed} SHOULD), ${s.skip} skipped (${s.notOffered} of an extension not offered) in ${(report.durationMs / 1000).toFixed(1)} s against ${report.baseUrl} (profile ${report.profile})\n${verdict}\n`;
 }

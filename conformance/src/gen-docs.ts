@@ -13,7 +13,10 @@ export const docPath = new URL('../../docs/conformance.md', import.meta.url);
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function renderDocs(): string {
-  const killers = (id: string) => Object.entries(faults).filter(([, f]) => f.kills.includes(id)).map(([name]) => `\`${name}\``);
+  const killers = (id: string) =>
+    Object.entries(faults)
+      .filter(([, f]) => f.kills.includes(id))
+      .map(([name]) => `\`${name}\``);
   const layerOf = (id: string) => registry.find((c) => c.id === id)?.extension ?? 'core';
   const faultLayer = (kills: string[]) => [...new Set(kills.map(layerOf))].join(', ');
   const clauseLayer = (cl: (typeof clauses)[number]) => ('extension' in cl ? `\`${cl.extension}\`` : 'core');
@@ -44,13 +47,24 @@ export function renderDocs(): string {
     '| Layer | What it is | Offered when | Checks |',
     '|---|---|---|---|',
     `| core | The production service's API (see the contract's description). | always | ${registry.filter((c) => !c.extension).length} |`,
-    ...extensions.map((e) => `| \`${e.name}\` | ${cell(e.summary)} | ${cell(e.detected)} | ${registry.filter((c) => c.extension === e.name).map((c) => `\`${c.id}\``).join(', ') || '—'} |`),
+    ...extensions.map(
+      (e) =>
+        `| \`${e.name}\` | ${cell(e.summary)} | ${cell(e.detected)} | ${
+          registry
+            .filter((c) => c.extension === e.name)
+            .map((c) => `\`${c.id}\``)
+            .join(', ') || '—'
+        } |`,
+    ),
     '',
     `## Checks (${registry.length})`,
     '',
     '| ID | Level | Layer | Clause | Profiles | Requirement |',
     '|---|---|---|---|---|---|',
-    ...registry.map((c) => `| \`${c.id}\` | ${c.level} | ${c.extension ? `\`${c.extension}\`` : 'core'} | \`${c.clause}\` | ${profiles.filter((p) => c.profiles.includes(p)).join(', ')} | ${cell(c.sentence)}${needsInput[c.id] ? ` (needs ${needsInput[c.id]})` : ''} |`),
+    ...registry.map(
+      (c) =>
+        `| \`${c.id}\` | ${c.level} | ${c.extension ? `\`${c.extension}\`` : 'core'} | \`${c.clause}\` | ${profiles.filter((p) => c.profiles.includes(p)).join(', ')} | ${cell(c.sentence)}${needsInput[c.id] ? ` (needs ${needsInput[c.id]})` : ''} |`,
+    ),
     '',
     '## Clauses',
     '',
@@ -58,7 +72,9 @@ export function renderDocs(): string {
     '|---|---|---|---|',
     ...clauses.map((cl) => {
       const ids = registry.filter((c) => c.clause === cl.id).map((c) => `\`${c.id}\``);
-      const gap = Object.entries(notChecked).filter(([k]) => k.split(' ')[0] === cl.id).map(([k, why]) => `not checked${k.includes(' ') ? ` ${k.slice(k.indexOf(' ') + 1)}` : ''}: ${why}`);
+      const gap = Object.entries(notChecked)
+        .filter(([k]) => k.split(' ')[0] === cl.id)
+        .map(([k, why]) => `not checked${k.includes(' ') ? ` ${k.slice(k.indexOf(' ') + 1)}` : ''}: ${why}`);
       return `| \`${cl.id}\` | ${cl.level} | ${clauseLayer(cl)} | ${cell([...ids, ...gap].join(', ') || '—')} |`;
     }),
     '',
@@ -71,13 +87,18 @@ export function renderDocs(): string {
     '',
     '| Fault | Layer | Breaks | Killed checks |',
     '|---|---|---|---|',
-    ...Object.entries(faults).map(([name, f]) => `| \`${name}\` | ${faultLayer(f.kills)} | ${cell(f.breaks)} | ${f.kills.map((k) => `\`${k}\``).join(', ')} |`),
+    ...Object.entries(faults).map(
+      ([name, f]) =>
+        `| \`${name}\` | ${faultLayer(f.kills)} | ${cell(f.breaks)} | ${f.kills.map((k) => `\`${k}\``).join(', ')} |`,
+    ),
     '',
     '## Which faults kill each MUST check',
     '',
     '| Check | Layer | Killed by |',
     '|---|---|---|',
-    ...registry.filter((c) => c.level === 'MUST').map((c) => `| \`${c.id}\` | ${c.extension ?? 'core'} | ${killers(c.id).join(', ') || '**none**'} |`),
+    ...registry
+      .filter((c) => c.level === 'MUST')
+      .map((c) => `| \`${c.id}\` | ${c.extension ?? 'core'} | ${killers(c.id).join(', ') || '**none**'} |`),
     '',
   ];
   return lines.join('\n');
@@ -86,7 +107,9 @@ export function renderDocs(): string {
 /** True when docs/conformance.md and the guide's generated blocks match what the registry generates now. */
 export async function docsAreFresh(): Promise<boolean> {
   const guide = await readFile(guidePath, 'utf8').catch(() => '');
-  return (await readFile(docPath, 'utf8').catch(() => '')) === renderDocs() && guide !== '' && renderGuide(guide) === guide;
+  return (
+    (await readFile(docPath, 'utf8').catch(() => '')) === renderDocs() && guide !== '' && renderGuide(guide) === guide
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -11,7 +11,10 @@ function checkRows(checks: Check[]): string[] {
   return [
     '| Check | Level | Profiles | What it sends and expects |',
     '|---|---|---|---|',
-    ...checks.map((c) => `| \`${c.id}\` | ${c.level} | ${c.profiles.join(', ')} | ${cell(c.sentence)}${needsInput[c.id] ? ` *Needs ${needsInput[c.id]}.*` : ''} |`),
+    ...checks.map(
+      (c) =>
+        `| \`${c.id}\` | ${c.level} | ${c.profiles.join(', ')} | ${cell(c.sentence)}${needsInput[c.id] ? ` *Needs ${needsInput[c.id]}.*` : ''} |`,
+    ),
   ];
 }
 
@@ -19,22 +22,27 @@ function checkRows(checks: Check[]): string[] {
 export function guideBlocks(): Record<string, string> {
   return {
     'core-checks': checkRows(registry.filter((c) => !c.extension)).join('\n'),
-    extensions: extensions.map((e) => {
-      const own = registry.filter((c) => c.extension === e.name);
-      return [
-        `### \`${e.name}\``,
-        '',
-        `${e.summary} *Detected:* ${e.detected}`,
-        '',
-        ...(own.length ? checkRows(own) : ['No check: the suite reports it "not checked".']),
-      ].join('\n');
-    }).join('\n\n'),
+    extensions: extensions
+      .map((e) => {
+        const own = registry.filter((c) => c.extension === e.name);
+        return [
+          `### \`${e.name}\``,
+          '',
+          `${e.summary} *Detected:* ${e.detected}`,
+          '',
+          ...(own.length ? checkRows(own) : ['No check: the suite reports it "not checked".']),
+        ].join('\n');
+      })
+      .join('\n\n'),
     options: [
       '| Option | Value | What it does |',
       '|---|---|---|',
       ...(Object.entries(checkOptionTable) as [string, CliOption][]).map(([name, o]) => {
         const d = defaultOf(o);
-        const value = o.type === 'boolean' ? 'flag' : `\`${o.value ?? 'VALUE'}\`${o.multiple ? ', repeatable' : ''}${o.required ? ', required' : ''}${d === undefined ? '' : ` (default \`${d}\`)`}`;
+        const value =
+          o.type === 'boolean'
+            ? 'flag'
+            : `\`${o.value ?? 'VALUE'}\`${o.multiple ? ', repeatable' : ''}${o.required ? ', required' : ''}${d === undefined ? '' : ` (default \`${d}\`)`}`;
         return `| \`--${name}\` | ${cell(value)} | ${cell(o.help)} |`;
       }),
     ].join('\n'),
@@ -44,6 +52,9 @@ export function guideBlocks(): Record<string, string> {
 /** Replaces every `<!-- generated:NAME -->…<!-- /generated:NAME -->` block of the guide with its current content. */
 export function renderGuide(text: string): string {
   const blocks = guideBlocks();
-  return text.replace(/(<!-- generated:([a-z-]+) -->)[\s\S]*?(<!-- \/generated:\2 -->)/g, (whole, open: string, name: string, close: string) =>
-    name in blocks ? `${open}\n${blocks[name]}\n${close}` : whole);
+  return text.replace(
+    /(<!-- generated:([a-z-]+) -->)[\s\S]*?(<!-- \/generated:\2 -->)/g,
+    (whole, open: string, name: string, close: string) =>
+      name in blocks ? `${open}\n${blocks[name]}\n${close}` : whole,
+  );
 }

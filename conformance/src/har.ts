@@ -2,7 +2,10 @@
 import { STATUS_CODES } from 'node:http';
 import type { Exchange } from './http.ts';
 
-interface NameValue { name: string; value: string }
+interface NameValue {
+  name: string;
+  value: string;
+}
 /** The HAR 1.2 subset written here (field names as the format defines them). */
 export interface Har {
   log: {
@@ -12,8 +15,28 @@ export interface Har {
     entries: {
       startedDateTime: string;
       time: number;
-      request: { method: string; url: string; httpVersion: string; cookies: []; headers: NameValue[]; queryString: NameValue[]; headersSize: -1; bodySize: number; postData?: { mimeType: string; text: string; params: []; comment?: string } };
-      response: { status: number; statusText: string; httpVersion: string; cookies: []; headers: NameValue[]; content: { size: number; mimeType: string; text: string; encoding?: 'base64' }; redirectURL: string; headersSize: -1; bodySize: number };
+      request: {
+        method: string;
+        url: string;
+        httpVersion: string;
+        cookies: [];
+        headers: NameValue[];
+        queryString: NameValue[];
+        headersSize: -1;
+        bodySize: number;
+        postData?: { mimeType: string; text: string; params: []; comment?: string };
+      };
+      response: {
+        status: number;
+        statusText: string;
+        httpVersion: string;
+        cookies: [];
+        headers: NameValue[];
+        content: { size: number; mimeType: string; text: string; encoding?: 'base64' };
+        redirectURL: string;
+        headersSize: -1;
+        bodySize: number;
+      };
       cache: Record<string, never>;
       timings: { send: number; wait: number; receive: number };
       comment: string;
@@ -31,7 +54,11 @@ function headerList(headers: Record<string, string>, keys: Map<string, string>):
   }));
 }
 
-export function toHar(exchanges: readonly Exchange[], keys: Map<string, string>, creator: { name: string; version: string }): Har {
+export function toHar(
+  exchanges: readonly Exchange[],
+  keys: Map<string, string>,
+  creator: { name: string; version: string },
+): Har {
   return {
     log: {
       version: '1.2',
@@ -57,7 +84,16 @@ export function toHar(exchanges: readonly Exchange[], keys: Map<string, string>,
             headersSize: -1,
             bodySize: sent?.length ?? 0,
             // HAR 1.2 has no encoding field for request bodies: a binary one (multipart) is base64, said in its comment.
-            ...(sent ? { postData: { mimeType, text: sentText ? sent.toString('utf8') : sent.toString('base64'), params: [], ...(sentText ? {} : { comment: 'base64' }) } } : {}),
+            ...(sent
+              ? {
+                  postData: {
+                    mimeType,
+                    text: sentText ? sent.toString('utf8') : sent.toString('base64'),
+                    params: [],
+                    ...(sentText ? {} : { comment: 'base64' }),
+                  },
+                }
+              : {}),
           },
           response: {
             status: ex.status,
@@ -65,7 +101,12 @@ export function toHar(exchanges: readonly Exchange[], keys: Map<string, string>,
             httpVersion: 'HTTP/1.1',
             cookies: [],
             headers: headerList(ex.headers, keys),
-            content: { size: received.length, mimeType: ex.contentType || 'application/octet-stream', text: textual ? received.toString('utf8') : received.toString('base64'), ...(textual ? {} : { encoding: 'base64' as const }) },
+            content: {
+              size: received.length,
+              mimeType: ex.contentType || 'application/octet-stream',
+              text: textual ? received.toString('utf8') : received.toString('base64'),
+              ...(textual ? {} : { encoding: 'base64' as const }),
+            },
             redirectURL: ex.headers.location ?? '',
             headersSize: -1,
             bodySize: received.length,

@@ -25,12 +25,16 @@ summary{cursor:pointer}code,pre{font:12px/1.4 ui-monospace,monospace}pre{white-s
 
 function images(list: ImageEvidence[]): string {
   const fig = (caption: string, body: string) => `<figure>${body}<figcaption>${esc(caption)}</figcaption></figure>`;
-  return list.map((e) => `<div class="images">
+  return list
+    .map(
+      (e) => `<div class="images">
 ${e.input ? fig('input', `<img src="${e.input}" alt="input">`) : ''}
 ${fig(`output (${e.label}, exchange ${e.seq})`, `<div class="checker"><img src="${e.output}" alt="output"></div>`)}
 ${e.expectedMask ? fig('expected alpha', `<img src="${e.expectedMask}" alt="expected mask">`) : ''}
 ${e.diff ? fig(`diff: red kept, blue lost${e.iou !== undefined ? ` (IoU ${e.iou.toFixed(3)})` : ''}`, `<div class="overlay checker"><img src="${e.output}" alt="output under diff"><img src="${e.diff}" alt="diff overlay"></div>`) : ''}
-</div>`).join('\n');
+</div>`,
+    )
+    .join('\n');
 }
 
 function check(r: CheckResult, evidence: ImageEvidence[]): string {
@@ -66,7 +70,10 @@ function coverageMatrix(c: Coverage): string {
 /** The whole report as one HTML document. `evidence`: image evidence per check ID. */
 export function toHtml(report: Report, evidence: ReadonlyMap<string, ImageEvidence[]> = new Map()): string {
   const s = report.summary;
-  const caps = report.capabilities.map((c) => `<tr><td><code>${esc(c.extension)}</code></td><td class="${c.verdict === 'offered, NOT conformant' || (c.required && !c.verdict.startsWith('offered')) ? 'bad' : c.verdict.startsWith('offered') ? 'ok' : 'muted'}">${esc(c.verdict)}${c.required ? ' (required)' : ''}</td><td>${c.checks.map((k) => `<a href="#${esc(k.id)}" class="${k.outcome === 'fail' ? 'bad' : ''}">${esc(k.id)}</a>`).join(' ')}</td><td class="muted">${esc(c.evidence)}</td></tr>`);
+  const caps = report.capabilities.map(
+    (c) =>
+      `<tr><td><code>${esc(c.extension)}</code></td><td class="${c.verdict === 'offered, NOT conformant' || (c.required && !c.verdict.startsWith('offered')) ? 'bad' : c.verdict.startsWith('offered') ? 'ok' : 'muted'}">${esc(c.verdict)}${c.required ? ' (required)' : ''}</td><td>${c.checks.map((k) => `<a href="#${esc(k.id)}" class="${k.outcome === 'fail' ? 'bad' : ''}">${esc(k.id)}</a>`).join(' ')}</td><td class="muted">${esc(c.evidence)}</td></tr>`,
+  );
   const latency = report.results.filter((r) => r.latency);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">

@@ -61,7 +61,6 @@ export interface HttpOptions {
   onWait?: (what: string, remainingS: number) => void;
 }
 
-
 /** A short, single-line description of a body: JSON truncated, binary as its size and type. */
 export function summariseBody(ex: Pick<Exchange, 'body' | 'json' | 'contentType'>): string {
   if (ex.json !== undefined) {
@@ -90,18 +89,25 @@ function headerRecord(h: Headers): Record<string, string> {
 }
 
 /** Reads an event stream until the server ends it, or until a grace period after `isDone`, or the deadline. */
-async function readStream(body: ReadableStream<Uint8Array>, opts: NonNullable<RequestOptions['stream']>, abort: AbortController): Promise<{ buf: Buffer; ended: boolean }> {
+async function readStream(
+  body: ReadableStream<Uint8Array>,
+  opts: NonNullable<RequestOptions['stream']>,
+  abort: AbortController,
+): Promise<{ buf: Buffer; ended: boolean }> {
   const reader = body.getReader();
   const chunks: Buffer[] = [];
   const deadline = Date.now() + opts.deadlineMs;
   let stopAt = deadline;
   for (;;) {
     const left = stopAt - Date.now();
-    const next = left <= 0 ? undefined : await Promise.race([
-      reader.read().catch(() => ({ done: true as const, value: undefined, error: true })),
-      // Unref'd: when the read wins, the losing timer must not keep the process alive until the deadline.
-      sleep(left, undefined, { ref: false }).then(() => undefined),
-    ]);
+    const next =
+      left <= 0
+        ? undefined
+        : await Promise.race([
+            reader.read().catch(() => ({ done: true as const, value: undefined, error: true })),
+            // Unref'd: when the read wins, the losing timer must not keep the process alive until the deadline.
+            sleep(left, undefined, { ref: false }).then(() => undefined),
+          ]);
     if (next === undefined) {
       abort.abort();
       await reader.cancel().catch(() => {});
@@ -109,7 +115,8 @@ async function readStream(body: ReadableStream<Uint8Array>, opts: NonNullable<Re
     }
     if (next.done) return { buf: Buffer.concat(chunks), ended: !('error' in next) };
     chunks.push(Buffer.from(next.value));
-    if (stopAt === deadline && opts.isDone(Buffer.concat(chunks).toString('utf8'))) stopAt = Math.min(deadline, Date.now() + opts.graceMs);
+    if (stopAt === deadline && opts.isDone(Buffer.concat(chunks).toString('utf8')))
+      stopAt = Math.min(deadline, Date.now() + opts.graceMs);
   }
 }
 
@@ -133,8 +140,10 @@ export class Http {
   /** The path as the contract names it: the URL's path without the base URL's path prefix. */
   private contractPath(url: URL): string {
     const prefix = this.base.pathname.replace(/\/$/, '');
-    const path = url.origin === this.base.origin && prefix && url.pathname.startsWith(prefix)
-      ? url.pathname.slice(prefix.length) : url.pathname;
+    const path =
+      url.origin === this.base.origin && prefix && url.pathname.startsWith(prefix)
+        ? url.pathname.slice(prefix.length)
+        : url.pathname;
     return path + url.search;
   }
 
@@ -173,13 +182,26 @@ export class Http {
     return this.request('POST', target, opts);
   }
 
-  private async once(method: string, url: URL, headers: Record<string, string>, body: string | Buffer | undefined, timeoutMs: number, stream?: RequestOptions['stream']): Promise<Exchange> {
+  private async once(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: string | Buffer | undefined,
+    timeoutMs: number,
+    stream?: RequestOptions['stream'],
+  ): Promise<Exchange> {
     const started = performance.now();
     const startedAt = new Date().toISOString();
     const abort = new AbortController();
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body: typeof body === 'string' || body === undefined ? body : new Uint8Array(body), signal: AbortSignal.any([abort.signal, AbortSignal.timeout(timeoutMs)]), redirect: 'manual' });
+      res = await fetch(url, {
+        method,
+        headers,
+        body: typeof body === 'string' || body === undefined ? body : new Uint8Array(body),
+        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(timeoutMs)]),
+        redirect: 'manual',
+      });
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw new ConnectionError(`${method} ${url.href}: ${cause?.code ?? cause?.message ?? (e as Error).message}`);

@@ -14,8 +14,10 @@ export interface ImageInfo {
 }
 
 export function sniffFormat(buf: Buffer): ImageInfo['format'] {
-  if (buf.length >= 8 && buf.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
-  if (buf.length >= 12 && buf.toString('latin1', 0, 4) === 'RIFF' && buf.toString('latin1', 8, 12) === 'WEBP') return 'webp';
+  if (buf.length >= 8 && buf.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))
+    return 'png';
+  if (buf.length >= 12 && buf.toString('latin1', 0, 4) === 'RIFF' && buf.toString('latin1', 8, 12) === 'WEBP')
+    return 'webp';
   return 'unknown';
 }
 
@@ -24,11 +26,22 @@ export async function inspectImage(buf: Buffer): Promise<ImageInfo | undefined> 
   try {
     const meta = await sharp(buf).metadata();
     // sRGB first: a greyscale image (a mask) must come out as 4 channels too.
-    const { data, info } = await sharp(buf).toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(buf)
+      .toColourspace('srgb')
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     if (info.channels !== 4) return undefined;
     const alpha = new Uint8Array(info.width * info.height);
     for (let i = 0; i < alpha.length; i++) alpha[i] = data[i * 4 + 3]!;
-    return { format: sniffFormat(buf), width: info.width, height: info.height, hasAlpha: meta.hasAlpha === true, alpha, rgba: data };
+    return {
+      format: sniffFormat(buf),
+      width: info.width,
+      height: info.height,
+      hasAlpha: meta.hasAlpha === true,
+      alpha,
+      rgba: data,
+    };
   } catch {
     return undefined;
   }
@@ -63,7 +76,7 @@ export const maxDisagreement = 0.05;
 /** Share of pixels whose foreground/background verdict differs between two masks. */
 export function maskDifference(a: Uint8Array, b: Uint8Array): number {
   let n = 0;
-  for (let i = 0; i < a.length; i++) if ((a[i]! >= 128) !== (b[i]! >= 128)) n++;
+  for (let i = 0; i < a.length; i++) if (a[i]! >= 128 !== b[i]! >= 128) n++;
   return n / a.length;
 }
 
@@ -82,7 +95,13 @@ export function greyLevels(img: ImageInfo): Uint8Array | undefined {
  * Share of pixels of `out` more than `tolerance` levels (on some channel) from the input flattened onto
  * `colour` with `alpha`: `input × alpha + colour × (1 − alpha)`.
  */
-export function flattenMismatch(out: ImageInfo, input: ImageInfo, alpha: Uint8Array, colour: readonly number[], tolerance = 16): number {
+export function flattenMismatch(
+  out: ImageInfo,
+  input: ImageInfo,
+  alpha: Uint8Array,
+  colour: readonly number[],
+  tolerance = 16,
+): number {
   let bad = 0;
   for (let i = 0, j = 0; i < alpha.length; i++, j += 4) {
     const a = alpha[i]! / 255;

@@ -2,7 +2,8 @@
 import type { Report } from './report.ts';
 
 const esc = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
+  s
+    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
     // XML 1.0 forbids most control characters, which a response body summary may contain.
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
 
@@ -10,14 +11,20 @@ export function toJUnit(report: Report): string {
   const { summary } = report;
   const cases = report.results.map((r) => {
     const open = `    <testcase classname="bgr.conformance.${r.layer}.${r.level}" name="${esc(r.id)}" time="${(r.durationMs / 1000).toFixed(3)}">`;
-    const body = r.outcome === 'fail'
-      ? `\n      <failure type="${r.level}" message="${esc(r.reason)}">${esc([r.sentence, r.reason, ...r.exchanges].join('\n'))}</failure>\n    `
-      : r.outcome === 'skip' ? `\n      <skipped message="${esc(r.reason)}"/>\n    ` : '';
+    const body =
+      r.outcome === 'fail'
+        ? `\n      <failure type="${r.level}" message="${esc(r.reason)}">${esc([r.sentence, r.reason, ...r.exchanges].join('\n'))}</failure>\n    `
+        : r.outcome === 'skip'
+          ? `\n      <skipped message="${esc(r.reason)}"/>\n    `
+          : '';
     return `${open}${body}</testcase>`;
   });
   const properties = [
     `      <property name="core" value="${report.core}"/>`,
-    ...report.capabilities.map((c) => `      <property name="extension.${esc(c.extension)}" value="${esc(c.verdict)}${c.required ? ' (required)' : ''}"/>`),
+    ...report.capabilities.map(
+      (c) =>
+        `      <property name="extension.${esc(c.extension)}" value="${esc(c.verdict)}${c.required ? ' (required)' : ''}"/>`,
+    ),
     `      <property name="contract.sha256" value="${report.provenance.contract.sha256}"/>`,
     `      <property name="suite.version" value="${esc(report.provenance.suite.version)}"/>`,
   ];

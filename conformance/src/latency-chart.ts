@@ -24,15 +24,23 @@ export function latencyChart(d: LatencyDetails, title: string): string {
   const bars = d.samples.map((s, i) => {
     let top = s.totalS;
     const x = pad.left + i * slot + slot * 0.15;
-    return parts.map((p) => {
-      const h = (s[p.key] / max) * plotH;
-      top -= s[p.key];
-      return h > 0 ? `<rect x="${x.toFixed(1)}" y="${y(top + s[p.key]).toFixed(1)}" width="${(slot * 0.7).toFixed(1)}" height="${h.toFixed(1)}" fill="${p.colour}"><title>sample ${i + 1}: ${p.label} ${s[p.key].toFixed(3)} s of ${s.totalS.toFixed(3)} s</title></rect>`
-        : '';
-    }).join('');
+    return parts
+      .map((p) => {
+        const h = (s[p.key] / max) * plotH;
+        top -= s[p.key];
+        return h > 0
+          ? `<rect x="${x.toFixed(1)}" y="${y(top + s[p.key]).toFixed(1)}" width="${(slot * 0.7).toFixed(1)}" height="${h.toFixed(1)}" fill="${p.colour}"><title>sample ${i + 1}: ${p.label} ${s[p.key].toFixed(3)} s of ${s.totalS.toFixed(3)} s</title></rect>`
+          : '';
+      })
+      .join('');
   });
   // Labels of close lines are pushed apart so they stay readable.
-  const lines = [[d.p99, 'p99', '#777', '1 2'], [d.p95, 'p95', '#000', '6 3'], [d.p50, 'p50', '#444', '2 3'], ...(sloOff ? [] : [[d.sloS, 'SLO', '#c62828', '']])] as [number, string, string, string][];
+  const lines = [
+    [d.p99, 'p99', '#777', '1 2'],
+    [d.p95, 'p95', '#000', '6 3'],
+    [d.p50, 'p50', '#444', '2 3'],
+    ...(sloOff ? [] : [[d.sloS, 'SLO', '#c62828', '']]),
+  ] as [number, string, string, string][];
   lines.sort((a, b) => b[0] - a[0]);
   let lastLabel = -Infinity;
   const drawn = lines.map(([v, label, colour, dash]) => {
@@ -40,8 +48,13 @@ export function latencyChart(d: LatencyDetails, title: string): string {
     lastLabel = ly;
     return `<line x1="${pad.left}" x2="${W - pad.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="${colour}" stroke-dasharray="${dash}"/><text x="${W - pad.right + 4}" y="${ly.toFixed(1)}" font-size="11" fill="${colour}">${label} ${v.toFixed(3)} s</text>`;
   });
-  const offNote = sloOff ? `<text x="${W - pad.right + 4}" y="${pad.top + 8}" font-size="11" fill="#c62828">SLO ${d.sloS} s ↑</text>` : '';
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${pad.left - 6}" y="${(y(f * max) + 4).toFixed(1)}" font-size="10" text-anchor="end" fill="#555">${(f * max).toFixed(max < 0.1 ? 3 : 2)}</text>`);
+  const offNote = sloOff
+    ? `<text x="${W - pad.right + 4}" y="${pad.top + 8}" font-size="11" fill="#c62828">SLO ${d.sloS} s ↑</text>`
+    : '';
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map(
+    (f) =>
+      `<text x="${pad.left - 6}" y="${(y(f * max) + 4).toFixed(1)}" font-size="10" text-anchor="end" fill="#555">${(f * max).toFixed(max < 0.1 ? 3 : 2)}</text>`,
+  );
   return `<figure class="chart"><svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${title}">
 <rect x="${pad.left}" y="${pad.top}" width="${plotW}" height="${plotH}" fill="#fafafa" stroke="#ddd"/>
 ${ticks.join('')}${bars.join('')}

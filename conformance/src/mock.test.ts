@@ -7,17 +7,22 @@ const root = new URL('../../', import.meta.url);
 let prism: ChildProcess;
 let baseUrl: string;
 
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as { port: number };
-    s.close(() => resolve(port));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
   });
-});
 
 beforeAll(async () => {
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
-  prism = spawn(new URL('node_modules/.bin/prism', root).pathname, ['mock', 'spec/openapi.yaml', '-h', '127.0.0.1', '-p', String(port)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  prism = spawn(
+    new URL('node_modules/.bin/prism', root).pathname,
+    ['mock', 'spec/openapi.yaml', '-h', '127.0.0.1', '-p', String(port)],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('Prism did not start in 60 s')), 60_000);
     prism.stdout!.on('data', (d: Buffer) => {
@@ -43,7 +48,12 @@ describe('the suite against the Prism mock (profile mock)', () => {
   });
 
   it('fails the core profile on a mock (it keeps no state), as it should', async () => {
-    const report = await runChecks({ baseUrl, apiKey: 'any-key', profile: 'core', only: ['V2-NOT-FOUND-UNKNOWN', 'V1-PNG'] });
+    const report = await runChecks({
+      baseUrl,
+      apiKey: 'any-key',
+      profile: 'core',
+      only: ['V2-NOT-FOUND-UNKNOWN', 'V1-PNG'],
+    });
     expect(report.results.map((r) => r.outcome)).toEqual(['fail', 'fail']);
   });
 });

@@ -2,7 +2,10 @@
 import { summarise, type Exchange } from './http.ts';
 
 export class CheckFailure extends Error {
-  constructor(message: string, readonly exchange?: Exchange) {
+  constructor(
+    message: string,
+    readonly exchange?: Exchange,
+  ) {
     super(exchange ? `${message} [${summarise(exchange)}]` : message);
   }
 }

@@ -30,7 +30,11 @@ describe('the check registry', () => {
 
   it("puts each check in its clause's layer (core, or the clause's extension)", () => {
     const layer = new Map<string, string>(clauses.map((c) => [c.id, 'extension' in c ? c.extension : 'core']));
-    expect(registry.filter((c) => (c.extension ?? 'core') !== layer.get(c.clause)).map((c) => `${c.id}: ${c.extension ?? 'core'} vs ${c.clause} ${layer.get(c.clause)}`)).toEqual([]);
+    expect(
+      registry
+        .filter((c) => (c.extension ?? 'core') !== layer.get(c.clause))
+        .map((c) => `${c.id}: ${c.extension ?? 'core'} vs ${c.clause} ${layer.get(c.clause)}`),
+    ).toEqual([]);
   });
 
   it('checks every extension the suite can detect', () => {

@@ -73,7 +73,11 @@ export function summarize(results: CheckResult[]): Report['summary'] {
   const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
   const failedAt = (l: Level) => results.filter((r) => r.outcome === 'fail' && r.level === l).length;
   return {
-    pass: count('pass'), fail: count('fail'), skip: count('skip'), mustFailed: failedAt('MUST'), shouldFailed: failedAt('SHOULD'),
+    pass: count('pass'),
+    fail: count('fail'),
+    skip: count('skip'),
+    mustFailed: failedAt('MUST'),
+    shouldFailed: failedAt('SHOULD'),
     notOffered: results.filter((r) => r.notOffered).length,
   };
 }
@@ -81,16 +85,36 @@ export function summarize(results: CheckResult[]): Report['summary'] {
 const mustFailed = (rs: CheckResult[]) => rs.some((r) => r.level === 'MUST' && r.outcome === 'fail');
 
 /** The verdict per layer: core from its checks; each extension from its detection and its checks. */
-export function verdicts(results: CheckResult[], detections: Map<ExtensionName, Detection>, required: readonly ExtensionName[]): Pick<Report, 'core' | 'capabilities' | 'ok'> {
+export function verdicts(
+  results: CheckResult[],
+  detections: Map<ExtensionName, Detection>,
+  required: readonly ExtensionName[],
+): Pick<Report, 'core' | 'capabilities' | 'ok'> {
   const core = mustFailed(results.filter((r) => r.layer === 'core')) ? 'NOT CONFORMANT' : 'CONFORMANT';
   const capabilities = extensions.map(({ name }): Capability => {
     const own = results.filter((r) => r.layer === name);
     const d = detections.get(name);
-    const verdict: CapabilityVerdict = d?.offered === true ? (mustFailed(own) ? 'offered, NOT conformant' : 'offered, conformant')
-      : d?.offered === false ? 'not offered' : 'not checked';
+    const verdict: CapabilityVerdict =
+      d?.offered === true
+        ? mustFailed(own)
+          ? 'offered, NOT conformant'
+          : 'offered, conformant'
+        : d?.offered === false
+          ? 'not offered'
+          : 'not checked';
     const evidence = d?.evidence ?? (own.length ? 'not detected' : 'no check of it ran');
-    return { extension: name, verdict, required: required.includes(name), evidence, checks: own.map((r) => ({ id: r.id, level: r.level, outcome: r.outcome })) };
+    return {
+      extension: name,
+      verdict,
+      required: required.includes(name),
+      evidence,
+      checks: own.map((r) => ({ id: r.id, level: r.level, outcome: r.outcome })),
+    };
   });
-  const ok = core === 'CONFORMANT' && capabilities.every((c) => c.verdict !== 'offered, NOT conformant' && (!c.required || c.verdict.startsWith('offered')));
+  const ok =
+    core === 'CONFORMANT' &&
+    capabilities.every(
+      (c) => c.verdict !== 'offered, NOT conformant' && (!c.required || c.verdict.startsWith('offered')),
+    );
   return { core, capabilities, ok };
 }

@@ -5,7 +5,9 @@ import type { ResolvedOptions } from './context.ts';
 import type { Exchange } from './http.ts';
 
 /** The environment variable that stands for each key the run was given (its value never appears in a reproduction). */
-export function keyVariables(o: Pick<ResolvedOptions, 'apiKey' | 'secondApiKey' | 'scopedKey' | 'lowCreditKey'>): Map<string, string> {
+export function keyVariables(
+  o: Pick<ResolvedOptions, 'apiKey' | 'secondApiKey' | 'scopedKey' | 'lowCreditKey'>,
+): Map<string, string> {
   const vars = new Map<string, string>();
   const add = (secret: string | undefined, name: string) => secret && !vars.has(secret) && vars.set(secret, name);
   add(o.apiKey, 'BGR_API_KEY');
@@ -37,7 +39,8 @@ function bodyOf(ex: Exchange): { bytes: Buffer; inline: boolean } | undefined {
  */
 export function toCurl(ex: Exchange, keys: Map<string, string>, bodyFile?: string): string {
   const parts = ['curl', '-sS', '-i'];
-  if (ex.request.headers.accept?.includes('text/event-stream') || ex.streamEnded !== undefined) parts.push('-N', '--max-time', '30');
+  if (ex.request.headers.accept?.includes('text/event-stream') || ex.streamEnded !== undefined)
+    parts.push('-N', '--max-time', '30');
   parts.push('-X', ex.method, shellQuote(ex.url));
   for (const [name, value] of Object.entries(ex.request.headers)) {
     const variable = name.toLowerCase() === 'x-api-key' ? keys.get(value) : undefined;
@@ -45,21 +48,34 @@ export function toCurl(ex: Exchange, keys: Map<string, string>, bodyFile?: strin
     parts.push('-H', variable ? `"${name}: $${variable}"` : shellQuote(`${name}: ${value}`));
   }
   const body = bodyOf(ex);
-  if (body) parts.push('--data-binary', body.inline ? shellQuote(body.bytes.toString('utf8')) : `@${shellQuote(bodyFile ?? '(body not written)')}`);
+  if (body)
+    parts.push(
+      '--data-binary',
+      body.inline ? shellQuote(body.bytes.toString('utf8')) : `@${shellQuote(bodyFile ?? '(body not written)')}`,
+    );
   return parts.join(' ');
 }
 
 /** One reproduction: the exchange it replays and its command. */
-export interface Reproduction { seq: number; request: string; curl: string }
+export interface Reproduction {
+  seq: number;
+  request: string;
+  curl: string;
+}
 
 /** File extension for a request body written to disk. */
-const extensionOf = (contentType: string | undefined) => (/json/.test(contentType ?? '') ? 'json' : /multipart/.test(contentType ?? '') ? 'multipart' : 'bin');
+const extensionOf = (contentType: string | undefined) =>
+  /json/.test(contentType ?? '') ? 'json' : /multipart/.test(contentType ?? '') ? 'multipart' : 'bin';
 
 /**
  * Reproductions of `exchanges` (each request once, in order), writing bodies that are not inline to `dir`
  * as `<seq>-request.<ext>`; the commands name those files by absolute path, so they run from any folder.
  */
-export async function reproduce(exchanges: readonly Exchange[], keys: Map<string, string>, dir: string): Promise<Reproduction[]> {
+export async function reproduce(
+  exchanges: readonly Exchange[],
+  keys: Map<string, string>,
+  dir: string,
+): Promise<Reproduction[]> {
   const out: Reproduction[] = [];
   for (const ex of exchanges) {
     const body = bodyOf(ex);

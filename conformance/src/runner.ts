@@ -116,7 +116,9 @@ export async function runChecks(options: RunOptions): Promise<Report> {
         const d = check.extension ? await ctx.offered(check.extension) : undefined;
         if (d && d.offered !== true) {
           notOffered = d.offered === false;
-          throw new CheckSkip(`extension \`${check.extension}\` ${d.offered === false ? 'not offered' : 'not checked'}: ${d.evidence}`);
+          throw new CheckSkip(
+            `extension \`${check.extension}\` ${d.offered === false ? 'not offered' : 'not checked'}: ${d.evidence}`,
+          );
         }
         reason = (await check.run(ctx)) ?? '';
       } catch (e) {
@@ -126,12 +128,17 @@ export async function runChecks(options: RunOptions): Promise<Report> {
         } else {
           outcome = 'fail';
           if (e instanceof CheckFailure) cited = e.exchange;
-          reason = e instanceof CheckFailure || e instanceof ConnectionError ? e.message : `error: ${(e as Error).stack ?? String(e)}`;
+          reason =
+            e instanceof CheckFailure || e instanceof ConnectionError
+              ? e.message
+              : `error: ${(e as Error).stack ?? String(e)}`;
         }
       }
       const own = http.exchanges.slice(from).slice(-50);
       // Shared flows an earlier check ran, and the exchange a failure cites, led to the outcome too.
-      const led = [...new Set([...(cited ? [cited] : []), ...ctx.used, ...own])].sort((a, b) => a.seq - b.seq).slice(-50);
+      const led = [...new Set([...(cited ? [cited] : []), ...ctx.used, ...own])]
+        .sort((a, b) => a.seq - b.seq)
+        .slice(-50);
       const result: CheckResult = {
         id: check.id,
         level: check.level,

@@ -17,10 +17,29 @@ export function toMarkdown(report: Report): string {
     `| core | ${report.core} |`,
     ...report.capabilities.map((c) => `| \`${c.extension}\` | ${c.verdict}${c.required ? ' (required)' : ''} |`),
     '',
-    ...(failed.length ? ['### Failed checks', '', '| Check | Level | Layer | Why |', '|---|---|---|---|',
-      ...failed.map((r) => `| \`${r.id}\` | ${r.level} | ${r.layer} | ${cell(r.reason).slice(0, 300)} |`), ''] : []),
-    ...(latency.length ? ['### Latency', '', '| Check | p50 | p95 | p99 | SLO |', '|---|---|---|---|---|',
-      ...latency.map((r) => `| \`${r.id}\` | ${r.latency!.p50.toFixed(3)} s | ${r.latency!.p95.toFixed(3)} s | ${r.latency!.p99.toFixed(3)} s | ${r.latency!.sloS} s |`), ''] : []),
+    ...(failed.length
+      ? [
+          '### Failed checks',
+          '',
+          '| Check | Level | Layer | Why |',
+          '|---|---|---|---|',
+          ...failed.map((r) => `| \`${r.id}\` | ${r.level} | ${r.layer} | ${cell(r.reason).slice(0, 300)} |`),
+          '',
+        ]
+      : []),
+    ...(latency.length
+      ? [
+          '### Latency',
+          '',
+          '| Check | p50 | p95 | p99 | SLO |',
+          '|---|---|---|---|---|',
+          ...latency.map(
+            (r) =>
+              `| \`${r.id}\` | ${r.latency!.p50.toFixed(3)} s | ${r.latency!.p95.toFixed(3)} s | ${r.latency!.p99.toFixed(3)} s | ${r.latency!.sloS} s |`,
+          ),
+          '',
+        ]
+      : []),
     `Coverage: **${report.coverage.percent} %** of the contract's operation × status cells that apply (${report.coverage.observed} of ${report.coverage.applicable}).`,
     '',
   ].join('\n');

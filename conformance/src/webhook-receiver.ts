@@ -51,10 +51,13 @@ export function webhookDelivery(ctx: CheckContext): Promise<WebhookRun> {
       });
     });
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
-    ctx.defer(() => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }));
+    ctx.defer(
+      () =>
+        new Promise<void>((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    );
     const bound = (server.address() as AddressInfo).port;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${bound}${path}`;
     const sentAt = Date.now();
@@ -65,6 +68,12 @@ export function webhookDelivery(ctx: CheckContext): Promise<WebhookRun> {
     const result = await ctx.http.get(sub.resultUrl);
     ctx.progress(`webhook: waiting up to ${graceS} s for a delivery to ${url}`);
     await Promise.race([first, new Promise((r) => setTimeout(r, graceS * 1000).unref())]);
-    return { submit, requestId: sub.id, result, delivery: deliveries[0], waitedS: Math.round((Date.now() - sentAt) / 1000) };
+    return {
+      submit,
+      requestId: sub.id,
+      result,
+      delivery: deliveries[0],
+      waitedS: Math.round((Date.now() - sentAt) / 1000),
+    };
   });
 }

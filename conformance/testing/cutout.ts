@@ -26,7 +26,11 @@ export interface CutFaults {
  * when it is far from the bilinear blend of the corner colours. `human` also drops strongly blue
  * pixels: the fixtures' person wears no blue and their object is a blue box.
  */
-export async function cutOut(input: Buffer, o: CutOptions, f: CutFaults = {}): Promise<{ bytes: Buffer; type: string }> {
+export async function cutOut(
+  input: Buffer,
+  o: CutOptions,
+  f: CutFaults = {},
+): Promise<{ bytes: Buffer; type: string }> {
   const { data, info } = await sharp(input).rotate().removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const { width: w, height: h } = info;
   const px = (x: number, y: number, c: number) => data[(y * w + x) * 3 + c]!;
@@ -55,7 +59,9 @@ export async function cutOut(input: Buffer, o: CutOptions, f: CutFaults = {}): P
   if (f.boxMask) for (let y = minY; y <= maxY; y++) alpha.fill(255, y * w + minX, y * w + maxX + 1);
   let img = o.mask_only
     ? sharp(f.invertMask ? alpha.map((a) => 255 - a) : alpha, { raw: { width: w, height: h, channels: 1 } })
-    : sharp(data, { raw: { width: w, height: h, channels: 3 } }).joinChannel(alpha, { raw: { width: w, height: h, channels: 1 } });
+    : sharp(data, { raw: { width: w, height: h, channels: 3 } }).joinChannel(alpha, {
+        raw: { width: w, height: h, channels: 1 },
+      });
   if (o.bg_color && !o.mask_only) {
     const hex = o.bg_color.replace('#', '').slice(0, 6);
     const background = `#${f.swapBgColor ? hex.slice(4, 6) + hex.slice(2, 4) + hex.slice(0, 2) : hex}`;

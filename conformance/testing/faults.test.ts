@@ -36,8 +36,12 @@ describe.each([
     const outcome = (id: string) => report.results.find((r) => r.id === id);
     const mustFail = production ? fault.kills.filter((id) => layerOf(id) === 'core') : fault.kills;
     const notOffered = fault.kills.filter((id) => !mustFail.includes(id));
-    expect(report.results.filter((r) => r.outcome === 'fail').map((r) => r.id), reasons).toEqual(expect.arrayContaining(mustFail));
-    for (const id of notOffered) expect(outcome(id), `${id}\n${reasons}`).toMatchObject({ outcome: 'skip', notOffered: true });
+    expect(
+      report.results.filter((r) => r.outcome === 'fail').map((r) => r.id),
+      reasons,
+    ).toEqual(expect.arrayContaining(mustFail));
+    for (const id of notOffered)
+      expect(outcome(id), `${id}\n${reasons}`).toMatchObject({ outcome: 'skip', notOffered: true });
     const killsMust = mustFail.some((id) => outcome(id)?.level === 'MUST');
     expect(report.ok, reasons).toBe(!killsMust);
   });

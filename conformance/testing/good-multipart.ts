@@ -1,7 +1,8 @@
 /** The good server's multipart bodies (the `multipart` extension): a form read as the JSON body it stands for. */
 
 /** Whether a request body is a multipart form. */
-export const isMultipart = (contentType: string | undefined): boolean => /^multipart\/form-data/i.test(contentType ?? '');
+export const isMultipart = (contentType: string | undefined): boolean =>
+  /^multipart\/form-data/i.test(contentType ?? '');
 
 /**
  * Reads a form: the file part `image` becomes raw base64 (what a JSON body may carry), `true`/`false` text parts
@@ -11,7 +12,11 @@ export async function formBody(contentType: string, raw: Buffer): Promise<Record
   let form: FormData;
   try {
     // undici parses multipart/form-data for any Request: no parser of our own.
-    form = await new Request('http://form.invalid/', { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(raw) }).formData();
+    form = await new Request('http://form.invalid/', {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: new Uint8Array(raw),
+    }).formData();
   } catch {
     return undefined;
   }

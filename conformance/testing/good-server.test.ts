@@ -4,7 +4,14 @@ import type { Report } from '../src/report.ts';
 import { goodWebhookSecret, startGoodServer, type GoodServer } from './good-server.ts';
 
 /** Every input the optional checks need, so that nothing is skipped for want of one. */
-const inputs = { apiKey: 'key-a', secondApiKey: 'key-b', scopedKey: 'key-v1', lowCreditKey: 'key-low', webhookListen: '127.0.0.1:0', webhookSecret: goodWebhookSecret };
+const inputs = {
+  apiKey: 'key-a',
+  secondApiKey: 'key-b',
+  scopedKey: 'key-v1',
+  lowCreditKey: 'key-low',
+  webhookListen: '127.0.0.1:0',
+  webhookSecret: goodWebhookSecret,
+};
 
 describe('the suite against the good server with every extension (profile full, retention 2 s)', () => {
   let server: GoodServer;
@@ -14,7 +21,12 @@ describe('the suite against the good server with every extension (profile full, 
     // A retention of 2 s, so `full` waits out the real expiry path.
     server = await startGoodServer({ retentionMs: 2000 });
     report = await runChecks({
-      baseUrl: server.url, ...inputs, profile: 'full', retentionS: 2, latencySloS: 1.67, samples: 3,
+      baseUrl: server.url,
+      ...inputs,
+      profile: 'full',
+      retentionS: 2,
+      latencySloS: 1.67,
+      samples: 3,
       onProgress: (e) => {
         if (e.type === 'wait' && e.what) waits.push(e.what);
       },
@@ -54,7 +66,9 @@ describe('the suite against the production-shaped good server (profile full, ret
   afterAll(() => server.close());
 
   it('is core CONFORMANT: every core check passes', () => {
-    const bad = report.results.filter((r) => r.layer === 'core' && r.outcome !== 'pass').map((r) => `${r.id} ${r.outcome}: ${r.reason}`);
+    const bad = report.results
+      .filter((r) => r.layer === 'core' && r.outcome !== 'pass')
+      .map((r) => `${r.id} ${r.outcome}: ${r.reason}`);
     expect(bad).toEqual([]);
     expect(report.core).toBe('CONFORMANT');
     expect(report.ok).toBe(true);
@@ -68,9 +82,17 @@ describe('the suite against the production-shaped good server (profile full, ret
   });
 
   it('fails the run when a required extension is not offered', async () => {
-    const required = await runChecks({ baseUrl: server.url, apiKey: 'key-a', only: ['V2-SUBMIT-FIELDS'], requireExtensions: ['cancel'] });
+    const required = await runChecks({
+      baseUrl: server.url,
+      apiKey: 'key-a',
+      only: ['V2-SUBMIT-FIELDS'],
+      requireExtensions: ['cancel'],
+    });
     expect(required.core).toBe('CONFORMANT');
-    expect(required.capabilities.find((c) => c.extension === 'cancel')).toMatchObject({ verdict: 'not offered', required: true });
+    expect(required.capabilities.find((c) => c.extension === 'cancel')).toMatchObject({
+      verdict: 'not offered',
+      required: true,
+    });
     expect(required.ok).toBe(false);
   });
 });

@@ -14,7 +14,14 @@ export async function deliverSigned(url: string, body: unknown, secret: string):
   const at = new Date();
   const signature = new Webhook(secret).sign(id, at, payload);
   await fetch(url, {
-    method: 'POST', body: payload, signal: AbortSignal.timeout(5000),
-    headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signature },
+    method: 'POST',
+    body: payload,
+    signal: AbortSignal.timeout(5000),
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': signature,
+    },
   }).catch(() => {});
 }

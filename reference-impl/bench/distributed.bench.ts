@@ -56,14 +56,27 @@ export interface DistributedBenchReport {
 const KEY = `bench_${randomBytes(6).toString('hex')}`;
 
 /** Submits `n` at once, round-robin over `urls`, polls until all ended, and checks the books. */
-async function drive(label: string, urls: string[], n: number, credits: number, image: string, pollS: number): Promise<SetupReport> {
+async function drive(
+  label: string,
+  urls: string[],
+  n: number,
+  credits: number,
+  image: string,
+  pollS: number,
+): Promise<SetupReport> {
   const headers = { 'x-api-key': KEY, 'content-type': 'application/json' };
   const t0 = performance.now();
-  const subs = await Promise.all(Array.from({ length: n }, async (_, i) => {
-    const res = await fetch(`${urls[i % urls.length]}/v2/bg-removal`, { method: 'POST', headers, body: JSON.stringify({ image }) });
-    const body = await res.json() as { request_id?: string; code?: string };
-    return { i, status: res.status, id: body.request_id, code: body.code, at: performance.now() };
-  }));
+  const subs = await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const res = await fetch(`${urls[i % urls.length]}/v2/bg-removal`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ image }),
+      });
+      const body = (await res.json()) as { request_id?: string; code?: string };
+      return { i, status: res.status, id: body.request_id, code: body.code, at: performance.now() };
+    }),
+  );
   const problems: string[] = [];
   for (const s of subs) if (s.status !== 200) problems.push(`submit ${s.i} answered ${s.status} ${s.code ?? ''}`);
   const pending = new Map(subs.filter((s) => s.id).map((s) => [s.id!, s]));
@@ -73,37 +86,58 @@ async function drive(label: string, urls: string[], n: number, credits: number, 
   while (pending.size > 0 && Date.now() < deadline) {
     await sleep(pollS * 1000);
     // Any API node answers for any request: alternate them.
-    await Promise.all([...pending.values()].map(async (s) => {
-      const res = await fetch(`${urls[(s.i + ++sweep) % urls.length]}/v2/requests/${s.id}/status`, { headers: { 'x-api-key': KEY } });
-      const body = await res.json() as { status?: string; metrics?: { remaining_credits?: number } };
-      if (body.status === 'COMPLETED' || body.status === 'FAILED') {
-        pending.delete(s.id!);
-        ended.set(s.id!, { state: body.status, latencyS: (performance.now() - s.at) / 1000 });
-      }
-    }));
+    await Promise.all(
+      [...pending.values()].map(async (s) => {
+        const res = await fetch(`${urls[(s.i + ++sweep) % urls.length]}/v2/requests/${s.id}/status`, {
+          headers: { 'x-api-key': KEY },
+        });
+        const body = (await res.json()) as { status?: string; metrics?: { remaining_credits?: number } };
+        if (body.status === 'COMPLETED' || body.status === 'FAILED') {
+          pending.delete(s.id!);
+          ended.set(s.id!, { state: body.status, latencyS: (performance.now() - s.at) / 1000 });
+        }
+      }),
+    );
   }
   const wallS = (performance.now() - t0) / 1000;
   for (const s of pending.values()) problems.push(`request ${s.id} never ended`);
   // The balances are read once everything ended, so no settle is still on its way.
   for (const id of ended.keys()) {
     const res = await fetch(`${urls[0]}/v2/requests/${id}/status`, { headers: { 'x-api-key': KEY } });
-    ended.get(id)!.remaining = ((await res.json()) as { metrics?: { remaining_credits?: number } }).metrics?.remaining_credits;
+    ended.get(id)!.remaining = ((await res.json()) as { metrics?: { remaining_credits?: number } }).metrics
+      ?.remaining_credits;
   }
   const done = [...ended.values()];
   const completed = done.filter((e) => e.state === 'COMPLETED');
-  const balances = completed.map((e) => e.remaining).filter((r): r is number => r !== undefined).sort((a, b) => b - a);
+  const balances = completed
+    .map((e) => e.remaining)
+    .filter((r): r is number => r !== undefined)
+    .sort((a, b) => b - a);
   const charged = balances.length ? credits - balances.at(-1)! : 0;
-  if (balances.length !== completed.length) problems.push(`${completed.length - balances.length} COMPLETED without remaining_credits`);
-  if (charged !== completed.length) problems.push(`charged ${charged} credits for ${completed.length} COMPLETED requests`);
+  if (balances.length !== completed.length)
+    problems.push(`${completed.length - balances.length} COMPLETED without remaining_credits`);
+  if (charged !== completed.length)
+    problems.push(`charged ${charged} credits for ${completed.length} COMPLETED requests`);
   // Each charge leaves a distinct balance: credits−1 … credits−completed, once each.
-  if (balances.some((b, i) => b !== credits - 1 - i)) problems.push(`remaining_credits are not one distinct step per completion: ${balances.join(',')}`);
+  if (balances.some((b, i) => b !== credits - 1 - i))
+    problems.push(`remaining_credits are not one distinct step per completion: ${balances.join(',')}`);
   return {
-    label, n,
+    label,
+    n,
     completed: completed.length,
     failed: done.length - completed.length,
     wallS,
     throughput: done.length / wallS,
-    latency: { p50: quantile(done.map((e) => e.latencyS), 0.5), p95: quantile(done.map((e) => e.latencyS), 0.95) },
+    latency: {
+      p50: quantile(
+        done.map((e) => e.latencyS),
+        0.5,
+      ),
+      p95: quantile(
+        done.map((e) => e.latencyS),
+        0.95,
+      ),
+    },
     charged,
     reconciled: problems.length === 0 && ended.size === n,
     problems,
@@ -123,7 +157,10 @@ export async function runDistributedBench(options: DistributedBenchOptions = {})
   const credits = n + 10;
   const image = (await loadFixtures()).disc.base64;
   const common = {
-    BGR_API_KEYS: `${KEY}:${credits}`, BGR_RATE_LIMIT: `${n * 4}/min`, BGR_QUEUE_MAX: String(n + 10), BGR_LOG_LEVEL: 'error',
+    BGR_API_KEYS: `${KEY}:${credits}`,
+    BGR_RATE_LIMIT: `${n * 4}/min`,
+    BGR_QUEUE_MAX: String(n + 10),
+    BGR_LOG_LEVEL: 'error',
   };
   const pollS = options.pollS ?? 0.2;
   const prefix = `bgrbench:${randomBytes(6).toString('hex')}:`;
@@ -131,21 +168,42 @@ export async function runDistributedBench(options: DistributedBenchOptions = {})
   const apiNodes = options.apiNodes ?? 2;
   const nodes: NodeProcess[] = [];
   try {
-    const env = { ...common, BGR_REDIS_URL: redisUrl, BGR_REDIS_PREFIX: prefix, BGR_THREADS: String(options.workerThreads ?? 1) };
+    const env = {
+      ...common,
+      BGR_REDIS_URL: redisUrl,
+      BGR_REDIS_PREFIX: prefix,
+      BGR_THREADS: String(options.workerThreads ?? 1),
+    };
     log(`distributed: starting ${apiNodes} API nodes and ${workers} workers (${env.BGR_THREADS} thread each)…`);
-    nodes.push(...await Promise.all([
-      ...Array.from({ length: workers }, () => spawnNode({ ...env, BGR_ROLE: 'worker' }, { ready: true, timeoutMs: 180_000 })),
-      ...Array.from({ length: apiNodes }, () => spawnNode({ ...env, BGR_ROLE: 'api' }, { ready: true })),
-    ]));
+    nodes.push(
+      ...(await Promise.all([
+        ...Array.from({ length: workers }, () =>
+          spawnNode({ ...env, BGR_ROLE: 'worker' }, { ready: true, timeoutMs: 180_000 }),
+        ),
+        ...Array.from({ length: apiNodes }, () => spawnNode({ ...env, BGR_ROLE: 'api' }, { ready: true })),
+      ])),
+    );
     log(`distributed: ${n} submissions…`);
-    report.distributed = await drive(`${apiNodes} API nodes + ${workers} workers (Redis)`, nodes.filter((p) => p.role === 'api').map((p) => p.url), n, credits, image, pollS);
+    report.distributed = await drive(
+      `${apiNodes} API nodes + ${workers} workers (Redis)`,
+      nodes.filter((p) => p.role === 'api').map((p) => p.url),
+      n,
+      credits,
+      image,
+      pollS,
+    );
   } finally {
     await Promise.all(nodes.splice(0).map((p) => p.stop()));
     await deletePrefix(prefix).catch(() => 0);
   }
   try {
     log('single: starting one in-memory process (defaults: 1 inference worker, every core)…');
-    nodes.push(await spawnNode({ ...common, BGR_REDIS_URL: '', BGR_ROLE: 'all', BGR_WORKERS: '1', BGR_THREADS: String(report.cores) }, { ready: true, timeoutMs: 180_000 }));
+    nodes.push(
+      await spawnNode(
+        { ...common, BGR_REDIS_URL: '', BGR_ROLE: 'all', BGR_WORKERS: '1', BGR_THREADS: String(report.cores) },
+        { ready: true, timeoutMs: 180_000 },
+      ),
+    );
     log(`single: ${n} submissions…`);
     report.single = await drive('one process (in-memory)', [nodes[0]!.url], n, credits, image, pollS);
   } finally {
@@ -164,7 +222,10 @@ export function formatDistributedBench(r: DistributedBenchReport): string {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const args = process.argv.slice(2);
-  const opt = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+  const opt = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
   const report = await runDistributedBench({
     n: opt('--n') ? Number(opt('--n')) : undefined,
     redisUrl: opt('--redis-url'),

@@ -14,7 +14,10 @@ import { quantile } from './stats.ts';
 
 const STAGES = ['decode', 'pre', 'infer', 'post', 'encode'] as const;
 
-export interface Stat { p50: number; p95: number }
+export interface Stat {
+  p50: number;
+  p95: number;
+}
 export interface ImageReport {
   name: string;
   megapixels: number;
@@ -27,7 +30,11 @@ export interface ImageReport {
   /** ours p50 / peer p50. */
   ratio?: number;
 }
-export interface EventLoopReport { p50: number; p99: number; max: number }
+export interface EventLoopReport {
+  p50: number;
+  p99: number;
+  max: number;
+}
 export interface EngineBenchReport {
   skipped?: string;
   runs: number;
@@ -58,7 +65,9 @@ export type PeerRun = (image: Buffer) => Promise<number>;
  * on `warmup`, since it memoises its session on the first call, like our ready(). Shared with the HTTP bench.
  */
 export async function loadPeer(warmup: Buffer): Promise<PeerRun> {
-  const peer = (await import('@imgly/background-removal-node')) as unknown as { removeBackground(image: Blob, config: object): Promise<Blob> };
+  const peer = (await import('@imgly/background-removal-node')) as unknown as {
+    removeBackground(image: Blob, config: object): Promise<Blob>;
+  };
   const peerConfig = { model: 'medium' as const, output: { format: 'image/png' as const } };
   const blob = (b: Buffer) => new Blob([new Uint8Array(b)], { type: 'image/jpeg' });
   await peer.removeBackground(blob(warmup), peerConfig);
@@ -70,12 +79,22 @@ export async function loadPeer(warmup: Buffer): Promise<PeerRun> {
   };
 }
 
-export async function runEngineBench(options: { runs?: number; peer?: boolean; log?: (s: string) => void } = {}): Promise<EngineBenchReport> {
+export async function runEngineBench(
+  options: { runs?: number; peer?: boolean; log?: (s: string) => void } = {},
+): Promise<EngineBenchReport> {
   const runs = options.runs ?? 3;
   const log = options.log ?? (() => {});
   const config = defaultEngineConfig();
   const fixtures = sharedFixturesDir();
-  if (!fixtures) return { skipped: 'shared photos not found (../shared/fixtures or BGR_FIXTURES_DIR)', runs, threads: config.threads, readyMs: 0, images: [], eventLoop: { p50: 0, p99: 0, max: 0 } };
+  if (!fixtures)
+    return {
+      skipped: 'shared photos not found (../shared/fixtures or BGR_FIXTURES_DIR)',
+      runs,
+      threads: config.threads,
+      readyMs: 0,
+      images: [],
+      eventLoop: { p50: 0, p99: 0, max: 0 },
+    };
   const dir = path.join(fixtures, 'photos');
   const files = (await readdir(dir)).filter((f) => f.endsWith('.jpg')).sort();
   const inputs = await Promise.all(files.map(async (f) => ({ name: f, data: await readFile(path.join(dir, f)) })));
@@ -126,11 +145,14 @@ export async function runEngineBench(options: { runs?: number; peer?: boolean; l
     }
   }
 
-  let sumOurs = 0, sumPeer = 0;
+  let sumOurs = 0,
+    sumPeer = 0;
   for (const input of inputs) {
     const o = ours.get(input.name)!;
     const meta = await sharp(input.data).metadata();
-    const stages = Object.fromEntries(STAGES.map((s) => [s, stat(o.stages.map((t) => t[s]))])) as ImageReport['ours']['stages'];
+    const stages = Object.fromEntries(
+      STAGES.map((s) => [s, stat(o.stages.map((t) => t[s]))]),
+    ) as ImageReport['ours']['stages'];
     const nonInfer = stages.decode.p50 + stages.pre.p50 + stages.post.p50 + stages.encode.p50;
     const img: ImageReport = {
       name: input.name,
@@ -158,7 +180,9 @@ export function formatEngineBench(r: EngineBenchReport): string {
   const lines = [
     `engine bench: ${r.runs} run(s) per image, ${r.threads} onnxruntime threads, ready in ${f(r.readyMs)} ms (ms, p50/p95); CPU: ${describeCpu()}`,
     '',
-    ['image', 'MP', ...STAGES, 'total', 'overhead', 'PNG KB', 'peer', 'ours/peer'].map((h, i) => (i === 0 ? h.padEnd(18) : h.padStart((i >= 2 && i <= 7) || i === 10 ? 13 : 10))).join(''),
+    ['image', 'MP', ...STAGES, 'total', 'overhead', 'PNG KB', 'peer', 'ours/peer']
+      .map((h, i) => (i === 0 ? h.padEnd(18) : h.padStart((i >= 2 && i <= 7) || i === 10 ? 13 : 10)))
+      .join(''),
   ];
   for (const i of r.images) {
     const st = (s: Stat) => `${f(s.p50)}/${f(s.p95)}`.padStart(13);
@@ -174,9 +198,14 @@ export function formatEngineBench(r: EngineBenchReport): string {
     );
   }
   lines.push('');
-  lines.push(`ours/peer (Σ p50): ${f(r.ratio, 3)}   target ≤ 0.65${r.peerError ? `   peer failed: ${r.peerError}` : ''}`);
+  lines.push(
+    `ours/peer (Σ p50): ${f(r.ratio, 3)}   target ≤ 0.65${r.peerError ? `   peer failed: ${r.peerError}` : ''}`,
+  );
   const small = r.images.filter((i) => i.megapixels <= 2);
-  if (small.length) lines.push(`non-inference overhead (≤ 2 MP, p50): max ${f(Math.max(...small.map((i) => i.overhead)) * 100, 1)}%   target ≤ 10%`);
+  if (small.length)
+    lines.push(
+      `non-inference overhead (≤ 2 MP, p50): max ${f(Math.max(...small.map((i) => i.overhead)) * 100, 1)}%   target ≤ 10%`,
+    );
   const el = (e: EventLoopReport) => `p50 ${f(e.p50, 1)} ms, p99 ${f(e.p99, 1)} ms, max ${f(e.max, 1)} ms`;
   lines.push(`event-loop delay during our runs: ${el(r.eventLoop)}`);
   if (r.peerEventLoop) lines.push(`event-loop delay during peer runs: ${el(r.peerEventLoop)}`);

@@ -88,7 +88,8 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
   let healthzIdle: ProbeResult;
   let eventLoopIdle: HttpBenchReport['eventLoop'];
   let peerNote: string | undefined;
-  let inferMs = 0, probedMs = 0;
+  let inferMs = 0,
+    probedMs = 0;
   try {
     // Untimed: the first request compiles validators and warms the HTTP path.
     await client.removeBackground({ image: images[0]!.data });
@@ -107,7 +108,11 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
     await sleep(3000);
     healthzIdle = await idle.stop();
     idleMonitor.disable();
-    eventLoopIdle = { p50: idleMonitor.percentile(50) / 1e6, p99: idleMonitor.percentile(99) / 1e6, max: idleMonitor.max / 1e6 };
+    eventLoopIdle = {
+      p50: idleMonitor.percentile(50) / 1e6,
+      p99: idleMonitor.percentile(99) / 1e6,
+      max: idleMonitor.max / 1e6,
+    };
 
     for (let r = 0; r < runs; r++) {
       for (const img of images) {
@@ -127,7 +132,8 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
         healthz.sent += probed.sent;
         healthz.failed += probed.failed;
         healthz.latencies.push(...probed.latencies);
-        if (!res.contentType.startsWith('image/png') || res.image.length === 0) throw new Error(`v1 answered ${res.contentType} for ${img.name}`);
+        if (!res.contentType.startsWith('image/png') || res.image.length === 0)
+          throw new Error(`v1 answered ${res.contentType} for ${img.name}`);
         const timings = engine.last!;
         inferMs += timings.infer;
         const e = perImage.get(img.name) ?? { latency: [], stages: [], peer: [] };
@@ -155,7 +161,10 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
     readyMs,
     images: [],
     eventLoop: {
-      p50: quantile(loops.map((l) => l.p50), 0.5),
+      p50: quantile(
+        loops.map((l) => l.p50),
+        0.5,
+      ),
       p99: Math.max(...loops.map((l) => l.p99)),
       max: Math.max(...loops.map((l) => l.max)),
     },
@@ -167,10 +176,13 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
     peerNote,
   };
 
-  let sumOurs = 0, sumPeer = 0;
+  let sumOurs = 0,
+    sumPeer = 0;
   for (const img of images) {
     const e = perImage.get(img.name)!;
-    const stages = Object.fromEntries(STAGES.map((s) => [s, summarize(pick(e.stages, s))])) as HttpImageReport['stages'];
+    const stages = Object.fromEntries(
+      STAGES.map((s) => [s, summarize(pick(e.stages, s))]),
+    ) as HttpImageReport['stages'];
     const latency = summarize(e.latency);
     const infer = stages.infer.p50;
     const row: HttpImageReport = {
@@ -200,17 +212,31 @@ export function formatHttpBench(r: HttpBenchReport): string {
   const lines = [
     `http bench (v1 over HTTP, in-process server, real model): ${r.runs} run(s) per image on the ${r.source}; ms, p50/p95`,
     '',
-    'image'.padEnd(18) + col('MP', 6) + STAGES.map((s) => col(s)).join('') + col('http') + col('stage ovh', 11) + col('e2e ovh', 10) + col('peer', 13) + col('ours/peer', 11),
+    'image'.padEnd(18) +
+      col('MP', 6) +
+      STAGES.map((s) => col(s)).join('') +
+      col('http') +
+      col('stage ovh', 11) +
+      col('e2e ovh', 10) +
+      col('peer', 13) +
+      col('ours/peer', 11),
   ];
   for (const i of r.images) {
     lines.push(
-      i.name.padEnd(18) + col(fmt(i.megapixels, 2), 6) + STAGES.map((s) => ps(i.stages[s])).join('') + ps(i.latency) +
-        col(`${fmt(i.stageOverhead * 100, 1)}%`, 11) + col(`${fmt(i.e2eOverhead * 100, 1)}%`, 10) + (i.peer ? ps(i.peer) : col('—')) + col(fmt(i.ratio, 2), 11),
+      i.name.padEnd(18) +
+        col(fmt(i.megapixels, 2), 6) +
+        STAGES.map((s) => ps(i.stages[s])).join('') +
+        ps(i.latency) +
+        col(`${fmt(i.stageOverhead * 100, 1)}%`, 11) +
+        col(`${fmt(i.e2eOverhead * 100, 1)}%`, 10) +
+        (i.peer ? ps(i.peer) : col('—')) +
+        col(fmt(i.ratio, 2), 11),
     );
   }
   const small = r.images.filter((i) => i.megapixels <= 2);
   const maxOf = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
-  const hz = (h: HttpBenchReport['healthz']) => `p50 ${fmt(h.p50, 1)} ms, p99 ${fmt(h.p99, 1)} ms, max ${fmt(h.max, 1)} ms (n=${h.n}, failed ${h.failed})`;
+  const hz = (h: HttpBenchReport['healthz']) =>
+    `p50 ${fmt(h.p50, 1)} ms, p99 ${fmt(h.p99, 1)} ms, max ${fmt(h.max, 1)} ms (n=${h.n}, failed ${h.failed})`;
   lines.push(
     '',
     `ours/peer (Σ HTTP p50 / Σ peer p50, paired runs): ${fmt(r.ratio, 3)} (median pair ${fmt(r.pairedRatio, 3)})   target ≤ 0.65   (engine section, engine-only: ${fmt(r.engineRatio, 3)})${r.peerNote ? `   ${r.peerNote}` : ''}`,

@@ -76,7 +76,10 @@ export async function benchCommand(args: string[]): Promise<number> {
     process.stderr.write(`bgr bench: ${(e as Error).message}\n`);
     return 2;
   }
-  const only = (str('only') ?? SECTIONS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  const only = (str('only') ?? SECTIONS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = only.filter((s) => !SECTIONS.includes(s as Section));
   if (bad.length) {
     process.stderr.write(`bgr bench: unknown section '${bad[0]}' (sections: ${SECTIONS.join(', ')})\n`);
@@ -86,7 +89,12 @@ export async function benchCommand(args: string[]): Promise<number> {
   const real = flags.has('real');
   const log = (s: string) => process.stderr.write(`  … ${s}\n`);
   const gc = exposeGc();
-  const json: Record<string, unknown> = { startedAt: new Date().toISOString(), node: process.version, cpu: cpuInfo(), runs };
+  const json: Record<string, unknown> = {
+    startedAt: new Date().toISOString(),
+    node: process.version,
+    cpu: cpuInfo(),
+    runs,
+  };
   const out = (text: string) => process.stdout.write(`${text}\n`);
 
   out(`bgr bench — sections: ${only.join(', ')}; ${runs} run(s) per image\nCPU: ${describeCpu()}\n`);

@@ -40,25 +40,52 @@ export interface Int8VariantReport {
   heldout: { name: string; iou: number }[];
   /** The generated scenes drawn with the tuning seed: may choose a recipe, unlike the held-out draw. */
   scenes: { name: string; iou: number }[];
-  tuneMean: number; tuneWorst: number; heldoutMean: number; heldoutWorst: number; heldoutWorstImage: string;
-  scenesMean: number; scenesWorst: number;
+  tuneMean: number;
+  tuneWorst: number;
+  heldoutMean: number;
+  heldoutWorst: number;
+  heldoutWorstImage: string;
+  scenesMean: number;
+  scenesWorst: number;
 }
-export interface Int8BenchReport { cpu: CpuInfo; source: string; runs: number; threads: number; variants: Int8VariantReport[] }
+export interface Int8BenchReport {
+  cpu: CpuInfo;
+  source: string;
+  runs: number;
+  threads: number;
+  variants: Int8VariantReport[];
+}
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const rotate = <T>(xs: T[], k: number): T[] => xs.map((_, i) => xs[(i + k) % xs.length]!);
 
-export async function runInt8Bench(options: { runs?: number; threads?: number; candidates?: Record<string, Int8Options>; log?: (s: string) => void } = {}): Promise<Int8BenchReport> {
-  const runs = options.runs ?? 3, threads = options.threads ?? 2, log = options.log ?? (() => {});
+export async function runInt8Bench(
+  options: {
+    runs?: number;
+    threads?: number;
+    candidates?: Record<string, Int8Options>;
+    log?: (s: string) => void;
+  } = {},
+): Promise<Int8BenchReport> {
+  const runs = options.runs ?? 3,
+    threads = options.threads ?? 2,
+    log = options.log ?? (() => {});
   const candidates = options.candidates ?? CANDIDATES;
   const cacheDir = defaultCacheDir();
   const fp32Path = await preparedModel(await ensureModel(cacheDir), cacheDir, 'fp32');
   const fp32Bytes = new Uint8Array(await readFile(fp32Path));
   const { params } = await loadCalibration();
-  const opts: ort.InferenceSession.SessionOptions = { executionMode: 'sequential', intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+  const opts: ort.InferenceSession.SessionOptions = {
+    executionMode: 'sequential',
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  };
 
   const names = ['fp32', ...Object.keys(candidates)];
-  const sessions = new Map<string, ort.InferenceSession>([['fp32', await ort.InferenceSession.create(fp32Bytes, opts)]]);
+  const sessions = new Map<string, ort.InferenceSession>([
+    ['fp32', await ort.InferenceSession.create(fp32Bytes, opts)],
+  ]);
   const saturating = new Map<string, number>([['fp32', 0]]);
   for (const [name, o] of Object.entries(candidates)) {
     log(`building ${name}`);
@@ -70,13 +97,17 @@ export async function runInt8Bench(options: { runs?: number; threads?: number; c
   const { source, images: tuneImages } = await benchImages();
   const tune = await Promise.all(tuneImages.map(async (i) => ({ name: i.name, x: await prep(i.data) })));
   const held = await Promise.all((await heldoutImages()).map(async (i) => ({ name: i.name, x: await prep(i.data) })));
-  const scenes = await Promise.all((await generatedScenes(TUNING_SEED)).map(async (i) => ({ name: `tuning/${i.name}`, x: await prep(i.data) })));
+  const scenes = await Promise.all(
+    (await generatedScenes(TUNING_SEED)).map(async (i) => ({ name: `tuning/${i.name}`, x: await prep(i.data) })),
+  );
 
   const alpha = new Map<string, Uint8Array>();
   const ms = new Map<string, number[]>();
   const runOnce = async (v: string, key: string, x: Float32Array) => {
     const t = performance.now();
-    const out = await sessions.get(v)!.run({ input: new ort.Tensor('float32', x, [1, 3, MODEL_SIZE, MODEL_SIZE]) }, ['output']);
+    const out = await sessions
+      .get(v)!
+      .run({ input: new ort.Tensor('float32', x, [1, 3, MODEL_SIZE, MODEL_SIZE]) }, ['output']);
     const dt = performance.now() - t;
     alpha.set(`${v}/${key}`, toAlpha(out.output!.data as Float32Array));
     return dt;
@@ -91,7 +122,11 @@ export async function runInt8Bench(options: { runs?: number; threads?: number; c
       }
     }
   }
-  for (const img of [...scenes, ...held]) for (const v of names) { await runOnce(v, img.name, img.x); log(`${v} ${img.name}`); }
+  for (const img of [...scenes, ...held])
+    for (const v of names) {
+      await runOnce(v, img.name, img.x);
+      log(`${v} ${img.name}`);
+    }
   for (const s of sessions.values()) await s.release();
 
   const p50 = (v: string, n: string) => quantile(ms.get(`${v}/${n}`)!, 0.5);
@@ -103,10 +138,20 @@ export async function runInt8Bench(options: { runs?: number; threads?: number; c
     const sc = scenes.map((i) => ({ name: i.name, iou: score(v, i.name) }));
     const worst = h.reduce((a, b) => (b.iou < a.iou ? b : a));
     return {
-      variant: v, saturating: saturating.get(v)!, modelMs: sum(v), speedupVsFp32: sum('fp32') / sum(v), tune: t, heldout: h, scenes: sc,
-      scenesMean: mean(sc.map((x) => x.iou)), scenesWorst: Math.min(...sc.map((x) => x.iou)),
-      tuneMean: mean(t.map((x) => x.iou)), tuneWorst: Math.min(...t.map((x) => x.iou)),
-      heldoutMean: mean(h.map((x) => x.iou)), heldoutWorst: worst.iou, heldoutWorstImage: worst.name,
+      variant: v,
+      saturating: saturating.get(v)!,
+      modelMs: sum(v),
+      speedupVsFp32: sum('fp32') / sum(v),
+      tune: t,
+      heldout: h,
+      scenes: sc,
+      scenesMean: mean(sc.map((x) => x.iou)),
+      scenesWorst: Math.min(...sc.map((x) => x.iou)),
+      tuneMean: mean(t.map((x) => x.iou)),
+      tuneWorst: Math.min(...t.map((x) => x.iou)),
+      heldoutMean: mean(h.map((x) => x.iou)),
+      heldoutWorst: worst.iou,
+      heldoutWorstImage: worst.name,
     };
   });
   return { cpu: cpuInfo(), source, runs, threads, variants };
@@ -120,13 +165,23 @@ export function formatInt8Bench(r: Int8BenchReport): string {
     `  variant                | sat. | ${tuneNames.map((n) => n.padStart(12)).join(' | ')} | mean   | worst  | scenes mean/worst | held-out mean | held-out worst (image)   | model ms | vs fp32`,
   ];
   for (const v of r.variants) {
-    lines.push(`  ${v.variant.padEnd(22)} | ${String(v.saturating).padStart(4)} | ${v.tune.map((t) => t.iou.toFixed(4).padStart(12)).join(' | ')} | ${v.tuneMean.toFixed(4)} | ${v.tuneWorst.toFixed(4)} | ${`${v.scenesMean.toFixed(4)} / ${v.scenesWorst.toFixed(4)}`.padEnd(17)} | ${v.heldoutMean.toFixed(4).padStart(13)} | ${`${v.heldoutWorst.toFixed(4)} (${v.heldoutWorstImage.replace(/\.jpg$/, '')})`.padEnd(24)} | ${fmt(v.modelMs).padStart(8)} | ${v.speedupVsFp32.toFixed(2)}×`);
+    lines.push(
+      `  ${v.variant.padEnd(22)} | ${String(v.saturating).padStart(4)} | ${v.tune.map((t) => t.iou.toFixed(4).padStart(12)).join(' | ')} | ${v.tuneMean.toFixed(4)} | ${v.tuneWorst.toFixed(4)} | ${`${v.scenesMean.toFixed(4)} / ${v.scenesWorst.toFixed(4)}`.padEnd(17)} | ${v.heldoutMean.toFixed(4).padStart(13)} | ${`${v.heldoutWorst.toFixed(4)} (${v.heldoutWorstImage.replace(/\.jpg$/, '')})`.padEnd(24)} | ${fmt(v.modelMs).padStart(8)} | ${v.speedupVsFp32.toFixed(2)}×`,
+    );
   }
   lines.push('  tuning scenes per image:');
-  for (const v of r.variants.slice(1)) lines.push(`    ${v.variant}: ${v.scenes.map((h) => `${h.name.replace(/^tuning\/|\.jpg$/g, '')} ${h.iou.toFixed(4)}`).join(', ')}`);
+  for (const v of r.variants.slice(1))
+    lines.push(
+      `    ${v.variant}: ${v.scenes.map((h) => `${h.name.replace(/^tuning\/|\.jpg$/g, '')} ${h.iou.toFixed(4)}`).join(', ')}`,
+    );
   lines.push('  held-out per image:');
-  for (const v of r.variants.slice(1)) lines.push(`    ${v.variant}: ${v.heldout.map((h) => `${h.name.replace(/\.jpg$/, '')} ${h.iou.toFixed(4)}`).join(', ')}`);
-  lines.push('  sat. = int8 weight tensors with |w| > 64, whose uint8×int8 pair sums can saturate on CPUs without VNNI (AVX2, AVX-512 BW)');
+  for (const v of r.variants.slice(1))
+    lines.push(
+      `    ${v.variant}: ${v.heldout.map((h) => `${h.name.replace(/\.jpg$/, '')} ${h.iou.toFixed(4)}`).join(', ')}`,
+    );
+  lines.push(
+    '  sat. = int8 weight tensors with |w| > 64, whose uint8×int8 pair sums can saturate on CPUs without VNNI (AVX2, AVX-512 BW)',
+  );
   return lines.join('\n');
 }
 

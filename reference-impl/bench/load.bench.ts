@@ -56,7 +56,14 @@ export interface LoadBenchReport {
   wallS: number;
   credits: { start: number; end: number; completed: number; reconciles: boolean };
   expiry: { checked: number; gone404: number };
-  memory: { gc: boolean; baseline: MemorySnapshot; peak: MemorySnapshot; afterExpiry: MemorySnapshot; heapRetained: number; backNearBaseline: boolean };
+  memory: {
+    gc: boolean;
+    baseline: MemorySnapshot;
+    peak: MemorySnapshot;
+    afterExpiry: MemorySnapshot;
+    heapRetained: number;
+    backNearBaseline: boolean;
+  };
 }
 
 /** A fetch that counts the throttling answers the typed client sees (it retries 429/503 itself, so they never surface). */
@@ -68,7 +75,6 @@ function countingFetch(counts: { http429: number; http503: number }) {
     return res;
   };
 }
-
 
 export async function runLoadBench(options: LoadBenchOptions = {}): Promise<LoadBenchReport> {
   const real = options.real ?? false;
@@ -108,14 +114,18 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
   log(`load: ${engineName}, ${jobs} jobs from ${clients} clients on ${server.url}`);
   const interval = real ? 250 : 25;
   const counts = { http429: 0, http503: 0 };
-  const makeClient = () => new BgRemovalClient({ apiKey: KEY, baseUrl: server.url, fetch: countingFetch(counts), maxRetries: 10 });
+  const makeClient = () =>
+    new BgRemovalClient({ apiKey: KEY, baseUrl: server.url, fetch: countingFetch(counts), maxRetries: 10 });
 
   const accepted = new Set<string>();
   const terminal = new Set<string>();
   const refused: Record<string, number> = {};
   const failed: Record<string, number> = {};
   const latencies: number[] = [];
-  let completed = 0, outputsVerified = 0, poisoned = 0, poisonedFailedAsExpected = 0;
+  let completed = 0,
+    outputsVerified = 0,
+    poisoned = 0,
+    poisonedFailedAsExpected = 0;
   const memory = { gc: options.gc !== undefined } as LoadBenchReport['memory'];
   let wallS = 0;
   let creditsStart = 0;
@@ -128,7 +138,9 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
     memory.baseline = memorySnapshot();
     memory.peak = memory.baseline;
     creditsStart = (await keys.balance(KEY)) ?? NaN;
-    const sampler = setInterval(() => { memory.peak = peakOf(memory.peak, memorySnapshot()); }, 50);
+    const sampler = setInterval(() => {
+      memory.peak = peakOf(memory.peak, memorySnapshot());
+    }, 50);
 
     let next = 0;
     const t0 = performance.now();
@@ -169,7 +181,9 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
     clearInterval(sampler);
     memory.peak = peakOf(memory.peak, memorySnapshot());
     const creditsEnd = (await keys.balance(KEY)) ?? NaN;
-    log(`load: ${terminal.size}/${accepted.size} terminal in ${wallS.toFixed(1)} s; waiting past the ${retentionS} s retention`);
+    log(
+      `load: ${terminal.size}/${accepted.size} terminal in ${wallS.toFixed(1)} s; waiting past the ${retentionS} s retention`,
+    );
 
     // Records expire at completion + retention; the sweeper runs every min(60 s, retention) — wait past both.
     await sleep(2 * retentionS * 1000 + 1500);
@@ -215,8 +229,12 @@ export async function runLoadBench(options: LoadBenchOptions = {}): Promise<Load
 }
 
 export function formatLoadBench(r: LoadBenchReport): string {
-  const m = (s: MemorySnapshot) => `rss ${fmt(s.rssMB)} MB, heap ${fmt(s.heapUsedMB, 1)} MB, external ${fmt(s.externalMB, 1)} MB`;
-  const kv = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none';
+  const m = (s: MemorySnapshot) =>
+    `rss ${fmt(s.rssMB)} MB, heap ${fmt(s.heapUsedMB, 1)} MB, external ${fmt(s.externalMB, 1)} MB`;
+  const kv = (o: Record<string, number>) =>
+    Object.entries(o)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ') || 'none';
   const c = r.credits;
   return [
     `load bench (v2): ${r.jobs} submissions from ${r.clients} concurrent typed clients; engine: ${r.engine}`,

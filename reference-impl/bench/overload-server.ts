@@ -7,4 +7,6 @@ const config = loadConfig(process.env);
 const engine = new FakeEngine({ delayMs: Number(process.env.BENCH_FAKE_DELAY_MS ?? 500), maxPixels: config.maxPixels });
 const running = await startServer({ config, engine });
 process.stdout.write(`bgr serve: listening on ${running.url}\n`);
-process.on('SIGTERM', () => { void running.shutdown().then(() => process.exit(0)); });
+process.on('SIGTERM', () => {
+  void running.shutdown().then(() => process.exit(0));
+});

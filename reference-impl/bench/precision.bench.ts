@@ -37,32 +37,54 @@ export interface VariantReport {
   mae: number;
   perImage: { name: string; modelMs: number; e2eMs?: number; iou: number; mae: number }[];
 }
-export interface PrecisionBenchReport { source: string; runs: number; threads: number; variants: VariantReport[]; peerMs?: number; peerNote?: string }
+export interface PrecisionBenchReport {
+  source: string;
+  runs: number;
+  threads: number;
+  variants: VariantReport[];
+  peerMs?: number;
+  peerNote?: string;
+}
 
 const mae = (a: Uint8Array, b: Uint8Array) => a.reduce((s, v, i) => s + Math.abs(v - b[i]!), 0) / a.length / 255;
 const rotate = <T>(xs: T[], k: number): T[] => xs.map((_, i) => xs[(i + k) % xs.length]!);
 const p50 = (xs: number[]) => quantile(xs, 0.5);
 
-export async function runPrecisionBench(options: { runs?: number; peer?: boolean; threads?: number; log?: (s: string) => void } = {}): Promise<PrecisionBenchReport> {
+export async function runPrecisionBench(
+  options: { runs?: number; peer?: boolean; threads?: number; log?: (s: string) => void } = {},
+): Promise<PrecisionBenchReport> {
   const runs = options.runs ?? 3;
   const threads = options.threads ?? 2;
   const log = options.log ?? (() => {});
   const { source, images } = await benchImages();
   const cacheDir = defaultCacheDir();
   const shipped = await ensureModel(cacheDir);
-  const paths: Record<Variant, string> = { shipped, fp32: await preparedModel(shipped, cacheDir, 'fp32'), int8: await preparedModel(shipped, cacheDir, 'int8') };
+  const paths: Record<Variant, string> = {
+    shipped,
+    fp32: await preparedModel(shipped, cacheDir, 'fp32'),
+    int8: await preparedModel(shipped, cacheDir, 'int8'),
+  };
 
   // 1. The model alone: one onnxruntime session per variant, as the worker configures it.
-  const rgb = await Promise.all(images.map(async (img) => toPlanarInput(await resizeRgb(await decode(img.data, 5e7), MODEL_SIZE))));
+  const rgb = await Promise.all(
+    images.map(async (img) => toPlanarInput(await resizeRgb(await decode(img.data, 5e7), MODEL_SIZE))),
+  );
   const sessions = {} as Record<Variant, ort.InferenceSession>;
   for (const v of VARIANTS) {
-    sessions[v] = await ort.InferenceSession.create(paths[v], { executionMode: 'sequential', intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    sessions[v] = await ort.InferenceSession.create(paths[v], {
+      executionMode: 'sequential',
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    });
   }
   const modelMs = new Map<string, number[]>();
   const alpha = new Map<string, Uint8Array>();
   const runOnce = async (v: Variant, i: number) => {
     const t = performance.now();
-    const out = await sessions[v].run({ input: new ort.Tensor('float32', rgb[i]!, [1, 3, MODEL_SIZE, MODEL_SIZE]) }, ['output']);
+    const out = await sessions[v].run({ input: new ort.Tensor('float32', rgb[i]!, [1, 3, MODEL_SIZE, MODEL_SIZE]) }, [
+      'output',
+    ]);
     const ms = performance.now() - t;
     alpha.set(`${v}/${i}`, toAlpha(out.output!.data as Float32Array));
     return ms;
@@ -83,18 +105,31 @@ export async function runPrecisionBench(options: { runs?: number; peer?: boolean
   const e2e = new Map<string, number[]>();
   const peerMs: number[] = [];
   let peerNote: string | undefined;
-  const servers = await Promise.all(SERVED.map(async (precision) => {
-    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', BGR_API_KEYS: KEY, BGR_RATE_LIMIT: '100000/min', BGR_PRECISION: precision, BGR_THREADS: String(threads) });
-    const engine = createEngine(engineConfigOf(config));
-    await engine.ready();
-    const server = await startServer({ config, engine });
-    return { precision, server, client: new BgRemovalClient({ apiKey: KEY, baseUrl: server.url, maxRetries: 0 }) };
-  }));
+  const servers = await Promise.all(
+    SERVED.map(async (precision) => {
+      const config = loadConfig({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        BGR_API_KEYS: KEY,
+        BGR_RATE_LIMIT: '100000/min',
+        BGR_PRECISION: precision,
+        BGR_THREADS: String(threads),
+      });
+      const engine = createEngine(engineConfigOf(config));
+      await engine.ready();
+      const server = await startServer({ config, engine });
+      return { precision, server, client: new BgRemovalClient({ apiKey: KEY, baseUrl: server.url, maxRetries: 0 }) };
+    }),
+  );
   try {
     for (const s of servers) await s.client.removeBackground({ image: images[0]!.data }); // warm the HTTP path
     let peer: PeerRun | undefined;
     if (options.peer !== false) {
-      try { peer = await loadPeer(images[0]!.data); } catch (err) { peerNote = `peer failed: ${err instanceof Error ? err.message : String(err)}`; }
+      try {
+        peer = await loadPeer(images[0]!.data);
+      } catch (err) {
+        peerNote = `peer failed: ${err instanceof Error ? err.message : String(err)}`;
+      }
     }
     const peerPerImage = new Map<number, number[]>();
     for (let r = 0; r < runs; r++) {
@@ -125,7 +160,13 @@ export async function runPrecisionBench(options: { runs?: number; peer?: boolean
     const perImage = images.map((img, i) => {
       const [ref, got] = [alpha.get(`fp32/${i}`)!, alpha.get(`${v}/${i}`)!];
       const e = e2e.get(`${v}/${i}`);
-      return { name: img.name, modelMs: p50(modelMs.get(`${v}/${i}`)!), e2eMs: e && p50(e), iou: iou(ref, got), mae: mae(ref, got) };
+      return {
+        name: img.name,
+        modelMs: p50(modelMs.get(`${v}/${i}`)!),
+        e2eMs: e && p50(e),
+        iou: iou(ref, got),
+        mae: mae(ref, got),
+      };
     });
     const worst = perImage.reduce((a, b) => (b.iou < a.iou ? b : a));
     const e2eMs = perImage.every((p) => p.e2eMs !== undefined) ? perImage.reduce((s, p) => s + p.e2eMs!, 0) : undefined;
@@ -151,11 +192,16 @@ export function formatPrecisionBench(r: PrecisionBenchReport): string {
     '  variant  | model ms | vs fp32 | v1 e2e ms | ours/peer | IoU mean | IoU worst (image)       | MAE',
   ];
   for (const v of r.variants) {
-    lines.push(`  ${v.variant.padEnd(8)} | ${fmt(v.modelMs).padStart(8)} | ${v.speedupVsFp32.toFixed(2).padStart(6)}× | ${(v.e2eMs === undefined ? '—' : fmt(v.e2eMs)).padStart(9)} | ${(v.ratio === undefined ? '—' : v.ratio.toFixed(2)).padStart(9)} | ${v.iouMean.toFixed(4).padStart(8)} | ${`${v.iouWorst.toFixed(4)} (${v.iouWorstImage})`.padEnd(23)} | ${v.mae.toFixed(4)}`);
+    lines.push(
+      `  ${v.variant.padEnd(8)} | ${fmt(v.modelMs).padStart(8)} | ${v.speedupVsFp32.toFixed(2).padStart(6)}× | ${(v.e2eMs === undefined ? '—' : fmt(v.e2eMs)).padStart(9)} | ${(v.ratio === undefined ? '—' : v.ratio.toFixed(2)).padStart(9)} | ${v.iouMean.toFixed(4).padStart(8)} | ${`${v.iouWorst.toFixed(4)} (${v.iouWorstImage})`.padEnd(23)} | ${v.mae.toFixed(4)}`,
+    );
   }
   if (r.peerMs !== undefined) lines.push(`  peer (@imgly/background-removal-node, medium): Σ p50 ${fmt(r.peerMs)} ms`);
   if (r.peerNote) lines.push(`  ${r.peerNote}`);
   lines.push('  per image (model ms / v1 ms / IoU):');
-  for (const v of r.variants) lines.push(`    ${v.variant}: ${v.perImage.map((p) => `${p.name} ${fmt(p.modelMs)}/${p.e2eMs === undefined ? '—' : fmt(p.e2eMs)}/${p.iou.toFixed(4)}`).join(', ')}`);
+  for (const v of r.variants)
+    lines.push(
+      `    ${v.variant}: ${v.perImage.map((p) => `${p.name} ${fmt(p.modelMs)}/${p.e2eMs === undefined ? '—' : fmt(p.e2eMs)}/${p.iou.toFixed(4)}`).join(', ')}`,
+    );
   return lines.join('\n');
 }

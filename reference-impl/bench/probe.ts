@@ -1,7 +1,13 @@
 /** Fires `GET /healthz` on a fixed schedule and records latencies measured from each request's scheduled time. */
 
-export interface ProbeResult { sent: number; failed: number; latencies: number[] }
-export interface Prober { stop(): Promise<ProbeResult> }
+export interface ProbeResult {
+  sent: number;
+  failed: number;
+  latencies: number[];
+}
+export interface Prober {
+  stop(): Promise<ProbeResult>;
+}
 
 /**
  * Latency counts from the *scheduled* send time, not the moment the timer fired: if the event loop stalls,
@@ -20,12 +26,19 @@ export function startHealthProbe(baseUrl: string, intervalMs = 20): Prober {
     const due = t0 + sent * intervalMs;
     sent++;
     const p: Promise<void> = fetch(`${baseUrl}/healthz`)
-      .then(async (res) => {
-        await res.arrayBuffer();
-        if (res.ok) latencies.push(performance.now() - due);
-        else failed++;
-      }, () => { failed++; })
-      .finally(() => { inflight.delete(p); });
+      .then(
+        async (res) => {
+          await res.arrayBuffer();
+          if (res.ok) latencies.push(performance.now() - due);
+          else failed++;
+        },
+        () => {
+          failed++;
+        },
+      )
+      .finally(() => {
+        inflight.delete(p);
+      });
     inflight.add(p);
     timer = setTimeout(tick, Math.max(0, t0 + sent * intervalMs - performance.now()));
   };

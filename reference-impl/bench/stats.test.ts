@@ -16,7 +16,11 @@ describe('bench stats', () => {
   });
 
   it('tracks the element-wise peak', () => {
-    expect(peakOf({ rssMB: 1, heapUsedMB: 5, externalMB: 2 }, { rssMB: 3, heapUsedMB: 4, externalMB: 2 })).toEqual({ rssMB: 3, heapUsedMB: 5, externalMB: 2 });
+    expect(peakOf({ rssMB: 1, heapUsedMB: 5, externalMB: 2 }, { rssMB: 3, heapUsedMB: 4, externalMB: 2 })).toEqual({
+      rssMB: 3,
+      heapUsedMB: 5,
+      externalMB: 2,
+    });
   });
 
   it('formats missing numbers as a dash', () => {

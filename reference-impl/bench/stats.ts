@@ -10,13 +10,29 @@ export function quantile(xs: readonly number[], q: number): number {
   return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
 }
 
-export interface Summary { n: number; p50: number; p95: number; p99: number; max: number }
-
-export function summarize(xs: readonly number[]): Summary {
-  return { n: xs.length, p50: quantile(xs, 0.5), p95: quantile(xs, 0.95), p99: quantile(xs, 0.99), max: xs.length ? Math.max(...xs) : NaN };
+export interface Summary {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
 }
 
-export interface MemorySnapshot { rssMB: number; heapUsedMB: number; externalMB: number }
+export function summarize(xs: readonly number[]): Summary {
+  return {
+    n: xs.length,
+    p50: quantile(xs, 0.5),
+    p95: quantile(xs, 0.95),
+    p99: quantile(xs, 0.99),
+    max: xs.length ? Math.max(...xs) : NaN,
+  };
+}
+
+export interface MemorySnapshot {
+  rssMB: number;
+  heapUsedMB: number;
+  externalMB: number;
+}
 
 export function memorySnapshot(): MemorySnapshot {
   const m = process.memoryUsage();
@@ -26,7 +42,11 @@ export function memorySnapshot(): MemorySnapshot {
 
 /** Element-wise max, for tracking a peak across samples. */
 export function peakOf(a: MemorySnapshot, b: MemorySnapshot): MemorySnapshot {
-  return { rssMB: Math.max(a.rssMB, b.rssMB), heapUsedMB: Math.max(a.heapUsedMB, b.heapUsedMB), externalMB: Math.max(a.externalMB, b.externalMB) };
+  return {
+    rssMB: Math.max(a.rssMB, b.rssMB),
+    heapUsedMB: Math.max(a.heapUsedMB, b.heapUsedMB),
+    externalMB: Math.max(a.externalMB, b.externalMB),
+  };
 }
 
 /** Fixed decimals, '—' for missing/NaN: reports must never print "NaN". */

@@ -2,8 +2,21 @@
 import { createEngine, defaultEngineConfig } from '../src/engine/index.ts';
 import { benchImages } from './images.ts';
 
-export interface ThroughputCell { layout: string; workers: number; threads: number; clients: number; images: number; seconds: number; perSecond: number; readyMs: number }
-export interface ThroughputReport { source: string; precision: string; cells: ThroughputCell[] }
+export interface ThroughputCell {
+  layout: string;
+  workers: number;
+  threads: number;
+  clients: number;
+  images: number;
+  seconds: number;
+  perSecond: number;
+  readyMs: number;
+}
+export interface ThroughputReport {
+  source: string;
+  precision: string;
+  cells: ThroughputCell[];
+}
 
 const ONE_BY_TWO = { workers: 1, threads: 2 };
 const TWO_BY_ONE = { workers: 2, threads: 1 };
@@ -15,7 +28,9 @@ const CLIENTS = [2, 4];
  * Each client sends `perClient` images back to back (cycling through the photos); the wall time of all of
  * them counts. Each layout runs twice, in A B B A order, with a fresh engine each time.
  */
-export async function runThroughputBench(options: { perClient?: number; precision?: 'fp32' | 'int8'; log?: (s: string) => void } = {}): Promise<ThroughputReport> {
+export async function runThroughputBench(
+  options: { perClient?: number; precision?: 'fp32' | 'int8'; log?: (s: string) => void } = {},
+): Promise<ThroughputReport> {
   const perClient = options.perClient ?? 2;
   const precision = options.precision ?? 'fp32';
   const log = options.log ?? (() => {});
@@ -30,14 +45,24 @@ export async function runThroughputBench(options: { perClient?: number; precisio
       await engine.removeBackground(images[0]!.data, { method: 'object', format: 'png', maskOnly: false });
       for (const clients of CLIENTS) {
         const t = performance.now();
-        await Promise.all(Array.from({ length: clients }, async (_, c) => {
-          for (let k = 0; k < perClient; k++) {
-            const img = images[(c + k * clients) % images.length]!;
-            await engine.removeBackground(img.data, { method: 'object', format: 'png', maskOnly: false });
-          }
-        }));
+        await Promise.all(
+          Array.from({ length: clients }, async (_, c) => {
+            for (let k = 0; k < perClient; k++) {
+              const img = images[(c + k * clients) % images.length]!;
+              await engine.removeBackground(img.data, { method: 'object', format: 'png', maskOnly: false });
+            }
+          }),
+        );
         const seconds = (performance.now() - t) / 1000;
-        const cell = { layout: `${layout.workers}×${layout.threads}`, ...layout, clients, images: clients * perClient, seconds, perSecond: (clients * perClient) / seconds, readyMs };
+        const cell = {
+          layout: `${layout.workers}×${layout.threads}`,
+          ...layout,
+          clients,
+          images: clients * perClient,
+          seconds,
+          perSecond: (clients * perClient) / seconds,
+          readyMs,
+        };
         cells.push(cell);
         log(`throughput ${cell.layout} ${clients} clients: ${cell.perSecond.toFixed(3)} images/s`);
       }
@@ -50,7 +75,10 @@ export async function runThroughputBench(options: { perClient?: number; precisio
   for (const c of cells) {
     const key = `${c.layout}/${c.clients}`;
     const m = merged.get(key);
-    if (!m) { merged.set(key, { ...c }); continue; }
+    if (!m) {
+      merged.set(key, { ...c });
+      continue;
+    }
     m.images += c.images;
     m.seconds += c.seconds;
     m.perSecond = m.images / m.seconds;
@@ -62,7 +90,9 @@ export function formatThroughputBench(r: ThroughputReport): string {
   const lines = [`throughput — ${r.source}, ${r.precision}, engine only (decode → encode), workers × intra-op threads`];
   for (const clients of CLIENTS) {
     const row = r.cells.filter((c) => c.clients === clients);
-    lines.push(`  ${clients} clients: ${row.map((c) => `${c.layout} ${c.perSecond.toFixed(3)} img/s`).join(', ')}${row.length === 2 ? ` (2×1 / 1×2 = ${(row[1]!.perSecond / row[0]!.perSecond).toFixed(2)})` : ''}`);
+    lines.push(
+      `  ${clients} clients: ${row.map((c) => `${c.layout} ${c.perSecond.toFixed(3)} img/s`).join(', ')}${row.length === 2 ? ` (2×1 / 1×2 = ${(row[1]!.perSecond / row[0]!.perSecond).toFixed(2)})` : ''}`,
+    );
   }
   return lines.join('\n');
 }

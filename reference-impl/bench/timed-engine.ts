@@ -11,9 +11,15 @@ export class TimedEngine implements Engine {
 
   constructor(private readonly inner: Engine) {}
 
-  ready(): Promise<void> { return this.inner.ready(); }
-  isReady(): boolean { return this.inner.isReady(); }
-  close(): Promise<void> { return this.inner.close(); }
+  ready(): Promise<void> {
+    return this.inner.ready();
+  }
+  isReady(): boolean {
+    return this.inner.isReady();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
 
   async removeBackground(input: Buffer, opts: RemoveOptions): Promise<RemoveResult> {
     const result = await this.inner.removeBackground(input, opts);

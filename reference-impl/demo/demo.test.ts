@@ -35,14 +35,18 @@ describe('the demo page', () => {
     await writeFile(photo, scene.image);
     const { page, outside } = await offlinePage(browser, [server.url]);
     const statusReads: (string | undefined)[] = [];
-    page.on('request', (r) => { if (r.url().endsWith('/status')) statusReads.push(r.headers()['accept']); });
+    page.on('request', (r) => {
+      if (r.url().endsWith('/status')) statusReads.push(r.headers()['accept']);
+    });
     await page.goto(server.url);
     await page.setInputFiles('#file', photo);
     await page.click('#go');
     await page.waitForSelector('#download:not(.hidden)', { timeout: 90_000 });
     // What the Download link offers: the bytes behind its blob URL.
     const href = await page.getAttribute('#download', 'href');
-    const png = Buffer.from(await page.evaluate(async (u) => [...new Uint8Array(await (await fetch(u!)).arrayBuffer())], href));
+    const png = Buffer.from(
+      await page.evaluate(async (u) => [...new Uint8Array(await (await fetch(u!)).arrayBuffer())], href),
+    );
     expect(await page.textContent('#status')).toMatch(/^Done in/);
     // The reference offers the status stream: one streamed GET of the status URL, no polling.
     expect(await page.getAttribute('#status', 'data-via')).toBe('stream');
@@ -53,7 +57,12 @@ describe('the demo page', () => {
     const alpha = new Uint8Array(await sharp(png).extractChannel(3).raw().toBuffer());
     expect(iou(alpha, scene.alpha)).toBeGreaterThan(0.9);
     // The page shows that same image (a blob URL of it), at its natural size.
-    expect(await page.$eval('#after', (img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight])).toEqual([320, 240]);
+    expect(
+      await page.$eval('#after', (img) => [
+        (img as HTMLImageElement).naturalWidth,
+        (img as HTMLImageElement).naturalHeight,
+      ]),
+    ).toEqual([320, 240]);
     await page.screenshot({ path: screenshotPath('demo.png'), fullPage: true });
     expect(outside).toEqual([]);
   }, 120_000);
@@ -67,7 +76,8 @@ describe('the demo page', () => {
     await page.goto(server.url);
     // Empty: no <img> is rendered (no broken-image icon, no alt text); each pane shows its placeholder.
     await page.waitForFunction(() => document.readyState === 'complete');
-    const visibleImages = () => page.$$eval('figure img', (imgs) => imgs.filter((i) => (i as HTMLElement).offsetWidth > 0).length);
+    const visibleImages = () =>
+      page.$$eval('figure img', (imgs) => imgs.filter((i) => (i as HTMLElement).offsetWidth > 0).length);
     expect(await visibleImages()).toBe(0);
     expect(await page.isVisible('#before-empty')).toBe(true);
     expect(await page.isVisible('#after-empty')).toBe(true);
@@ -100,7 +110,10 @@ describe('the demo page', () => {
   }, 120_000);
 
   it('asks for a key when the server has configured keys (production mode)', async () => {
-    const prod = await startServer({ config: loadConfig({ PORT: '0', BGR_API_KEYS: 'configured-key-1' }), engine: { ...fakeReady } });
+    const prod = await startServer({
+      config: loadConfig({ PORT: '0', BGR_API_KEYS: 'configured-key-1' }),
+      engine: { ...fakeReady },
+    });
     try {
       const { page } = await offlinePage(browser, [prod.url]);
       await page.goto(prod.url);
@@ -116,25 +129,38 @@ describe('the demo page', () => {
 
 describe('the demo page against a production-shaped deployment (no stream, no `code`, 200 while pending)', () => {
   let prod: FakeServer;
-  beforeAll(async () => { prod = await startFakeServer({ production: true }); });
-  afterAll(async () => { await prod?.close(); });
+  beforeAll(async () => {
+    prod = await startFakeServer({ production: true });
+  });
+  afterAll(async () => {
+    await prod?.close();
+  });
 
   /** The page from the reference; its API calls answered by the production-shaped fake (with the fake's key). */
   async function pageOnProd(script?: string) {
     const { page, outside } = await offlinePage(browser, [server.url]);
     const forward = async (route: import('playwright-core').Route, target: string) => {
       const req = route.request();
-      const headers: Record<string, string> = { ...(await req.allHeaders()), ...(script ? { [SCRIPT_HEADER]: script } : {}) };
+      const headers: Record<string, string> = {
+        ...(await req.allHeaders()),
+        ...(script ? { [SCRIPT_HEADER]: script } : {}),
+      };
       if (headers['x-api-key']) headers['x-api-key'] = FAKE_KEY;
       const sent = req.postDataBuffer();
-      const res = await fetch(target, { method: req.method(), headers, ...(sent ? { body: new Uint8Array(sent) } : {}) });
+      const res = await fetch(target, {
+        method: req.method(),
+        headers,
+        ...(sent ? { body: new Uint8Array(sent) } : {}),
+      });
       const type = res.headers.get('content-type') ?? 'application/octet-stream';
       let body = Buffer.from(await res.arrayBuffer());
       // As behind a proxy with a public URL: the URLs it returns are on the page's origin.
       if (type.startsWith('application/json')) body = Buffer.from(body.toString().replaceAll(prod.url, server.url));
       await route.fulfill({ status: res.status, headers: { 'content-type': type }, body });
     };
-    await page.route(`${server.url}/v2/**`, (route) => forward(route, route.request().url().replace(server.url, prod.url)));
+    await page.route(`${server.url}/v2/**`, (route) =>
+      forward(route, route.request().url().replace(server.url, prod.url)),
+    );
     await page.goto(server.url);
     return { page, outside };
   }
@@ -153,7 +179,9 @@ describe('the demo page against a production-shaped deployment (no stream, no `c
     const { page } = await pageOnProd('fail');
     await page.fill('#url', 'https://example.invalid/photo.png');
     await page.click('#go');
-    await expect.poll(() => page.textContent('#status'), { timeout: 30_000 }).toBe('The image could not be decoded. (422)');
+    await expect
+      .poll(() => page.textContent('#status'), { timeout: 30_000 })
+      .toBe('The image could not be decoded. (422)');
   });
 });
 
@@ -161,6 +189,8 @@ describe('the demo page against a production-shaped deployment (no stream, no `c
 const fakeReady = {
   ready: async () => {},
   isReady: () => true,
-  removeBackground: async () => { throw new Error('not called'); },
+  removeBackground: async () => {
+    throw new Error('not called');
+  },
   close: async () => {},
 };

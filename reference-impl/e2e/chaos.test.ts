@@ -13,10 +13,21 @@ describe('chaos (short, seed 7)', () => {
   it('every invariant holds over 25 s of load with 5 faults of different kinds', async () => {
     const lines: string[] = [];
     const outDir = mkdtempSync(join(tmpdir(), 'bgr-chaos-test-'));
-    const result = await runChaos({ seed: 7, durationMs: 25_000, faults: 5, clients: 4, thinkMs: 60, retentionS: 3600, outDir, log: (s) => lines.push(s) });
+    const result = await runChaos({
+      seed: 7,
+      durationMs: 25_000,
+      faults: 5,
+      clients: 4,
+      thinkMs: 60,
+      retentionS: 3600,
+      outDir,
+      log: (s) => lines.push(s),
+    });
     const table = formatVerdict(result.verdict);
     console.log(`${lines.join('\n')}\n${result.acknowledged} acknowledged\n${table}`);
-    expect(new Set(result.faults.filter((f) => f.fault !== 'stall').map((f) => f.fault)).size).toBeGreaterThanOrEqual(4);
+    expect(new Set(result.faults.filter((f) => f.fault !== 'stall').map((f) => f.fault)).size).toBeGreaterThanOrEqual(
+      4,
+    );
     expect(result.acknowledged).toBeGreaterThan(100);
     expect(result.verdict.ok, table).toBe(true);
     rmSync(outDir, { recursive: true, force: true }); // kept when it fails: history.jsonl and the node logs

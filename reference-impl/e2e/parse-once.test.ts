@@ -30,7 +30,13 @@ vi.mock('../src/http/validation.ts', async (importOriginal) => {
 
 vi.mock('../src/http/submission.ts', async (importOriginal) => {
   const real = await importOriginal<typeof import('../src/http/submission.ts')>();
-  return { ...real, removalRequestOf: (body: unknown) => { counts.readings++; return real.removalRequestOf(body); } };
+  return {
+    ...real,
+    removalRequestOf: (body: unknown) => {
+      counts.readings++;
+      return real.removalRequestOf(body);
+    },
+  };
 });
 
 let h: Harness;
@@ -68,9 +74,12 @@ describe('one probe and one options check per request', () => {
     const options = { method: 'object', format: 'webp', mask_only: 'false', bg_color: '#ffffff' };
     const request = isMultipart
       ? (() => {
-        const m = multipart([{ name: 'image', filename: 'x.png', type: 'image/png', data: png }, ...Object.entries(options).map(([name, value]) => ({ name, value }))]);
-        return { payload: m.payload, headers: { ...m.headers, 'x-api-key': KEY } };
-      })()
+          const m = multipart([
+            { name: 'image', filename: 'x.png', type: 'image/png', data: png },
+            ...Object.entries(options).map(([name, value]) => ({ name, value })),
+          ]);
+          return { payload: m.payload, headers: { ...m.headers, 'x-api-key': KEY } };
+        })()
       : { payload: { image: png.toString('base64'), ...options, mask_only: false }, headers: { 'x-api-key': KEY } };
     const res = await h.app.inject({ method: 'POST', url, ...request });
     expect(res.statusCode, res.body).toBe(200);

@@ -39,11 +39,13 @@ async function dump(redis: Redis, pattern: string): Promise<{ key: string; bytes
       const type = await redis.type(key);
       let parts: Buffer[] = [];
       if (type === 'string') parts = [(await redis.getBuffer(key)) ?? Buffer.alloc(0)];
-      else if (type === 'hash') parts = Object.entries(await redis.hgetallBuffer(key)).flatMap(([k, v]) => [Buffer.from(k), v]);
+      else if (type === 'hash')
+        parts = Object.entries(await redis.hgetallBuffer(key)).flatMap(([k, v]) => [Buffer.from(k), v]);
       else if (type === 'list') parts = await redis.lrangeBuffer(key, 0, -1);
       else if (type === 'set') parts = await redis.smembersBuffer(key);
       else if (type === 'zset') parts = await redis.zrangeBuffer(key, 0, -1, 'WITHSCORES');
-      else if (type === 'stream') parts = (await redis.xrangeBuffer(key, '-', '+')).flatMap(([id, fields]) => [id, ...fields]);
+      else if (type === 'stream')
+        parts = (await redis.xrangeBuffer(key, '-', '+')).flatMap(([id, fields]) => [id, ...fields]);
       out.push({ key, bytes: Buffer.concat([Buffer.from(key), ...parts]) });
     }
   } while (cursor !== '0');
@@ -56,22 +58,47 @@ describe('no API key secret in Redis', () => {
     const receiver = await startReceiver(secret);
     cleanups.push(receiver.close);
     const env = {
-      PORT: '0', BGR_REDIS_URL: testRedisUrl, BGR_REDIS_PREFIX: prefix, BGR_API_KEYS: `${SECRETS[0]},${SECRETS[1]}:5`,
-      BGR_WEBHOOK_SECRET: secret, BGR_KEY_ID_SECRET: KEY_ID_SECRET, BGR_ALLOW_PRIVATE_URLS: 'true', BGR_SHUTDOWN_GRACE_S: '1',
+      PORT: '0',
+      BGR_REDIS_URL: testRedisUrl,
+      BGR_REDIS_PREFIX: prefix,
+      BGR_API_KEYS: `${SECRETS[0]},${SECRETS[1]}:5`,
+      BGR_WEBHOOK_SECRET: secret,
+      BGR_KEY_ID_SECRET: KEY_ID_SECRET,
+      BGR_ALLOW_PRIVATE_URLS: 'true',
+      BGR_SHUTDOWN_GRACE_S: '1',
     };
     const log = pino({ level: 'silent' });
     const engine = new FakeEngine({ delayMs: 30 });
-    const { running: api } = await startRedisNode(loadConfig({ ...env, BGR_ROLE: 'api' }), log, () => { throw new Error('an api node loads no model'); }, startServer);
+    const { running: api } = await startRedisNode(
+      loadConfig({ ...env, BGR_ROLE: 'api' }),
+      log,
+      () => {
+        throw new Error('an api node loads no model');
+      },
+      startServer,
+    );
     running.push(api);
-    const { running: worker } = await startRedisNode(loadConfig({ ...env, BGR_ROLE: 'worker' }), log, () => engine, startServer);
+    const { running: worker } = await startRedisNode(
+      loadConfig({ ...env, BGR_ROLE: 'worker' }),
+      log,
+      () => engine,
+      startServer,
+    );
     running.push(worker);
     await engine.ready();
 
     const png = await pngOf(12, 10);
     const call = (key: string, path: string, init: RequestInit = {}) =>
-      fetch(`${api.url}${path}`, { ...init, headers: { 'x-api-key': key, ...(init.headers as Record<string, string>) } });
+      fetch(`${api.url}${path}`, {
+        ...init,
+        headers: { 'x-api-key': key, ...(init.headers as Record<string, string>) },
+      });
     const json = (key: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
-      call(key, path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      call(key, path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
 
     for (const [i, key] of SECRETS.entries()) {
       // v1 (a job run by the worker), with the credits of a limited key.
@@ -82,16 +109,29 @@ describe('no API key secret in Redis', () => {
       const sub = await json(key, '/v2/bg-removal', submit, { 'idempotency-key': `ik-${i}` });
       expect(sub.status).toBe(200);
       const { request_id: id } = (await sub.json()) as { request_id: string };
-      expect(((await (await json(key, '/v2/bg-removal', submit, { 'idempotency-key': `ik-${i}` })).json()) as { request_id: string }).request_id).toBe(id);
+      expect(
+        (
+          (await (await json(key, '/v2/bg-removal', submit, { 'idempotency-key': `ik-${i}` })).json()) as {
+            request_id: string;
+          }
+        ).request_id,
+      ).toBe(id);
       const stream = await call(key, `/v2/requests/${id}/status`, { headers: { accept: 'text/event-stream' } });
       expect(await stream.text()).toContain('COMPLETED');
-      await until(async () => (await call(key, `/v2/requests/${id}/status`)).status, (s) => s === 200);
+      await until(
+        async () => (await call(key, `/v2/requests/${id}/status`)).status,
+        (s) => s === 200,
+      );
       expect((await call(key, `/v2/requests/${id}`)).status).toBe(200);
       expect((await call(key, `/v2/requests/${id}/output`)).status).toBe(200);
       // Multipart submit, canceled while it runs.
       engine.opts.delayMs = 2000;
       const form = multipart([{ name: 'image', filename: 'x.png', type: 'image/png', data: png }]);
-      const mp = await call(key, '/v2/bg-removal', { method: 'POST', headers: form.headers, body: new Uint8Array(form.payload) });
+      const mp = await call(key, '/v2/bg-removal', {
+        method: 'POST',
+        headers: form.headers,
+        body: new Uint8Array(form.payload),
+      });
       expect(mp.status).toBe(200);
       const { request_id: mpId } = (await mp.json()) as { request_id: string };
       expect((await call(key, `/v2/requests/${mpId}/cancel`, { method: 'POST' })).status).toBe(200);
@@ -112,7 +152,10 @@ describe('no API key secret in Redis', () => {
     expect(all.includes(ids[0]!)).toBe(true);
     for (const s of SECRETS) {
       const leaks = entries.filter((e) => e.bytes.includes(s) || e.bytes.includes(Buffer.from(s).toString('base64')));
-      expect(leaks.map((e) => e.key), `secret ${s.slice(0, 10)}… found`).toEqual([]);
+      expect(
+        leaks.map((e) => e.key),
+        `secret ${s.slice(0, 10)}… found`,
+      ).toEqual([]);
     }
   });
 });

@@ -17,9 +17,20 @@ async function start(delayMs: number, graceS: string) {
 }
 
 async function call(url: string, image: string) {
-  const res = await fetch(`${url}/v1/bg-removal`, { method: 'POST', headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, body: JSON.stringify({ image }) });
+  const res = await fetch(`${url}/v1/bg-removal`, {
+    method: 'POST',
+    headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+    body: JSON.stringify({ image }),
+  });
   const body = Buffer.from(await res.arrayBuffer());
-  return { statusCode: res.status, headers: { 'content-type': res.headers.get('content-type') ?? undefined, 'retry-after': res.headers.get('retry-after') ?? undefined }, body: body.toString('latin1') };
+  return {
+    statusCode: res.status,
+    headers: {
+      'content-type': res.headers.get('content-type') ?? undefined,
+      'retry-after': res.headers.get('retry-after') ?? undefined,
+    },
+    body: body.toString('latin1'),
+  };
 }
 
 describe('graceful shutdown', () => {
@@ -40,7 +51,10 @@ describe('graceful shutdown', () => {
 
   it('cuts requests still running after the grace period and aborts their jobs', async () => {
     const s = await start(10_000, '0.3');
-    const inflight = call(s.url, (await pngOf()).toString('base64')).then(() => 'answered', () => 'cut');
+    const inflight = call(s.url, (await pngOf()).toString('base64')).then(
+      () => 'answered',
+      () => 'cut',
+    );
     await new Promise((r) => setTimeout(r, 100));
     const t0 = Date.now();
     await s.shutdown();
@@ -54,24 +68,40 @@ describe('graceful shutdown', () => {
 describe('bgr serve', () => {
   it('exits 2 with a clear message on a bad option', async () => {
     const run = promisify(execFile);
-    const out = await run('node', ['bin/bgr.mjs', 'serve', '--port', 'x'], { cwd: new URL('../..', import.meta.url).pathname.replace(/reference-impl\/$/, '') }).catch((e) => e);
+    const out = await run('node', ['bin/bgr.mjs', 'serve', '--port', 'x'], {
+      cwd: new URL('../..', import.meta.url).pathname.replace(/reference-impl\/$/, ''),
+    }).catch((e) => e);
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/PORT must be an integer/);
   });
 
   it('exits 2 when an api/worker role has no Redis to share requests through', async () => {
     const run = promisify(execFile);
-    const out = await run('node', ['bin/bgr.mjs', 'serve', '--role', 'worker'], { cwd: new URL('../..', import.meta.url).pathname.replace(/reference-impl\/$/, ''), env: { ...process.env, BGR_REDIS_URL: '' } }).catch((e) => e);
+    const out = await run('node', ['bin/bgr.mjs', 'serve', '--role', 'worker'], {
+      cwd: new URL('../..', import.meta.url).pathname.replace(/reference-impl\/$/, ''),
+      env: { ...process.env, BGR_REDIS_URL: '' },
+    }).catch((e) => e);
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/BGR_ROLE=worker needs BGR_REDIS_URL/);
   });
 
   it.each([
-    ['no secret with keys configured', { BGR_API_KEYS: 'prod_key_1', BGR_WEBHOOK_SECRET: '' }, /BGR_WEBHOOK_SECRET is required when BGR_API_KEYS is set/],
-    ['a malformed secret', { BGR_API_KEYS: 'prod_key_1', BGR_WEBHOOK_SECRET: 'whsec_abc' }, /BGR_WEBHOOK_SECRET is not a valid Standard Webhooks secret/],
+    [
+      'no secret with keys configured',
+      { BGR_API_KEYS: 'prod_key_1', BGR_WEBHOOK_SECRET: '' },
+      /BGR_WEBHOOK_SECRET is required when BGR_API_KEYS is set/,
+    ],
+    [
+      'a malformed secret',
+      { BGR_API_KEYS: 'prod_key_1', BGR_WEBHOOK_SECRET: 'whsec_abc' },
+      /BGR_WEBHOOK_SECRET is not a valid Standard Webhooks secret/,
+    ],
   ])('refuses to start with %s: exit 2, one clear line', async (_name, env, message) => {
     const run = promisify(execFile);
-    const out = await run('node', ['bin/bgr.mjs', 'serve', '--port', '0'], { cwd: new URL('../..', import.meta.url).pathname.replace(/reference-impl\/$/, ''), env: { ...process.env, BGR_REDIS_URL: '', ...env } }).catch((e) => e);
+    const out = await run('node', ['bin/bgr.mjs', 'serve', '--port', '0'], {
+      cwd: new URL('../..', import.meta.url).pathname.replace(/reference-impl\/$/, ''),
+      env: { ...process.env, BGR_REDIS_URL: '', ...env },
+    }).catch((e) => e);
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(message);
     expect(out.stderr.trim().split('\n')).toHaveLength(1); // no stack trace

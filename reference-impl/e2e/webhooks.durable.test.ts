@@ -18,8 +18,14 @@ const dir = mkdtempSync(join(tmpdir(), 'bgr-hooks-'));
 const keysFile = join(dir, 'keys.yaml');
 writeFileSync(keysFile, `keys:\n  - { key: ${KEY}, credits: 100 }\n`);
 const env = {
-  BGR_REDIS_URL: testRedisUrl, BGR_REDIS_PREFIX: prefix, BGR_API_KEYS: keysFile, BGR_THREADS: '1',
-  BGR_JOB_LOCK_MS: '1000', BGR_JOB_STALLED_MS: '500', BGR_WEBHOOK_SECRET: secret, BGR_ALLOW_PRIVATE_URLS: 'true',
+  BGR_REDIS_URL: testRedisUrl,
+  BGR_REDIS_PREFIX: prefix,
+  BGR_API_KEYS: keysFile,
+  BGR_THREADS: '1',
+  BGR_JOB_LOCK_MS: '1000',
+  BGR_JOB_STALLED_MS: '500',
+  BGR_WEBHOOK_SECRET: secret,
+  BGR_ALLOW_PRIVATE_URLS: 'true',
   BGR_SHUTDOWN_GRACE_S: '2',
 };
 
@@ -33,7 +39,12 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-interface Delivery { at: number; id: string; status: number; verified: Record<string, unknown> | undefined }
+interface Delivery {
+  at: number;
+  id: string;
+  status: number;
+  verified: Record<string, unknown> | undefined;
+}
 
 /**
  * A customer's receiver: verifies each POST; `answer(n)` says what the n-th delivery (0-based) gets:
@@ -47,20 +58,31 @@ async function receiver(answer: (n: number) => number | 'hang') {
     req.on('end', () => {
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
       let verified: Record<string, unknown> | undefined;
-      try { verified = new Webhook(secret).verify(Buffer.concat(chunks).toString('utf8'), headers) as Record<string, unknown>; } catch { /* unsigned */ }
+      try {
+        verified = new Webhook(secret).verify(Buffer.concat(chunks).toString('utf8'), headers) as Record<
+          string,
+          unknown
+        >;
+      } catch {
+        /* unsigned */
+      }
       const a = verified ? answer(got.length) : 400;
       got.push({ at: Date.now(), id: headers['webhook-id'] ?? '', status: a === 'hang' ? 0 : a, verified });
       if (a !== 'hang') res.writeHead(a).end();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(() => { server.closeAllConnections(); return new Promise((r) => server.close(r)); });
+  cleanups.push(() => {
+    server.closeAllConnections();
+    return new Promise((r) => server.close(r));
+  });
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`, got };
 }
 
 const submit = async (url: string, webhook: string) => {
   const res = await fetch(`${url}/v2/bg-removal`, {
-    method: 'POST', headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
     body: JSON.stringify({ image: (await pngOf(96, 64)).toString('base64'), webhook }),
   });
   expect(res.status).toBe(200);
@@ -84,33 +106,67 @@ describe('durable webhooks: the node owning a delivery dies', () => {
     [api, victim] = await Promise.all([node('api'), node('worker')]);
     const r = await receiver((i) => (i === 0 ? 500 : 204));
     const id = await submit(api.url, r.url);
-    await until(async () => r.got.length, (k) => k === 1, 60_000);
-    await until(() => redis.zcard(`${keyPrefix(prefix)}bull:webhooks:delayed`), (k) => k === 1, 10_000);
+    await until(
+      async () => r.got.length,
+      (k) => k === 1,
+      60_000,
+    );
+    await until(
+      () => redis.zcard(`${keyPrefix(prefix)}bull:webhooks:delayed`),
+      (k) => k === 1,
+      10_000,
+    );
     victim.child.kill('SIGKILL');
     await victim.exited;
     const killedAt = Date.now();
     rescuer = await node('worker', false); // delivers while its model still loads
-    await until(async () => r.got.length, (k) => k === 2, 30_000);
-    console.log(`webhook: 500 at attempt 1, worker SIGKILLed during the backoff; attempt 2 (204) ${r.got[1]!.at - killedAt} ms after the kill, ${r.got[1]!.at - r.got[0]!.at} ms after attempt 1`);
+    await until(
+      async () => r.got.length,
+      (k) => k === 2,
+      30_000,
+    );
+    console.log(
+      `webhook: 500 at attempt 1, worker SIGKILLed during the backoff; attempt 2 (204) ${r.got[1]!.at - killedAt} ms after the kill, ${r.got[1]!.at - r.got[0]!.at} ms after attempt 1`,
+    );
     await new Promise((res) => setTimeout(res, 2000)); // nothing more arrives
-    expect(r.got.map((d) => [d.status, d.id])).toEqual([[500, id], [204, id]]);
+    expect(r.got.map((d) => [d.status, d.id])).toEqual([
+      [500, id],
+      [204, id],
+    ]);
     expect(r.got[1]!.verified).toMatchObject({ request_id: id, status: 'COMPLETED' });
     expect(successes(r.got)).toEqual({ [id]: 1 });
   }, 180_000);
 
   it('SIGKILLed in the middle of an attempt (receiver never answered): the stalled attempt is re-run elsewhere, delivered once', async () => {
-    await until(async () => (await fetch(`${rescuer.url}/readyz`)).status, (s) => s === 200, 120_000);
+    await until(
+      async () => (await fetch(`${rescuer.url}/readyz`)).status,
+      (s) => s === 200,
+      120_000,
+    );
     const r = await receiver((i) => (i === 0 ? 'hang' : 204));
     const id = await submit(api.url, r.url);
-    await until(async () => r.got.length, (k) => k === 1, 60_000);
+    await until(
+      async () => r.got.length,
+      (k) => k === 1,
+      60_000,
+    );
     rescuer.child.kill('SIGKILL');
     await rescuer.exited;
     const killedAt = Date.now();
     await node('worker', false);
-    await until(async () => r.got.length, (k) => k === 2, 30_000);
-    console.log(`webhook: worker SIGKILLed mid-attempt; re-run delivered (204) ${r.got[1]!.at - killedAt} ms after the kill (lock 1000 ms + stalled check 500 ms)`);
+    await until(
+      async () => r.got.length,
+      (k) => k === 2,
+      30_000,
+    );
+    console.log(
+      `webhook: worker SIGKILLed mid-attempt; re-run delivered (204) ${r.got[1]!.at - killedAt} ms after the kill (lock 1000 ms + stalled check 500 ms)`,
+    );
     await new Promise((res) => setTimeout(res, 2000));
-    expect(r.got.map((d) => [d.status, d.id])).toEqual([[0, id], [204, id]]);
+    expect(r.got.map((d) => [d.status, d.id])).toEqual([
+      [0, id],
+      [204, id],
+    ]);
     expect(r.got[1]!.verified).toMatchObject({ request_id: id, status: 'COMPLETED' });
     expect(successes(r.got)).toEqual({ [id]: 1 });
   }, 180_000);

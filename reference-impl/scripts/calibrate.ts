@@ -8,14 +8,24 @@ import { parseArgs } from 'node:util';
 import { decode, resizeRgb } from '../src/engine/decode.ts';
 import { histograms, paramsAt, PERCENTILE } from '../src/engine/graph/calibrate.ts';
 import { calibrationImage } from '../src/engine/graph/calibration-images.ts';
-import { CALIBRATION_FILE, type CalibrationFile, formatCalibration, preparedModel } from '../src/engine/graph/prepare.ts';
+import {
+  CALIBRATION_FILE,
+  type CalibrationFile,
+  formatCalibration,
+  preparedModel,
+} from '../src/engine/graph/prepare.ts';
 import { defaultCacheDir, ensureModel } from '../src/engine/model.ts';
 import { render, scenes } from '../src/engine/synthetic.ts';
 import { MODEL_SIZE } from '../src/engine/tensor.ts';
 
 export const DEFAULT_IMAGES = 12;
 
-const { values } = parseArgs({ options: { images: { type: 'string', default: String(DEFAULT_IMAGES) }, percentile: { type: 'string', default: String(PERCENTILE) } } });
+const { values } = parseArgs({
+  options: {
+    images: { type: 'string', default: String(DEFAULT_IMAGES) },
+    percentile: { type: 'string', default: String(PERCENTILE) },
+  },
+});
 const count = Number(values.images);
 const percentile = Number(values.percentile);
 
@@ -28,10 +38,15 @@ for (let seed = 1; seed <= count; seed++) images.push(calibrationImage(seed));
 const hists = await histograms(new Uint8Array(await readFile(fp32)), images, { log: (s) => console.log(s) });
 const params = paramsAt(hists, percentile);
 const data: CalibrationFile = {
-  about: 'uint8 activation ranges of the int8 ISNet graph; written by `npm run calibrate` (reference-impl/scripts/calibrate.ts)',
+  about:
+    'uint8 activation ranges of the int8 ISNet graph; written by `npm run calibrate` (reference-impl/scripts/calibrate.ts)',
   percentile,
-  images: `synthetic.ts scenes (${scenes().map((s) => s.name).join(', ')}) + calibrationImage(seed 1..${count}), resized to ${MODEL_SIZE}²`,
-  tensors: Object.fromEntries(Object.entries(params).map(([n, p]) => [n, [Number(p.scale.toPrecision(7)), p.zeroPoint]])),
+  images: `synthetic.ts scenes (${scenes()
+    .map((s) => s.name)
+    .join(', ')}) + calibrationImage(seed 1..${count}), resized to ${MODEL_SIZE}²`,
+  tensors: Object.fromEntries(
+    Object.entries(params).map(([n, p]) => [n, [Number(p.scale.toPrecision(7)), p.zeroPoint]]),
+  ),
 };
 const target = fileURLToPath(CALIBRATION_FILE);
 await writeFile(target, formatCalibration(data));

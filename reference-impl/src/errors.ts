@@ -11,7 +11,10 @@ export type { ErrorCode };
  * An error response's body. No `request_id`: in a body that name is only ever a v2 request's id, and an error
  * answers an HTTP exchange, whose trace id travels in the `x-request-id` header (and the logs) instead.
  */
-export interface ErrorBody { error: string; code: ErrorCode }
+export interface ErrorBody {
+  error: string;
+  code: ErrorCode;
+}
 
 /** stable code → { status, message }, straight from the contract so the two cannot drift. */
 export const errors: Readonly<Record<ErrorCode, { status: number; message: string }>> = Object.fromEntries(
@@ -23,7 +26,11 @@ export class ApiError extends Error {
   readonly statusCode: number;
   /** Extra response headers (e.g. Retry-After on 429/503). */
   readonly headers: Record<string, string>;
-  constructor(public readonly code: ErrorCode, message?: string, headers: Record<string, string> = {}) {
+  constructor(
+    public readonly code: ErrorCode,
+    message?: string,
+    headers: Record<string, string> = {},
+  ) {
     super(message ?? errors[code].message);
     this.name = 'ApiError';
     this.statusCode = errors[code].status;
@@ -65,7 +72,12 @@ const codeByStatus: Record<number, ErrorCode> = {
 const notFoundCodes = new Set(['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH']);
 
 /** A failure as the client sees it: a contract code, a message safe to show, and whether it is our bug. */
-export interface Failure { code: ErrorCode; message: string; status: number; bug: boolean }
+export interface Failure {
+  code: ErrorCode;
+  message: string;
+  status: number;
+  bug: boolean;
+}
 
 const isTableCode = (c: unknown): c is ErrorCode => typeof c === 'string' && Object.hasOwn(errors, c);
 
@@ -75,15 +87,20 @@ const isTableCode = (c: unknown): c is ErrorCode => typeof c === 'string' && Obj
  * use it; anything unrecognised is `internal` (a bug of ours, logged, its message never shown).
  */
 export function failureOf(err: unknown): Failure {
-  const make = (code: ErrorCode, message: string | undefined, bug = false): Failure =>
-    ({ code, message: message || errors[code].message, status: errors[code].status, bug });
+  const make = (code: ErrorCode, message: string | undefined, bug = false): Failure => ({
+    code,
+    message: message || errors[code].message,
+    status: errors[code].status,
+    bug,
+  });
   if (err instanceof ApiError) return make(err.code, err.message);
   if (err instanceof EngineError) return make(engineCodes[err.code] ?? 'inference_failed', err.message);
   const e = err as FastifyError & { name?: unknown };
   if (!e || typeof e !== 'object') return make('internal', undefined, true);
   // An EngineError from another realm (a worker thread) or a stored `{ code, message }`.
   if (e.name === 'EngineError' && e.code === 'internal') return make('inference_failed', e.message);
-  if (isTableCode(e.code) && typeof e.statusCode !== 'number') return make(e.code, errors[e.code].status < 500 ? e.message : undefined);
+  if (isTableCode(e.code) && typeof e.statusCode !== 'number')
+    return make(e.code, errors[e.code].status < 500 ? e.message : undefined);
   if (e.validation) {
     // An id that fails the path schema (empty, over 128 characters) is unknown, never "invalid".
     if (e.validationContext === 'params') return make('not_found', 'Request not found.');
@@ -94,7 +111,12 @@ export function failureOf(err: unknown): Failure {
   const code = codeByStatus[status];
   if (code && status < 500) {
     // Fastify's client-error messages are safe and specific (e.g. "Unexpected token } in JSON at position 9").
-    const message = status === 413 ? errors.payload_too_large.message : status === 415 ? errors.unsupported_media_type.message : e.message;
+    const message =
+      status === 413
+        ? errors.payload_too_large.message
+        : status === 415
+          ? errors.unsupported_media_type.message
+          : e.message;
     return make(code, message);
   }
   if (status >= 400 && status < 500) return make('invalid_parameter', e.message);
@@ -117,7 +139,8 @@ function validationMessage(err: FastifyError): string {
   const parts = v.slice(0, 3).map((e) => {
     const where = `${ctx}${e.instancePath ?? ''}`;
     const p = e.params as Record<string, unknown>;
-    if (e.keyword === 'additionalProperties') return `${where} has an unknown property '${String(p.additionalProperty)}'`;
+    if (e.keyword === 'additionalProperties')
+      return `${where} has an unknown property '${String(p.additionalProperty)}'`;
     if (e.keyword === 'required') return `${where} must have the property '${String(p.missingProperty)}'`;
     if (e.keyword === 'enum') return `${where} must be one of: ${(p.allowedValues as unknown[]).join(', ')}`;
     if (e.keyword === 'binaryFile') return `${where} must be a file part`;
@@ -127,7 +150,12 @@ function validationMessage(err: FastifyError): string {
 }
 
 /** Normalises any thrown value into { status, body, headers }; unknown errors become a 500 that says nothing of the bug (its trace id, in `x-request-id`, finds it in the log). */
-export function toErrorResponse(err: unknown): { status: number; body: ErrorBody; headers: Record<string, string>; bug: boolean } {
+export function toErrorResponse(err: unknown): {
+  status: number;
+  body: ErrorBody;
+  headers: Record<string, string>;
+  bug: boolean;
+} {
   const f = failureOf(err);
   const headers = err instanceof ApiError ? err.headers : {};
   return { status: f.status, body: { error: f.message, code: f.code }, headers, bug: f.bug };
@@ -146,5 +174,6 @@ export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err, _req: FastifyRequest, reply) => sendError(reply, err));
   app.setNotFoundHandler((req, reply) =>
-    sendError(reply, new ApiError('not_found', `Route ${req.method} ${req.url.split('?')[0]} not found.`)));
+    sendError(reply, new ApiError('not_found', `Route ${req.method} ${req.url.split('?')[0]} not found.`)),
+  );
 }

@@ -24,7 +24,9 @@ export interface Caller {
 }
 
 /** A caller with its balance (null = unlimited). */
-export interface KeyAccount extends Caller { credits: number | null }
+export interface KeyAccount extends Caller {
+  credits: number | null;
+}
 
 /**
  * Keys and credits, by key id. A request holds one credit while it runs (so concurrent requests cannot overspend)
@@ -45,5 +47,7 @@ export interface KeyStore {
 }
 
 /** Time source, injectable so retention and expiry are testable without waiting. */
-export interface Clock { now(): number }
+export interface Clock {
+  now(): number;
+}
 export const systemClock: Clock = { now: () => Date.now() };

@@ -6,7 +6,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp, { type Sharp } from 'sharp';
 import { decode } from '../src/engine/decode.ts';
-import { EngineError, type Engine, type EngineErrorCode, type EngineInput, type ProbedImage, type RemoveOptions, type RemoveResult } from '../src/engine/types.ts';
+import {
+  EngineError,
+  type Engine,
+  type EngineErrorCode,
+  type EngineInput,
+  type ProbedImage,
+  type RemoveOptions,
+  type RemoveResult,
+} from '../src/engine/types.ts';
 
 /** Bytes as a probed image with a made-up header (1×1 PNG): for tests whose engine never decodes them. */
 export const asProbed = (bytes: Buffer): ProbedImage => ({ bytes, format: 'png', width: 1, height: 1, hasAlpha: true });
@@ -24,11 +32,18 @@ export interface FakeEngineOptions {
 }
 
 /** A promise with its resolve and reject in hand. */
-export interface Deferred<T> { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void }
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(v: T): void;
+  reject(e: unknown): void;
+}
 export function deferred<T>(): Deferred<T> {
   let resolve!: (v: T) => void;
   let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }
 
@@ -38,7 +53,10 @@ export const tinyPng = Buffer.from(
   'base64',
 );
 
-export function fakeResult(image: Buffer = tinyPng, contentType: RemoveResult['contentType'] = 'image/png'): RemoveResult {
+export function fakeResult(
+  image: Buffer = tinyPng,
+  contentType: RemoveResult['contentType'] = 'image/png',
+): RemoveResult {
   return { image, contentType, width: 1, height: 1, timings: { decode: 0, pre: 0, infer: 0, post: 0, encode: 0 } };
 }
 
@@ -99,17 +117,20 @@ export class FakeEngine implements Engine {
       opts.signal?.removeEventListener('abort', onAbort);
       then();
     };
-    const onAbort = () => settle(() => {
-      aborted = true;
-      this.aborted++;
-      d.reject(new EngineError('canceled', 'inference aborted'));
-    });
+    const onAbort = () =>
+      settle(() => {
+        aborted = true;
+        this.aborted++;
+        d.reject(new EngineError('canceled', 'inference aborted'));
+      });
     const call: EngineCall = {
       input,
       opts,
       complete: (result = fakeResult()) => settle(() => d.resolve(result)),
       fail: (err) => settle(() => d.reject(err)),
-      get aborted() { return aborted; },
+      get aborted() {
+        return aborted;
+      },
     };
     this.calls.push(call);
     for (const w of this.callWaiters.filter((w) => w.n < this.calls.length)) w.resolve(this.calls[w.n]!);
@@ -159,7 +180,10 @@ export class FakeEngine implements Engine {
       img = sharp(rgba, { raw: { width, height, channels: 4 } });
       if (opts.bgColor) img = img.flatten({ background: `#${opts.bgColor.replace(/^#/, '').slice(0, 6)}` });
     }
-    const image = opts.format === 'webp' ? await img.webp({ lossless: true }).toBuffer() : await img.png({ compressionLevel: 1 }).toBuffer();
+    const image =
+      opts.format === 'webp'
+        ? await img.webp({ lossless: true }).toBuffer()
+        : await img.png({ compressionLevel: 1 }).toBuffer();
     const ms = performance.now() - t0;
     return {
       image,

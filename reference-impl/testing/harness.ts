@@ -14,10 +14,18 @@ export const KEY_V1 = 'test_key_v1_only';
 export const KEY_V2 = 'test_key_v2_only';
 export const KEY_3 = 'test_key_3_credits';
 
-export interface Harness { app: FastifyInstance; engine: FakeEngine; keys: MemoryKeyStore; config: Config; service: RemovalService }
+export interface Harness {
+  app: FastifyInstance;
+  engine: FakeEngine;
+  keys: MemoryKeyStore;
+  config: Config;
+  service: RemovalService;
+}
 
 /** An app with four keys (unlimited; v1-only; v2-only; 3 credits), a fake engine, the memory backend and test-friendly config. */
-export async function makeApp(opts: { env?: Record<string, string>; engine?: FakeEngineOptions } = {}): Promise<Harness> {
+export async function makeApp(
+  opts: { env?: Record<string, string>; engine?: FakeEngineOptions } = {},
+): Promise<Harness> {
   const config = loadConfig({
     BGR_API_KEYS: `${KEY},${KEY_3}:3`,
     BGR_RATE_LIMIT: '1000/min',
@@ -38,7 +46,11 @@ export async function makeApp(opts: { env?: Record<string, string>; engine?: Fak
 }
 
 /** Asserts the response is one the contract allows for this operation; error bodies never leak a stack. */
-export function expectConforms(method: string, url: string, res: Pick<LightMyRequestResponse, 'statusCode' | 'headers' | 'body'>): void {
+export function expectConforms(
+  method: string,
+  url: string,
+  res: Pick<LightMyRequestResponse, 'statusCode' | 'headers' | 'body'>,
+): void {
   const contract = loadContract();
   const ct = String(res.headers['content-type'] ?? '');
   const json = ct.includes('json') ? JSON.parse(res.body) : undefined;
@@ -49,5 +61,8 @@ export function expectConforms(method: string, url: string, res: Pick<LightMyReq
   if (res.statusCode === 429 || res.statusCode === 503) expect(res.headers['retry-after']).toMatch(/^\d+$/);
   const op = contract.findOperation(method, url);
   if (!op) return; // health probes and unknown routes are outside the contract
-  expect(contract.validateResponse(op, res.statusCode, ct, json ?? res.body), `${method} ${url} → ${res.statusCode} ${res.body.slice(0, 200)}`).toEqual([]);
+  expect(
+    contract.validateResponse(op, res.statusCode, ct, json ?? res.body),
+    `${method} ${url} → ${res.statusCode} ${res.body.slice(0, 200)}`,
+  ).toEqual([]);
 }

@@ -61,22 +61,41 @@ export const sandboxEngine = { BGR_ENGINE: 'sandbox', BGR_SANDBOX_MS: '200' } as
  * Starts `node bin/bgr.mjs serve` with `env` on top of the parent's, and resolves once it listens.
  * `ready`: also wait for `/readyz` 200 (a worker's model loaded and warm). Register `stop` for cleanup.
  */
-export async function spawnNode(env: Record<string, string>, opts: { ready?: boolean; timeoutMs?: number } = {}): Promise<NodeProcess> {
+export async function spawnNode(
+  env: Record<string, string>,
+  opts: { ready?: boolean; timeoutMs?: number } = {},
+): Promise<NodeProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, ['bin/bgr.mjs', 'serve'], {
     cwd: root,
-    env: { ...process.env, ...sandboxEngine, BGR_LOG_LEVEL: 'warn', BGR_WEBHOOK_SECRET: nodeWebhookSecret, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: {
+      ...process.env,
+      ...sandboxEngine,
+      BGR_LOG_LEVEL: 'warn',
+      BGR_WEBHOOK_SECRET: nodeWebhookSecret,
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => { out += c; });
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => { err = (err + c).slice(-20_000); });
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+    out += c;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+    err = (err + c).slice(-20_000);
+  });
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   const url = `http://127.0.0.1:${port}`;
   let done = false;
-  void exited.then(() => { done = true; });
+  void exited.then(() => {
+    done = true;
+  });
   while (!/listening on/.test(out)) {
     if (done || Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -86,14 +105,22 @@ export async function spawnNode(env: Record<string, string>, opts: { ready?: boo
   }
   if (opts.ready) {
     for (;;) {
-      const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
-      if (done || Date.now() > deadline) throw new Error(`bgr serve (${env.BGR_ROLE ?? 'all'}) never became ready:\n${err}`);
+      if (done || Date.now() > deadline)
+        throw new Error(`bgr serve (${env.BGR_ROLE ?? 'all'}) never became ready:\n${err}`);
       await sleep(100);
     }
   }
   return {
-    role: env.BGR_ROLE ?? 'all', url, port, child, exited,
+    role: env.BGR_ROLE ?? 'all',
+    url,
+    port,
+    child,
+    exited,
     logs: () => err,
     stop: async (ms = 15_000) => {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -118,11 +145,31 @@ export async function until<T>(get: () => Promise<T>, ok: (v: T) => boolean, ms 
 
 /** Our own throwaway redis-server on `port` (never the machine's 6379: outage tests stop it), no persistence. */
 export async function startOwnRedis(port: number): Promise<void> {
-  execFileSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'yes', '--pidfile', `/tmp/bgr-test-redis-${port}.pid`]);
+  execFileSync('redis-server', [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'yes',
+    '--pidfile',
+    `/tmp/bgr-test-redis-${port}.pid`,
+  ]);
   for (let i = 0; i < 100; i++) {
     try {
-      if (execFileSync('redis-cli', ['-p', String(port), 'ping']).toString().trim() === 'PONG') return;
-    } catch { /* not up yet */ }
+      if (
+        execFileSync('redis-cli', ['-p', String(port), 'ping'])
+          .toString()
+          .trim() === 'PONG'
+      )
+        return;
+    } catch {
+      /* not up yet */
+    }
     await sleep(50);
   }
   throw new Error(`redis-server on ${port} did not start`);
@@ -130,5 +177,9 @@ export async function startOwnRedis(port: number): Promise<void> {
 
 /** Stops that server (SHUTDOWN NOSAVE); a no-op when it is already down. */
 export function stopOwnRedis(port: number): void {
-  try { execFileSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave']); } catch { /* already down: redis-cli exits non-zero */ }
+  try {
+    execFileSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave']);
+  } catch {
+    /* already down: redis-cli exits non-zero */
+  }
 }

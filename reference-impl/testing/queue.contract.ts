@@ -21,10 +21,11 @@ export async function eventually(cond: () => boolean | Promise<boolean>, ms = 10
 /** A processor that records runs and finishes each when the test says (or when aborted). */
 function controlled() {
   const runs: { id: string; ctx: JobContext; finish(): void }[] = [];
-  const processor = (id: string, ctx: JobContext) => new Promise<void>((resolve) => {
-    runs.push({ id, ctx, finish: resolve });
-    ctx.signal.addEventListener('abort', () => resolve());
-  });
+  const processor = (id: string, ctx: JobContext) =>
+    new Promise<void>((resolve) => {
+      runs.push({ id, ctx, finish: resolve });
+      ctx.signal.addEventListener('abort', () => resolve());
+    });
   return { runs, processor };
 }
 

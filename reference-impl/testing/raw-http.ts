@@ -1,7 +1,13 @@
 /** Raw HTTP over a TCP socket, for what fetch/inject cannot send: broken request lines, slow bodies, HTTP/1.0 without Host. */
 import { connect } from 'node:net';
 
-export interface RawResponse { status: number; headers: Record<string, string>; body: string; closed: boolean; ms: number }
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  closed: boolean;
+  ms: number;
+}
 
 /** A request's parts: written in order, with `pauseMs` between them (slow clients). */
 export interface RawRequest {

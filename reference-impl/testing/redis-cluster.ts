@@ -13,17 +13,18 @@ export interface LocalCluster {
   stop(): void;
 }
 
-const canBind = (port: number) => new Promise<boolean>((resolve) => {
-  const srv = createServer();
-  srv.once('error', () => resolve(false));
-  srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-});
+const canBind = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
 
 /** A port whose cluster-bus port (port + 10000) is free too; below the ephemeral range so neither is taken meanwhile. */
 async function clusterPort(taken: Set<number>): Promise<number> {
   for (;;) {
     const port = 20000 + Math.floor(Math.random() * 10000);
-    if (!taken.has(port) && await canBind(port) && await canBind(port + 10000)) return port;
+    if (!taken.has(port) && (await canBind(port)) && (await canBind(port + 10000))) return port;
   }
 }
 
@@ -38,7 +39,11 @@ export async function startLocalCluster(masters = 3): Promise<LocalCluster> {
   const taken = new Set<number>();
   const stop = () => {
     for (const p of ports) {
-      try { cli(p, 'shutdown', 'nosave'); } catch { /* already down */ }
+      try {
+        cli(p, 'shutdown', 'nosave');
+      } catch {
+        /* already down */
+      }
     }
     rmSync(dir, { recursive: true, force: true });
   };
@@ -47,14 +52,37 @@ export async function startLocalCluster(masters = 3): Promise<LocalCluster> {
       const port = await clusterPort(taken);
       taken.add(port);
       execFileSync('redis-server', [
-        '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
-        '--cluster-node-timeout', '2000', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'yes',
-        '--pidfile', join(dir, `${port}.pid`), '--logfile', join(dir, `${port}.log`),
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${port}.conf`,
+        '--cluster-node-timeout',
+        '2000',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'yes',
+        '--pidfile',
+        join(dir, `${port}.pid`),
+        '--logfile',
+        join(dir, `${port}.log`),
       ]);
       ports.push(port);
     }
     for (const p of ports) await until(() => cli(p, 'ping').trim() === 'PONG');
-    execFileSync('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
+    execFileSync(
+      'redis-cli',
+      ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
+      { stdio: 'ignore' },
+    );
     for (const p of ports) await until(() => /cluster_state:ok/.test(cli(p, 'cluster', 'info')));
   } catch (err) {
     stop();
@@ -66,7 +94,11 @@ export async function startLocalCluster(masters = 3): Promise<LocalCluster> {
 async function until(ok: () => boolean, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
-    try { if (ok()) return; } catch { /* not up yet */ }
+    try {
+      if (ok()) return;
+    } catch {
+      /* not up yet */
+    }
     if (Date.now() > deadline) throw new Error('the local Redis Cluster did not come up');
     await new Promise((r) => setTimeout(r, 50));
   }

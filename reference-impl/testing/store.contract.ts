@@ -6,8 +6,12 @@ import type { RequestRecord, RequestState, RequestStore } from '../src/removal/s
 /** A clock the test moves by hand (kept here so the contract needs nothing else). */
 export class ManualClock implements Clock {
   constructor(private t = 0) {}
-  now(): number { return this.t; }
-  advance(ms: number): void { this.t += ms; }
+  now(): number {
+    return this.t;
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
 }
 
 export interface StoreHarness {
@@ -19,7 +23,13 @@ export interface StoreHarness {
 
 export function contractRecord(id: string, over: Partial<RequestRecord> = {}): RequestRecord {
   return {
-    id, owner: 'k1', state: 'QUEUED', baseUrl: 'http://x', createdAt: 0, metrics: {}, input: 'https://e/x.png',
+    id,
+    owner: 'k1',
+    state: 'QUEUED',
+    baseUrl: 'http://x',
+    createdAt: 0,
+    metrics: {},
+    input: 'https://e/x.png',
     params: { method: 'object', format: 'png', maskOnly: false, base64: false },
     ...over,
   };
@@ -29,7 +39,9 @@ const output = { bytes: Buffer.from('img'), contentType: 'image/png' as const };
 
 /** The cases of store.test.ts that hold for every backend (the memory-only size/sweep checks stay there). */
 export function requestStoreContract(name: string, harness: StoreHarness): void {
-  afterAll(async () => { await harness.cleanup?.(); });
+  afterAll(async () => {
+    await harness.cleanup?.();
+  });
   let n = 0;
   // Ids unique per test, so backends sharing one keyspace never see each other's records.
   const uid = (s: string) => `${s}-${process.pid}-${++n}-${Math.random().toString(36).slice(2)}`;
@@ -39,7 +51,13 @@ export function requestStoreContract(name: string, harness: StoreHarness): void 
       { name: 'QUEUED → PROCESSING', at: 'QUEUED', from: ['QUEUED'], to: 'PROCESSING', ok: true },
       { name: 'QUEUED → FAILED (cancel)', at: 'QUEUED', from: ['QUEUED', 'PROCESSING'], to: 'FAILED', ok: true },
       { name: 'PROCESSING → COMPLETED', at: 'PROCESSING', from: ['PROCESSING'], to: 'COMPLETED', ok: true },
-      { name: 'PROCESSING → PROCESSING (re-run)', at: 'PROCESSING', from: ['QUEUED', 'PROCESSING'], to: 'PROCESSING', ok: true },
+      {
+        name: 'PROCESSING → PROCESSING (re-run)',
+        at: 'PROCESSING',
+        from: ['QUEUED', 'PROCESSING'],
+        to: 'PROCESSING',
+        ok: true,
+      },
       { name: 'state not in from', at: 'QUEUED', from: ['PROCESSING'], to: 'COMPLETED', ok: false },
       { name: 'backward PROCESSING → QUEUED', at: 'PROCESSING', from: ['PROCESSING'], to: 'QUEUED', ok: false },
       { name: 'terminal COMPLETED never changes', at: 'COMPLETED', from: ['COMPLETED'], to: 'FAILED', ok: false },
@@ -73,7 +91,13 @@ export function requestStoreContract(name: string, harness: StoreHarness): void 
       const id = uid('a');
       await store.create(contractRecord(id, { state: 'PROCESSING', metrics: { queueTime: 1 } }));
       expect(await store.getOutput(id)).toBeUndefined();
-      const done = await store.transition(id, ['PROCESSING'], 'COMPLETED', { metrics: { totalTime: 2.125 }, expiresAt: 60_000 }, output);
+      const done = await store.transition(
+        id,
+        ['PROCESSING'],
+        'COMPLETED',
+        { metrics: { totalTime: 2.125 }, expiresAt: 60_000 },
+        output,
+      );
       expect(done?.metrics).toEqual({ queueTime: 1, totalTime: 2.125 });
       expect(done?.input).toBeUndefined();
       expect(done?.expiresAt).toBe(60_000);
@@ -88,15 +112,33 @@ export function requestStoreContract(name: string, harness: StoreHarness): void 
       const id = uid('a');
       const bytes = Buffer.from([0, 255, 1, 254, 0x89, 0x50]);
       const rec = contractRecord(id, {
-        input: bytes, createdAt: 1_795_000_000_123, idempotency: { key: 'ik', bodyHash: 'h' },
-        params: { method: 'human', format: 'webp', maskOnly: true, bgColor: '#ff0000', base64: true, webhook: 'https://h/x' },
+        input: bytes,
+        createdAt: 1_795_000_000_123,
+        idempotency: { key: 'ik', bodyHash: 'h' },
+        params: {
+          method: 'human',
+          format: 'webp',
+          maskOnly: true,
+          bgColor: '#ff0000',
+          base64: true,
+          webhook: 'https://h/x',
+        },
       });
       await store.create(rec);
       expect(await store.get(id)).toEqual(rec);
       const failed = await store.transition(id, ['QUEUED'], 'FAILED', {
-        error: { code: 'canceled', message: 'Canceled.' }, completedAt: 9, expiresAt: 60_000,
+        error: { code: 'canceled', message: 'Canceled.' },
+        completedAt: 9,
+        expiresAt: 60_000,
       });
-      expect(failed).toEqual({ ...rec, input: undefined, state: 'FAILED', error: { code: 'canceled', message: 'Canceled.' }, completedAt: 9, expiresAt: 60_000 });
+      expect(failed).toEqual({
+        ...rec,
+        input: undefined,
+        state: 'FAILED',
+        error: { code: 'canceled', message: 'Canceled.' },
+        completedAt: 9,
+        expiresAt: 60_000,
+      });
       expect(await store.getOutput(id)).toBeUndefined();
     });
 

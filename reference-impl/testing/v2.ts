@@ -89,11 +89,20 @@ export class FakeKeyStore implements KeyStore {
 /** A clock the test moves by hand. */
 export class FakeClock implements Clock {
   constructor(private t = Date.parse('2026-11-24T10:00:00.000Z')) {}
-  now(): number { return this.t; }
-  advance(ms: number): void { this.t += ms; }
+  now(): number {
+    return this.t;
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
 }
 
-export interface Received { headers: Record<string, string>; body: string; verified: unknown; status: number }
+export interface Received {
+  headers: Record<string, string>;
+  body: string;
+  verified: unknown;
+  status: number;
+}
 
 /**
  * A receiver as a customer would write it: verifies every delivery with `Webhook.verify`, answers the
@@ -138,7 +147,11 @@ export async function startReceiver(secret: string, script: number[] = []) {
  * A minimal Fastify app with the v2 routes mounted as the server will: a test-only auth hook reading
  * `x-api-key`, and the server's central error handlers.
  */
-export async function v2TestApp(opts: { service: RemovalService; keys: KeyStore; baseUrl?: string }): Promise<FastifyInstance> {
+export async function v2TestApp(opts: {
+  service: RemovalService;
+  keys: KeyStore;
+  baseUrl?: string;
+}): Promise<FastifyInstance> {
   const app = Fastify();
   app.addHook('onRequest', async (request) => {
     const key = request.headers['x-api-key'];

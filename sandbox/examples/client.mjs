@@ -6,7 +6,11 @@ const headers = { 'x-api-key': key, 'content-type': 'application/json' };
 const sleep = (s) => new Promise((r) => setTimeout(r, s * 1000));
 async function submit(image, extra = {}) {
   for (;;) {
-    const res = await fetch(`${base}/v2/bg-removal`, { method: 'POST', headers: { ...headers, ...extra }, body: JSON.stringify({ image }) });
+    const res = await fetch(`${base}/v2/bg-removal`, {
+      method: 'POST',
+      headers: { ...headers, ...extra },
+      body: JSON.stringify({ image }),
+    });
     if (res.status !== 429) return res.json();
     await sleep(Number(res.headers.get('retry-after') ?? 1)); // rate limited: wait as told, then retry
   }

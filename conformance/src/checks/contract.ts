@@ -12,14 +12,22 @@ import { fail } from '../outcome.ts';
 type Probe = (ctx: CheckContext) => Promise<unknown>;
 
 const submitOnce = (ctx: CheckContext) =>
-  ctx.memo('contract-probe-submit', () => ctx.http.post('/v2/bg-removal', { json: { image: ctx.fixtures.disc.base64 } }));
+  ctx.memo('contract-probe-submit', () =>
+    ctx.http.post('/v2/bg-removal', { json: { image: ctx.fixtures.disc.base64 } }),
+  );
 const probedId = async (ctx: CheckContext) => {
   const ex = await submitOnce(ctx);
   const id = (ex.json as { request_id?: unknown } | undefined)?.request_id;
   return typeof id === 'string' ? encodeURIComponent(id) : randomUUID();
 };
 
-function contractCheck(id: string, operationId: string, clause: ClauseId, probe: Probe, extension?: ExtensionName): Check {
+function contractCheck(
+  id: string,
+  operationId: string,
+  clause: ClauseId,
+  probe: Probe,
+  extension?: ExtensionName,
+): Check {
   return {
     id,
     level: 'MUST',
@@ -35,7 +43,10 @@ function contractCheck(id: string, operationId: string, clause: ClauseId, probe:
       if (bad.length > 0) {
         const first = bad[0]!;
         const more = bad.length > 1 ? ` (and ${bad.length - 1} more)` : '';
-        fail(`${first.violations.map((v) => `${v.check}: ${v.message}`).join('; ')} — seen in ${first.check}${more}`, first);
+        fail(
+          `${first.violations.map((v) => `${v.check}: ${v.message}`).join('; ')} — seen in ${first.check}${more}`,
+          first,
+        );
       }
       return `${all.length} response(s) conform`;
     },
@@ -57,22 +68,36 @@ function errorBodyProblem(ex: Exchange): string | undefined {
 function codeProblem(ex: Exchange): string | undefined {
   const code = (ex.json as { code?: unknown } | undefined)?.code;
   if (typeof code !== 'string' || !codes.has(code)) return `code ${JSON.stringify(code)} is not in the error table`;
-  if (ex.expectedCode && code !== ex.expectedCode.code) return `${ex.expectedCode.what}: expected code '${ex.expectedCode.code}', got '${code}'`;
+  if (ex.expectedCode && code !== ex.expectedCode.code)
+    return `${ex.expectedCode.what}: expected code '${ex.expectedCode.code}', got '${code}'`;
   return undefined;
 }
 
 export const contractChecks: Check[] = [
-  contractCheck('CONTRACT-V1', 'removeBackground', 'V1-IMAGE',
-    (ctx) => ctx.http.post('/v1/bg-removal', { json: { image: ctx.fixtures.disc.base64 } })),
+  contractCheck('CONTRACT-V1', 'removeBackground', 'V1-IMAGE', (ctx) =>
+    ctx.http.post('/v1/bg-removal', { json: { image: ctx.fixtures.disc.base64 } }),
+  ),
   contractCheck('CONTRACT-V2-SUBMIT', 'submitRemoval', 'V2-SUBMIT', submitOnce),
-  contractCheck('CONTRACT-V2-STATUS', 'getRequestStatus', 'V2-FAILED-422',
-    async (ctx) => ctx.http.get(`/v2/requests/${await probedId(ctx)}/status`)),
-  contractCheck('CONTRACT-V2-RESULT', 'getRequestResult', 'V2-PENDING',
-    async (ctx) => ctx.http.get(`/v2/requests/${await probedId(ctx)}`)),
-  contractCheck('CONTRACT-V2-OUTPUT', 'getRequestOutput', 'V2-OUTPUT-ENDPOINT',
-    async (ctx) => ctx.http.get(`/v2/requests/${await probedId(ctx)}/output`), 'output-endpoint'),
-  contractCheck('CONTRACT-V2-CANCEL', 'cancelRequest', 'V2-CANCEL',
-    (ctx) => ctx.http.post(`/v2/requests/${randomUUID()}/cancel`), 'cancel'),
+  contractCheck('CONTRACT-V2-STATUS', 'getRequestStatus', 'V2-FAILED-422', async (ctx) =>
+    ctx.http.get(`/v2/requests/${await probedId(ctx)}/status`),
+  ),
+  contractCheck('CONTRACT-V2-RESULT', 'getRequestResult', 'V2-PENDING', async (ctx) =>
+    ctx.http.get(`/v2/requests/${await probedId(ctx)}`),
+  ),
+  contractCheck(
+    'CONTRACT-V2-OUTPUT',
+    'getRequestOutput',
+    'V2-OUTPUT-ENDPOINT',
+    async (ctx) => ctx.http.get(`/v2/requests/${await probedId(ctx)}/output`),
+    'output-endpoint',
+  ),
+  contractCheck(
+    'CONTRACT-V2-CANCEL',
+    'cancelRequest',
+    'V2-CANCEL',
+    (ctx) => ctx.http.post(`/v2/requests/${randomUUID()}/cancel`),
+    'cancel',
+  ),
   {
     id: 'CONTRACT-ERROR-BODY',
     level: 'MUST',
@@ -95,9 +120,12 @@ export const contractChecks: Check[] = [
     clause: 'ERROR-CODES',
     extension: 'error-codes',
     profiles: ALL,
-    sentence: 'Where error codes are offered, every error and FAILED body the suite saw MUST carry a `code` from the error table, and the one the table names where a check expected one (e.g. `not_found` for an unknown id).',
+    sentence:
+      'Where error codes are offered, every error and FAILED body the suite saw MUST carry a `code` from the error table, and the one the table names where a check expected one (e.g. `not_found` for an unknown id).',
     async run(ctx) {
-      const judged = ctx.http.exchanges.filter((ex) => (ex.status >= 400 && /json/i.test(ex.contentType)) || ex.expectedCode);
+      const judged = ctx.http.exchanges.filter(
+        (ex) => (ex.status >= 400 && /json/i.test(ex.contentType)) || ex.expectedCode,
+      );
       for (const ex of judged) {
         const problem = codeProblem(ex);
         if (problem) fail(`${problem} — seen in ${ex.check}`, ex);

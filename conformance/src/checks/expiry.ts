@@ -5,7 +5,12 @@ import { completedResult, fetchOutput, outputPath, runToEnd, type FetchedOutput 
 import type { Exchange } from '../http.ts';
 import { ensure, expectStatus, skip } from '../outcome.ts';
 
-interface Probe { status: Exchange; result: Exchange; output: Exchange; outputUrl?: FetchedOutput }
+interface Probe {
+  status: Exchange;
+  result: Exchange;
+  output: Exchange;
+  outputUrl?: FetchedOutput;
+}
 interface ExpiryWatch {
   before: Probe;
   after: Probe;
@@ -16,7 +21,9 @@ function expiryWatch(ctx: CheckContext): Promise<ExpiryWatch> {
   return ctx.memo('expiry', async () => {
     const { retentionS, profile, shortRetentionS } = ctx.options;
     if (profile !== 'slow' && retentionS > shortRetentionS) {
-      skip(`the declared retention (${retentionS} s) is longer than ${shortRetentionS} s; run with --profile slow to wait it out`);
+      skip(
+        `the declared retention (${retentionS} s) is longer than ${shortRetentionS} s; run with --profile slow to wait it out`,
+      );
     }
     const { sub, terminal } = await runToEnd(ctx, { image: ctx.fixtures.disc.base64 });
     ensure(terminal.state === 'COMPLETED', 'the disc fixture did not complete', terminal.final);
@@ -31,10 +38,15 @@ function expiryWatch(ctx: CheckContext): Promise<ExpiryWatch> {
         result: await ctx.http.get(sub.resultUrl, { retry429: false }),
         output: await ctx.http.get(outputPath(sub.id), { retry429: false }),
       };
-      if (Object.values(got).some((ex) => ex.status === 429)) skip('rate limited (429) at the moment of a retention probe');
+      if (Object.values(got).some((ex) => ex.status === 429))
+        skip('rate limited (429) at the moment of a retention probe');
       // The output as the result names it (production serves it from elsewhere than the output endpoint).
       const url = (got.result.json as { output?: unknown } | undefined)?.output;
-      return { ...got, outputUrl: typeof url === 'string' && /^(https?:\/\/|data:)/i.test(url) ? await fetchOutput(ctx, url) : undefined };
+      return {
+        ...got,
+        outputUrl:
+          typeof url === 'string' && /^(https?:\/\/|data:)/i.test(url) ? await fetchOutput(ctx, url) : undefined,
+      };
     };
     const before = await probe();
     // It ended before COMPLETED was first seen, so it must be gone by then + retention (+ a little grace).
@@ -52,7 +64,8 @@ export const expiryChecks: Check[] = [
     clause: 'V2-EXPIRES-AT',
     extension: 'expires-at',
     profiles: CORE,
-    sentence: 'Where expires-at is offered, status and result of a COMPLETED request SHOULD announce `expires_at` equal to completion plus the declared retention (±2 s or 1%).',
+    sentence:
+      'Where expires-at is offered, status and result of a COMPLETED request SHOULD announce `expires_at` equal to completion plus the declared retention (±2 s or 1%).',
     async run(ctx) {
       const { w, result, status } = await completedResult(ctx);
       const r = ctx.options.retentionS * 1000;
@@ -67,7 +80,11 @@ export const expiryChecks: Check[] = [
         const [lo, hi] = Number.isNaN(completed)
           ? [w.lastPendingAt + r - tolerance - 5000, w.terminalSeenAt + r + tolerance + 5000]
           : [completed + r - tolerance, completed + r + tolerance];
-        ensure(expires >= lo && expires <= hi, `expires_at ${j.expires_at} is not completion + ${ctx.options.retentionS} s`, ex);
+        ensure(
+          expires >= lo && expires <= hi,
+          `expires_at ${j.expires_at} is not completion + ${ctx.options.retentionS} s`,
+          ex,
+        );
       }
     },
   },
@@ -76,7 +93,8 @@ export const expiryChecks: Check[] = [
     level: 'MUST',
     clause: 'V2-RETENTION',
     profiles: FULL,
-    sentence: 'Status and result of a COMPLETED request MUST still be served just before its retention can have passed.',
+    sentence:
+      'Status and result of a COMPLETED request MUST still be served just before its retention can have passed.',
     async run(ctx) {
       const { before } = await expiryWatch(ctx);
       expectStatus(before.status, 200, 'status just before expiry');
@@ -88,13 +106,18 @@ export const expiryChecks: Check[] = [
     level: 'MUST',
     clause: 'V2-OUTPUT-LIFETIME',
     profiles: FULL,
-    sentence: "The output of a COMPLETED request (the result's `output`) MUST still be fetchable just before its retention can have passed.",
+    sentence:
+      "The output of a COMPLETED request (the result's `output`) MUST still be fetchable just before its retention can have passed.",
     async run(ctx) {
       const { before } = await expiryWatch(ctx);
       expectStatus(before.result, 200, 'result just before expiry');
-      ensure(before.outputUrl, "the result just before expiry names no fetchable `output`", before.result);
+      ensure(before.outputUrl, 'the result just before expiry names no fetchable `output`', before.result);
       if (before.outputUrl.ex) expectStatus(before.outputUrl.ex, 200, 'output just before expiry');
-      ensure(before.outputUrl.bytes.length > 0, 'the output just before expiry is empty', before.outputUrl.ex ?? before.result);
+      ensure(
+        before.outputUrl.bytes.length > 0,
+        'the output just before expiry is empty',
+        before.outputUrl.ex ?? before.result,
+      );
     },
   },
   {
@@ -102,7 +125,8 @@ export const expiryChecks: Check[] = [
     level: 'MUST',
     clause: 'V2-RETENTION',
     profiles: FULL,
-    sentence: 'Once the retention has passed, status and result MUST answer 404 (waited for in `slow`, and in `full` when the retention is short).',
+    sentence:
+      'Once the retention has passed, status and result MUST answer 404 (waited for in `slow`, and in `full` when the retention is short).',
     async run(ctx) {
       const { after } = await expiryWatch(ctx);
       expectStatus(after.status, 404, 'status after expiry', 'not_found');

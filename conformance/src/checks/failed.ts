@@ -17,7 +17,8 @@ export const failedChecks: Check[] = [
     level: 'MUST',
     clause: 'V2-FAILED-422',
     profiles: CORE,
-    sentence: 'The status endpoint of a FAILED request (image URL on a `.invalid` host) MUST answer 422 with `status` `FAILED` and an `error`.',
+    sentence:
+      'The status endpoint of a FAILED request (image URL on a `.invalid` host) MUST answer 422 with `status` `FAILED` and an `error`.',
     async run(ctx) {
       const f = await failedRequest(ctx, 'unreachable-url');
       expectFailedBody(f.terminal.final, 'status of a FAILED request (first terminal poll)');
@@ -29,7 +30,8 @@ export const failedChecks: Check[] = [
     level: 'MUST',
     clause: 'V2-FAILED-422',
     profiles: CORE,
-    sentence: 'The result endpoint of a FAILED request (image URL on a `.invalid` host) MUST answer 422 with `status` `FAILED` and an `error`.',
+    sentence:
+      'The result endpoint of a FAILED request (image URL on a `.invalid` host) MUST answer 422 with `status` `FAILED` and an `error`.',
     async run(ctx) {
       const f = await failedRequest(ctx, 'unreachable-url');
       expectFailedBody(f.result, 'result of a FAILED request');
@@ -40,7 +42,8 @@ export const failedChecks: Check[] = [
     level: 'MUST',
     clause: 'V2-FAILED-422',
     profiles: CORE,
-    sentence: 'A request submitted with undecodable base64 MUST end FAILED, served as 422 by both the status and the result endpoints (skipped when the submit itself answers 400).',
+    sentence:
+      'A request submitted with undecodable base64 MUST end FAILED, served as 422 by both the status and the result endpoints (skipped when the submit itself answers 400).',
     async run(ctx) {
       const f = await failedRequest(ctx, 'undecodable');
       expectFailedBody(f.status, 'status of an undecodable request');

@@ -14,7 +14,8 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /** A number the deployment reported, in seconds, or 0. */
-const seconds = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : Number(v) >= 0 ? Number(v) : 0);
+const seconds = (v: unknown) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : Number(v) >= 0 ? Number(v) : 0;
 
 /**
  * Splits one sample's time: inference and queue time as the deployment reports them (`x-inference-time` on v1,
@@ -34,7 +35,13 @@ export function splitSample(totalS: number, exchanges: readonly Exchange[]): Lat
   // Reported figures come from another clock: never let them make the rest negative.
   const reported = Math.min(totalS - waitS, inferenceS + queueS);
   const scale = inferenceS + queueS > 0 ? Math.max(0, reported) / (inferenceS + queueS) : 0;
-  return { totalS, inferenceS: inferenceS * scale, queueS: queueS * scale, waitS, restS: Math.max(0, totalS - waitS - reported) };
+  return {
+    totalS,
+    inferenceS: inferenceS * scale,
+    queueS: queueS * scale,
+    waitS,
+    restS: Math.max(0, totalS - waitS - reported),
+  };
 }
 
 async function measure(ctx: CheckContext, what: string, once: () => Promise<void>): Promise<string> {
@@ -63,19 +70,26 @@ export const latencyChecks: Check[] = [
     clause: 'LATENCY',
     profiles: FULL,
     sentence: 'The p95 of sync removals of the disc fixture SHOULD be within --latency-slo-s (p50/p95/p99 reported).',
-    run: (ctx) => measure(ctx, 'v1 latency', async () => {
-      expectStatus(await ctx.http.post('/v1/bg-removal', { json: { image: ctx.fixtures.disc.base64 } }), 200, 'v1 sample');
-    }),
+    run: (ctx) =>
+      measure(ctx, 'v1 latency', async () => {
+        expectStatus(
+          await ctx.http.post('/v1/bg-removal', { json: { image: ctx.fixtures.disc.base64 } }),
+          200,
+          'v1 sample',
+        );
+      }),
   },
   {
     id: 'LATENCY-V2',
     level: 'SHOULD',
     clause: 'LATENCY',
     profiles: FULL,
-    sentence: 'The p95 of v2 submit→COMPLETED of the disc fixture SHOULD be within --latency-slo-s (p50/p95/p99 reported).',
-    run: (ctx) => measure(ctx, 'v2 latency', async () => {
-      const { terminal } = await runToEnd(ctx, { image: ctx.fixtures.disc.base64 });
-      ensure(terminal.state === 'COMPLETED', 'a v2 sample did not complete', terminal.final);
-    }),
+    sentence:
+      'The p95 of v2 submit→COMPLETED of the disc fixture SHOULD be within --latency-slo-s (p50/p95/p99 reported).',
+    run: (ctx) =>
+      measure(ctx, 'v2 latency', async () => {
+        const { terminal } = await runToEnd(ctx, { image: ctx.fixtures.disc.base64 });
+        ensure(terminal.state === 'COMPLETED', 'a v2 sample did not complete', terminal.final);
+      }),
   },
 ];

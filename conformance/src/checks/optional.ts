@@ -18,8 +18,9 @@ function burst(ctx: CheckContext): Promise<{ limited?: Exchange; sent: number }>
     let sent = 0;
     while (sent < ctx.options.burst) {
       ctx.progress(`rate limit: ${sent} of at most ${ctx.options.burst} requests sent, no 429 yet`);
-      const batch = await Promise.all(Array.from({ length: 25 }, () =>
-        ctx.http.post('/v1/bg-removal', { json: {}, key, retry429: false })));
+      const batch = await Promise.all(
+        Array.from({ length: 25 }, () => ctx.http.post('/v1/bg-removal', { json: {}, key, retry429: false })),
+      );
       sent += batch.length;
       const limited = batch.find((ex) => ex.status === 429);
       if (limited) {
@@ -42,7 +43,8 @@ export const optionalChecks: Check[] = [
     clause: 'V2-CANCEL',
     extension: 'cancel',
     profiles: FULL,
-    sentence: 'Where cancel is offered, canceling a pending request MUST end it FAILED, served as 422 (code `canceled` where error codes are offered).',
+    sentence:
+      'Where cancel is offered, canceling a pending request MUST end it FAILED, served as 422 (code `canceled` where error codes are offered).',
     async run(ctx) {
       const sub = await submit(ctx, { image: ctx.fixtures.disc.base64 });
       const ex = await ctx.http.post(sub.cancelUrl);
@@ -70,7 +72,11 @@ export const optionalChecks: Check[] = [
       const ex = await ctx.http.post(sub.cancelUrl);
       expectStatus(ex, 409, 'cancel of a COMPLETED request', 'not_cancelable');
       const after = await ctx.http.get(sub.statusUrl);
-      ensure(after.status === 200 && stateOf(after) === 'COMPLETED', 'the COMPLETED request changed after a cancel', after);
+      ensure(
+        after.status === 200 && stateOf(after) === 'COMPLETED',
+        'the COMPLETED request changed after a cancel',
+        after,
+      );
     },
   },
   {
@@ -79,7 +85,8 @@ export const optionalChecks: Check[] = [
     clause: 'V2-IDEMPOTENCY',
     extension: 'idempotency',
     profiles: FULL,
-    sentence: 'Where Idempotency-Key is honoured, repeating a submit with the same key and body MUST return the same request_id.',
+    sentence:
+      'Where Idempotency-Key is honoured, repeating a submit with the same key and body MUST return the same request_id.',
     async run(ctx) {
       const i = await idempotency(ctx);
       expectStatus(i.replay, 200, 'replayed submit');
@@ -94,7 +101,8 @@ export const optionalChecks: Check[] = [
     clause: 'V2-IDEMPOTENCY',
     extension: 'idempotency',
     profiles: FULL,
-    sentence: 'Where Idempotency-Key is honoured, reusing a key with another body MUST answer 409 `idempotency_conflict`.',
+    sentence:
+      'Where Idempotency-Key is honoured, reusing a key with another body MUST answer 409 `idempotency_conflict`.',
     async run(ctx) {
       const i = await idempotency(ctx);
       expectStatus(i.conflict, 409, 'same Idempotency-Key with another body', 'idempotency_conflict');
@@ -106,7 +114,8 @@ export const optionalChecks: Check[] = [
     clause: 'V2-IDEMPOTENCY',
     extension: 'idempotency',
     profiles: FULL,
-    sentence: 'Where Idempotency-Key is honoured, replays MUST NOT be charged: a baseline, a request replayed twice and a fresh request cost at most 2 credits.',
+    sentence:
+      'Where Idempotency-Key is honoured, replays MUST NOT be charged: a baseline, a request replayed twice and a fresh request cost at most 2 credits.',
     async run(ctx) {
       const base = await runToEnd(ctx, { image: ctx.fixtures.disc.base64 });
       const r0 = remainingCredits(base.result);
@@ -138,7 +147,8 @@ export const optionalChecks: Check[] = [
       const r0 = remainingCredits(base.result);
       if (r0 === undefined) skip('the key reports no remaining_credits (unlimited), so charges cannot be observed');
       const failed = await runToEnd(ctx, { image: ctx.fixtures.unreachableUrl });
-      if (failed.terminal.state !== 'FAILED') fail('the request with an unreachable image URL did not fail', failed.terminal.final);
+      if (failed.terminal.state !== 'FAILED')
+        fail('the request with an unreachable image URL did not fail', failed.terminal.final);
       const next = await runToEnd(ctx, { image: ctx.fixtures.disc.base64 });
       const r1 = remainingCredits(next.result);
       ensure(r1 !== undefined, 'remaining_credits disappeared', next.result);
@@ -151,7 +161,8 @@ export const optionalChecks: Check[] = [
     level: 'MUST',
     clause: 'RATE-LIMIT',
     profiles: FULL,
-    sentence: 'A 429 provoked by a burst (with the second key when given) MUST carry a `Retry-After` header (seconds); skipped when no 429 comes within the burst.',
+    sentence:
+      'A 429 provoked by a burst (with the second key when given) MUST carry a `Retry-After` header (seconds); skipped when no 429 comes within the burst.',
     async run(ctx) {
       const { limited, sent } = await burst(ctx);
       if (!limited) skip(`no 429 within a burst of ${sent} requests`);
@@ -178,7 +189,8 @@ export const optionalChecks: Check[] = [
     level: 'MUST',
     clause: 'CREDITS',
     profiles: CORE,
-    sentence: 'A key whose balance cannot cover a request MUST get 406 from both submit operations (code `insufficient_credits` where error codes are offered): with `--low-credit-key` (one credit) the first sync removal succeeds and the next ones answer 406; without it, checked only when the primary key reports `remaining_credits` 0.',
+    sentence:
+      'A key whose balance cannot cover a request MUST get 406 from both submit operations (code `insufficient_credits` where error codes are offered): with `--low-credit-key` (one credit) the first sync removal succeeds and the next ones answer 406; without it, checked only when the primary key reports `remaining_credits` 0.',
     async run(ctx) {
       let key = ctx.options.lowCreditKey;
       if (key) {
@@ -186,7 +198,10 @@ export const optionalChecks: Check[] = [
         expectStatus(first, 200, 'a sync removal with the one-credit key');
       } else {
         const left = remainingCredits((await completedResult(ctx)).result);
-        if (left !== 0) skip(`needs --low-credit-key (a key with a balance of one credit)${left === undefined ? '' : `; the primary key reports ${left} credits left`}`);
+        if (left !== 0)
+          skip(
+            `needs --low-credit-key (a key with a balance of one credit)${left === undefined ? '' : `; the primary key reports ${left} credits left`}`,
+          );
         key = ctx.options.apiKey;
       }
       for (const path of ['/v1/bg-removal', '/v2/bg-removal']) {

@@ -12,8 +12,16 @@ const stateOfEvent = (e: SseEvent): unknown => (e.json as { status?: unknown } |
 /** Fails unless a read stream is a well-formed status stream: headers, `status` events with rising ids, forward states, one terminal event last, then the end. */
 function expectWellFormed(ex: Exchange, what: string): SseEvent[] {
   expectStatus(ex, 200, what);
-  ensure(/^text\/event-stream/i.test(ex.contentType), `${what}: content type '${ex.contentType}', not text/event-stream`, ex);
-  ensure(/no-cache/i.test(ex.headers['cache-control'] ?? ''), `${what}: Cache-Control is ${JSON.stringify(ex.headers['cache-control'])}, not no-cache`, ex);
+  ensure(
+    /^text\/event-stream/i.test(ex.contentType),
+    `${what}: content type '${ex.contentType}', not text/event-stream`,
+    ex,
+  );
+  ensure(
+    /no-cache/i.test(ex.headers['cache-control'] ?? ''),
+    `${what}: Cache-Control is ${JSON.stringify(ex.headers['cache-control'])}, not no-cache`,
+    ex,
+  );
   const events = parseEvents(ex.body.toString('utf8'));
   ensure(events.length > 0, `${what}: no event`, ex);
   let lastId = 0;
@@ -27,7 +35,8 @@ function expectWellFormed(ex: Exchange, what: string): SseEvent[] {
     lastId = id;
     const st = stateOfEvent(e);
     ensure(rank(st) >= 0, `${at}: unknown state ${JSON.stringify(st)}`, ex);
-    if (rank(st) <= lastRank) fail(`${at}: ${String(st)} repeats or goes back after ${String(stateOfEvent(events[i - 1]!))}`, ex);
+    if (rank(st) <= lastRank)
+      fail(`${at}: ${String(st)} repeats or goes back after ${String(stateOfEvent(events[i - 1]!))}`, ex);
     lastRank = rank(st);
     ensure(!isTerminal(st) || i === events.length - 1, `${at}: a terminal event is followed by more events`, ex);
   });
@@ -37,7 +46,13 @@ function expectWellFormed(ex: Exchange, what: string): SseEvent[] {
 }
 
 /** Fails unless the terminal event's data is exactly the body the result endpoint serves now. */
-async function expectTerminalIsResult(ctx: CheckContext, events: SseEvent[], resultUrl: string, stream: Exchange, what: string): Promise<string> {
+async function expectTerminalIsResult(
+  ctx: CheckContext,
+  events: SseEvent[],
+  resultUrl: string,
+  stream: Exchange,
+  what: string,
+): Promise<string> {
   const last = events[events.length - 1]!;
   const result = await ctx.http.get(resultUrl);
   ensure(result.json !== undefined, `${what}: the result endpoint answered no JSON`, result);
@@ -54,7 +69,8 @@ export const streamChecks: Check[] = [
     clause: 'STATUS-STREAM',
     extension: 'status-stream',
     profiles: CORE,
-    sentence: 'Where status-stream is offered, a stream opened right after the submit MUST be `text/event-stream` (no-cache) of `status` events with rising ids, states only moving forward without repeats, the terminal event last, and MUST then end.',
+    sentence:
+      'Where status-stream is offered, a stream opened right after the submit MUST be `text/event-stream` (no-cache) of `status` events with rising ids, states only moving forward without repeats, the terminal event last, and MUST then end.',
     async run(ctx) {
       const { stream } = await streamedRequest(ctx);
       const events = expectWellFormed(stream, 'status stream of a fresh request');
@@ -67,14 +83,25 @@ export const streamChecks: Check[] = [
     clause: 'STATUS-STREAM',
     extension: 'status-stream',
     profiles: CORE,
-    sentence: "Where status-stream is offered, the terminal event MUST carry exactly the body the result endpoint serves (COMPLETED with `output`; FAILED with what its 422 carries), and a stream of an ended request MUST be that single event.",
+    sentence:
+      'Where status-stream is offered, the terminal event MUST carry exactly the body the result endpoint serves (COMPLETED with `output`; FAILED with what its 422 carries), and a stream of an ended request MUST be that single event.',
     async run(ctx) {
       const { sub, stream } = await streamedRequest(ctx);
-      const completed = await expectTerminalIsResult(ctx, expectWellFormed(stream, 'status stream of a fresh request'), sub.resultUrl, stream, 'COMPLETED stream');
+      const completed = await expectTerminalIsResult(
+        ctx,
+        expectWellFormed(stream, 'status stream of a fresh request'),
+        sub.resultUrl,
+        stream,
+        'COMPLETED stream',
+      );
       const f = await failedRequest(ctx, 'unreachable-url');
       const failedStream = await readStatusStream(ctx, f.sub.statusUrl);
       const events = expectWellFormed(failedStream, 'status stream of a FAILED request');
-      ensure(events.length === 1, `status stream of a FAILED request: ${events.length} events, not the single terminal one`, failedStream);
+      ensure(
+        events.length === 1,
+        `status stream of a FAILED request: ${events.length} events, not the single terminal one`,
+        failedStream,
+      );
       const failed = await expectTerminalIsResult(ctx, events, f.sub.resultUrl, failedStream, 'FAILED stream');
       return `${completed}; ${failed}`;
     },

@@ -5,7 +5,12 @@ import { expectStatus } from '../outcome.ts';
 
 const endpoints = ['/v1/bg-removal', '/v2/bg-removal'];
 
-function invalid(id: string, profiles: readonly Profile[], what: string, body: (ctx: CheckContext) => { json?: unknown; raw?: string }): Check {
+function invalid(
+  id: string,
+  profiles: readonly Profile[],
+  what: string,
+  body: (ctx: CheckContext) => { json?: unknown; raw?: string },
+): Check {
   return {
     id,
     level: 'MUST',
@@ -24,8 +29,12 @@ function invalid(id: string, profiles: readonly Profile[], what: string, body: (
 
 export const validationChecks: Check[] = [
   invalid('VALIDATION-MISSING-IMAGE', ALL, 'a body without `image`', () => ({ json: { method: 'object' } })),
-  invalid('VALIDATION-BAD-METHOD', ALL, 'an unknown `method`', (ctx) => ({ json: { image: ctx.fixtures.disc.base64, method: 'banana' } })),
-  invalid('VALIDATION-UNKNOWN-FIELD', ALL, 'an unknown field', (ctx) => ({ json: { image: ctx.fixtures.disc.base64, colour: 'red' } })),
+  invalid('VALIDATION-BAD-METHOD', ALL, 'an unknown `method`', (ctx) => ({
+    json: { image: ctx.fixtures.disc.base64, method: 'banana' },
+  })),
+  invalid('VALIDATION-UNKNOWN-FIELD', ALL, 'an unknown field', (ctx) => ({
+    json: { image: ctx.fixtures.disc.base64, colour: 'red' },
+  })),
   // Prism answers malformed JSON with its own error shape, so a mock cannot pass this one.
   invalid('VALIDATION-MALFORMED-JSON', CORE, 'malformed JSON', () => ({ raw: '{"image": "abc", ' })),
   {
@@ -33,7 +42,8 @@ export const validationChecks: Check[] = [
     level: 'MUST',
     clause: 'VALIDATION-400',
     profiles: CORE,
-    sentence: 'A sync removal of bytes that are no image MUST answer 400 (code `invalid_image` where error codes are offered) or 415, never 5xx.',
+    sentence:
+      'A sync removal of bytes that are no image MUST answer 400 (code `invalid_image` where error codes are offered) or 415, never 5xx.',
     async run(ctx) {
       const ex = await ctx.http.post('/v1/bg-removal', { json: { image: ctx.fixtures.undecodableBase64 } });
       if (ex.status === 415) return 'answered 415';

@@ -11,7 +11,8 @@ describe('generated bodies', () => {
     for (const schema of ['RemoveRequest', 'SubmitRequest']) {
       const sample = fc.sample(bodies(schema, images, new Set(['output-options'])), { numRuns: 200, seed: 7 });
       expect(fc.sample(bodies(schema, images, new Set(['output-options'])), { numRuns: 200, seed: 7 })).toEqual(sample);
-      for (const g of sample) if (g.mutation === 'none (valid)') expect(isValid(schema, g.body), JSON.stringify(g.body)).toBe(true);
+      for (const g of sample)
+        if (g.mutation === 'none (valid)') expect(isValid(schema, g.body), JSON.stringify(g.body)).toBe(true);
       const invalid = sample.filter((g) => g.mutation !== 'none (valid)');
       expect(invalid.filter((g) => !isValid(schema, g.body)).length / invalid.length).toBeGreaterThan(0.9);
       expect(new Set(invalid.map((g) => g.mutation.replace(/`[^`]*`/g, 'X'))).size).toBeGreaterThanOrEqual(4);
@@ -19,7 +20,9 @@ describe('generated bodies', () => {
   });
 
   it('use the fields of an extension only where it is offered', () => {
-    const without = fc.sample(bodies('SubmitRequest', images, new Set()), { numRuns: 200, seed: 3 }).filter((g) => g.mutation === 'none (valid)');
+    const without = fc
+      .sample(bodies('SubmitRequest', images, new Set()), { numRuns: 200, seed: 3 })
+      .filter((g) => g.mutation === 'none (valid)');
     expect(without.some((g) => 'format' in (g.body as object) || 'webhook' in (g.body as object))).toBe(false);
   });
 });

@@ -23,13 +23,22 @@ afterAll(async () => {
 });
 
 const v1 = (payload: unknown, headers: Record<string, string> = {}) =>
-  s.app.inject({ method: 'POST', url: '/v1/bg-removal', headers: { 'x-api-key': KEY, ...headers }, payload: payload as string });
-const file = (data: Buffer, type = 'application/octet-stream') => multipart([{ name: 'image', filename: 'x', type, data }]);
+  s.app.inject({
+    method: 'POST',
+    url: '/v1/bg-removal',
+    headers: { 'x-api-key': KEY, ...headers },
+    payload: payload as string,
+  });
+const file = (data: Buffer, type = 'application/octet-stream') =>
+  multipart([{ name: 'image', filename: 'x', type, data }]);
 
 describe('images: every format, its odd corners, and formats we refuse', () => {
   it.each(imageCases.map((c) => [c.name, c] as const))('%s on v1 (JSON base64 and multipart) and v2', async (_n, c) => {
     const bytes = await c.bytes();
-    for (const res of [await v1({ image: bytes.toString('base64') }), await v1(file(bytes).payload, file(bytes).headers)]) {
+    for (const res of [
+      await v1({ image: bytes.toString('base64') }),
+      await v1(file(bytes).payload, file(bytes).headers),
+    ]) {
       if ('ok' in c.expect) {
         expectAnswer('POST', '/v1/bg-removal', res, 200);
         const meta = await sharp(res.rawPayload).metadata();
@@ -46,7 +55,8 @@ describe('images: every format, its odd corners, and formats we refuse', () => {
 type Req = { payload: string | Buffer; headers: Record<string, string> };
 const raw = (payload: string | Buffer, type: string): Req => ({ payload, headers: { 'content-type': type } });
 const B = '----corpus';
-const mp = (body: string, boundary = B): Req => raw(body.replace(/\n/g, '\r\n'), `multipart/form-data; boundary=${boundary}`);
+const mp = (body: string, boundary = B): Req =>
+  raw(body.replace(/\n/g, '\r\n'), `multipart/form-data; boundary=${boundary}`);
 const part = (headers: string, value: string) => `--${B}\n${headers}\n\n${value}\n`;
 
 const multipartCases: [name: string, status: number, code: string, req: () => Req][] = [
@@ -54,14 +64,54 @@ const multipartCases: [name: string, status: number, code: string, req: () => Re
   ['empty boundary', 400, 'invalid_parameter', () => raw('--\r\n\r\n', 'multipart/form-data; boundary=')],
   ['garbage body', 400, 'invalid_parameter', () => mp('this is not multipart at all')],
   ['empty body', 400, 'invalid_parameter', () => mp('')],
-  ['truncated inside a part', 400, 'invalid_parameter', () => mp(`--${B}\nContent-Disposition: form-data; name="image"; filename="a.png"\nContent-Type: image/png\n\n\x89PNG`)],
-  ['no closing delimiter', 400, 'invalid_parameter', () => mp(part('Content-Disposition: form-data; name="method"', 'object'))],
-  ['part without Content-Disposition', 400, 'invalid_parameter', () => mp(`${part('Content-Type: text/plain', 'x')}--${B}--\n`)],
+  [
+    'truncated inside a part',
+    400,
+    'invalid_parameter',
+    () =>
+      mp(`--${B}\nContent-Disposition: form-data; name="image"; filename="a.png"\nContent-Type: image/png\n\n\x89PNG`),
+  ],
+  [
+    'no closing delimiter',
+    400,
+    'invalid_parameter',
+    () => mp(part('Content-Disposition: form-data; name="method"', 'object')),
+  ],
+  [
+    'part without Content-Disposition',
+    400,
+    'invalid_parameter',
+    () => mp(`${part('Content-Type: text/plain', 'x')}--${B}--\n`),
+  ],
   ['boundary of 71 characters', 400, 'invalid_parameter', () => mp(`--${'b'.repeat(71)}--\n`, 'b'.repeat(71))],
-  ['JSON-typed field holding bad JSON', 400, 'invalid_parameter', () => mp(`${part('Content-Disposition: form-data; name="method"\nContent-Type: application/json', '{oops')}--${B}--\n`)],
-  ['JSON-typed image field holding bad JSON', 400, 'invalid_parameter', () => mp(`${part('Content-Disposition: form-data; name="image"\nContent-Type: application/json', '"unterminated')}--${B}--\n`)],
-  ['thirty text fields', 413, 'payload_too_large', () => multipart(Array.from({ length: 30 }, (_, i) => ({ name: `f${i}`, value: 'x' })))],
-  ['field over the field size limit (truncated, so no image)', 400, 'invalid_parameter', () => multipart([{ name: 'method', value: 'x'.repeat(1024 * 1024 + 10) }])],
+  [
+    'JSON-typed field holding bad JSON',
+    400,
+    'invalid_parameter',
+    () =>
+      mp(`${part('Content-Disposition: form-data; name="method"\nContent-Type: application/json', '{oops')}--${B}--\n`),
+  ],
+  [
+    'JSON-typed image field holding bad JSON',
+    400,
+    'invalid_parameter',
+    () =>
+      mp(
+        `${part('Content-Disposition: form-data; name="image"\nContent-Type: application/json', '"unterminated')}--${B}--\n`,
+      ),
+  ],
+  [
+    'thirty text fields',
+    413,
+    'payload_too_large',
+    () => multipart(Array.from({ length: 30 }, (_, i) => ({ name: `f${i}`, value: 'x' }))),
+  ],
+  [
+    'field over the field size limit (truncated, so no image)',
+    400,
+    'invalid_parameter',
+    () => multipart([{ name: 'method', value: 'x'.repeat(1024 * 1024 + 10) }]),
+  ],
   ['only the closing delimiter', 400, 'invalid_parameter', () => mp(`--${B}--\n`)],
 ];
 
@@ -69,7 +119,12 @@ describe('multipart edge cases', () => {
   it.each(multipartCases)('%s → %i %s on v1 and v2', async (_n, status, code, req) => {
     for (const url of ['/v1/bg-removal', '/v2/bg-removal']) {
       const r = req();
-      const res = await s.app.inject({ method: 'POST', url, headers: { 'x-api-key': KEY, ...r.headers }, payload: r.payload });
+      const res = await s.app.inject({
+        method: 'POST',
+        url,
+        headers: { 'x-api-key': KEY, ...r.headers },
+        payload: r.payload,
+      });
       expectAnswer('POST', url, res, status, code);
     }
   });
@@ -98,15 +153,18 @@ describe('URL and redirect tricks', () => {
     expect([end!.statusCode, end!.json().code]).toEqual([422, code]);
   });
 
-  it.each([
-    ['a relative redirect to a PNG is followed', `/redirect-relative-png`],
-  ])('%s', async (_n, path) => {
+  it.each([['a relative redirect to a PNG is followed', `/redirect-relative-png`]])('%s', async (_n, path) => {
     expectAnswer('POST', '/v1/bg-removal', await v1({ image: `${origin.url}${path}` }), 200);
   });
 
   it.each([
     ['javascript: URL', 'javascript:alert(1)', 400, 'image_url_forbidden'],
-    ['URL with credentials to loopback on a closed port', 'http://user:pass@127.0.0.1:1/a.png', 400, 'image_fetch_failed'],
+    [
+      'URL with credentials to loopback on a closed port',
+      'http://user:pass@127.0.0.1:1/a.png',
+      400,
+      'image_fetch_failed',
+    ],
     ['URL with port 99999', 'http://example.com:99999/a.png', 400, 'invalid_parameter'],
     ['URL with a space in the host', 'http://exa mple.com/a.png', 400, 'invalid_parameter'],
     ['hex-encoded loopback on a closed port', 'http://0x7f.0.0.1:1/a.png', 400, 'image_fetch_failed'],
@@ -131,7 +189,12 @@ const ids: [name: string, path: string][] = [
   ['unicode', '%F0%9F%98%80'],
   ['dot-dot', '..'],
 ];
-const endpoints: [method: 'GET' | 'POST', suffix: string][] = [['GET', '/status'], ['GET', ''], ['GET', '/output'], ['POST', '/cancel']];
+const endpoints: [method: 'GET' | 'POST', suffix: string][] = [
+  ['GET', '/status'],
+  ['GET', ''],
+  ['GET', '/output'],
+  ['POST', '/cancel'],
+];
 
 describe('request ids', () => {
   it.each(ids)('%s → 404 not_found on status, result, output and cancel', async (_n, id) => {
@@ -158,9 +221,19 @@ describe('cancel with a body: the body is ignored, the answers stay the declared
   ] as const)('%s', async (_n, payload, type) => {
     const { submit } = await v2Outcome(s, { image: png.toString('base64') });
     const url = `/v2/requests/${submit.json().request_id}/cancel`;
-    const res = await s.app.inject({ method: 'POST', url, headers: { 'x-api-key': KEY, 'content-type': type }, payload });
+    const res = await s.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'x-api-key': KEY, 'content-type': type },
+      payload,
+    });
     expectAnswer('POST', url, res, 409, 'not_cancelable'); // it has ended already
-    const unknown = await s.app.inject({ method: 'POST', url: '/v2/requests/nope/cancel', headers: { 'x-api-key': KEY, 'content-type': type }, payload });
+    const unknown = await s.app.inject({
+      method: 'POST',
+      url: '/v2/requests/nope/cancel',
+      headers: { 'x-api-key': KEY, 'content-type': type },
+      payload,
+    });
     expectAnswer('POST', '/v2/requests/nope/cancel', unknown, 404, 'not_found');
   });
 });
@@ -169,19 +242,36 @@ describe('headers', () => {
   it.each([
     ['an API key of 10,000 characters', { 'x-api-key': 'k'.repeat(10_000) }, 401, 'unauthorized'],
     ['Idempotency-Key of 256 characters', { 'idempotency-key': 'i'.repeat(256) }, 400, 'invalid_parameter'],
-    ['content-type application/json; charset=latin1', { 'content-type': 'application/json; charset=latin1' }, 200, undefined],
-    ['content-type with a parameter of 2000 characters', { 'content-type': `application/json; x=${'y'.repeat(2000)}` }, 200, undefined],
+    [
+      'content-type application/json; charset=latin1',
+      { 'content-type': 'application/json; charset=latin1' },
+      200,
+      undefined,
+    ],
+    [
+      'content-type with a parameter of 2000 characters',
+      { 'content-type': `application/json; x=${'y'.repeat(2000)}` },
+      200,
+      undefined,
+    ],
     ['content-type image/png (raw bytes)', { 'content-type': 'image/png' }, 415, 'unsupported_media_type'],
   ] as const)('%s → %i', async (_n, headers, status, code) => {
     const res = await s.app.inject({
-      method: 'POST', url: '/v2/bg-removal', headers: { 'x-api-key': KEY, 'content-type': 'application/json', ...headers },
+      method: 'POST',
+      url: '/v2/bg-removal',
+      headers: { 'x-api-key': KEY, 'content-type': 'application/json', ...headers },
       payload: JSON.stringify({ image: png.toString('base64') }),
     });
     expectAnswer('POST', '/v2/bg-removal', res, status, code);
   });
 
   const submitUrls = async (headers: Record<string, string>) => {
-    const res = await s.app.inject({ method: 'POST', url: '/v2/bg-removal', headers: { 'x-api-key': KEY, ...headers }, payload: { image: png.toString('base64') } });
+    const res = await s.app.inject({
+      method: 'POST',
+      url: '/v2/bg-removal',
+      headers: { 'x-api-key': KEY, ...headers },
+      payload: { image: png.toString('base64') },
+    });
     expectAnswer('POST', '/v2/bg-removal', res, 200);
     return res.json() as { status_url: string; cancel_url: string };
   };
@@ -206,14 +296,39 @@ describe('headers', () => {
   });
 
   it.each([
-    ['from a trusted proxy: used', '127.0.0.1', { 'x-forwarded-host': 'api.example.com', 'x-forwarded-proto': 'https' }, 'https://api.example.com'],
-    ['from a peer that is not the trusted proxy: ignored', '10.9.9.9', { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' }, 'http://h.example'],
-    ['invalid, from a trusted proxy: listen address', '127.0.0.1', { 'x-forwarded-host': 'evil.example/x?"<>' }, 'http://127.0.0.1:'],
-    ['an odd protocol from a trusted proxy: http', '127.0.0.1', { 'x-forwarded-host': 'api.example.com', 'x-forwarded-proto': 'javascript' }, 'http://api.example.com'],
+    [
+      'from a trusted proxy: used',
+      '127.0.0.1',
+      { 'x-forwarded-host': 'api.example.com', 'x-forwarded-proto': 'https' },
+      'https://api.example.com',
+    ],
+    [
+      'from a peer that is not the trusted proxy: ignored',
+      '10.9.9.9',
+      { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
+      'http://h.example',
+    ],
+    [
+      'invalid, from a trusted proxy: listen address',
+      '127.0.0.1',
+      { 'x-forwarded-host': 'evil.example/x?"<>' },
+      'http://127.0.0.1:',
+    ],
+    [
+      'an odd protocol from a trusted proxy: http',
+      '127.0.0.1',
+      { 'x-forwarded-host': 'api.example.com', 'x-forwarded-proto': 'javascript' },
+      'http://api.example.com',
+    ],
   ] as const)('X-Forwarded-Host %s', async (_n, proxies, headers, base) => {
     const t = await startCorpusServer({ BGR_TRUST_PROXY: proxies });
     try {
-      const res = await t.app.inject({ method: 'POST', url: '/v2/bg-removal', headers: { 'x-api-key': KEY, host: 'h.example', ...headers }, payload: { image: png.toString('base64') } });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v2/bg-removal',
+        headers: { 'x-api-key': KEY, host: 'h.example', ...headers },
+        payload: { image: png.toString('base64') },
+      });
       expectAnswer('POST', '/v2/bg-removal', res, 200);
       expect(res.json().status_url.startsWith(base), res.json().status_url).toBe(true);
     } finally {
@@ -222,7 +337,11 @@ describe('headers', () => {
   });
 
   it('X-Forwarded-Host is ignored without a trusted proxy', async () => {
-    const body = await submitUrls({ host: 'api.example.com', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'gopher' });
+    const body = await submitUrls({
+      host: 'api.example.com',
+      'x-forwarded-host': 'evil.example',
+      'x-forwarded-proto': 'gopher',
+    });
     expect(body.status_url.startsWith('http://api.example.com/v2/')).toBe(true);
   });
 });

@@ -1,11 +1,16 @@
 /** A hostile image origin for the corpus: redirects with malformed Locations, tricks, and slow or lying bodies. */
 import { createServer, type AddressInfo, type Server } from 'node:net';
 
-export interface Origin { url: string; close(): Promise<void> }
+export interface Origin {
+  url: string;
+  close(): Promise<void>;
+}
 
 /** path → raw response head (written as is, so malformed headers reach the client untouched) and body. */
 function routes(png: Buffer): Record<string, { head: string; body?: Buffer | string }> {
-  const redirect = (location: string) => ({ head: `HTTP/1.1 302 Found\r\nLocation: ${location}\r\nContent-Length: 0\r\n` });
+  const redirect = (location: string) => ({
+    head: `HTTP/1.1 302 Found\r\nLocation: ${location}\r\nContent-Length: 0\r\n`,
+  });
   return {
     '/png': { head: 'HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n', body: png },
     '/redirect-unclosed-ipv6': redirect('http://[::1'),
@@ -39,11 +44,18 @@ export async function startOrigin(png: Buffer): Promise<Origin> {
     });
   });
   const sockets = new Set<import('node:net').Socket>();
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }

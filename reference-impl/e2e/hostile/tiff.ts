@@ -1,7 +1,13 @@
 /** Hand-built uncompressed TIFFs with extra samples (RGB + n, grey + n): sharp's own TIFF writer cannot make them. */
 
 /** A width×height 8-bit TIFF with `colour` samples (3 RGB, 1 grey) plus `extra` unspecified extra samples. */
-export function tiffWithExtraSamples(width: number, height: number, colour: 1 | 3, extra: number, alphaFirst = false): Buffer {
+export function tiffWithExtraSamples(
+  width: number,
+  height: number,
+  colour: 1 | 3,
+  extra: number,
+  alphaFirst = false,
+): Buffer {
   const spp = colour + extra;
   const pixels = Buffer.alloc(width * height * spp);
   for (let i = 0; i < width * height; i++) {
@@ -9,9 +15,24 @@ export function tiffWithExtraSamples(width: number, height: number, colour: 1 | 
   }
   // Tags (sorted): width, height, bits, compression, photometric, strip offsets, spp, rows, byte counts, planar, extra samples.
   const entries: [tag: number, type: number, count: number, value: number | number[]][] = [
-    [256, 4, 1, width], [257, 4, 1, height], [258, 3, spp, Array(spp).fill(8)], [259, 3, 1, 1],
-    [262, 3, 1, colour === 3 ? 2 : 1], [273, 4, 1, 0], [277, 3, 1, spp], [278, 4, 1, height],
-    [279, 4, 1, pixels.length], [284, 3, 1, 1], [338, 3, extra, Array(extra).fill(0).map((_, i) => (alphaFirst && i === 0 ? 2 : 0))],
+    [256, 4, 1, width],
+    [257, 4, 1, height],
+    [258, 3, spp, Array(spp).fill(8)],
+    [259, 3, 1, 1],
+    [262, 3, 1, colour === 3 ? 2 : 1],
+    [273, 4, 1, 0],
+    [277, 3, 1, spp],
+    [278, 4, 1, height],
+    [279, 4, 1, pixels.length],
+    [284, 3, 1, 1],
+    [
+      338,
+      3,
+      extra,
+      Array(extra)
+        .fill(0)
+        .map((_, i) => (alphaFirst && i === 0 ? 2 : 0)),
+    ],
   ];
   const ifdOffset = 8;
   const ifdSize = 2 + entries.length * 12 + 4;

@@ -1,7 +1,11 @@
 /** `method: "human"`: keeps only the ISNet alpha that lies on a person, using a low-res person mask. */
 import type { Mask8 } from './compose.ts';
 
-export interface MaskF { data: Float32Array; width: number; height: number }
+export interface MaskF {
+  data: Float32Array;
+  width: number;
+  height: number;
+}
 
 /** Max filter (separable square window): grows the person mask so hair and hands at its soft edge survive. */
 export function dilate(mask: MaskF, radius: number): MaskF {
@@ -12,14 +16,16 @@ export function dilate(mask: MaskF, radius: number): MaskF {
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let m = 0;
-      for (let k = Math.max(0, x - radius), e = Math.min(w - 1, x + radius); k <= e; k++) m = Math.max(m, data[y * w + k]!);
+      for (let k = Math.max(0, x - radius), e = Math.min(w - 1, x + radius); k <= e; k++)
+        m = Math.max(m, data[y * w + k]!);
       tmp[y * w + x] = m;
     }
   }
   for (let x = 0; x < w; x++) {
     for (let y = 0; y < h; y++) {
       let m = 0;
-      for (let k = Math.max(0, y - radius), e = Math.min(h - 1, y + radius); k <= e; k++) m = Math.max(m, tmp[k * w + x]!);
+      for (let k = Math.max(0, y - radius), e = Math.min(h - 1, y + radius); k <= e; k++)
+        m = Math.max(m, tmp[k * w + x]!);
       out[y * w + x] = m;
     }
   }

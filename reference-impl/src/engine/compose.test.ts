@@ -33,7 +33,10 @@ describe('compose', () => {
   });
 
   it('composites over a translucent colour and keeps alpha', () => {
-    const px = composePixels(img(), Uint8Array.from([0, 255]), { maskOnly: false, bgColor: parseHexColor('#0000ff80') });
+    const px = composePixels(img(), Uint8Array.from([0, 255]), {
+      maskOnly: false,
+      bgColor: parseHexColor('#0000ff80'),
+    });
     expect(px.channels).toBe(4);
     expect([...px.data]).toEqual([0, 0, 255, 128, 40, 50, 60, 255]);
   });

@@ -4,9 +4,18 @@ import sharp from 'sharp';
 import { EngineError } from './errors.ts';
 import type { Decoded } from './decode.ts';
 
-export interface Mask8 { data: Uint8Array; width: number; height: number }
+export interface Mask8 {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
 
-export interface Rgba { r: number; g: number; b: number; a: number }
+export interface Rgba {
+  r: number;
+  g: number;
+  b: number;
+  a: number;
+}
 
 /** Parses `#rrggbb` or `#rrggbbaa` (leading # optional); a malformed colour is a caller error (TypeError). */
 export function parseHexColor(hex: string): Rgba {
@@ -14,7 +23,12 @@ export function parseHexColor(hex: string): Rgba {
   const digits = hex.trim().replace(/^#/, '');
   const n = Number.parseInt(digits.slice(0, 6), 16);
   const a = digits.length === 8 ? Number.parseInt(digits.slice(6), 16) : 255;
-  if ((digits.length !== 6 && digits.length !== 8) || !/^[0-9a-f]+$/i.test(digits) || Number.isNaN(n) || Number.isNaN(a)) {
+  if (
+    (digits.length !== 6 && digits.length !== 8) ||
+    !/^[0-9a-f]+$/i.test(digits) ||
+    Number.isNaN(n) ||
+    Number.isNaN(a)
+  ) {
     throw new TypeError(`bgColor must be #rrggbb or #rrggbbaa, got ${JSON.stringify(hex)}`);
   }
   return { r: (n >> 16) & 255, g: (n >> 8) & 255, b: n & 255, a };
@@ -86,7 +100,10 @@ export async function encode(px: Pixels, width: number, height: number, format: 
     // The default response. fdeflate's fast mode over Paeth-filtered rows (@napi-rs/image) was 2–5× faster
     // than libvips' zlib-ng at level 3 without filters on the shared photos' cut-outs, and 21–34 % smaller on
     // three of them (12 % larger on car-1); libvips' own filtered levels were slower still (engine README).
-    return Transformer.fromRgbaPixels(px.data, width, height).png({ compressionType: CompressionType.Fast, filterType: FilterType.Paeth });
+    return Transformer.fromRgbaPixels(px.data, width, height).png({
+      compressionType: CompressionType.Fast,
+      filterType: FilterType.Paeth,
+    });
   }
   // Masks (1 channel) and flattened RGB: @napi-rs/image only takes RGBA, and these outputs are rarer.
   let pipeline = sharp(px.data, { raw: { width, height, channels: px.channels } });

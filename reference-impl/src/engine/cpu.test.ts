@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { cpuInfo, describeCpu, parseCpuInfo } from './cpu.ts';
 
-const cpuinfo = (model: string, flags: string) => `processor\t: 0\nvendor_id\t: x\nmodel name\t: ${model}\nflags\t\t: fpu sse2 ${flags}\n\nprocessor\t: 1\n`;
+const cpuinfo = (model: string, flags: string) =>
+  `processor\t: 0\nvendor_id\t: x\nmodel name\t: ${model}\nflags\t\t: fpu sse2 ${flags}\n\nprocessor\t: 1\n`;
 
 describe('parseCpuInfo', () => {
   it.each([

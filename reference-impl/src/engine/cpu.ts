@@ -35,7 +35,11 @@ let cached: CpuInfo | undefined;
 export function cpuInfo(): CpuInfo {
   if (!cached) {
     let text = '';
-    try { text = readFileSync('/proc/cpuinfo', 'utf8'); } catch { /* not Linux: model from os.cpus() */ }
+    try {
+      text = readFileSync('/proc/cpuinfo', 'utf8');
+    } catch {
+      /* not Linux: model from os.cpus() */
+    }
     cached = parseCpuInfo(text);
   }
   return cached;

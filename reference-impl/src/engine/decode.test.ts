@@ -5,15 +5,18 @@ import { EngineError } from './errors.ts';
 import { BAD_INPUTS, GOOD_INPUTS } from './testing/inputs.ts';
 
 describe('decode', () => {
-  it.each(GOOD_INPUTS)('$name → oriented 8-bit sRGB RGBA of the right size', async ({ build, width, height, hasAlpha }) => {
-    const img = await decode(await build(), 50_000_000);
-    expect([img.width, img.height]).toEqual([width, height]);
-    expect(img.rgba.length).toBe(width * height * 4);
-    expect(img.hasAlpha).toBe(hasAlpha === true);
-    // The disc's centre is reddish in every input (CMYK and lossy codecs shift it a little; grey has no hue).
-    const c = ((height >> 1) * width + (width >> 1)) * 4;
-    expect(img.rgba[c]!).toBeGreaterThan(100);
-  });
+  it.each(GOOD_INPUTS)(
+    '$name → oriented 8-bit sRGB RGBA of the right size',
+    async ({ build, width, height, hasAlpha }) => {
+      const img = await decode(await build(), 50_000_000);
+      expect([img.width, img.height]).toEqual([width, height]);
+      expect(img.rgba.length).toBe(width * height * 4);
+      expect(img.hasAlpha).toBe(hasAlpha === true);
+      // The disc's centre is reddish in every input (CMYK and lossy codecs shift it a little; grey has no hue).
+      const c = ((height >> 1) * width + (width >> 1)) * 4;
+      expect(img.rgba[c]!).toBeGreaterThan(100);
+    },
+  );
 
   it('keeps the first GIF frame (red disc), not the second (blue)', async () => {
     const gif = GOOD_INPUTS.find((i) => i.name.startsWith('animated GIF'))!;
@@ -27,7 +30,10 @@ describe('decode', () => {
     // Mark the top-left corner white, then let orientation 6 move it to the top-right.
     const raw = Buffer.alloc(64 * 48 * 3);
     for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) raw.fill(255, (y * 64 + x) * 3, (y * 64 + x) * 3 + 3);
-    const jpeg = await sharp(raw, { raw: { width: 64, height: 48, channels: 3 } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const jpeg = await sharp(raw, { raw: { width: 64, height: 48, channels: 3 } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     const img = await decode(jpeg, 50_000_000);
     expect([img.width, img.height]).toEqual([48, 64]);
     expect(img.rgba[(2 * 48 + 45) * 4]!).toBeGreaterThan(200); // top-right is white

@@ -15,12 +15,22 @@ export async function checkDevice(device: Device): Promise<void> {
   const ort = await import('onnxruntime-node');
   const backend = ort.listSupportedBackends().find((b) => b.name === device);
   if (!backend) {
-    throw new EngineError('internal', `device "${device}": this onnxruntime-node build (${process.platform}/${process.arch}) has no ${device} execution provider`);
+    throw new EngineError(
+      'internal',
+      `device "${device}": this onnxruntime-node build (${process.platform}/${process.arch}) has no ${device} execution provider`,
+    );
   }
   if (device === 'cuda' && !backend.bundled) {
     // onnxruntime-node ships the CUDA provider as a separate download done by its install script (skipped
     // offline via .npmrc); look for the library where that script puts it.
-    const dir = path.join(path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch);
+    const dir = path.join(
+      path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node')),
+      '..',
+      'bin',
+      'napi-v6',
+      process.platform,
+      process.arch,
+    );
     const lib = path.join(dir, 'libonnxruntime_providers_cuda.so');
     if (!existsSync(lib)) {
       throw new EngineError(

@@ -8,7 +8,12 @@ import { ballScene, boxScene, iou, render } from './synthetic.ts';
 import { sharedFixturesDir } from './testing/fixtures.ts';
 
 // The real ISNet model (≈ 2–3 s per image on 2 cores): one engine for the file, a handful of small images.
-const opts = (o: Partial<RemoveOptions> = {}): RemoveOptions => ({ method: 'object', format: 'png', maskOnly: false, ...o });
+const opts = (o: Partial<RemoveOptions> = {}): RemoveOptions => ({
+  method: 'object',
+  format: 'png',
+  maskOnly: false,
+  ...o,
+});
 
 /** The alpha of an encoded result: its 4th channel, or its only channel for a mask. */
 async function alphaOf(image: Buffer): Promise<Uint8Array> {
@@ -40,7 +45,11 @@ describe('engine with the real model', () => {
     expect([r.width, r.height]).toEqual([240, 320]);
     expect((await sharp(r.image).metadata()).channels).toBe(4);
     // The known alpha, rotated the way the viewer sees it (orientation 6 = 90° clockwise).
-    const truth = await sharp(Buffer.from(c.alpha), { raw: { width: 320, height: 240, channels: 1 } }).rotate(90).extractChannel(0).raw().toBuffer();
+    const truth = await sharp(Buffer.from(c.alpha), { raw: { width: 320, height: 240, channels: 1 } })
+      .rotate(90)
+      .extractChannel(0)
+      .raw()
+      .toBuffer();
     const score = iou(await alphaOf(r.image), new Uint8Array(truth));
     console.log(`IoU rotated ball: ${score.toFixed(4)}`);
     expect(score).toBeGreaterThanOrEqual(0.95);
@@ -48,36 +57,53 @@ describe('engine with the real model', () => {
 
   const fixtures = sharedFixturesDir();
   const reference = fixtures && path.join(fixtures, 'reference', 'anime-girl-1.isnet-general-use.png');
-  it.skipIf(!reference || !existsSync(reference))('anime-girl-1.jpg vs rembg isnet-general-use: IoU ≥ 0.97', async () => {
-    const r = await engine.removeBackground(await readFile(path.join(fixtures!, 'photos', 'anime-girl-1.jpg')), opts({ maskOnly: true, format: 'webp' }));
-    expect(r.contentType).toBe('image/webp');
-    const ref = await alphaOf(await readFile(reference!));
-    const ours = await alphaOf(await sharp(r.image).png().toBuffer());
-    const score = iou(ours, ref);
-    console.log(`IoU anime-girl-1 vs reference: ${score.toFixed(4)}`);
-    expect(score).toBeGreaterThanOrEqual(0.97);
-  });
+  it.skipIf(!reference || !existsSync(reference))(
+    'anime-girl-1.jpg vs rembg isnet-general-use: IoU ≥ 0.97',
+    async () => {
+      const r = await engine.removeBackground(
+        await readFile(path.join(fixtures!, 'photos', 'anime-girl-1.jpg')),
+        opts({ maskOnly: true, format: 'webp' }),
+      );
+      expect(r.contentType).toBe('image/webp');
+      const ref = await alphaOf(await readFile(reference!));
+      const ours = await alphaOf(await sharp(r.image).png().toBuffer());
+      const score = iou(ours, ref);
+      console.log(`IoU anime-girl-1 vs reference: ${score.toFixed(4)}`);
+      expect(score).toBeGreaterThanOrEqual(0.97);
+    },
+  );
 
   const car = fixtures && path.join(fixtures, 'photos', 'car-1.jpg');
-  it.skipIf(!car || !existsSync(car))('car-1.jpg: object keeps car and person, human keeps only the person', async () => {
-    const input = await readFile(car!);
-    const { width, height } = await sharp(input).metadata();
-    // Mean alpha (0..1) over a box given in fractions of the image (boxes found by eye on the photo).
-    const mean = (a: Uint8Array, [x0, y0, x1, y1]: number[]) => {
-      let sum = 0, n = 0;
-      for (let y = Math.floor(y0! * height!); y < y1! * height!; y++) {
-        for (let x = Math.floor(x0! * width!); x < x1! * width!; x++) { sum += a[y * width! + x]!; n++; }
-      }
-      return sum / n / 255;
-    };
-    const person = [216 / 256, 80 / 256, 230 / 256, 180 / 256];
-    const carBody = [30 / 256, 130 / 256, 190 / 256, 195 / 256];
-    const object = await alphaOf((await engine.removeBackground(input, opts({ maskOnly: true }))).image);
-    const human = await alphaOf((await engine.removeBackground(input, opts({ maskOnly: true, method: 'human' }))).image);
-    console.log(`car-1 object: person ${mean(object, person).toFixed(2)} car ${mean(object, carBody).toFixed(2)}; human: person ${mean(human, person).toFixed(2)} car ${mean(human, carBody).toFixed(2)}`);
-    expect(mean(object, person)).toBeGreaterThan(0.8);
-    expect(mean(object, carBody)).toBeGreaterThan(0.8);
-    expect(mean(human, person)).toBeGreaterThan(0.8);
-    expect(mean(human, carBody)).toBeLessThan(0.05);
-  });
+  it.skipIf(!car || !existsSync(car))(
+    'car-1.jpg: object keeps car and person, human keeps only the person',
+    async () => {
+      const input = await readFile(car!);
+      const { width, height } = await sharp(input).metadata();
+      // Mean alpha (0..1) over a box given in fractions of the image (boxes found by eye on the photo).
+      const mean = (a: Uint8Array, [x0, y0, x1, y1]: number[]) => {
+        let sum = 0,
+          n = 0;
+        for (let y = Math.floor(y0! * height!); y < y1! * height!; y++) {
+          for (let x = Math.floor(x0! * width!); x < x1! * width!; x++) {
+            sum += a[y * width! + x]!;
+            n++;
+          }
+        }
+        return sum / n / 255;
+      };
+      const person = [216 / 256, 80 / 256, 230 / 256, 180 / 256];
+      const carBody = [30 / 256, 130 / 256, 190 / 256, 195 / 256];
+      const object = await alphaOf((await engine.removeBackground(input, opts({ maskOnly: true }))).image);
+      const human = await alphaOf(
+        (await engine.removeBackground(input, opts({ maskOnly: true, method: 'human' }))).image,
+      );
+      console.log(
+        `car-1 object: person ${mean(object, person).toFixed(2)} car ${mean(object, carBody).toFixed(2)}; human: person ${mean(human, person).toFixed(2)} car ${mean(human, carBody).toFixed(2)}`,
+      );
+      expect(mean(object, person)).toBeGreaterThan(0.8);
+      expect(mean(object, carBody)).toBeGreaterThan(0.8);
+      expect(mean(human, person)).toBeGreaterThan(0.8);
+      expect(mean(human, carBody)).toBeLessThan(0.05);
+    },
+  );
 });

@@ -8,7 +8,12 @@ import { BAD_INPUTS, disc, GOOD_INPUTS } from './testing/inputs.ts';
 
 // The whole pipeline with a fake worker (alpha = the input's red channel, no model): fast and exact.
 const FAKE = new URL('./testing/fake-worker.ts', import.meta.url);
-const opts = (o: Partial<RemoveOptions> = {}): RemoveOptions => ({ method: 'object', format: 'png', maskOnly: false, ...o });
+const opts = (o: Partial<RemoveOptions> = {}): RemoveOptions => ({
+  method: 'object',
+  format: 'png',
+  maskOnly: false,
+  ...o,
+});
 
 async function errorCode(p: Promise<unknown>): Promise<string> {
   return p.then(
@@ -20,7 +25,10 @@ async function errorCode(p: Promise<unknown>): Promise<string> {
 describe('engine pipeline (fake worker)', () => {
   let engine: Engine;
   beforeAll(async () => {
-    engine = createEngine({ device: 'cpu', workers: 1, threads: 1, maxPixels: 1_000_000 }, { workerScript: FAKE, modelPath: 'fake' });
+    engine = createEngine(
+      { device: 'cpu', workers: 1, threads: 1, maxPixels: 1_000_000 },
+      { workerScript: FAKE, modelPath: 'fake' },
+    );
     await engine.ready();
   });
   afterAll(() => engine.close());
@@ -91,12 +99,18 @@ describe('engine pipeline (fake worker)', () => {
   });
 
   it('rejects images over maxPixels (config)', async () => {
-    const big = await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#888' } }).jpeg().toBuffer();
+    const big = await sharp({ create: { width: 1200, height: 900, channels: 3, background: '#888' } })
+      .jpeg()
+      .toBuffer();
     expect(await errorCode(engine.removeBackground(big, opts()))).toBe('image_too_large');
   });
 
   it('an already-aborted signal → canceled, nothing runs', async () => {
-    expect(await errorCode(engine.removeBackground(await (await disc()).png().toBuffer(), opts({ signal: AbortSignal.abort() })))).toBe('canceled');
+    expect(
+      await errorCode(
+        engine.removeBackground(await (await disc()).png().toBuffer(), opts({ signal: AbortSignal.abort() })),
+      ),
+    ).toBe('canceled');
   });
 
   it('rejects a malformed bgColor before doing any work', async () => {
@@ -112,25 +126,46 @@ describe('engine pipeline (fake worker)', () => {
 
 describe('engine startup', () => {
   it('fails with a clear message when the worker cannot load the model', async () => {
-    const e = createEngine({ device: 'cpu', workers: 1, threads: 1, maxPixels: 1e6 }, { workerScript: FAKE, modelPath: 'fail-start' });
+    const e = createEngine(
+      { device: 'cpu', workers: 1, threads: 1, maxPixels: 1e6 },
+      { workerScript: FAKE, modelPath: 'fail-start' },
+    );
     await expect(e.ready()).rejects.toThrow(/failed to start: fake model could not be loaded/);
     expect(e.isReady()).toBe(false);
     await e.close();
   });
 
   const ortDir = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node'));
-  const cudaLib = path.join(ortDir, '..', 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so');
+  const cudaLib = path.join(
+    ortDir,
+    '..',
+    'bin',
+    'napi-v6',
+    process.platform,
+    process.arch,
+    'libonnxruntime_providers_cuda.so',
+  );
   it.skipIf(existsSync(cudaLib))('device cuda without the CUDA provider → startup error naming it', async () => {
-    const e = createEngine({ device: 'cuda', workers: 1, threads: 1, maxPixels: 1e6 }, { workerScript: FAKE, modelPath: 'fake' });
-    await expect(e.ready()).rejects.toThrow(/CUDA execution provider is not installed.*libonnxruntime_providers_cuda\.so/);
+    const e = createEngine(
+      { device: 'cuda', workers: 1, threads: 1, maxPixels: 1e6 },
+      { workerScript: FAKE, modelPath: 'fake' },
+    );
+    await expect(e.ready()).rejects.toThrow(
+      /CUDA execution provider is not installed.*libonnxruntime_providers_cuda\.so/,
+    );
     await e.close();
   });
 
   it('closing rejects later requests with worker_unavailable', async () => {
-    const e = createEngine({ device: 'cpu', workers: 1, threads: 1, maxPixels: 1e6 }, { workerScript: FAKE, modelPath: 'fake' });
+    const e = createEngine(
+      { device: 'cpu', workers: 1, threads: 1, maxPixels: 1e6 },
+      { workerScript: FAKE, modelPath: 'fake' },
+    );
     await e.ready();
     await e.close();
     expect(e.isReady()).toBe(false);
-    expect(await errorCode(e.removeBackground(await (await disc()).png().toBuffer(), opts()))).toBe('worker_unavailable');
+    expect(await errorCode(e.removeBackground(await (await disc()).png().toBuffer(), opts()))).toBe(
+      'worker_unavailable',
+    );
   });
 });

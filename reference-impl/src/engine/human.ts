@@ -17,7 +17,11 @@ export function loadPersonMask(): Promise<PersonMaskFn> {
     },
     (err: unknown) => {
       loaded = undefined; // a later call may succeed (e.g. a transient file-system error)
-      throw new EngineError('internal', `method "human" is not available: the person model could not be loaded (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+      throw new EngineError(
+        'internal',
+        `method "human" is not available: the person model could not be loaded (${err instanceof Error ? err.message : String(err)})`,
+        { cause: err },
+      );
     },
   );
   return loaded;

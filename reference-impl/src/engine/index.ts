@@ -15,7 +15,17 @@ import { MODEL_SIZE } from './tensor.ts';
 export { EngineError, type EngineErrorCode } from './errors.ts';
 export { combineWithPerson } from './combine.ts';
 
-export type { Engine, EngineConfig, EngineInput, ImageFormat, Method, ProbedImage, RemoveOptions, RemoveResult, StageTimings } from './types.ts';
+export type {
+  Engine,
+  EngineConfig,
+  EngineInput,
+  ImageFormat,
+  Method,
+  ProbedImage,
+  RemoveOptions,
+  RemoveResult,
+  StageTimings,
+} from './types.ts';
 import type { Engine, EngineConfig, EngineInput, RemoveOptions, RemoveResult } from './types.ts';
 
 /** Not part of the public contract: lets tests run the pool with a fake worker or model, and skip warm-up. */
@@ -42,7 +52,8 @@ export function createEngine(config: EngineConfig, internals: EngineInternals = 
   sharp.concurrency(Math.max(sharp.concurrency(), availableParallelism()));
   const workers = Math.max(1, Math.floor(config.workers || 1));
   // threads ≤ 0 means "share the cores": oversubscribing onnxruntime's thread pools only adds contention.
-  const threads = config.threads > 0 ? Math.floor(config.threads) : Math.max(1, Math.floor(availableParallelism() / workers));
+  const threads =
+    config.threads > 0 ? Math.floor(config.threads) : Math.max(1, Math.floor(availableParallelism() / workers));
   let pool: WorkerPool | undefined;
   let starting: Promise<void> | undefined;
   let isReady = false;
@@ -52,9 +63,14 @@ export function createEngine(config: EngineConfig, internals: EngineInternals = 
     starting ??= (async () => {
       await checkDevice(config.device);
       const cacheDir = config.cacheDir ?? defaultCacheDir();
-      const modelPath = internals.modelPath ?? (await preparedModel(await ensureModel(cacheDir), cacheDir, config.precision ?? DEFAULT_PRECISION));
+      const modelPath =
+        internals.modelPath ??
+        (await preparedModel(await ensureModel(cacheDir), cacheDir, config.precision ?? DEFAULT_PRECISION));
       // worker.ts from the sources (tsx), worker.js from the published build.
-      const script = (internals.workerScript ?? new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url)).href;
+      const script = (
+        internals.workerScript ??
+        new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url)
+      ).href;
       const p = new WorkerPool({
         size: workers,
         init: { script, modelPath, device: config.device, threads, warmup: internals.warmup ?? true },
@@ -64,7 +80,9 @@ export function createEngine(config: EngineConfig, internals: EngineInternals = 
         await p.start();
       } catch (err) {
         if (config.device !== 'cpu' && err instanceof EngineError) {
-          throw new EngineError(err.code, `device "${config.device}" could not be initialised: ${err.message}`, { cause: err });
+          throw new EngineError(err.code, `device "${config.device}" could not be initialised: ${err.message}`, {
+            cause: err,
+          });
         }
         throw err;
       }
@@ -94,7 +112,9 @@ export function createEngine(config: EngineConfig, internals: EngineInternals = 
     const rgb = await resizeRgb(img, MODEL_SIZE);
     // The person mask (tens of ms) is computed while the worker runs ISNet.
     const person = personMask
-      ? resizeRgb(img, PERSON_SIZE).then((small) => personMask(Buffer.from(small.buffer, small.byteOffset, small.byteLength)))
+      ? resizeRgb(img, PERSON_SIZE).then((small) =>
+          personMask(Buffer.from(small.buffer, small.byteOffset, small.byteLength)),
+        )
       : undefined;
     person?.catch(() => {}); // awaited below; avoids an unhandled rejection while inference runs
     const t2 = performance.now();
@@ -103,7 +123,8 @@ export function createEngine(config: EngineConfig, internals: EngineInternals = 
     let alpha: Mask8 = { data: inferred.alpha, width: MODEL_SIZE, height: MODEL_SIZE };
     if (person) {
       const p = await person;
-      if (p.length !== PERSON_SIZE * PERSON_SIZE) throw new EngineError('internal', `person mask has ${p.length} values`);
+      if (p.length !== PERSON_SIZE * PERSON_SIZE)
+        throw new EngineError('internal', `person mask has ${p.length} values`);
       alpha = combineWithPerson(alpha, { data: p, width: PERSON_SIZE, height: PERSON_SIZE });
     }
     const full = await resizeMask(alpha, img.width, img.height);

@@ -14,8 +14,14 @@ import { EngineError } from './errors.ts';
 export const MODEL_PACKAGE = '@imgly/background-removal-data';
 export const MODEL_KEY = '/models/medium';
 
-interface Chunk { hash: string; offsets: [number, number] }
-interface ResourceEntry { chunks: Chunk[]; size: number }
+interface Chunk {
+  hash: string;
+  offsets: [number, number];
+}
+interface ResourceEntry {
+  chunks: Chunk[];
+  size: number;
+}
 
 /** The package root (two levels above this file's `src/engine`). */
 export const PACKAGE_ROOT = path.resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
@@ -25,7 +31,8 @@ export const PACKAGE_ROOT = path.resolve(fileURLToPath(new URL('.', import.meta.
  * or ~/.cache, %LOCALAPPDATA% on Windows), never inside node_modules, which an installed package must not write.
  */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME || (process.platform === 'win32' && env.LOCALAPPDATA) || path.join(os.homedir(), '.cache');
+  const base =
+    env.XDG_CACHE_HOME || (process.platform === 'win32' && env.LOCALAPPDATA) || path.join(os.homedir(), '.cache');
   return path.join(base, 'bgr', 'models');
 }
 
@@ -53,7 +60,10 @@ export function modelPackageDist(): string {
  */
 export async function ensureModel(cacheDir: string = defaultCacheDir(), key: string = MODEL_KEY): Promise<string> {
   const dist = modelPackageDist();
-  const resources = JSON.parse(await readFile(path.join(dist, 'resources.json'), 'utf8')) as Record<string, ResourceEntry>;
+  const resources = JSON.parse(await readFile(path.join(dist, 'resources.json'), 'utf8')) as Record<
+    string,
+    ResourceEntry
+  >;
   const entry = resources[key];
   if (!entry) throw new EngineError('internal', `${MODEL_PACKAGE}/dist/resources.json has no entry ${key}`);
   // The name carries the first chunk's hash: a different package version yields a different file.
@@ -73,7 +83,8 @@ export async function ensureModel(cacheDir: string = defaultCacheDir(), key: str
         throw new EngineError('internal', `model chunk ${chunk.hash} missing from ${dist}`, { cause: err });
       });
       const actual = createHash('sha256').update(data).digest('hex');
-      if (actual !== chunk.hash) throw new EngineError('internal', `model chunk ${chunk.hash} is corrupt (sha256 ${actual})`);
+      if (actual !== chunk.hash)
+        throw new EngineError('internal', `model chunk ${chunk.hash} is corrupt (sha256 ${actual})`);
       if (data.length !== chunk.offsets[1] - chunk.offsets[0] || written !== chunk.offsets[0]) {
         throw new EngineError('internal', `model chunk ${chunk.hash} has unexpected offsets`);
       }

@@ -12,7 +12,10 @@ export interface PoolOptions {
   startTimeoutMs?: number;
 }
 
-export interface InferResult { alpha: Uint8Array; timings: WorkerTimings }
+export interface InferResult {
+  alpha: Uint8Array;
+  timings: WorkerTimings;
+}
 
 interface Job {
   id: number;
@@ -95,14 +98,22 @@ export class WorkerPool {
       });
       worker.on('exit', (code) => {
         clearTimeout(timer);
-        if (!slot.ready) reject(new EngineError('internal', `inference worker failed to start: ${fatal ?? `exit code ${code}`}`));
+        if (!slot.ready)
+          reject(new EngineError('internal', `inference worker failed to start: ${fatal ?? `exit code ${code}`}`));
         if (slot.gone) return; // closed on purpose
         slot.gone = true;
         this.slots.delete(slot);
         const wasReady = slot.ready;
         const job = slot.job;
         slot.job = undefined;
-        if (job) this.settle(job, new EngineError('worker_unavailable', `inference worker crashed (exit code ${code}${fatal ? `: ${fatal}` : ''})`));
+        if (job)
+          this.settle(
+            job,
+            new EngineError(
+              'worker_unavailable',
+              `inference worker crashed (exit code ${code}${fatal ? `: ${fatal}` : ''})`,
+            ),
+          );
         if (wasReady && !this.closed) {
           // A crash of a worker that was serving: replace it; its queued jobs wait for the replacement.
           this.restarts++;
@@ -115,7 +126,8 @@ export class WorkerPool {
 
   private failQueueIfNoWorkers(): void {
     if (this.slots.size > 0) return;
-    for (const job of this.queue.splice(0)) this.settle(job, new EngineError('worker_unavailable', 'no inference worker is available'));
+    for (const job of this.queue.splice(0))
+      this.settle(job, new EngineError('worker_unavailable', 'no inference worker is available'));
   }
 
   /** Runs one job: rgb is MODEL_SIZE²×3 bytes and is transferred to the worker (do not reuse it). */
@@ -123,7 +135,8 @@ export class WorkerPool {
     return new Promise<InferResult>((resolve, reject) => {
       if (this.closed) return reject(new EngineError('worker_unavailable', 'the engine is closed'));
       if (signal?.aborted) return reject(canceled());
-      if (this.slots.size === 0) return reject(new EngineError('worker_unavailable', 'no inference worker is available'));
+      if (this.slots.size === 0)
+        return reject(new EngineError('worker_unavailable', 'no inference worker is available'));
       const job: Job = { id: this.nextId++, rgb, signal, resolve, reject, settled: false };
       if (signal) {
         // Aborted while queued: drop it from the queue, it never runs. Aborted while running: reject now and
@@ -171,7 +184,8 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) this.settle(job, new EngineError('worker_unavailable', 'the engine is closed'));
+    for (const job of this.queue.splice(0))
+      this.settle(job, new EngineError('worker_unavailable', 'the engine is closed'));
     const slots = [...this.slots];
     for (const s of slots) {
       s.gone = true;

@@ -11,9 +11,16 @@ export interface WorkerInit {
 }
 
 /** A job: interleaved RGB bytes, MODEL_SIZE² × 3, transferred (not copied). */
-export interface JobMessage { id: number; rgb: Uint8Array }
+export interface JobMessage {
+  id: number;
+  rgb: Uint8Array;
+}
 
-export interface WorkerTimings { pre: number; infer: number; post: number }
+export interface WorkerTimings {
+  pre: number;
+  infer: number;
+  post: number;
+}
 
 export type WorkerMessage =
   | { type: 'ready'; loadMs: number; warmupMs: number }

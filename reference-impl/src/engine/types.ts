@@ -49,7 +49,13 @@ export interface RemoveOptions {
 }
 
 /** Milliseconds spent in each stage of one image. */
-export interface StageTimings { decode: number; pre: number; infer: number; post: number; encode: number }
+export interface StageTimings {
+  decode: number;
+  pre: number;
+  infer: number;
+  post: number;
+  encode: number;
+}
 
 export interface RemoveResult {
   image: Buffer;
@@ -69,16 +75,15 @@ export interface Engine {
 }
 
 export type EngineErrorCode =
-  | 'invalid_image'
-  | 'unsupported_media_type'
-  | 'image_too_large'
-  | 'worker_unavailable'
-  | 'canceled'
-  | 'internal';
+  'invalid_image' | 'unsupported_media_type' | 'image_too_large' | 'worker_unavailable' | 'canceled' | 'internal';
 
 /** An engine failure with a stable code from the contract's error table. */
 export class EngineError extends Error {
-  constructor(public readonly code: EngineErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    public readonly code: EngineErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'EngineError';
   }

@@ -6,11 +6,19 @@ import { expectConforms, KEY, KEY_3, KEY_V1, KEY_V2, makeApp, type Harness } fro
 import { keyIdOf } from '../policy/keys.ts';
 
 let h: Harness | undefined;
-afterEach(async () => { await h?.app.close(); h = undefined; });
+afterEach(async () => {
+  await h?.app.close();
+  h = undefined;
+});
 
 const V1 = '/v1/bg-removal';
 async function post(hh: Harness, key: string | undefined, payload: object, headers: Record<string, string> = {}) {
-  const res = await hh.app.inject({ method: 'POST', url: V1, headers: { ...(key ? { 'x-api-key': key } : {}), ...headers }, payload });
+  const res = await hh.app.inject({
+    method: 'POST',
+    url: V1,
+    headers: { ...(key ? { 'x-api-key': key } : {}), ...headers },
+    payload,
+  });
   expectConforms('POST', V1, res);
   return res;
 }
@@ -39,8 +47,16 @@ describe('v1 success', () => {
     h = await makeApp();
     const png = await pngOf();
     expect((await post(h, KEY, { image: `data:image/png;base64,${png.toString('base64')}` })).statusCode).toBe(200);
-    const mp = multipart([{ name: 'image', filename: 'a.png', type: 'image/png', data: png }, { name: 'mask_only', value: 'true' }]);
-    const res = await h.app.inject({ method: 'POST', url: V1, headers: { 'x-api-key': KEY, ...mp.headers }, payload: mp.payload });
+    const mp = multipart([
+      { name: 'image', filename: 'a.png', type: 'image/png', data: png },
+      { name: 'mask_only', value: 'true' },
+    ]);
+    const res = await h.app.inject({
+      method: 'POST',
+      url: V1,
+      headers: { 'x-api-key': KEY, ...mp.headers },
+      payload: mp.payload,
+    });
     expectConforms('POST', V1, res);
     expect(res.statusCode).toBe(200);
     expect((await sharp(res.rawPayload).metadata()).channels).toBe(1);
@@ -56,7 +72,12 @@ describe('auth and scopes', () => {
   ])('%s', async (_n, key, url, status, code) => {
     h = await makeApp();
     // Auth runs before the body is read: an invalid body still gets 401/403.
-    const res = await h.app.inject({ method: 'POST', url, headers: key ? { 'x-api-key': key } : {}, payload: { bogus: true } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url,
+      headers: key ? { 'x-api-key': key } : {},
+      payload: { bogus: true },
+    });
     expect(res.statusCode).toBe(status);
     expect(res.json().code).toBe(code);
     expectConforms('POST', url, res);
@@ -122,7 +143,9 @@ describe('rate limiting', () => {
 
   it('uses the per-key limit from the key record', async () => {
     h = await makeApp();
-    const keys = h.keys as unknown as { accounts: Map<string, { record: { rateLimit: { max: number; windowS: number } } }> };
+    const keys = h.keys as unknown as {
+      accounts: Map<string, { record: { rateLimit: { max: number; windowS: number } } }>;
+    };
     keys.accounts.get(keyIdOf(KEY))!.record.rateLimit = { max: 1, windowS: 30 };
     const image = (await pngOf()).toString('base64');
     expect((await post(h, KEY, { image })).headers['ratelimit-policy']).toBe('"default";q=1;w=30');
@@ -134,7 +157,11 @@ describe('rate limiting', () => {
     expect((await post(h, KEY, { image })).statusCode).toBe(200);
     expect((await post(h, KEY, { image })).statusCode).toBe(429);
     for (let i = 0; i < 5; i++) {
-      const res = await h.app.inject({ method: 'GET', url: '/v2/requests/some-id/status', headers: { 'x-api-key': KEY } });
+      const res = await h.app.inject({
+        method: 'GET',
+        url: '/v2/requests/some-id/status',
+        headers: { 'x-api-key': KEY },
+      });
       expect(res.statusCode).not.toBe(429);
       expect(res.headers).not.toHaveProperty('ratelimit');
     }
@@ -181,13 +208,21 @@ describe('failures', () => {
     ['400 bad body', 'POST', V1, KEY, { nope: 1 }],
     ['404 unknown v2 id', 'GET', '/v2/requests/6f1c2b3a-4d5e-4f60-8a71-92b3c4d5e6f7/status', KEY, undefined],
     ['404 unknown route', 'GET', '/nowhere', KEY, undefined],
-  ] as const)('%s: the trace id is the x-request-id header, never a request_id in the body', async (_n, method, url, key, payload) => {
-    h = await makeApp();
-    const res = await h.app.inject({ method, url, headers: key ? { 'x-api-key': key } : {}, ...(payload ? { payload } : {}) });
-    expect(res.statusCode).toBeGreaterThanOrEqual(400);
-    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    expect(Object.keys(res.json())).not.toContain('request_id');
-  });
+  ] as const)(
+    '%s: the trace id is the x-request-id header, never a request_id in the body',
+    async (_n, method, url, key, payload) => {
+      h = await makeApp();
+      const res = await h.app.inject({
+        method,
+        url,
+        headers: key ? { 'x-api-key': key } : {},
+        ...(payload ? { payload } : {}),
+      });
+      expect(res.statusCode).toBeGreaterThanOrEqual(400);
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(Object.keys(res.json())).not.toContain('request_id');
+    },
+  );
 
   it('unknown routes get a contract-shaped 404', async () => {
     h = await makeApp();
@@ -205,14 +240,22 @@ describe('health', () => {
     h.engine.setReady();
     const ready = await h.app.inject('/readyz');
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ status: 'ready', cpu: expect.stringMatching(/ cores, .*\(int8: (vnni|vpmaddubsw|other)\)$/) });
+    expect(ready.json()).toEqual({
+      status: 'ready',
+      cpu: expect.stringMatching(/ cores, .*\(int8: (vnni|vpmaddubsw|other)\)$/),
+    });
   });
 });
 
 describe('v2 on the same service', () => {
   it('submits are validated against the contract once, then accepted; unknown ids are 404', async () => {
     h = await makeApp();
-    const ok = await h.app.inject({ method: 'POST', url: '/v2/bg-removal', headers: { 'x-api-key': KEY }, payload: { image: 'aGk=' } });
+    const ok = await h.app.inject({
+      method: 'POST',
+      url: '/v2/bg-removal',
+      headers: { 'x-api-key': KEY },
+      payload: { image: 'aGk=' },
+    });
     expect(ok.statusCode).toBe(200);
     expectConforms('POST', '/v2/bg-removal', ok);
     const nf = await h.app.inject({ method: 'GET', url: '/v2/requests/r2/status', headers: { 'x-api-key': KEY } });
@@ -229,7 +272,12 @@ describe('v2 on the same service', () => {
     { name: 'non-boolean base64', body: { image: 'x', base64: 'yes' } },
   ])('answers 400 invalid_parameter for $name', async ({ body }) => {
     h = await makeApp();
-    const res = await h.app.inject({ method: 'POST', url: '/v2/bg-removal', headers: { 'x-api-key': KEY }, payload: body });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/v2/bg-removal',
+      headers: { 'x-api-key': KEY },
+      payload: body,
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().code).toBe('invalid_parameter');
     expectConforms('POST', '/v2/bg-removal', res);

@@ -9,7 +9,13 @@
  * central handler formats them.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteHandlerMethod } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RouteHandlerMethod,
+} from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import fp from 'fastify-plugin';
 import { Admission } from '../policy/admission.ts';
@@ -63,7 +69,11 @@ export interface AppDeps {
 }
 
 /** preParsing hook for operations without a request body: drain what was sent and parse nothing. */
-async function discardBody(request: FastifyRequest, _reply: unknown, payload: NodeJS.ReadableStream): Promise<NodeJS.ReadableStream> {
+async function discardBody(
+  request: FastifyRequest,
+  _reply: unknown,
+  payload: NodeJS.ReadableStream,
+): Promise<NodeJS.ReadableStream> {
   for (const h of ['content-type', 'content-length', 'transfer-encoding']) delete request.headers[h];
   payload.resume();
   return payload;
@@ -78,9 +88,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const { config, keys, service } = deps;
   const keyId = deps.keyId ?? keyIdHasher(config.keyIdSecret);
   const logger = deps.logger;
-  const isInstance = typeof logger === 'object' && logger !== null && typeof (logger as FastifyBaseLogger).child === 'function';
+  const isInstance =
+    typeof logger === 'object' && logger !== null && typeof (logger as FastifyBaseLogger).child === 'function';
   const app = Fastify({
-    ...(isInstance ? { loggerInstance: logger as FastifyBaseLogger } : { logger: (logger as boolean | { level?: string } | undefined) ?? false }),
+    ...(isInstance
+      ? { loggerInstance: logger as FastifyBaseLogger }
+      : { logger: (logger as boolean | { level?: string } | undefined) ?? false }),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     genReqId: () => randomUUID(),
@@ -112,7 +125,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // Only the contract's request types: JSON (Fastify's parser) and multipart (below); anything else → 415.
   app.removeContentTypeParser('text/plain');
-  app.addHook('preClose', async () => { closing = true; });
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     if (!reply.hasHeader('x-request-id')) reply.header('x-request-id', request.id);
     // While draining, keep-alive sockets would hold server.close() open until they time out.
@@ -124,48 +139,63 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   if (deps.metrics && config.metrics) metricsRoutes(app, deps.metrics);
   demoRoutes(app, config.devKey);
 
-  app.register(fp(async (api) => {
-    const limit = await rateLimitHook(api, config.rateLimit, deps.rateLimitStore);
-    const shedding = async () => {
-      if (closing) throw new ApiError('service_unavailable', 'The server is shutting down.', { 'Retry-After': '5', connection: 'close' });
-    };
-    const admit = async (_request: FastifyRequest, reply: FastifyReply) => {
-      const release = admission.enter();
-      reply.raw.once('close', release);
-      reply.raw.once('finish', release);
-    };
-    const requireBody = async (request: FastifyRequest) => {
-      // With no content type there is no parser and so no schema check: the body would reach the handler empty.
-      if (request.body === undefined || request.body === null) {
-        throw new ApiError('invalid_parameter', 'A request body is required (application/json or multipart/form-data).');
-      }
-    };
-    // Gateway order: shed while closing → authenticate (401/403) → rate-limit (429) — all before the body is read.
-    api.addHook('onRoute', (route) => {
-      const operationId = (route.schema as { operationId?: string } | undefined)?.operationId;
-      if (!operationId) return;
-      // Only the operations that start an inference count against the plan's rate: polling once a second
-      // (as the SDKs do) must not use up the quota of the request being polled.
-      const limited = operationId === 'removeBackground' || operationId === 'submitRemoval' ? [limit] : [];
-      // v1 holds its connection while the image runs: bound the images in flight before the body is read.
-      if (operationId === 'removeBackground') limited.push(admit);
-      route.onRequest = [shedding, authHook(keys, keyId, scopeOfPath(route.url)), ...limited, ...asArray(route.onRequest)];
-      if ((route.schema as { body?: unknown }).body) route.preValidation = [...asArray(route.preValidation), requireBody];
-      // Cancel declares no body: one sent anyway is discarded unread, so it can only get cancel's own answers.
-      else if (route.method === 'POST') route.preParsing = [...asArray(route.preParsing), discardBody];
-    });
-    const handlers: Record<string, RouteHandlerMethod> = {
-      removeBackground: v1Handler(ctx) as RouteHandlerMethod,
-      ...(v2Handlers({ service, baseUrl: publicBaseUrl(config.publicUrl) }) as Record<string, RouteHandlerMethod>),
-    };
-    await api.register(openapiGlue, {
-      specification: glueSpecification(),
-      operationResolver: (operationId: string) => {
-        const handler = handlers[operationId];
-        if (!handler) throw new Error(`openapi.yaml operation ${operationId} has no handler`);
-        return handler;
-      },
-    });
-  }));
+  app.register(
+    fp(async (api) => {
+      const limit = await rateLimitHook(api, config.rateLimit, deps.rateLimitStore);
+      const shedding = async () => {
+        if (closing)
+          throw new ApiError('service_unavailable', 'The server is shutting down.', {
+            'Retry-After': '5',
+            connection: 'close',
+          });
+      };
+      const admit = async (_request: FastifyRequest, reply: FastifyReply) => {
+        const release = admission.enter();
+        reply.raw.once('close', release);
+        reply.raw.once('finish', release);
+      };
+      const requireBody = async (request: FastifyRequest) => {
+        // With no content type there is no parser and so no schema check: the body would reach the handler empty.
+        if (request.body === undefined || request.body === null) {
+          throw new ApiError(
+            'invalid_parameter',
+            'A request body is required (application/json or multipart/form-data).',
+          );
+        }
+      };
+      // Gateway order: shed while closing → authenticate (401/403) → rate-limit (429) — all before the body is read.
+      api.addHook('onRoute', (route) => {
+        const operationId = (route.schema as { operationId?: string } | undefined)?.operationId;
+        if (!operationId) return;
+        // Only the operations that start an inference count against the plan's rate: polling once a second
+        // (as the SDKs do) must not use up the quota of the request being polled.
+        const limited = operationId === 'removeBackground' || operationId === 'submitRemoval' ? [limit] : [];
+        // v1 holds its connection while the image runs: bound the images in flight before the body is read.
+        if (operationId === 'removeBackground') limited.push(admit);
+        route.onRequest = [
+          shedding,
+          authHook(keys, keyId, scopeOfPath(route.url)),
+          ...limited,
+          ...asArray(route.onRequest),
+        ];
+        if ((route.schema as { body?: unknown }).body)
+          route.preValidation = [...asArray(route.preValidation), requireBody];
+        // Cancel declares no body: one sent anyway is discarded unread, so it can only get cancel's own answers.
+        else if (route.method === 'POST') route.preParsing = [...asArray(route.preParsing), discardBody];
+      });
+      const handlers: Record<string, RouteHandlerMethod> = {
+        removeBackground: v1Handler(ctx) as RouteHandlerMethod,
+        ...(v2Handlers({ service, baseUrl: publicBaseUrl(config.publicUrl) }) as Record<string, RouteHandlerMethod>),
+      };
+      await api.register(openapiGlue, {
+        specification: glueSpecification(),
+        operationResolver: (operationId: string) => {
+          const handler = handlers[operationId];
+          if (!handler) throw new Error(`openapi.yaml operation ${operationId} has no handler`);
+          return handler;
+        },
+      });
+    }),
+  );
   return app;
 }

@@ -8,7 +8,13 @@ import multipart, { type Multipart } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.ts';
 
-export interface MultipartLimits { fileSize: number; files: number; fields: number; parts: number; fieldSize: number }
+export interface MultipartLimits {
+  fileSize: number;
+  files: number;
+  fields: number;
+  parts: number;
+  fieldSize: number;
+}
 
 const tooLarge = new Set(['FST_PARTS_LIMIT', 'FST_FILES_LIMIT', 'FST_FIELDS_LIMIT', 'FST_REQ_FILE_TOO_LARGE']);
 
@@ -16,10 +22,19 @@ const tooLarge = new Set(['FST_PARTS_LIMIT', 'FST_FILES_LIMIT', 'FST_FIELDS_LIMI
 export function multipartError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   const e = err as { code?: string; message?: string };
-  if (e?.code && tooLarge.has(e.code)) return new ApiError('payload_too_large', `The multipart body is too large (${e.message}).`);
-  if (e?.code === 'FST_INVALID_JSON_FIELD_ERROR') return new ApiError('invalid_parameter', 'A multipart field declared as application/json does not hold valid JSON.');
-  if (e?.code === 'FST_PROTO_VIOLATION') return new ApiError('invalid_parameter', 'A multipart field name is not allowed.');
-  return new ApiError('invalid_parameter', 'The multipart/form-data body is malformed (missing boundary, truncated or not multipart).');
+  if (e?.code && tooLarge.has(e.code))
+    return new ApiError('payload_too_large', `The multipart body is too large (${e.message}).`);
+  if (e?.code === 'FST_INVALID_JSON_FIELD_ERROR')
+    return new ApiError(
+      'invalid_parameter',
+      'A multipart field declared as application/json does not hold valid JSON.',
+    );
+  if (e?.code === 'FST_PROTO_VIOLATION')
+    return new ApiError('invalid_parameter', 'A multipart field name is not allowed.');
+  return new ApiError(
+    'invalid_parameter',
+    'The multipart/form-data body is malformed (missing boundary, truncated or not multipart).',
+  );
 }
 
 async function readParts(request: FastifyRequest): Promise<Record<string, unknown>> {

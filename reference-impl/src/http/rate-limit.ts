@@ -12,7 +12,10 @@ import { ApiError } from '../errors.ts';
  * record (with its own limit) is known; the counter is keyed by the API key, not the client IP.
  */
 /** Counters in Redis, shared by every API node (the distributed deployment); absent → in process memory. */
-export interface RateLimitStore { redis: RedisClient; nameSpace: string }
+export interface RateLimitStore {
+  redis: RedisClient;
+  nameSpace: string;
+}
 
 /** The key's id names its counter, so API keys never appear in a (Redis) key name. */
 const counterOf = (req: FastifyRequest): string => (req.caller ? `key:${req.caller.id}` : `ip:${req.ip}`);
@@ -35,9 +38,13 @@ export async function rateLimitHook(app: FastifyInstance, fallback: RateLimit, s
     reply.header('RateLimit-Policy', `"default";q=${rl.max};w=${windowS}`);
     reply.header('RateLimit', `"default";r=${rl.remaining};t=${rl.ttlInSeconds}`);
     if (rl.isExceeded) {
-      throw new ApiError('rate_limited', `Too many requests: this key allows ${rl.max} per ${windowS} s; retry in ${rl.ttlInSeconds} s.`, {
-        'Retry-After': String(rl.ttlInSeconds),
-      });
+      throw new ApiError(
+        'rate_limited',
+        `Too many requests: this key allows ${rl.max} per ${windowS} s; retry in ${rl.ttlInSeconds} s.`,
+        {
+          'Retry-After': String(rl.ttlInSeconds),
+        },
+      );
     }
   };
 }

@@ -17,7 +17,10 @@ export function transportOptions(config: Config): Partial<FastifyServerOptions> 
     keepAliveTimeout: Math.round(config.keepAliveTimeoutS * 1000),
     // Node checks its timeouts every connectionsCheckingInterval (30 s by default): check often enough
     // for the headers timeout to mean what it says.
-    http: { headersTimeout, connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.round(headersTimeout / 4))) },
+    http: {
+      headersTimeout,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.round(headersTimeout / 4))),
+    },
     // Ids reach the router up to this length; the path schema (maxLength 128) turns longer ones into 404.
     routerOptions: { maxParamLength: 2048 },
   };
@@ -30,7 +33,11 @@ function codeOf(err: NodeJS.ErrnoException): ErrorCode {
   return 'invalid_parameter';
 }
 
-const reasons: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
+const reasons: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+};
 
 /** Writes the shared error body on a socket the parser gave up on, then closes it. */
 export function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
@@ -44,9 +51,14 @@ export function onClientError(err: NodeJS.ErrnoException, socket: Socket): void 
   }
   const code = codeOf(err);
   const { status } = errors[code];
-  const detail = code === 'invalid_parameter' ? `The HTTP request is malformed (${err.code ?? 'parse error'}).` : errors[code].message;
+  const detail =
+    code === 'invalid_parameter'
+      ? `The HTTP request is malformed (${err.code ?? 'parse error'}).`
+      : errors[code].message;
   const body = JSON.stringify({ error: detail, code });
-  socket.end(`HTTP/1.1 ${status} ${reasons[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reasons[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 

@@ -13,7 +13,12 @@ function makeAjv(coerceTypes: boolean): Ajv2020 {
   addFormats(ajv);
   ajv.addFormat('binary', true);
   // A multipart file part arrives as a Buffer (@fastify/multipart keyValues); a text field named `image` must not pass.
-  ajv.addKeyword({ keyword: 'binaryFile', schemaType: 'boolean', validate: (_s: boolean, data: unknown) => Buffer.isBuffer(data) && data.length > 0, errors: false });
+  ajv.addKeyword({
+    keyword: 'binaryFile',
+    schemaType: 'boolean',
+    validate: (_s: boolean, data: unknown) => Buffer.isBuffer(data) && data.length > 0,
+    errors: false,
+  });
   return ajv;
 }
 
@@ -38,7 +43,8 @@ export function validatorCompiler(): FastifySchemaCompiler<unknown> {
   const coercing = makeAjv(true);
   return ({ schema, httpPart, contentType }) => {
     let v: ValidateFunction;
-    if (httpPart === 'body' && contentType === 'multipart/form-data') v = coercing.compile(toMultipartSchema(schema) as object);
+    if (httpPart === 'body' && contentType === 'multipart/form-data')
+      v = coercing.compile(toMultipartSchema(schema) as object);
     else if (httpPart === 'body') v = json.compile(schema as object);
     else v = coercing.compile(schema as object);
     return v;

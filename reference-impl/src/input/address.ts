@@ -16,7 +16,7 @@ function v6Bytes(ip: string): Bytes {
     const b = v4Bytes(s.slice(lastColon + 1));
     s = `${s.slice(0, lastColon + 1)}${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
   }
-  const [head, rest] = s.includes('::') ? s.split('::') as [string, string] : [s, undefined];
+  const [head, rest] = s.includes('::') ? (s.split('::') as [string, string]) : [s, undefined];
   const h = head ? head.split(':') : [];
   const r = rest !== undefined && rest !== '' ? rest.split(':') : [];
   const groups = rest === undefined ? h : [...h, ...Array(8 - h.length - r.length).fill('0'), ...r];
@@ -73,7 +73,10 @@ function blockList(entries: readonly (readonly [prefix: string, bits: number])[]
 }
 
 // One BlockList per range, so a refusal can say which range it fell in.
-const forbiddenRanges = [...v4Ranges, ...v6Ranges].map(([prefix, bits, reason]) => ({ list: blockList([[prefix, bits]]), reason }));
+const forbiddenRanges = [...v4Ranges, ...v6Ranges].map(([prefix, bits, reason]) => ({
+  list: blockList([[prefix, bits]]),
+  reason,
+}));
 const mapped = blockList([['::ffff:0:0', 96]]);
 const nat64 = blockList([['64:ff9b::', 96]]);
 const sixToFour = blockList([['2002::', 16]]);
@@ -113,7 +116,9 @@ function allowListOf(entries: readonly string[]): BlockList {
       try {
         if (bits === undefined) list.addAddress(net, familyOf(net));
         else list.addSubnet(net, Number(bits), familyOf(net));
-      } catch { /* a prefix length out of range: the entry matches nothing */ }
+      } catch {
+        /* a prefix length out of range: the entry matches nothing */
+      }
     }
     allowLists.set(entries, list);
   }

@@ -10,11 +10,20 @@ let png: Buffer;
 const local: FetchPolicy = { allowPrivate: ['127.0.0.1'], timeoutMs: 1000, maxBytes: 64 * 1024, maxRedirects: 3 };
 const strict: FetchPolicy = { ...local, allowPrivate: [] };
 
-beforeAll(async () => { png = await pngOf(); srv = await startImageServer(png); });
+beforeAll(async () => {
+  png = await pngOf();
+  srv = await startImageServer(png);
+});
 afterAll(() => srv.close());
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
-  try { await p; return 'ok'; } catch (e) { expect(e).toBeInstanceOf(ApiError); return (e as ApiError).code; }
+  try {
+    await p;
+    return 'ok';
+  } catch (e) {
+    expect(e).toBeInstanceOf(ApiError);
+    return (e as ApiError).code;
+  }
 }
 
 describe('guardedFetch', () => {
@@ -45,12 +54,18 @@ describe('guardedFetch', () => {
   });
 
   it('does not follow redirects for POST (webhooks) unless asked', async () => {
-    const res = await guardedFetch(`${srv.url}/redirect-private`, local, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const res = await guardedFetch(`${srv.url}/redirect-private`, local, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(302);
   });
 
   it('refuses a host name that resolves to a private address', async () => {
-    expect(await codeOf(guardedFetch(srv.url.replace('127.0.0.1', 'localhost') + '/png', strict))).toBe('image_url_forbidden');
+    expect(await codeOf(guardedFetch(srv.url.replace('127.0.0.1', 'localhost') + '/png', strict))).toBe(
+      'image_url_forbidden',
+    );
   });
 
   it('times out within the policy', async () => {

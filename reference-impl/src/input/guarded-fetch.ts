@@ -36,7 +36,11 @@ export interface GuardedResponse {
  * Errors carry contract codes: `image_url_forbidden` (scheme or address refused), `image_fetch_failed`
  * (DNS, connect, timeout, too many redirects), `payload_too_large` (body over maxBytes).
  */
-export async function guardedFetch(url: string, policy: FetchPolicy, init: GuardedRequest = {}): Promise<GuardedResponse> {
+export async function guardedFetch(
+  url: string,
+  policy: FetchPolicy,
+  init: GuardedRequest = {},
+): Promise<GuardedResponse> {
   const method = (init.method ?? 'GET').toUpperCase();
   const follow = init.followRedirects ?? (method === 'GET' || method === 'HEAD');
   const timeout = AbortSignal.timeout(policy.timeoutMs);
@@ -48,7 +52,8 @@ export async function guardedFetch(url: string, policy: FetchPolicy, init: Guard
     const location = res.headers.location;
     if (follow && [301, 302, 303, 307, 308].includes(res.statusCode ?? 0) && location) {
       res.resume();
-      if (hop >= policy.maxRedirects) throw new ApiError('image_fetch_failed', `The image URL redirected more than ${policy.maxRedirects} times.`);
+      if (hop >= policy.maxRedirects)
+        throw new ApiError('image_fetch_failed', `The image URL redirected more than ${policy.maxRedirects} times.`);
       current = redirectTarget(location, current);
       continue;
     }
@@ -59,15 +64,22 @@ export async function guardedFetch(url: string, policy: FetchPolicy, init: Guard
 
 function parseUrl(url: string): URL {
   let u: URL;
-  try { u = new URL(url); } catch { throw new ApiError('invalid_parameter', 'The image URL is not a valid URL.'); }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ApiError('image_url_forbidden', `The URL scheme '${u.protocol}' is not allowed; use http or https.`);
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ApiError('invalid_parameter', 'The image URL is not a valid URL.');
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new ApiError('image_url_forbidden', `The URL scheme '${u.protocol}' is not allowed; use http or https.`);
   return u;
 }
 
 /** The next hop of a redirect: a Location that is not a URL is the origin's fault, so the fetch failed. */
 function redirectTarget(location: string, from: URL): URL {
   let next: URL;
-  try { next = new URL(location, from); } catch {
+  try {
+    next = new URL(location, from);
+  } catch {
     throw new ApiError('image_fetch_failed', 'The image URL redirected to a malformed Location.');
   }
   return parseUrl(next.toString());
@@ -84,7 +96,8 @@ export async function resolvePinned(u: URL, policy: FetchPolicy, signal?: AbortS
       signal?.addEventListener('abort', onAbort, { once: true });
       dnsLookup(host, { all: true, verbatim: true }, (err, list) => {
         signal?.removeEventListener('abort', onAbort);
-        if (err || list.length === 0) reject(new ApiError('image_fetch_failed', `The host ${host} could not be resolved.`));
+        if (err || list.length === 0)
+          reject(new ApiError('image_fetch_failed', `The host ${host} could not be resolved.`));
         else resolve(list);
       });
     });
@@ -92,13 +105,20 @@ export async function resolvePinned(u: URL, policy: FetchPolicy, signal?: AbortS
   for (const a of addresses) {
     const why = forbiddenReason(a.address);
     const allowed = policy.allowPrivate === 'all' || inAllowList(a.address, policy.allowPrivate);
-    if (why && !allowed) throw new ApiError('image_url_forbidden', `The URL's host resolves to a ${why} address, which is not allowed.`);
+    if (why && !allowed)
+      throw new ApiError('image_url_forbidden', `The URL's host resolves to a ${why} address, which is not allowed.`);
   }
   return addresses[0]!;
 }
 
 /** Connects to the pinned address (the custom lookup answers without a second DNS query → no rebinding); TLS still verifies the hostname. */
-function send(u: URL, pinned: LookupAddress, method: string, init: GuardedRequest, signal: AbortSignal): Promise<IncomingMessage> {
+function send(
+  u: URL,
+  pinned: LookupAddress,
+  method: string,
+  init: GuardedRequest,
+  signal: AbortSignal,
+): Promise<IncomingMessage> {
   const lookup = (_h: string, opts: { all?: boolean }, cb: (...args: unknown[]) => void) => {
     if (opts?.all) cb(null, [pinned]);
     else cb(null, pinned.address, pinned.family);
@@ -139,7 +159,14 @@ function readCapped(res: IncomingMessage, maxBytes: number, signal: AbortSignal)
       } else chunks.push(c);
     });
     res.on('end', () => resolve(Buffer.concat(chunks)));
-    res.on('error', () => reject(new ApiError('image_fetch_failed', signal.aborted ? 'Fetching the image timed out.' : 'The image download was interrupted.')));
+    res.on('error', () =>
+      reject(
+        new ApiError(
+          'image_fetch_failed',
+          signal.aborted ? 'Fetching the image timed out.' : 'The image download was interrupted.',
+        ),
+      ),
+    );
     res.on('aborted', () => reject(new ApiError('image_fetch_failed', 'The image download was interrupted.')));
   });
 }

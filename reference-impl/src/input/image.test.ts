@@ -5,14 +5,27 @@ import { bmp, pngDeclaring, pngOf, svg } from '../../testing/fixtures.ts';
 import { checkImage, decodeBase64, decodeDataUri, sniff } from './image.ts';
 
 function code(fn: () => unknown): string {
-  try { fn(); return 'ok'; } catch (e) { return (e as ApiError).code; }
+  try {
+    fn();
+    return 'ok';
+  } catch (e) {
+    return (e as ApiError).code;
+  }
 }
 
 describe('decodeBase64', () => {
   it.each([
-    ['aGVsbG8=', 'ok'], ['aGVsbG8', 'ok'], ['aGVs\nbG8=', 'ok'], ['a-_b', 'ok'],
-    ['', 'invalid_parameter'], ['aGVsbG8==', 'invalid_parameter'], ['a', 'invalid_parameter'], ['aGVsb', 'invalid_parameter'],
-    ['aGk=aGk=', 'invalid_parameter'], ['a+b-', 'invalid_parameter'], ['hé!', 'invalid_parameter'],
+    ['aGVsbG8=', 'ok'],
+    ['aGVsbG8', 'ok'],
+    ['aGVs\nbG8=', 'ok'],
+    ['a-_b', 'ok'],
+    ['', 'invalid_parameter'],
+    ['aGVsbG8==', 'invalid_parameter'],
+    ['a', 'invalid_parameter'],
+    ['aGVsb', 'invalid_parameter'],
+    ['aGk=aGk=', 'invalid_parameter'],
+    ['a+b-', 'invalid_parameter'],
+    ['hé!', 'invalid_parameter'],
   ])('%j → %s', (s, expected) => expect(code(() => decodeBase64(s, 'image'))).toBe(expected));
 
   it('round-trips both alphabets', () => {
@@ -24,9 +37,13 @@ describe('decodeBase64', () => {
 
 describe('decodeDataUri', () => {
   it.each([
-    ['data:image/png;base64,aGk=', 'ok'], ['data:;base64,aGk=', 'ok'], ['DATA:IMAGE/JPEG;BASE64,aGk=', 'ok'],
-    ['data:text/html;base64,aGk=', 'unsupported_media_type'], ['data:image/svg+xml;base64,aGk=', 'unsupported_media_type'],
-    ['data:image/png,aGk=', 'invalid_parameter'], ['data:image/png;base64', 'invalid_parameter'],
+    ['data:image/png;base64,aGk=', 'ok'],
+    ['data:;base64,aGk=', 'ok'],
+    ['DATA:IMAGE/JPEG;BASE64,aGk=', 'ok'],
+    ['data:text/html;base64,aGk=', 'unsupported_media_type'],
+    ['data:image/svg+xml;base64,aGk=', 'unsupported_media_type'],
+    ['data:image/png,aGk=', 'invalid_parameter'],
+    ['data:image/png;base64', 'invalid_parameter'],
   ])('%s → %s', (s, expected) => expect(code(() => decodeDataUri(s))).toBe(expected));
 });
 

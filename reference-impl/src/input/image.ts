@@ -20,10 +20,23 @@ export interface InputPolicy {
 /** The image once resolved and probed: what the engine takes without reading the header again. */
 export type CheckedImage = ProbedImage;
 
-const dataImageTypes = new Set(['image/png', 'image/jpeg', 'image/jpg', 'image/pjpeg', 'image/webp', 'image/gif', 'image/avif', 'image/tiff']);
+const dataImageTypes = new Set([
+  'image/png',
+  'image/jpeg',
+  'image/jpg',
+  'image/pjpeg',
+  'image/webp',
+  'image/gif',
+  'image/avif',
+  'image/tiff',
+]);
 
 /** Turns the request's `image` (string, or Buffer from a multipart file part) into checked image bytes. */
-export async function resolveImage(image: string | Buffer, policy: InputPolicy, signal?: AbortSignal): Promise<CheckedImage> {
+export async function resolveImage(
+  image: string | Buffer,
+  policy: InputPolicy,
+  signal?: AbortSignal,
+): Promise<CheckedImage> {
   const bytes = typeof image === 'string' ? await bytesOf(image.trim(), policy, signal) : image;
   return checkImage(bytes, policy.maxPixels);
 }
@@ -34,14 +47,18 @@ async function bytesOf(image: string, policy: InputPolicy, signal?: AbortSignal)
   if (/^data:/i.test(image)) return decodeDataUri(image);
   // base64 has no ':' — anything with a scheme is a URL we will not fetch (file:, ftp:, gopher:…).
   if (/^[a-z][a-z0-9+.-]*:/i.test(image)) {
-    throw new ApiError('image_url_forbidden', `The URL scheme '${image.slice(0, image.indexOf(':') + 1)}' is not allowed; use http or https.`);
+    throw new ApiError(
+      'image_url_forbidden',
+      `The URL scheme '${image.slice(0, image.indexOf(':') + 1)}' is not allowed; use http or https.`,
+    );
   }
   return decodeBase64(image, 'image');
 }
 
 async function fetchImage(url: string, policy: FetchPolicy, signal?: AbortSignal): Promise<Buffer> {
   const res = await guardedFetch(url, policy, { signal });
-  if (res.status < 200 || res.status > 299) throw new ApiError('image_fetch_failed', `The image URL answered HTTP ${res.status}.`);
+  if (res.status < 200 || res.status > 299)
+    throw new ApiError('image_fetch_failed', `The image URL answered HTTP ${res.status}.`);
   const type = String(res.headers['content-type'] ?? '').toLowerCase();
   if (type.startsWith('image/svg')) throw new ApiError('unsupported_media_type', 'SVG images are not accepted.');
   return res.body;
@@ -51,9 +68,13 @@ async function fetchImage(url: string, policy: FetchPolicy, signal?: AbortSignal
 export function decodeDataUri(uri: string): Buffer {
   const comma = uri.indexOf(',');
   if (comma < 0) throw new ApiError('invalid_parameter', 'The data URI has no comma before its data.');
-  const meta = uri.slice(5, comma).split(';').map((s) => s.trim().toLowerCase());
+  const meta = uri
+    .slice(5, comma)
+    .split(';')
+    .map((s) => s.trim().toLowerCase());
   const type = meta[0] ?? '';
-  if (!meta.includes('base64')) throw new ApiError('invalid_parameter', 'Data URIs must be base64-encoded (data:image/png;base64,…).');
+  if (!meta.includes('base64'))
+    throw new ApiError('invalid_parameter', 'Data URIs must be base64-encoded (data:image/png;base64,…).');
   if (type !== '' && !dataImageTypes.has(type)) {
     throw new ApiError('unsupported_media_type', `The data URI's media type '${type}' is not a supported image type.`);
   }

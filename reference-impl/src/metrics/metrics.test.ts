@@ -21,12 +21,17 @@ afterEach(async () => {
 
 /** The value of one sample: `name` with at least `labels` (the default label `role` and others may be there too). */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  const values = text.split('\n').filter((line) => {
-    const m = /^([a-zA-Z_:][\w:]*)(\{.*\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) return false;
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
-    return Object.entries(labels).every(([k, v]) => have[k] === v);
-  }).map((line) => Number(line.split(' ').at(-1)));
+  const values = text
+    .split('\n')
+    .filter((line) => {
+      const m = /^([a-zA-Z_:][\w:]*)(\{.*\})? (\S+)$/.exec(line);
+      if (!m || m[1] !== name) return false;
+      const have = Object.fromEntries(
+        [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]),
+      );
+      return Object.entries(labels).every(([k, v]) => have[k] === v);
+    })
+    .map((line) => Number(line.split(' ').at(-1)));
   if (values.length !== 1) throw new Error(`${values.length} samples of ${name}${JSON.stringify(labels)}`);
   return values[0]!;
 }
@@ -38,9 +43,12 @@ const scrape = async (url: string) => {
   return res.text();
 };
 const image = async () => (await pngOf(40, 30)).toString('base64');
-const post = async (url: string, path: string, body: unknown, key = KEY) => fetch(`${url}${path}`, {
-  method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body),
-});
+const post = async (url: string, path: string, body: unknown, key = KEY) =>
+  fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'x-api-key': key, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('/metrics in memory mode (role all)', () => {
   it('counts requests by route template and status, inference and v2 latencies, queue depth and webhook outcomes', async () => {
@@ -48,7 +56,13 @@ describe('/metrics in memory mode (role all)', () => {
     const receiver = await startReceiver(secret, [500]);
     cleanups.push(receiver.close);
     const engine = new FakeEngine({ delayMs: 30 });
-    const config = loadConfig({ PORT: '0', BGR_API_KEYS: KEY, BGR_WEBHOOK_SECRET: secret, BGR_ALLOW_PRIVATE_URLS: 'true', BGR_WORKERS: '1' });
+    const config = loadConfig({
+      PORT: '0',
+      BGR_API_KEYS: KEY,
+      BGR_WEBHOOK_SECRET: secret,
+      BGR_ALLOW_PRIVATE_URLS: 'true',
+      BGR_WORKERS: '1',
+    });
     const s = await startServer({ config, engine });
     running.push(s);
     const before = await scrape(s.url);
@@ -59,25 +73,50 @@ describe('/metrics in memory mode (role all)', () => {
     expect((await post(s.url, '/v1/bg-removal', { image: await image() })).status).toBe(200);
     expect((await post(s.url, '/v1/bg-removal', { image: await image() }, 'wrong_key_1')).status).toBe(401);
     expect((await fetch(`${s.url}/no/such/path`)).status).toBe(404);
-    const sub = (await (await post(s.url, '/v2/bg-removal', { image: await image(), webhook: receiver.url })).json()) as { request_id: string };
-    const status = () => fetch(`${s.url}/v2/requests/${sub.request_id}/status`, { headers: { 'x-api-key': KEY } }).then(async (r) => ((await r.json()) as { status: string }).status);
+    const sub = (await (
+      await post(s.url, '/v2/bg-removal', { image: await image(), webhook: receiver.url })
+    ).json()) as { request_id: string };
+    const status = () =>
+      fetch(`${s.url}/v2/requests/${sub.request_id}/status`, { headers: { 'x-api-key': KEY } }).then(
+        async (r) => ((await r.json()) as { status: string }).status,
+      );
     await until(status, (st) => st === 'COMPLETED');
     await receiver.count(2); // 500, then 204 after the 1 s backoff
 
     // While the engine holds two images, the gauge reads 2 (its collect() asks the node's admission control).
     engine.opts.delayMs = 400;
-    const slow = [post(s.url, '/v1/bg-removal', { image: await image() }), post(s.url, '/v1/bg-removal', { image: await image() })];
-    await until(async () => engine.calls.length, (c) => c === 5);
+    const slow = [
+      post(s.url, '/v1/bg-removal', { image: await image() }),
+      post(s.url, '/v1/bg-removal', { image: await image() }),
+    ];
+    await until(
+      async () => engine.calls.length,
+      (c) => c === 5,
+    );
     expect(sample(await scrape(s.url), 'bgr_images_in_flight')).toBe(2);
     await Promise.all(slow);
 
     const after = await scrape(s.url);
-    expect(sample(after, 'bgr_http_requests_total', { method: 'POST', route: '/v1/bg-removal', status: '200' })).toBe(4);
-    expect(sample(after, 'bgr_http_requests_total', { method: 'POST', route: '/v1/bg-removal', status: '401' })).toBe(1);
+    expect(sample(after, 'bgr_http_requests_total', { method: 'POST', route: '/v1/bg-removal', status: '200' })).toBe(
+      4,
+    );
+    expect(sample(after, 'bgr_http_requests_total', { method: 'POST', route: '/v1/bg-removal', status: '401' })).toBe(
+      1,
+    );
     expect(sample(after, 'bgr_http_requests_total', { method: 'GET', route: 'unmatched', status: '404' })).toBe(1);
-    expect(sample(after, 'bgr_http_requests_total', { method: 'POST', route: '/v2/bg-removal', status: '200' })).toBe(1);
-    expect(sample(after, 'bgr_http_requests_total', { method: 'GET', route: '/v2/requests/:request_id/status', status: '200' })).toBeGreaterThanOrEqual(1);
-    expect(sample(after, 'bgr_http_request_duration_seconds_count', { method: 'POST', route: '/v1/bg-removal' })).toBe(5);
+    expect(sample(after, 'bgr_http_requests_total', { method: 'POST', route: '/v2/bg-removal', status: '200' })).toBe(
+      1,
+    );
+    expect(
+      sample(after, 'bgr_http_requests_total', {
+        method: 'GET',
+        route: '/v2/requests/:request_id/status',
+        status: '200',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(sample(after, 'bgr_http_request_duration_seconds_count', { method: 'POST', route: '/v1/bg-removal' })).toBe(
+      5,
+    );
     // 4 v1 images and 1 v2 job, each ≥ 30 ms in the engine.
     expect(sample(after, 'bgr_inference_duration_seconds_count')).toBe(5);
     expect(sample(after, 'bgr_inference_duration_seconds_sum')).toBeGreaterThanOrEqual(5 * 0.03);
@@ -108,25 +147,52 @@ describe('/metrics on a Redis deployment', () => {
     const receiver = await startReceiver(secret);
     cleanups.push(receiver.close);
     const env = {
-      PORT: '0', BGR_REDIS_URL: testRedisUrl, BGR_REDIS_PREFIX: prefix, BGR_API_KEYS: KEY, BGR_WEBHOOK_SECRET: secret,
-      BGR_ALLOW_PRIVATE_URLS: 'true', BGR_SHUTDOWN_GRACE_S: '1',
+      PORT: '0',
+      BGR_REDIS_URL: testRedisUrl,
+      BGR_REDIS_PREFIX: prefix,
+      BGR_API_KEYS: KEY,
+      BGR_WEBHOOK_SECRET: secret,
+      BGR_ALLOW_PRIVATE_URLS: 'true',
+      BGR_SHUTDOWN_GRACE_S: '1',
     };
     const log = pino({ level: 'silent' });
     const workerEngine = new FakeEngine({ delayMs: 20, ready: false });
-    const { running: api } = await startRedisNode(loadConfig({ ...env, BGR_ROLE: 'api' }), log, () => { throw new Error('an api node loads no model'); }, startServer);
+    const { running: api } = await startRedisNode(
+      loadConfig({ ...env, BGR_ROLE: 'api' }),
+      log,
+      () => {
+        throw new Error('an api node loads no model');
+      },
+      startServer,
+    );
     running.push(api);
-    const { running: worker } = await startRedisNode(loadConfig({ ...env, BGR_ROLE: 'worker' }), log, () => workerEngine, startServer);
+    const { running: worker } = await startRedisNode(
+      loadConfig({ ...env, BGR_ROLE: 'worker' }),
+      log,
+      () => workerEngine,
+      startServer,
+    );
     running.push(worker);
 
     // Two v2 requests wait in the shared queue while the worker is not ready: both nodes see depth 2.
     const ids: string[] = [];
-    for (let i = 0; i < 2; i++) ids.push(((await (await post(api.url, '/v2/bg-removal', { image: await image(), webhook: receiver.url })).json()) as { request_id: string }).request_id);
+    for (let i = 0; i < 2; i++)
+      ids.push(
+        (
+          (await (await post(api.url, '/v2/bg-removal', { image: await image(), webhook: receiver.url })).json()) as {
+            request_id: string;
+          }
+        ).request_id,
+      );
     expect(sample(await scrape(api.url), 'bgr_queue_depth')).toBe(2);
     expect(sample(await scrape(worker.url), 'bgr_queue_depth')).toBe(2);
     // While the worker runs a job, its gauge counts it: its admission control's count of the jobs it holds.
     workerEngine.opts.delayMs = 400;
     workerEngine.setReady();
-    await until(async () => workerEngine.calls.length, (c) => c >= 1);
+    await until(
+      async () => workerEngine.calls.length,
+      (c) => c >= 1,
+    );
     const busy = sample(await scrape(worker.url), 'bgr_images_in_flight');
     expect(busy).toBeGreaterThanOrEqual(1);
     expect(busy).toBeLessThanOrEqual(2);

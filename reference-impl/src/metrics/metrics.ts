@@ -37,37 +37,60 @@ export class Metrics {
     // Process metrics (RSS, heap, event-loop lag, open handles): what an operator checks first.
     collectDefaultMetrics({ register: r, prefix: 'bgr_' });
     this.httpRequests = new Counter({
-      name: 'bgr_http_requests_total', help: 'HTTP requests answered, by route template and status code.',
-      labelNames: ['method', 'route', 'status'], registers: [r],
+      name: 'bgr_http_requests_total',
+      help: 'HTTP requests answered, by route template and status code.',
+      labelNames: ['method', 'route', 'status'],
+      registers: [r],
     });
     this.httpDuration = new Histogram({
-      name: 'bgr_http_request_duration_seconds', help: 'Time from request received to response sent (v1 removal: end to end).',
-      labelNames: ['method', 'route'], buckets: latencyBuckets, registers: [r],
+      name: 'bgr_http_request_duration_seconds',
+      help: 'Time from request received to response sent (v1 removal: end to end).',
+      labelNames: ['method', 'route'],
+      buckets: latencyBuckets,
+      registers: [r],
     });
     this.requestDuration = new Histogram({
-      name: 'bgr_request_duration_seconds', help: 'Async (v2) requests from submit to their end, by final status; observed by the node that ended them.',
-      labelNames: ['status'], buckets: latencyBuckets, registers: [r],
+      name: 'bgr_request_duration_seconds',
+      help: 'Async (v2) requests from submit to their end, by final status; observed by the node that ended them.',
+      labelNames: ['status'],
+      buckets: latencyBuckets,
+      registers: [r],
     });
     this.inferenceDuration = new Histogram({
-      name: 'bgr_inference_duration_seconds', help: 'Model inference time of one image on this node (decode and encode excluded).',
-      buckets: latencyBuckets, registers: [r],
+      name: 'bgr_inference_duration_seconds',
+      help: 'Model inference time of one image on this node (decode and encode excluded).',
+      buckets: latencyBuckets,
+      registers: [r],
     });
     this.webhookDeliveries = new Counter({
-      name: 'bgr_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome: delivered (2xx), retry (failed, will retry), failed (gave up).',
-      labelNames: ['outcome'], registers: [r],
+      name: 'bgr_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome: delivered (2xx), retry (failed, will retry), failed (gave up).',
+      labelNames: ['outcome'],
+      registers: [r],
     });
-    for (const o of ['delivered', 'retry', 'failed'] satisfies WebhookOutcome[]) this.webhookDeliveries.inc({ outcome: o }, 0);
+    for (const o of ['delivered', 'retry', 'failed'] satisfies WebhookOutcome[])
+      this.webhookDeliveries.inc({ outcome: o }, 0);
     const self = this;
     new Gauge({
-      name: 'bgr_queue_depth', help: 'Jobs waiting to run (in memory: this node; with Redis: the whole deployment).', registers: [r],
-      async collect() { this.set(await self.queueDepth()); },
+      name: 'bgr_queue_depth',
+      help: 'Jobs waiting to run (in memory: this node; with Redis: the whole deployment).',
+      registers: [r],
+      async collect() {
+        this.set(await self.queueDepth());
+      },
     });
     new Gauge({
-      name: 'bgr_images_in_flight', help: 'Images being processed on this node now.', registers: [r],
-      async collect() { this.set(await self.imagesInFlight()); },
+      name: 'bgr_images_in_flight',
+      help: 'Images being processed on this node now.',
+      registers: [r],
+      async collect() {
+        this.set(await self.imagesInFlight());
+      },
     });
     new Counter({
-      name: 'bgr_worker_restarts_total', help: 'Inference worker threads restarted after a crash.', registers: [r],
+      name: 'bgr_worker_restarts_total',
+      help: 'Inference worker threads restarted after a crash.',
+      registers: [r],
       async collect() {
         this.reset();
         this.inc(await self.workerRestarts());

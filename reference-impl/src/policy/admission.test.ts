@@ -12,7 +12,9 @@ describe('Admission', () => {
     const a = new Admission({ maxInFlight: 2, pixelBudget: 100 });
     const r1 = a.enter();
     a.enter();
-    expect(() => a.enter()).toThrow(expect.objectContaining({ code: 'queue_full', headers: { 'Retry-After': expect.stringMatching(/^\d+$/) } }));
+    expect(() => a.enter()).toThrow(
+      expect.objectContaining({ code: 'queue_full', headers: { 'Retry-After': expect.stringMatching(/^\d+$/) } }),
+    );
     r1();
     r1(); // idempotent
     expect(a.usage.images).toBe(1);
@@ -24,7 +26,12 @@ describe('Admission', () => {
     a.enter(); // nothing measured yet: only the count applies
     a.recordService(10_000);
     a.enter(); // 2 × 10 s ≤ 24 s
-    expect(() => a.enter()).toThrow(expect.objectContaining({ code: 'queue_full', message: expect.stringMatching(/about 30 s, past its 30 s deadline/) }));
+    expect(() => a.enter()).toThrow(
+      expect.objectContaining({
+        code: 'queue_full',
+        message: expect.stringMatching(/about 30 s, past its 30 s deadline/),
+      }),
+    );
     const two = new Admission({ maxInFlight: 10, pixelBudget: 100, workers: 2, v1DeadlineS: 30 });
     two.recordService(10_000);
     for (let i = 0; i < 4; i++) two.enter(); // two at a time: the 4th finishes at 20 s
@@ -47,8 +54,14 @@ describe('Admission', () => {
     const a = new Admission({ maxInFlight: 10, pixelBudget: 100 });
     const first = await a.reserve(80, { wait: false });
     const order: string[] = [];
-    const w1 = a.reserve(50, { wait: true }).then((r) => { order.push('w1'); return r; });
-    const w2 = a.reserve(10, { wait: true }).then((r) => { order.push('w2'); return r; });
+    const w1 = a.reserve(50, { wait: true }).then((r) => {
+      order.push('w1');
+      return r;
+    });
+    const w2 = a.reserve(10, { wait: true }).then((r) => {
+      order.push('w2');
+      return r;
+    });
     // A v1 request may not jump the queue of waiting jobs even if it would fit.
     await expect(a.reserve(5, { wait: false })).rejects.toMatchObject({ code: 'queue_full' });
     expect(a.usage.waiting).toBe(2);
@@ -71,25 +84,47 @@ describe('Admission', () => {
 
 describe('admission on a running server', () => {
   let s: (Running & { engine: FakeEngine }) | undefined;
-  afterEach(async () => { await s?.shutdown(); s = undefined; });
+  afterEach(async () => {
+    await s?.shutdown();
+    s = undefined;
+  });
 
   async function start(env: Record<string, string>, delayMs: number) {
-    const config = loadConfig({ PORT: '0', BGR_API_KEYS: 'admission_key', BGR_RATE_LIMIT: '10000/min', BGR_SHUTDOWN_GRACE_S: '1', ...env });
+    const config = loadConfig({
+      PORT: '0',
+      BGR_API_KEYS: 'admission_key',
+      BGR_RATE_LIMIT: '10000/min',
+      BGR_SHUTDOWN_GRACE_S: '1',
+      ...env,
+    });
     const engine = new FakeEngine({ delayMs });
     s = { engine, ...(await startServer({ config, engine })) };
     return s;
   }
   const call = async (url: string, path: string, image: string) => {
-    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'x-api-key': 'admission_key', 'content-type': 'application/json' }, body: JSON.stringify({ image }) });
+    const res = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'admission_key', 'content-type': 'application/json' },
+      body: JSON.stringify({ image }),
+    });
     const body = Buffer.from(await res.arrayBuffer()).toString('latin1');
-    return { statusCode: res.status, headers: { 'content-type': res.headers.get('content-type') ?? undefined, 'retry-after': res.headers.get('retry-after') ?? undefined }, body };
+    return {
+      statusCode: res.status,
+      headers: {
+        'content-type': res.headers.get('content-type') ?? undefined,
+        'retry-after': res.headers.get('retry-after') ?? undefined,
+      },
+      body,
+    };
   };
 
   it('v1 over BGR_MAX_IN_FLIGHT: fast 429 queue_full with Retry-After, the others succeed', async () => {
     const { url } = await start({ BGR_MAX_IN_FLIGHT: '2' }, 800);
     const image = (await pngOf(8, 8)).toString('base64');
     const t0 = Date.now();
-    const results = await Promise.all(Array.from({ length: 6 }, () => call(url, '/v1/bg-removal', image).then((r) => ({ ...r, ms: Date.now() - t0 }))));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => call(url, '/v1/bg-removal', image).then((r) => ({ ...r, ms: Date.now() - t0 }))),
+    );
     const refused = results.filter((r) => r.statusCode === 429);
     expect(results.filter((r) => r.statusCode === 200)).toHaveLength(2);
     expect(refused).toHaveLength(4);
@@ -109,12 +144,18 @@ describe('admission on a running server', () => {
     const h = { 'x-api-key': 'admission_key', 'content-type': 'application/json' };
     const busy = [0, 1].map(() => call(url, '/v1/bg-removal', image));
     await new Promise((r) => setTimeout(r, 100));
-    const sub = await (await fetch(`${url}/v2/bg-removal`, { method: 'POST', headers: h, body: JSON.stringify({ image }) })).json() as { request_id: string };
+    const sub = (await (
+      await fetch(`${url}/v2/bg-removal`, { method: 'POST', headers: h, body: JSON.stringify({ image }) })
+    ).json()) as { request_id: string };
     await Promise.all(busy);
     let status = '';
     for (let i = 0; i < 100 && status !== 'COMPLETED' && status !== 'FAILED'; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      status = ((await (await fetch(`${url}/v2/requests/${sub.request_id}/status`, { headers: h })).json()) as { status: string }).status;
+      status = (
+        (await (await fetch(`${url}/v2/requests/${sub.request_id}/status`, { headers: h })).json()) as {
+          status: string;
+        }
+      ).status;
     }
     expect(status).toBe('COMPLETED');
   });

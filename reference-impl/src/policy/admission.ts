@@ -8,11 +8,20 @@
 import { ApiError } from '../errors.ts';
 
 /** workers and v1DeadlineS (both in Config) let a v1 request be refused when it would wait past its deadline. */
-export interface AdmissionLimits { maxInFlight: number; pixelBudget: number; workers?: number; v1DeadlineS?: number }
+export interface AdmissionLimits {
+  maxInFlight: number;
+  pixelBudget: number;
+  workers?: number;
+  v1DeadlineS?: number;
+}
 
 type Release = () => void;
 
-interface Waiter { bytes: number; grant: (r: Release) => void; fail: (e: unknown) => void }
+interface Waiter {
+  bytes: number;
+  grant: (r: Release) => void;
+  fail: (e: unknown) => void;
+}
 
 export class Admission {
   private images = 0;
@@ -46,13 +55,17 @@ export class Admission {
    */
   enter(): Release {
     if (this.images >= this.limits.maxInFlight) {
-      throw this.busy(`The server is busy: ${this.images} images are in flight (limit ${this.limits.maxInFlight}); retry in ${this.retryAfterS()} s.`);
+      throw this.busy(
+        `The server is busy: ${this.images} images are in flight (limit ${this.limits.maxInFlight}); retry in ${this.retryAfterS()} s.`,
+      );
     }
     const { workers = 1, v1DeadlineS } = this.limits;
     if (this.avgServiceMs !== undefined && v1DeadlineS !== undefined) {
       const expectedMs = Math.ceil((this.images + 1) / Math.max(1, workers)) * this.avgServiceMs;
       if (expectedMs > 0.8 * v1DeadlineS * 1000) {
-        throw this.busy(`The server is busy: this image would finish in about ${Math.round(expectedMs / 1000)} s, past its ${v1DeadlineS} s deadline; retry in ${this.retryAfterS()} s.`);
+        throw this.busy(
+          `The server is busy: this image would finish in about ${Math.round(expectedMs / 1000)} s, past its ${v1DeadlineS} s deadline; retry in ${this.retryAfterS()} s.`,
+        );
       }
     }
     return this.track();
@@ -79,20 +92,29 @@ export class Admission {
 
   /** Reserves decoded bytes; `wait: false` refuses at once (v1), `wait: true` queues in order (v2 jobs). */
   reserve(bytes: number, opts: { wait: boolean; signal?: AbortSignal }): Promise<Release> {
-    if (this.waiters.length === 0 && this.bytes + bytes <= this.limits.pixelBudget) return Promise.resolve(this.grant(bytes));
+    if (this.waiters.length === 0 && this.bytes + bytes <= this.limits.pixelBudget)
+      return Promise.resolve(this.grant(bytes));
     if (!opts.wait) {
       const mb = (n: number) => `${Math.round(n / 1e6)} MB`;
-      return Promise.reject(this.busy(`The server is busy: images in flight hold ${mb(this.bytes)} of its ${mb(this.limits.pixelBudget)} pixel budget; this one needs ${mb(bytes)}. Retry in ${this.retryAfterS()} s.`));
+      return Promise.reject(
+        this.busy(
+          `The server is busy: images in flight hold ${mb(this.bytes)} of its ${mb(this.limits.pixelBudget)} pixel budget; this one needs ${mb(bytes)}. Retry in ${this.retryAfterS()} s.`,
+        ),
+      );
     }
     return new Promise<Release>((resolve, reject) => {
       const waiter: Waiter = { bytes, grant: resolve, fail: reject };
       this.waiters.push(waiter);
-      opts.signal?.addEventListener('abort', () => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(opts.signal!.reason);
-        this.pump();
-      }, { once: true });
+      opts.signal?.addEventListener(
+        'abort',
+        () => {
+          const i = this.waiters.indexOf(waiter);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(opts.signal!.reason);
+          this.pump();
+        },
+        { once: true },
+      );
     });
   }
 

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { keyIdOf, MemoryKeyStore } from './keys.ts';
 import type { KeyRecord } from '../ports.ts';
 
-const rec = (key: string, credits: number | null): KeyRecord => ({ key, name: key, credits, scopes: ['v1', 'v2'], rateLimit: { max: 50, windowS: 60 } });
+const rec = (key: string, credits: number | null): KeyRecord => ({
+  key,
+  name: key,
+  credits,
+  scopes: ['v1', 'v2'],
+  rateLimit: { max: 50, windowS: 60 },
+});
 
 describe('MemoryKeyStore', () => {
   it('holds count against the balance; settle charges once', async () => {
@@ -35,7 +41,11 @@ describe('MemoryKeyStore', () => {
     await s.settle(keyIdOf('k'), 'a', true);
     now = 5000;
     await s.settle(keyIdOf('k'), 'b', false); // prunes 'a'
-    expect((s as unknown as { accounts: Map<string, { settled: Map<string, number> }> }).accounts.get(keyIdOf('k'))!.settled.has('a')).toBe(false);
+    expect(
+      (s as unknown as { accounts: Map<string, { settled: Map<string, number> }> }).accounts
+        .get(keyIdOf('k'))!
+        .settled.has('a'),
+    ).toBe(false);
   });
 
   it('unlimited keys always hold and report null', async () => {

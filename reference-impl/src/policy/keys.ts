@@ -5,7 +5,15 @@
  */
 import { createHmac } from 'node:crypto';
 import { ApiError } from '../errors.ts';
-import { systemClock, type Caller, type Clock, type KeyAccount, type KeyRecord, type KeyStore, type Scope } from '../ports.ts';
+import {
+  systemClock,
+  type Caller,
+  type Clock,
+  type KeyAccount,
+  type KeyRecord,
+  type KeyStore,
+  type Scope,
+} from '../ports.ts';
 
 /**
  * The HMAC key used when the deployment sets none (BGR_KEY_ID_SECRET). With it the ids are only as hard to
@@ -38,7 +46,12 @@ export function accountOf(r: KeyRecord, keyId: KeyIdOf): KeyAccount {
  * Authenticates an `x-api-key` value: 401 for a missing or unknown key, 403 for one without `scope`.
  * The secret is hashed here, once, and forgotten.
  */
-export async function authenticate(keys: KeyStore, keyId: KeyIdOf, header: string | string[] | undefined, scope: Scope): Promise<Caller> {
+export async function authenticate(
+  keys: KeyStore,
+  keyId: KeyIdOf,
+  header: string | string[] | undefined,
+  scope: Scope,
+): Promise<Caller> {
   const secret = typeof header === 'string' ? header.trim() : undefined;
   if (!secret) throw new ApiError('unauthorized', 'The x-api-key header is missing.');
   const account = await keys.find(keyId(secret));
@@ -123,4 +136,3 @@ export class MemoryKeyStore implements KeyStore {
     }
   }
 }
-

@@ -9,15 +9,32 @@ describe('loadConfig', () => {
   it('has documented defaults and generates a dev key when none is configured', () => {
     const c = loadConfig({}, []);
     expect(c).toMatchObject({
-      port: 8080, host: '127.0.0.1', resultTtlS: 3600, bodyLimit: 16 * 1024 * 1024, maxPixels: 50_000_000,
-      device: 'cpu', precision: 'fp32', workers: 1, rateLimit: { max: 50, windowS: 60 }, allowPrivateUrls: [], trustProxy: false,
+      port: 8080,
+      host: '127.0.0.1',
+      resultTtlS: 3600,
+      bodyLimit: 16 * 1024 * 1024,
+      maxPixels: 50_000_000,
+      device: 'cpu',
+      precision: 'fp32',
+      workers: 1,
+      rateLimit: { max: 50, windowS: 60 },
+      allowPrivateUrls: [],
+      trustProxy: false,
     });
     expect(c.devKey).toMatch(/^dev_/);
-    expect(c.keys).toEqual([{ key: c.devKey, name: 'dev', credits: null, scopes: ['v1', 'v2'], rateLimit: { max: 50, windowS: 60 } }]);
+    expect(c.keys).toEqual([
+      { key: c.devKey, name: 'dev', credits: null, scopes: ['v1', 'v2'], rateLimit: { max: 50, windowS: 60 } },
+    ]);
   });
 
   it('reads env and lets flags override it', () => {
-    const c = loadConfig({ PORT: '9000', HOST: '0.0.0.0', BGR_API_KEYS: 'abcdefgh:10, ijklmnop' }, ['--port', '9100', '--public-url=https://api.example.com/', '--allow-private-urls', '127.0.0.1,10.0.0.0/8']);
+    const c = loadConfig({ PORT: '9000', HOST: '0.0.0.0', BGR_API_KEYS: 'abcdefgh:10, ijklmnop' }, [
+      '--port',
+      '9100',
+      '--public-url=https://api.example.com/',
+      '--allow-private-urls',
+      '127.0.0.1,10.0.0.0/8',
+    ]);
     expect(c.port).toBe(9100);
     expect(loadConfig({ BGR_PRECISION: 'int8' }).precision).toBe('int8');
     expect(loadConfig({}, ['--precision', 'int8']).precision).toBe('int8');
@@ -25,7 +42,10 @@ describe('loadConfig', () => {
     expect(c.publicUrl).toBe('https://api.example.com');
     expect(c.allowPrivateUrls).toEqual(['127.0.0.1', '10.0.0.0/8']);
     expect(c.devKey).toBeUndefined();
-    expect(c.keys.map((k) => [k.key, k.credits])).toEqual([['abcdefgh', 10], ['ijklmnop', null]]);
+    expect(c.keys.map((k) => [k.key, k.credits])).toEqual([
+      ['abcdefgh', 10],
+      ['ijklmnop', null],
+    ]);
   });
 
   it.each([
@@ -57,14 +77,37 @@ describe('loadConfig', () => {
 
   it('engine: the model by default; the sandbox with its time per image and shape', () => {
     expect(loadConfig({}, [])).toMatchObject({ engine: 'model', sandboxMs: 1000, sandboxShape: 'full' });
-    expect(loadConfig({ BGR_ENGINE: 'sandbox' }, ['--sandbox-ms', '0', '--sandbox-shape=production']))
-      .toMatchObject({ engine: 'sandbox', sandboxMs: 0, sandboxShape: 'production' });
+    expect(loadConfig({ BGR_ENGINE: 'sandbox' }, ['--sandbox-ms', '0', '--sandbox-shape=production'])).toMatchObject({
+      engine: 'sandbox',
+      sandboxMs: 0,
+      sandboxShape: 'production',
+    });
   });
 
   it('roles: all by default and in-memory; api/worker with Redis (--redis is --redis-url), prefix and job timings', () => {
-    expect(loadConfig({}, [])).toMatchObject({ role: 'all', redisUrl: undefined, redisPrefix: 'bgr:', jobLockMs: 30_000, jobStalledMs: 30_000 });
-    const c = loadConfig({ BGR_API_KEYS: 'abcdefgh', BGR_ROLE: 'worker' }, ['--redis', 'redis://r:6379/2', '--redis-prefix', 't1:', '--job-lock-ms=1000', '--job-stalled-ms', '500']);
-    expect(c).toMatchObject({ role: 'worker', redisUrl: 'redis://r:6379/2', redisPrefix: 't1:', jobLockMs: 1000, jobStalledMs: 500 });
+    expect(loadConfig({}, [])).toMatchObject({
+      role: 'all',
+      redisUrl: undefined,
+      redisPrefix: 'bgr:',
+      jobLockMs: 30_000,
+      jobStalledMs: 30_000,
+    });
+    const c = loadConfig({ BGR_API_KEYS: 'abcdefgh', BGR_ROLE: 'worker' }, [
+      '--redis',
+      'redis://r:6379/2',
+      '--redis-prefix',
+      't1:',
+      '--job-lock-ms=1000',
+      '--job-stalled-ms',
+      '500',
+    ]);
+    expect(c).toMatchObject({
+      role: 'worker',
+      redisUrl: 'redis://r:6379/2',
+      redisPrefix: 't1:',
+      jobLockMs: 1000,
+      jobStalledMs: 500,
+    });
     expect(loadConfig({ BGR_API_KEYS: 'abcdefgh' }, ['--role', 'api', '--redis-url=rediss://r']).role).toBe('api');
   });
 
@@ -72,9 +115,15 @@ describe('loadConfig', () => {
     [{ BGR_ROLE: 'api' }, /BGR_ROLE=api needs BGR_REDIS_URL/],
     [{ BGR_ROLE: 'worker' }, /BGR_ROLE=worker needs BGR_REDIS_URL/],
     [{ BGR_ROLE: 'gpu' }, /BGR_ROLE must be all, api or worker/],
-    [{ BGR_REDIS_URL: 'http://r:6379', BGR_API_KEYS: 'abcdefgh' }, /BGR_REDIS_URL must be redis:\/\/host:port.*redis\+cluster:\/\//],
+    [
+      { BGR_REDIS_URL: 'http://r:6379', BGR_API_KEYS: 'abcdefgh' },
+      /BGR_REDIS_URL must be redis:\/\/host:port.*redis\+cluster:\/\//,
+    ],
     [{ BGR_REDIS_URL: 'redis://a:1,b:2', BGR_API_KEYS: 'abcdefgh' }, /use redis\+cluster:\/\/h1:p1,h2:p2/],
-    [{ BGR_REDIS_URL: 'redis+cluster://u:s3cret@a:1,b:99999', BGR_API_KEYS: 'abcdefgh' }, /bad host:port 'b:99999'; got 'redis\+cluster:\/\/u:\*\*\*@a:1,b:99999'/],
+    [
+      { BGR_REDIS_URL: 'redis+cluster://u:s3cret@a:1,b:99999', BGR_API_KEYS: 'abcdefgh' },
+      /bad host:port 'b:99999'; got 'redis\+cluster:\/\/u:\*\*\*@a:1,b:99999'/,
+    ],
     [{ BGR_REDIS_URL: 'redis://r:6379' }, /BGR_API_KEYS is required with BGR_REDIS_URL/],
     [{ BGR_JOB_LOCK_MS: '5' }, /BGR_JOB_LOCK_MS must be an integer/],
   ])('%j → clear error', (env, message) => {
@@ -91,10 +140,13 @@ describe('keys files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bgr-keys-'));
   it('reads YAML with names, credits, scopes and rate limits', () => {
     const path = join(dir, 'keys.yaml');
-    writeFileSync(path, `keys:
+    writeFileSync(
+      path,
+      `keys:
   - { key: alice_key_1, name: alice, credits: 100, scopes: [v1], rate_limit: 5/min }
   - { key: bob_key_12, credits: unlimited, rate_limit: { max: 10, window_s: 1 } }
-`);
+`,
+    );
     const c = loadConfig({ BGR_API_KEYS: path }, []);
     expect(c.keys).toEqual([
       { key: 'alice_key_1', name: 'alice', credits: 100, scopes: ['v1'], rateLimit: { max: 5, windowS: 60 } },
@@ -105,7 +157,11 @@ describe('keys files', () => {
   it('reads a JSON list', () => {
     const path = join(dir, 'keys.json');
     writeFileSync(path, JSON.stringify([{ key: 'carol_key_1', credits: 0, scopes: ['v2'] }]));
-    expect(loadConfig({ BGR_API_KEYS: path }, []).keys[0]).toMatchObject({ key: 'carol_key_1', credits: 0, scopes: ['v2'] });
+    expect(loadConfig({ BGR_API_KEYS: path }, []).keys[0]).toMatchObject({
+      key: 'carol_key_1',
+      credits: 0,
+      scopes: ['v2'],
+    });
   });
 
   it.each([
@@ -123,9 +179,19 @@ describe('keys files', () => {
 });
 
 describe('unit parsers', () => {
-  it.each([['16MiB', 16777216], ['12mb', 12e6], ['1048576', 1048576], ['64KiB', 65536]])('bytes %s', (s, n) => expect(parseBytes('X', s)).toBe(n));
-  it.each([['50/min', 50, 60], ['5/s', 5, 1], ['100/30s', 100, 30], ['50', 50, 60], ['1000/h', 1000, 3600]])('rate %s', (s, max, windowS) =>
-    expect(parseRateLimit('X', s)).toEqual({ max, windowS }));
+  it.each([
+    ['16MiB', 16777216],
+    ['12mb', 12e6],
+    ['1048576', 1048576],
+    ['64KiB', 65536],
+  ])('bytes %s', (s, n) => expect(parseBytes('X', s)).toBe(n));
+  it.each([
+    ['50/min', 50, 60],
+    ['5/s', 5, 1],
+    ['100/30s', 100, 30],
+    ['50', 50, 60],
+    ['1000/h', 1000, 3600],
+  ])('rate %s', (s, max, windowS) => expect(parseRateLimit('X', s)).toEqual({ max, windowS }));
 });
 
 describe('requireWebhookSecret (bgr serve refuses keys without a webhook secret)', () => {

@@ -24,7 +24,10 @@ function flagsToEnv(argv: string[]): Partial<Record<EnvName, string>> {
   const flags = [...settings.map((s) => s.flag), ...Object.keys(flagAliases)];
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({ args: argv, options: Object.fromEntries(flags.map((f) => [f.slice(2), { type: 'string' as const }])) }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: Object.fromEntries(flags.map((f) => [f.slice(2), { type: 'string' as const }])),
+    }));
   } catch (e) {
     const arg = /'([^' ]+)/.exec((e as Error).message)?.[1] ?? '';
     const code = (e as { code?: string }).code;
@@ -51,7 +54,9 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
   const config = { ...read, keys: read.keys ?? [], devKey: undefined } as Config;
   if (config.keys.length === 0) {
     config.devKey = `dev_${randomBytes(18).toString('base64url')}`;
-    config.keys = [{ key: config.devKey, name: 'dev', credits: null, scopes: ['v1', 'v2'], rateLimit: config.rateLimit }];
+    config.keys = [
+      { key: config.devKey, name: 'dev', credits: null, scopes: ['v1', 'v2'], rateLimit: config.rateLimit },
+    ];
   }
   check(config);
   return config;
@@ -60,18 +65,27 @@ export function loadConfig(env: Env = process.env, argv: string[] = []): Config 
 /** The rules between settings. */
 function check(c: Config): void {
   if (!c.redisUrl && c.role !== 'all') {
-    throw new ConfigError(`BGR_ROLE=${c.role} needs BGR_REDIS_URL (--redis-url): api and worker nodes share requests through Redis; without it use --role all`);
+    throw new ConfigError(
+      `BGR_ROLE=${c.role} needs BGR_REDIS_URL (--redis-url): api and worker nodes share requests through Redis; without it use --role all`,
+    );
   }
   // Every node must know the same keys: a generated dev key would differ per process, and a worker
   // settles credits only for keys it knows.
-  if (c.redisUrl && c.devKey) throw new ConfigError('BGR_API_KEYS is required with BGR_REDIS_URL (every node of the deployment needs the same keys)');
+  if (c.redisUrl && c.devKey)
+    throw new ConfigError(
+      'BGR_API_KEYS is required with BGR_REDIS_URL (every node of the deployment needs the same keys)',
+    );
   const onePicture = c.maxPixels * 4;
   if (c.pixelBudget < onePicture) {
-    throw new ConfigError(`BGR_PIXEL_BUDGET (${c.pixelBudget} bytes) must hold at least one largest image: BGR_MAX_PIXELS × 4 = ${onePicture} bytes`);
+    throw new ConfigError(
+      `BGR_PIXEL_BUDGET (${c.pixelBudget} bytes) must hold at least one largest image: BGR_MAX_PIXELS × 4 = ${onePicture} bytes`,
+    );
   }
   // Node requires the headers timeout not to exceed the request timeout.
   if (c.headersTimeoutS > c.requestTimeoutS) {
-    throw new ConfigError(`BGR_HEADERS_TIMEOUT_S (${c.headersTimeoutS}) must not exceed BGR_REQUEST_TIMEOUT_S (${c.requestTimeoutS})`);
+    throw new ConfigError(
+      `BGR_HEADERS_TIMEOUT_S (${c.headersTimeoutS}) must not exceed BGR_REQUEST_TIMEOUT_S (${c.requestTimeoutS})`,
+    );
   }
 }
 
@@ -85,12 +99,16 @@ export function requireWebhookSecret(config: Config): void {
     try {
       new Webhook(config.webhookSecret);
     } catch (e) {
-      throw new ConfigError(`BGR_WEBHOOK_SECRET is not a valid Standard Webhooks secret (whsec_ + base64): ${(e as Error).message}`);
+      throw new ConfigError(
+        `BGR_WEBHOOK_SECRET is not a valid Standard Webhooks secret (whsec_ + base64): ${(e as Error).message}`,
+      );
     }
     return;
   }
   if (config.devKey) return;
-  throw new ConfigError('BGR_WEBHOOK_SECRET is required when BGR_API_KEYS is set: receivers verify webhooks with it, so every node needs the same one, kept across restarts (e.g. whsec_$(openssl rand -base64 24))');
+  throw new ConfigError(
+    'BGR_WEBHOOK_SECRET is required when BGR_API_KEYS is set: receivers verify webhooks with it, so every node needs the same one, kept across restarts (e.g. whsec_$(openssl rand -base64 24))',
+  );
 }
 
 /** `bgr serve --help` text, generated from the settings table. */
@@ -103,7 +121,12 @@ export function configHelp(): string {
 export function settingsMarkdown(): string {
   const cell = (s: string) => s.replace(/\|/g, '\\|');
   const rows = settings.map((s) => {
-    const flags = [s.flag, ...Object.entries(flagAliases).filter(([, to]) => to === s.flag).map(([alias]) => alias)];
+    const flags = [
+      s.flag,
+      ...Object.entries(flagAliases)
+        .filter(([, to]) => to === s.flag)
+        .map(([alias]) => alias),
+    ];
     return `| \`${s.env}\` | ${flags.map((f) => `\`${f}\``).join(', ')} | ${s.def ? `\`${s.def}\`` : 'unset'} | ${cell(s.doc)} |`;
   });
   return ['| Variable | Flag | Default | Meaning |', '|---|---|---|---|', ...rows].join('\n');

@@ -27,7 +27,9 @@ export async function startRedisNode(
   // Exhausted jobs end through the lifecycle (credit released, webhook sent). The queue only runs jobs
   // once the lifecycle has started it, so the promise is always resolved by the time one is needed.
   let bind!: (s: RemovalService) => void;
-  const lifecycle = new Promise<RemovalService>((resolve) => { bind = resolve; });
+  const lifecycle = new Promise<RemovalService>((resolve) => {
+    bind = resolve;
+  });
   const local = role === 'api' ? undefined : makeEngine();
   const metrics = new Metrics({ role });
   let backend;
@@ -54,8 +56,20 @@ export async function startRedisNode(
     throw err;
   }
   const b = backend;
-  const v2 = { store: b.store, queue: b.queue, close: () => b.close(), depth: async () => (await b.queue.counts()).waiting };
-  const common = { config, keys: b.keys, backendUp: () => b.ping(), onLifecycle: bind, metrics, ...(b.webhooks ? { webhooks: b.webhooks } : {}) };
+  const v2 = {
+    store: b.store,
+    queue: b.queue,
+    close: () => b.close(),
+    depth: async () => (await b.queue.counts()).waiting,
+  };
+  const common = {
+    config,
+    keys: b.keys,
+    backendUp: () => b.ping(),
+    onLifecycle: bind,
+    metrics,
+    ...(b.webhooks ? { webhooks: b.webhooks } : {}),
+  };
   try {
     if (role === 'worker') {
       const running = await startWorkerNode({ ...common, engine: local!, backend: v2, log });

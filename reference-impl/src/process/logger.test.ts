@@ -19,15 +19,30 @@ describe('chooseLogFormat', () => {
 
 /** Runs `bgr serve` in dev mode until its "Server listening" log line, then stops it; returns its stdout. */
 async function serveOutput(viaPty: boolean): Promise<string> {
-  const env: Record<string, string | undefined> = { ...process.env, BGR_API_KEYS: '', BGR_REDIS_URL: '', BGR_LOG_FORMAT: '', BGR_WEBHOOK_SECRET: '' };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    BGR_API_KEYS: '',
+    BGR_REDIS_URL: '',
+    BGR_LOG_FORMAT: '',
+    BGR_WEBHOOK_SECRET: '',
+  };
   const cmd = `${process.execPath} bin/bgr.mjs serve --port 0`;
   // `script` gives the child a pseudo-terminal as stdout, as an operator's shell would.
   const child = viaPty
     ? spawn('script', ['-qfc', cmd, '/dev/null'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(process.execPath, ['bin/bgr.mjs', 'serve', '--port', '0'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    : spawn(process.execPath, ['bin/bgr.mjs', 'serve', '--port', '0'], {
+        cwd: root,
+        env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
   let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => { out += c; });
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => { out += c; });
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+    out += c;
+  });
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+    out += c;
+  });
   const exited = new Promise((r) => child.once('exit', r));
   const deadline = Date.now() + 30_000;
   while (!/Server listening at/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -39,7 +54,10 @@ async function serveOutput(viaPty: boolean): Promise<string> {
 describe('bgr serve output', () => {
   it('without a terminal: one JSON object per log line, and no content-type-parser warnings at start', async () => {
     const out = await serveOutput(false);
-    const logs = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string });
+    const logs = out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; msg: string });
     expect(logs.find((l) => /Server listening at/.test(l.msg))).toMatchObject({ level: 30 });
     expect(out).not.toMatch(/ContentTypeParser/);
   }, 40_000);

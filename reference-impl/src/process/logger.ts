@@ -16,5 +16,8 @@ export function chooseLogFormat(format: LogFormat, stdoutIsTTY: boolean): 'json'
 export function createLogger(level: string, format: LogFormat, stdoutIsTTY = Boolean(process.stdout.isTTY)): Logger {
   if (chooseLogFormat(format, stdoutIsTTY) === 'json') return pino({ level });
   // In this thread and synchronous (no transport worker): nothing is lost when the process exits right after a line.
-  return pino({ level }, PinoPretty({ colorize: stdoutIsTTY, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+  return pino(
+    { level },
+    PinoPretty({ colorize: stdoutIsTTY, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }),
+  );
 }

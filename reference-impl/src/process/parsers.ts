@@ -7,11 +7,17 @@ import { parseRedisUrl, redactRedisUrl } from '../adapters/redis/url.ts';
 
 /** `bgr serve --role`: `api` accepts and answers, `worker` runs inference, `all` both (one process). */
 export type Role = 'all' | 'api' | 'worker';
-export interface RateLimit { max: number; windowS: number }
+export interface RateLimit {
+  max: number;
+  windowS: number;
+}
 
 /** A configuration error, with a message naming the variable/flag and the bad value. */
 export class ConfigError extends Error {
-  constructor(message: string) { super(message); this.name = 'ConfigError'; }
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
 }
 
 export function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -26,7 +32,8 @@ export function int(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
 export function num(name: string, min: number) {
   return (v: string): number => {
     const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < min) throw new ConfigError(`${name} must be a number ≥ ${min}, got '${v}'`);
+    if (v.trim() === '' || !Number.isFinite(n) || n < min)
+      throw new ConfigError(`${name} must be a number ≥ ${min}, got '${v}'`);
     return n;
   };
 }
@@ -38,12 +45,25 @@ export function bool(name: string) {
   };
 }
 
-const units: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 1024, m: 1e6, mb: 1e6, mib: 1024 ** 2, g: 1e9, gb: 1e9, gib: 1024 ** 3 };
+const units: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1e3,
+  kb: 1e3,
+  kib: 1024,
+  m: 1e6,
+  mb: 1e6,
+  mib: 1024 ** 2,
+  g: 1e9,
+  gb: 1e9,
+  gib: 1024 ** 3,
+};
 /** Parses "16MiB", "12mb", "1048576". */
 export function parseBytes(name: string, v: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(v);
   const unit = units[(m?.[2] ?? '').toLowerCase()];
-  if (!m || unit === undefined || Number(m[1]) * unit < 1) throw new ConfigError(`${name} must be a size like 16MiB or 1048576, got '${v}'`);
+  if (!m || unit === undefined || Number(m[1]) * unit < 1)
+    throw new ConfigError(`${name} must be a size like 16MiB or 1048576, got '${v}'`);
   return Math.floor(Number(m[1]) * unit);
 }
 
@@ -108,15 +128,23 @@ export const precision = (v: string): Precision => {
 export function url(name: string) {
   return (v: string): string => {
     let u: URL;
-    try { u = new URL(v); } catch { throw new ConfigError(`${name} must be an absolute http(s) URL, got '${v}'`); }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`${name} must be an http(s) URL, got '${v}'`);
+    try {
+      u = new URL(v);
+    } catch {
+      throw new ConfigError(`${name} must be an absolute http(s) URL, got '${v}'`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+      throw new ConfigError(`${name} must be an http(s) URL, got '${v}'`);
     return v.replace(/\/+$/, '');
   };
 }
 
 /** A comma list of IPs/CIDRs (either family), each checked. */
 function ipList(name: string, v: string): string[] {
-  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const it of items) {
     const [ip, bits] = it.split('/');
     const family = isIP(ip ?? '');
@@ -138,5 +166,3 @@ export function trustedProxies(v: string): boolean | string[] {
   if (/^(1|true|yes|on|0|false|no|off)$/i.test(v.trim())) return bool('BGR_TRUST_PROXY')(v.trim());
   return ipList('BGR_TRUST_PROXY', v);
 }
-
-

@@ -14,7 +14,10 @@ afterEach(async () => {
 });
 
 async function start(env: Record<string, string> = {}) {
-  server = await startServer({ config: loadConfig({ PORT: '0', BGR_API_KEYS: `${key}:5`, ...env }), engine: new FakeEngine({ delayMs: 50 }) });
+  server = await startServer({
+    config: loadConfig({ PORT: '0', BGR_API_KEYS: `${key}:5`, ...env }),
+    engine: new FakeEngine({ delayMs: 50 }),
+  });
   return server;
 }
 
@@ -38,7 +41,14 @@ describe('v2 as served by bgr serve', () => {
     }
     const result = await fetch(sub.body.response_url!, { headers: { 'x-api-key': key } });
     const body = await result.json();
-    expect(contract.validateResponse(contract.findOperation('GET', '/v2/requests/x')!, result.status, result.headers.get('content-type')!, body)).toEqual([]);
+    expect(
+      contract.validateResponse(
+        contract.findOperation('GET', '/v2/requests/x')!,
+        result.status,
+        result.headers.get('content-type')!,
+        body,
+      ),
+    ).toEqual([]);
     expect(body.metrics.remaining_credits).toBe(4);
     const output = await fetch(body.output, { headers: { 'x-api-key': key } });
     expect([output.status, output.headers.get('content-type')]).toEqual([200, 'image/png']);
@@ -47,8 +57,18 @@ describe('v2 as served by bgr serve', () => {
   it.each([
     ['the request host by default', {}, {}, (s: Running) => s.url],
     ['BGR_PUBLIC_URL when set', { BGR_PUBLIC_URL: 'https://api.example.com/' }, {}, () => 'https://api.example.com'],
-    ['forwarded headers only when trusted', { BGR_TRUST_PROXY: 'true' }, { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'edge.example.com' }, () => 'https://edge.example.com'],
-    ['not forwarded headers when untrusted', {}, { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example.com' }, (s: Running) => s.url],
+    [
+      'forwarded headers only when trusted',
+      { BGR_TRUST_PROXY: 'true' },
+      { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'edge.example.com' },
+      () => 'https://edge.example.com',
+    ],
+    [
+      'not forwarded headers when untrusted',
+      {},
+      { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example.com' },
+      (s: Running) => s.url,
+    ],
   ])('builds absolute URLs from %s', async (_name, env, headers, base) => {
     const s = await start(env);
     const { body } = await submit(s, headers);

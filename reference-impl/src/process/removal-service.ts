@@ -67,7 +67,11 @@ export function webhookSenderOf(config: Config, log?: FastifyBaseLogger, metrics
     // Webhook targets get the same SSRF guard as image URLs, and no redirects.
     fetch: async (url, init) => {
       const res = await guardedFetch(url, policy, {
-        method: init.method, headers: init.headers, body: init.body, signal: init.signal, followRedirects: false,
+        method: init.method,
+        headers: init.headers,
+        body: init.body,
+        signal: init.signal,
+        followRedirects: false,
       });
       return { status: res.status };
     },
@@ -88,11 +92,15 @@ export function createRemovalService(config: Config, o: ServiceOptions): Removal
     clock: o.clock,
     log: o.log,
     webhooks,
-    ...(metrics ? {
-      // v1 requests are timed by the HTTP histogram of the node that answers them.
-      onEnded: (rec) => { if (!rec.sync) metrics.requestDuration.observe({ status: rec.state }, rec.metrics.totalTime ?? 0); },
-      onResult: (result) => metrics.inferenceDuration.observe(result.timings.infer / 1000),
-    } : {}),
+    ...(metrics
+      ? {
+          // v1 requests are timed by the HTTP histogram of the node that answers them.
+          onEnded: (rec) => {
+            if (!rec.sync) metrics.requestDuration.observe({ status: rec.state }, rec.metrics.totalTime ?? 0);
+          },
+          onResult: (result) => metrics.inferenceDuration.observe(result.timings.infer / 1000),
+        }
+      : {}),
     resolveImage: (input, signal) => resolveImage(input, { fetch: policy, maxPixels: config.maxPixels }, signal),
     config: { retentionMs: config.resultTtlS * 1000, shutdownGraceMs: config.shutdownGraceS * 1000 },
   }).start();

@@ -11,7 +11,11 @@ import type { WebhookPort } from '../removal/webhook.ts';
  * Stops accepting (new requests get 503 in the contract's format), lets in-flight requests finish for up
  * to `graceMs`, then cuts the remaining connections (their jobs are aborted), and closes the engine.
  */
-export async function gracefulShutdown(app: FastifyInstance, engine: Engine | undefined, graceMs: number): Promise<void> {
+export async function gracefulShutdown(
+  app: FastifyInstance,
+  engine: Engine | undefined,
+  graceMs: number,
+): Promise<void> {
   const cut = setTimeout(() => {
     app.log.warn({ graceMs }, 'grace period over: closing the remaining connections');
     app.server.closeAllConnections();
@@ -24,20 +28,25 @@ export async function gracefulShutdown(app: FastifyInstance, engine: Engine | un
   await engine?.close();
 }
 
-export interface Running { app: FastifyInstance; url: string; shutdown(): Promise<void> }
+export interface Running {
+  app: FastifyInstance;
+  url: string;
+  shutdown(): Promise<void>;
+}
 
-export type ServerDeps = Omit<AppDeps, 'keys' | 'service' | 'ready'> & Partial<Pick<AppDeps, 'keys'>> & {
-  /** The engine that runs images here; absent on an API-only node (its images run on the workers). */
-  engine?: Engine;
-  /** Where v2 requests live; in-memory by default. */
-  backend?: V2Backend;
-  /** Called with the removal service as soon as it exists (the Redis backend routes exhausted jobs to it). */
-  onLifecycle?: (service: RemovalService) => void;
-  /** Where webhooks go (the Redis delivery queue); absent → sent from this process. */
-  webhooks?: WebhookPort;
-  /** Adds hooks to the app before it listens (the sandbox's scripted outcomes). */
-  extend?: (app: FastifyInstance) => void;
-};
+export type ServerDeps = Omit<AppDeps, 'keys' | 'service' | 'ready'> &
+  Partial<Pick<AppDeps, 'keys'>> & {
+    /** The engine that runs images here; absent on an API-only node (its images run on the workers). */
+    engine?: Engine;
+    /** Where v2 requests live; in-memory by default. */
+    backend?: V2Backend;
+    /** Called with the removal service as soon as it exists (the Redis backend routes exhausted jobs to it). */
+    onLifecycle?: (service: RemovalService) => void;
+    /** Where webhooks go (the Redis delivery queue); absent → sent from this process. */
+    webhooks?: WebhookPort;
+    /** Adds hooks to the app before it listens (the sandbox's scripted outcomes). */
+    extend?: (app: FastifyInstance) => void;
+  };
 
 /** serve.ts's `startServer`, handed to the Redis wiring rather than imported by it. */
 export type StartServer = (deps: ServerDeps) => Promise<Running>;

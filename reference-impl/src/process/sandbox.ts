@@ -33,14 +33,20 @@ export async function startSandbox(config: Config, logger?: ServerDeps['logger']
 /** The `bgr-sandbox` command: resolves with the exit code once the sandbox has shut down. */
 export async function sandboxCommand(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`bgr-sandbox: the Background Removal API without a model (the x-bgr-sandbox header scripts outcomes).\n${configHelp()}`);
+    process.stdout.write(
+      `bgr-sandbox: the Background Removal API without a model (the x-bgr-sandbox header scripts outcomes).\n${configHelp()}`,
+    );
     return 0;
   }
   let config: Config;
   try {
     config = loadConfig({ BGR_ENGINE: 'sandbox', ...env }, args);
-    if (config.engine !== 'sandbox') throw new ConfigError('bgr-sandbox runs only the sandbox engine (--engine sandbox)');
-    if (config.redisUrl) throw new ConfigError('the sandbox runs in one process: BGR_REDIS_URL is not supported (use bgr serve for Redis)');
+    if (config.engine !== 'sandbox')
+      throw new ConfigError('bgr-sandbox runs only the sandbox engine (--engine sandbox)');
+    if (config.redisUrl)
+      throw new ConfigError(
+        'the sandbox runs in one process: BGR_REDIS_URL is not supported (use bgr serve for Redis)',
+      );
     requireWebhookSecret(config);
   } catch (e) {
     if (e instanceof ConfigError) {
@@ -58,7 +64,9 @@ export async function sandboxCommand(args: string[], env: NodeJS.ProcessEnv = pr
     return 1;
   }
   const shape = config.sandboxShape === 'production' ? ', production shape' : '';
-  process.stdout.write(`bgr-sandbox: listening on ${running.url} (sandbox engine, ${config.sandboxMs} ms per image${shape}, no model)\n`);
+  process.stdout.write(
+    `bgr-sandbox: listening on ${running.url} (sandbox engine, ${config.sandboxMs} ms per image${shape}, no model)\n`,
+  );
   if (config.devKey) process.stdout.write(`dev key: ${config.devKey}\n`);
   return untilSignal(running, config.shutdownGraceS);
 }

@@ -15,7 +15,14 @@ export { gracefulShutdown, sandboxDeps, startServer, type Running, type ServerDe
 
 /** The engine config derived from the server config. */
 export function engineConfigOf(config: Config): EngineConfig {
-  return { device: config.device, precision: config.precision, workers: config.workers, threads: config.threads, cacheDir: config.cacheDir, maxPixels: config.maxPixels };
+  return {
+    device: config.device,
+    precision: config.precision,
+    workers: config.workers,
+    threads: config.threads,
+    cacheDir: config.cacheDir,
+    maxPixels: config.maxPixels,
+  };
 }
 
 /** The `bgr serve` command. Resolves with the exit code once the server has shut down. */
@@ -42,7 +49,9 @@ export async function serveCommand(args: string[]): Promise<number> {
   const makeEngine = () => {
     try {
       // Nodes of a Redis deployment may run the sandbox engine too (tests of the distributed code without the model).
-      return sandbox ? createSandbox({ maxPixels: config.maxPixels, timeMs: config.sandboxMs }) : createEngine(engineConfigOf(config));
+      return sandbox
+        ? createSandbox({ maxPixels: config.maxPixels, timeMs: config.sandboxMs })
+        : createEngine(engineConfigOf(config));
     } catch (e) {
       throw new Error(`the engine could not start: ${(e as Error).message}`);
     }
@@ -60,7 +69,9 @@ export async function serveCommand(args: string[]): Promise<number> {
     process.stderr.write(`bgr serve: ${(e as Error).message}\n`);
     return 1;
   }
-  process.stdout.write(`bgr serve: listening on ${running.url} (role ${config.role}, ${config.redisUrl ? 'Redis' : 'in-memory'} backend${sandbox ? ', sandbox engine' : ''})\n`);
+  process.stdout.write(
+    `bgr serve: listening on ${running.url} (role ${config.role}, ${config.redisUrl ? 'Redis' : 'in-memory'} backend${sandbox ? ', sandbox engine' : ''})\n`,
+  );
   if (config.devKey) process.stdout.write(`dev key: ${config.devKey}\n`);
   engine?.ready().then(
     // The CPU goes with it: int8 speed, and which int8 kernels run, depend on it.

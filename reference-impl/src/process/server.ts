@@ -22,7 +22,13 @@ function loggerOf(logger: AppDeps['logger']): FastifyBaseLogger {
 export async function startServer(deps: ServerDeps): Promise<Running> {
   const { config, engine } = deps;
   const keyId = deps.keyId ?? keyIdHasher(config.keyIdSecret);
-  const keys = deps.keys ?? new MemoryKeyStore(config.keys, { clock: deps.clock, keyId, rememberMs: Math.max(2 * 3600_000, 2 * config.resultTtlS * 1000) });
+  const keys =
+    deps.keys ??
+    new MemoryKeyStore(config.keys, {
+      clock: deps.clock,
+      keyId,
+      rememberMs: Math.max(2 * 3600_000, 2 * config.resultTtlS * 1000),
+    });
   const backend = deps.backend ?? memoryBackend(config, deps.clock);
   // One pino logger for the HTTP layer and the service, so job logs share the server's output.
   const log = loggerOf(deps.logger);
@@ -33,7 +39,14 @@ export async function startServer(deps: ServerDeps): Promise<Running> {
   const admission = new Admission(config);
   metrics.imagesInFlight = () => admission.usage.images;
   const service = createRemovalService(config, {
-    ...(engine ? { engine } : {}), keys, backend, clock: deps.clock, log, metrics, admission, ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
+    ...(engine ? { engine } : {}),
+    keys,
+    backend,
+    clock: deps.clock,
+    log,
+    metrics,
+    admission,
+    ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
   });
   deps.onLifecycle?.(service);
   // An API-only node runs no images: it is ready when its backend is (checked by /readyz too).

@@ -11,10 +11,13 @@ export function untilSignal(running: Running, graceS: number): Promise<number> {
       }
       stopping = true;
       running.app.log.info({ signal, graceS }, 'shutting down');
-      running.shutdown().then(() => resolve(0), (e: Error) => {
-        running.app.log.error({ err: e }, 'shutdown failed');
-        resolve(1);
-      });
+      running.shutdown().then(
+        () => resolve(0),
+        (e: Error) => {
+          running.app.log.error({ err: e }, 'shutdown failed');
+          resolve(1);
+        },
+      );
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));

@@ -44,17 +44,33 @@ export async function startWorkerNode(deps: WorkerNodeDeps): Promise<Running> {
   installErrorHandlers(app);
   let closing = false;
   let service: RemovalService | undefined;
-  app.addHook('preClose', async () => { closing = true; });
-  healthRoutes(app, () => engine.isReady(), () => closing, deps.backendUp);
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  healthRoutes(
+    app,
+    () => engine.isReady(),
+    () => closing,
+    deps.backendUp,
+  );
   if (config.metrics) metricsRoutes(app, metrics);
-  engine.ready().then(() => {
-    if (closing) return;
-    service = createRemovalService(config, {
-      engine, keys: deps.keys, backend: deps.backend, log, metrics, admission, ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
-    });
-    deps.onLifecycle?.(service);
-    log.info({ cpu: describeCpu() }, 'worker taking jobs');
-  }, (err: Error) => log.error({ err }, 'engine failed to become ready: this worker takes no jobs'));
+  engine.ready().then(
+    () => {
+      if (closing) return;
+      service = createRemovalService(config, {
+        engine,
+        keys: deps.keys,
+        backend: deps.backend,
+        log,
+        metrics,
+        admission,
+        ...(deps.webhooks ? { webhooks: deps.webhooks } : {}),
+      });
+      deps.onLifecycle?.(service);
+      log.info({ cpu: describeCpu() }, 'worker taking jobs');
+    },
+    (err: Error) => log.error({ err }, 'engine failed to become ready: this worker takes no jobs'),
+  );
   // Running jobs finish within the grace period, the rest go back to the queue for another worker.
   app.addHook('onClose', async () => {
     await service?.close();
@@ -65,5 +81,9 @@ export async function startWorkerNode(deps: WorkerNodeDeps): Promise<Running> {
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   let done: Promise<void> | undefined;
-  return { app, url: `http://${host}:${port}`, shutdown: () => (done ??= gracefulShutdown(app, engine, config.shutdownGraceS * 1000)) };
+  return {
+    app,
+    url: `http://${host}:${port}`,
+    shutdown: () => (done ??= gracefulShutdown(app, engine, config.shutdownGraceS * 1000)),
+  };
 }

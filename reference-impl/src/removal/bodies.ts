@@ -1,6 +1,13 @@
 /** Pure renderers from a request record to exactly the contract's bodies (typed by the generated types). */
 import type {
-  CompletedMetrics, FailedBody, Metrics, PendingBody, ResultBody, StatusBody, SubmitResponse, Timestamps,
+  CompletedMetrics,
+  FailedBody,
+  Metrics,
+  PendingBody,
+  ResultBody,
+  StatusBody,
+  SubmitResponse,
+  Timestamps,
 } from '@bgr/spec';
 import type { RequestRecord, StoredOutput } from './store.ts';
 

@@ -67,7 +67,13 @@ describe('MemoryJobQueue', () => {
     const q = new MemoryJobQueue({ maxSize: 10, concurrency: 1, maxAttempts: 2, retryDelayMs: 1 });
     const seen: string[] = [];
     const errors: unknown[] = [];
-    const q2 = new MemoryJobQueue({ maxSize: 10, concurrency: 1, maxAttempts: 2, retryDelayMs: 1, onError: (e) => errors.push(e) });
+    const q2 = new MemoryJobQueue({
+      maxSize: 10,
+      concurrency: 1,
+      maxAttempts: 2,
+      retryDelayMs: 1,
+      onError: (e) => errors.push(e),
+    });
     for (const queue of [q, q2]) {
       await queue.add('a');
       await queue.add('b');
@@ -79,7 +85,9 @@ describe('MemoryJobQueue', () => {
     await q.idle();
     expect(seen).toEqual(['a1/2', 'b1/2', 'a2/2']);
     // On the last attempt a RetryJob is not retried again: the processor is told it is the last one.
-    q2.start(async () => { throw new RetryJob('crash'); });
+    q2.start(async () => {
+      throw new RetryJob('crash');
+    });
     await q2.idle();
     expect(errors).toHaveLength(2);
   });

@@ -69,8 +69,16 @@ export interface MemoryJobQueueOptions {
   onError?: (err: unknown, requestId: string) => void;
 }
 
-interface Waiting { id: string; attempt: number; sync?: boolean }
-interface Running { controller: AbortController; done: Promise<void>; sync: boolean }
+interface Waiting {
+  id: string;
+  attempt: number;
+  sync?: boolean;
+}
+interface Running {
+  controller: AbortController;
+  done: Promise<void>;
+  sync: boolean;
+}
 
 /** The embedded backend: an array as the FIFO and N concurrent async runs in this process. */
 export class MemoryJobQueue implements JobQueue {
@@ -154,7 +162,9 @@ export class MemoryJobQueue implements JobQueue {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all(runs),
-      new Promise((resolve) => { timer = setTimeout(resolve, graceMs); }),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      }),
     ]);
     clearTimeout(timer);
     for (const [id, run] of this.running) {
@@ -165,7 +175,9 @@ export class MemoryJobQueue implements JobQueue {
     // little for tidiness, never unboundedly (the processor re-checks its signal before any write).
     await Promise.race([
       Promise.all([...this.running.values()].map((r) => r.done)),
-      new Promise((resolve) => { timer = setTimeout(resolve, Math.min(graceMs, 1000)); }),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, Math.min(graceMs, 1000));
+      }),
     ]);
     clearTimeout(timer);
     this.settleIdle();
@@ -187,7 +199,8 @@ export class MemoryJobQueue implements JobQueue {
     const processor = this.processor;
     if (!processor) return;
     const busy = () => [...this.running.values()].filter((r) => !r.sync).length;
-    while (!this.closing && this.waiting.length > 0 && busy() < this.opts.concurrency) this.launch(processor, this.waiting.shift()!);
+    while (!this.closing && this.waiting.length > 0 && busy() < this.opts.concurrency)
+      this.launch(processor, this.waiting.shift()!);
   }
 
   private launch(processor: Processor, job: Waiting): void {

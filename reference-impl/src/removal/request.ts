@@ -28,15 +28,22 @@ export interface RemovalOptions {
  * as it is by every later layer (nothing re-validates it). The image is read and probed once, when its
  * bytes are resolved (see `input/image.ts`), and travels on as a `ProbedImage`.
  */
-export interface RemovalRequest extends RemovalOptions { image: ImageSource }
+export interface RemovalRequest extends RemovalOptions {
+  image: ImageSource;
+}
 
 /** SHA-256 of the normalised request: equal for bodies that mean the same (defaults, JSON key order). */
 export function bodyHash(p: RemovalRequest): string {
-  const image = typeof p.image === 'string'
-    ? { text: p.image }
-    : { bytes: createHash('sha256').update(p.image).digest('hex') };
+  const image =
+    typeof p.image === 'string' ? { text: p.image } : { bytes: createHash('sha256').update(p.image).digest('hex') };
   const canonical = JSON.stringify([
-    image, p.method, p.format, p.maskOnly, p.bgColor?.replace(/^#/, '').toLowerCase() ?? null, p.base64, p.webhook ?? null,
+    image,
+    p.method,
+    p.format,
+    p.maskOnly,
+    p.bgColor?.replace(/^#/, '').toLowerCase() ?? null,
+    p.base64,
+    p.webhook ?? null,
   ]);
   return createHash('sha256').update(canonical).digest('hex');
 }

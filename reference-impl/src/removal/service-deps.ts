@@ -64,7 +64,4 @@ export interface ServiceDeps {
 
 export type StatusView = { status: 200; body: StatusBody } | { status: 422; body: FailedBody };
 export type ResultView =
-  | { status: 200; body: ResultBody }
-  | { status: 202; body: PendingBody }
-  | { status: 422; body: FailedBody };
-
+  { status: 200; body: ResultBody } | { status: 202; body: PendingBody } | { status: 422; body: FailedBody };

@@ -9,7 +9,14 @@ import { MemoryJobQueue } from './queue.ts';
 import { RemovalService } from './service.ts';
 import type { ServiceConfig, ResolveImage } from './service.ts';
 import {
-  asProbed, FakeClock, FakeEngine, FakeKeyStore, fakeResult, startReceiver, tinyPng, v2TestApp,
+  asProbed,
+  FakeClock,
+  FakeEngine,
+  FakeKeyStore,
+  fakeResult,
+  startReceiver,
+  tinyPng,
+  v2TestApp,
 } from '../../testing/v2.ts';
 import { WebhookSender, generateWebhookSecret, type WebhookPort } from './webhook.ts';
 import type { JobContext } from './queue.ts';
@@ -43,10 +50,18 @@ async function setup(o: Setup = {}) {
   const clock = new FakeClock();
   const store = new MemoryRequestStore(clock);
   const queue = new MemoryJobQueue({ maxSize: o.maxSize ?? 10, concurrency: o.concurrency ?? 1, retryDelayMs: 1 });
-  const keys = new FakeKeyStore([{ key: 'k1', credits: o.credits === undefined ? 10 : o.credits }, { key: 'k2', credits: null }]);
+  const keys = new FakeKeyStore([
+    { key: 'k1', credits: o.credits === undefined ? 10 : o.credits },
+    { key: 'k2', credits: null },
+  ]);
   const engine = new FakeEngine();
   const service = new RemovalService({
-    store, queue, keys, engine, resolveImage, clock,
+    store,
+    queue,
+    keys,
+    engine,
+    resolveImage,
+    clock,
     config: { retentionMs: HOUR, shutdownGraceMs: 50, ...o.config },
     ...(o.webhooks ? { webhooks: o.webhooks } : {}),
   }).start();
@@ -54,9 +69,14 @@ async function setup(o: Setup = {}) {
   open.push(service, app);
 
   /** One HTTP call; every response is checked against the contract before the test sees it. */
-  async function call(method: 'GET' | 'POST', url: string, opts: { key?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  async function call(
+    method: 'GET' | 'POST',
+    url: string,
+    opts: { key?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ) {
     const res = await app.inject({
-      method, url,
+      method,
+      url,
       headers: { 'x-api-key': opts.key ?? 'k1', ...opts.headers },
       ...(opts.body !== undefined ? { payload: opts.body as object } : {}),
     });
@@ -67,8 +87,10 @@ async function setup(o: Setup = {}) {
     expect(contract.validateResponse(op!, res.statusCode, ct, body)).toEqual([]);
     return { status: res.statusCode, body, headers: res.headers };
   }
-  const submit = (body: unknown = { image: 'https://img.test/cat.jpg' }, opts: { key?: string; headers?: Record<string, string> } = {}) =>
-    call('POST', '/v2/bg-removal', { body, ...opts });
+  const submit = (
+    body: unknown = { image: 'https://img.test/cat.jpg' },
+    opts: { key?: string; headers?: Record<string, string> } = {},
+  ) => call('POST', '/v2/bg-removal', { body, ...opts });
   const path = (id: string) => `/v2/requests/${id}`;
   const status = (id: string, key?: string) => call('GET', `${path(id)}/status`, key ? { key } : {});
   const result = (id: string, key?: string) => call('GET', path(id), key ? { key } : {});
@@ -89,10 +111,15 @@ async function setup(o: Setup = {}) {
 describe('submit', () => {
   it('a refused submit is undone step by step, and a step that failed (store down) is retried until it succeeds', async () => {
     const t = await setup();
-    t.queue.add = async () => { throw new Error('connect ECONNREFUSED'); };
+    t.queue.add = async () => {
+      throw new Error('connect ECONNREFUSED');
+    };
     const settle = t.keys.settle.bind(t.keys);
     let failures = 1;
-    t.keys.settle = async (...a) => { if (failures-- > 0) throw new Error('store down'); return settle(...a); };
+    t.keys.settle = async (...a) => {
+      if (failures-- > 0) throw new Error('store down');
+      return settle(...a);
+    };
     const res = await t.submit({ image: 'https://img.test/cat.jpg' }, { headers: { 'idempotency-key': 'undo-1' } });
     expect(res.status).toBeGreaterThanOrEqual(500);
     // The hold's release failed; the other steps were not skipped because of it.
@@ -121,7 +148,9 @@ describe('states', () => {
   it('move only forward, QUEUED → PROCESSING → COMPLETED, observed by fast polling', async () => {
     const t = await setup({ concurrency: 1 });
     await t.submit(); // occupies the only worker, so the next one is observed QUEUED
-    const { body: { request_id: id } } = await t.submit();
+    const {
+      body: { request_id: id },
+    } = await t.submit();
     const seen: string[] = [];
     const poller = (async () => {
       for (;;) {
@@ -145,7 +174,9 @@ describe('states', () => {
 
   it('a status stream never repeats a state, even when the record moves between two reads of one snapshot', async () => {
     const t = await setup({ config: { streamResyncMs: 5 } });
-    const { body: { request_id: id } } = await t.submit();
+    const {
+      body: { request_id: id },
+    } = await t.submit();
     const running = await t.engine.call(0); // PROCESSING now
     const rec = (await t.store.get(id))!;
     // The first read inside the stream sees the record one step behind (QUEUED), as a read racing a worker's
@@ -163,7 +194,11 @@ describe('states', () => {
     await new Promise((r) => setTimeout(r, 40));
     running.complete();
     await new Promise((r) => stream.once('end', r));
-    const states = [...Buffer.concat(chunks).toString().matchAll(/"status":"([A-Z]+)"/g)].map((m) => m[1]);
+    const states = [
+      ...Buffer.concat(chunks)
+        .toString()
+        .matchAll(/"status":"([A-Z]+)"/g),
+    ].map((m) => m[1]);
     expect(states).toEqual([...new Set(states)]);
     expect(states.at(-1)).toBe('COMPLETED');
   });
@@ -171,7 +206,9 @@ describe('states', () => {
   it('result is 202 pending, then 200 with output URL, metrics in seconds and expires_at', async () => {
     const t = await setup({ concurrency: 1 });
     await t.submit(); // ahead of ours, so ours waits in the queue
-    const { body: { request_id: id } } = await t.submit();
+    const {
+      body: { request_id: id },
+    } = await t.submit();
     const pending = await t.result(id);
     expect(pending.status).toBe(202);
     expect(pending.body).toMatchObject({ status: 'QUEUED', queue_position: 0 });
@@ -186,7 +223,8 @@ describe('states', () => {
     const done = await t.result(id);
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({
-      status: 'COMPLETED', error: null,
+      status: 'COMPLETED',
+      error: null,
       output: `http://api.test/v2/requests/${id}/output`,
       metrics: { inference_time: 2.3, total_time: 2.8, remaining_credits: 8 },
     });
@@ -201,14 +239,18 @@ describe('states', () => {
   it('base64: true inlines the output as a data: URI', async () => {
     const t = await setup();
     t.engine.auto = () => fakeResult(Buffer.from('webp!'), 'image/webp');
-    const { body: { request_id: id } } = await t.submit({ image: 'https://img.test/a.jpg', base64: true, format: 'webp' });
+    const {
+      body: { request_id: id },
+    } = await t.submit({ image: 'https://img.test/a.jpg', base64: true, format: 'webp' });
     await t.settled(id);
     expect((await t.result(id)).body.output).toBe(`data:image/webp;base64,${Buffer.from('webp!').toString('base64')}`);
   });
 
   it('output of a pending or FAILED request is 409 not_ready', async () => {
     const t = await setup();
-    const { body: { request_id: id } } = await t.submit();
+    const {
+      body: { request_id: id },
+    } = await t.submit();
     expect((await t.output(id)).body.code).toBe('not_ready');
     await t.cancel(id);
     expect((await t.output(id)).status).toBe(409);
@@ -219,14 +261,33 @@ describe('FAILED is 422 on both status and result', () => {
   const cases: { name: string; image?: string; engineError?: unknown; code: string; message?: RegExp }[] = [
     { name: 'bad URL (fetch failed)', image: 'https://img.test/404.jpg', code: 'image_fetch_failed', message: /404/ },
     { name: 'forbidden URL', image: 'http://169.254.169.254/latest', code: 'image_url_forbidden' },
-    { name: 'undecodable image', engineError: new EngineError('invalid_image', 'The image could not be decoded.'), code: 'invalid_image' },
-    { name: 'engine internal error', engineError: new EngineError('internal', 'onnx: bad tensor at 0x1f'), code: 'inference_failed', message: /^Inference failed\.$/ },
-    { name: 'a bug (uncoded throw)', engineError: new TypeError('cannot read x of undefined'), code: 'internal', message: /^Internal server error\.$/ },
+    {
+      name: 'undecodable image',
+      engineError: new EngineError('invalid_image', 'The image could not be decoded.'),
+      code: 'invalid_image',
+    },
+    {
+      name: 'engine internal error',
+      engineError: new EngineError('internal', 'onnx: bad tensor at 0x1f'),
+      code: 'inference_failed',
+      message: /^Inference failed\.$/,
+    },
+    {
+      name: 'a bug (uncoded throw)',
+      engineError: new TypeError('cannot read x of undefined'),
+      code: 'internal',
+      message: /^Internal server error\.$/,
+    },
   ];
   it.each(cases)('$name → $code', async ({ image, engineError, code, message }) => {
     const t = await setup();
-    if (engineError) t.engine.auto = () => { throw engineError; };
-    const { body: { request_id: id } } = await t.submit({ image: image ?? 'https://img.test/cat.jpg' });
+    if (engineError)
+      t.engine.auto = () => {
+        throw engineError;
+      };
+    const {
+      body: { request_id: id },
+    } = await t.submit({ image: image ?? 'https://img.test/cat.jpg' });
     await t.settled(id);
     for (const r of [await t.status(id), await t.result(id)]) {
       expect(r.status).toBe(422);
@@ -239,11 +300,22 @@ describe('FAILED is 422 on both status and result', () => {
 });
 
 describe('not found', () => {
-  it('unknown and another key\'s ids answer the same 404 on all four endpoints', async () => {
+  it("unknown and another key's ids answer the same 404 on all four endpoints", async () => {
     const t = await setup();
-    const { body: { request_id: id } } = await t.submit();
-    for (const [target, key] of [['00000000-0000-4000-8000-000000000000', 'k1'], [id, 'k2'], ['%20bad', 'k1']] as const) {
-      for (const r of [await t.status(target, key), await t.result(target, key), await t.output(target, key), await t.cancel(target, key)]) {
+    const {
+      body: { request_id: id },
+    } = await t.submit();
+    for (const [target, key] of [
+      ['00000000-0000-4000-8000-000000000000', 'k1'],
+      [id, 'k2'],
+      ['%20bad', 'k1'],
+    ] as const) {
+      for (const r of [
+        await t.status(target, key),
+        await t.result(target, key),
+        await t.output(target, key),
+        await t.cancel(target, key),
+      ]) {
         expect(r.status).toBe(404);
         expect(r.body.code).toBe('not_found');
       }
@@ -256,19 +328,29 @@ describe('retention', () => {
   it('serves status, result and output until completion + retention, then 404 on all three', async () => {
     const t = await setup();
     t.engine.auto = () => fakeResult();
-    const { body: { request_id: id } } = await t.submit();
+    const {
+      body: { request_id: id },
+    } = await t.submit();
     await t.settled(id);
     t.clock.advance(HOUR - 1);
-    expect([(await t.status(id)).status, (await t.result(id)).status, (await t.output(id)).status]).toEqual([200, 200, 200]);
+    expect([(await t.status(id)).status, (await t.result(id)).status, (await t.output(id)).status]).toEqual([
+      200, 200, 200,
+    ]);
     t.clock.advance(1);
-    expect([(await t.status(id)).status, (await t.result(id)).status, (await t.output(id)).status]).toEqual([404, 404, 404]);
+    expect([(await t.status(id)).status, (await t.result(id)).status, (await t.output(id)).status]).toEqual([
+      404, 404, 404,
+    ]);
   });
 
   it('the sweeper frees expired records', async () => {
     const t = await setup({ config: { sweepIntervalMs: 5 } });
     t.engine.auto = () => fakeResult();
     const ids = [];
-    for (let i = 0; i < 3; i++) ids.push((await t.submit({ image: 'https://img.test/cat.jpg' }, { headers: { 'idempotency-key': `k${i}` } })).body.request_id);
+    for (let i = 0; i < 3; i++)
+      ids.push(
+        (await t.submit({ image: 'https://img.test/cat.jpg' }, { headers: { 'idempotency-key': `k${i}` } })).body
+          .request_id,
+      );
     ids.push((await t.submit({ image: 'https://img.test/404.jpg' })).body.request_id);
     for (const id of ids) await t.settled(id);
     expect(t.store.size).toBeGreaterThan(0);
@@ -281,7 +363,9 @@ describe('cancel', () => {
   it('a QUEUED request ends FAILED canceled, leaves the queue and is never run', async () => {
     const t = await setup({ concurrency: 1 });
     await t.submit();
-    const { body: { request_id: id } } = await t.submit();
+    const {
+      body: { request_id: id },
+    } = await t.submit();
     t.clock.advance(1000);
     const c = await t.cancel(id);
     expect(c.status).toBe(200);
@@ -297,7 +381,9 @@ describe('cancel', () => {
 
   it('a PROCESSING request is aborted, its late result discarded, its credit released', async () => {
     const t = await setup({ credits: 1 });
-    const { body: { request_id: id } } = await t.submit();
+    const {
+      body: { request_id: id },
+    } = await t.submit();
     const running = await t.engine.call(0);
     expect((await t.cancel(id)).status).toBe(200);
     expect(running.aborted).toBe(true);
@@ -324,7 +410,9 @@ describe('idempotency', () => {
     expect(t.engine.calls).toHaveLength(1);
     expect(t.keys.charged.get('k1')).toBe(1);
     // Another key may use the same Idempotency-Key independently.
-    expect((await t.submit({ image: 'https://img.test/cat.jpg' }, { key: 'k2', headers })).body.request_id).not.toBe(first.body.request_id);
+    expect((await t.submit({ image: 'https://img.test/cat.jpg' }, { key: 'k2', headers })).body.request_id).not.toBe(
+      first.body.request_id,
+    );
   });
 
   it('same key + another body → 409 idempotency_conflict', async () => {
@@ -370,7 +458,9 @@ describe('credits', () => {
   it('unlimited keys carry no remaining_credits', async () => {
     const t = await setup();
     t.engine.auto = () => fakeResult();
-    const { body: { request_id: id } } = await t.submit(undefined, { key: 'k2' });
+    const {
+      body: { request_id: id },
+    } = await t.submit(undefined, { key: 'k2' });
     await new Promise((r) => setTimeout(r, 10));
     expect((await t.result(id, 'k2')).body.metrics).not.toHaveProperty('remaining_credits');
   });
@@ -379,8 +469,17 @@ describe('credits', () => {
     t.engine.auto = () => fakeResult();
     const ttls: (number | undefined)[] = [];
     const hold = t.keys.hold.bind(t.keys);
-    t.keys.hold = async (id, requestId, ttlMs?: number) => { ttls.push(ttlMs); return hold(id, requestId); };
-    const request = { image: 'https://img.test/cat.jpg', method: 'object', format: 'png', maskOnly: false, base64: false } as const;
+    t.keys.hold = async (id, requestId, ttlMs?: number) => {
+      ttls.push(ttlMs);
+      return hold(id, requestId);
+    };
+    const request = {
+      image: 'https://img.test/cat.jpg',
+      method: 'object',
+      format: 'png',
+      maskOnly: false,
+      base64: false,
+    } as const;
     await t.service.removeNow('k1', 'v1-call', request, { deadlineS: 5 });
     await t.submit();
     expect(ttls).toEqual([65_000, undefined]);
@@ -390,19 +489,34 @@ describe('credits', () => {
 describe('a job re-run that finds its request ended (its worker died right after the ending write)', () => {
   /** Runs the job again as a second attempt, as BullMQ's stalled-job recovery does. */
   const rerun = (service: RemovalService, id: string) =>
-    (service as unknown as { run(id: string, ctx: JobContext): Promise<void> }).run(id, { attempt: 2, maxAttempts: 2, signal: new AbortController().signal });
+    (service as unknown as { run(id: string, ctx: JobContext): Promise<void> }).run(id, {
+      attempt: 2,
+      maxAttempts: 2,
+      signal: new AbortController().signal,
+    });
 
   it.each([
     ['an idempotent port (the durable queue) gets the webhook again', true, 2],
     ['a port that would deliver twice gets nothing more', false, 1],
   ] as const)('settles the credit the first run did not; %s', async (_n, idempotent, sends) => {
     const sent: string[] = [];
-    const webhooks: WebhookPort = { idempotent, async send(_url, id) { sent.push(id); }, async close() {} };
+    const webhooks: WebhookPort = {
+      idempotent,
+      async send(_url, id) {
+        sent.push(id);
+      },
+      async close() {},
+    };
     const t = await setup({ webhooks });
     const settle = t.keys.settle.bind(t.keys);
     let dies = 1; // the first run's settlement never happens (its worker died)
-    t.keys.settle = async (...a) => { if (dies-- > 0) throw new Error('worker killed'); return settle(...a); };
-    const { body: { request_id: id } } = await t.submit({ image: 'https://img.test/cat.jpg', webhook: 'https://hooks.test/h' });
+    t.keys.settle = async (...a) => {
+      if (dies-- > 0) throw new Error('worker killed');
+      return settle(...a);
+    };
+    const {
+      body: { request_id: id },
+    } = await t.submit({ image: 'https://img.test/cat.jpg', webhook: 'https://hooks.test/h' });
     (await t.engine.call(0)).complete();
     expect((await t.settled(id)).body.status).toBe('COMPLETED');
     expect(t.keys.heldBy('k1')).toBe(1);
@@ -437,7 +551,9 @@ describe('back-pressure', () => {
   it('queue_position counts down as the requests ahead finish', async () => {
     const t = await setup({ concurrency: 1 });
     for (let i = 0; i < 3; i++) await t.submit();
-    const { body: { request_id: id } } = await t.submit();
+    const {
+      body: { request_id: id },
+    } = await t.submit();
     const positions: number[] = [];
     for (let n = 0; n < 3; n++) {
       positions.push((await t.status(id)).body.queue_position);
@@ -474,7 +590,9 @@ describe('webhooks', () => {
 describe('worker crash (worker_unavailable)', () => {
   it('is retried once and completes when the restarted worker succeeds', async () => {
     const t = await setup();
-    const { body: { request_id: id } } = await t.submit();
+    const {
+      body: { request_id: id },
+    } = await t.submit();
     (await t.engine.call(0)).fail(new EngineError('worker_unavailable', 'worker exited'));
     const retry = await t.engine.call(1);
     expect((await t.status(id)).body.status).toBe('PROCESSING'); // never back to QUEUED
@@ -485,8 +603,12 @@ describe('worker crash (worker_unavailable)', () => {
 
   it('fails worker_unavailable after the second crash, with the credit released', async () => {
     const t = await setup();
-    t.engine.auto = () => { throw new EngineError('worker_unavailable', 'worker exited'); };
-    const { body: { request_id: id } } = await t.submit();
+    t.engine.auto = () => {
+      throw new EngineError('worker_unavailable', 'worker exited');
+    };
+    const {
+      body: { request_id: id },
+    } = await t.submit();
     const s = await t.settled(id);
     expect(s.status).toBe(422);
     expect(s.body.code).toBe('worker_unavailable');
@@ -499,11 +621,17 @@ describe('worker crash (worker_unavailable)', () => {
     const receiver = await startReceiver(secret, []);
     open.push(receiver);
     const t = await setup({ webhooks: new WebhookSender({ secret, baseDelayMs: 5 }) });
-    const { body: { request_id: id } } = await t.submit({ image: 'https://img.test/cat.jpg', webhook: receiver.url });
+    const {
+      body: { request_id: id },
+    } = await t.submit({ image: 'https://img.test/cat.jpg', webhook: receiver.url });
     await t.engine.call(0);
     await t.service.abandon(id, 'job stalled more than allowable limit');
     expect((await t.status(id)).body).toMatchObject({ status: 'FAILED', code: 'worker_unavailable' });
-    expect((await receiver.count(1))[0]!.verified).toMatchObject({ status: 'FAILED', code: 'worker_unavailable', request_id: id });
+    expect((await receiver.count(1))[0]!.verified).toMatchObject({
+      status: 'FAILED',
+      code: 'worker_unavailable',
+      request_id: id,
+    });
     expect(t.keys.heldBy('k1')).toBe(0);
     await t.service.abandon(id, 'again');
     expect((await t.status(id)).body.code).toBe('worker_unavailable');

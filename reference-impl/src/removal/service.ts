@@ -15,9 +15,7 @@ import { ApiError, errors, failureOf } from '../errors.ts';
 import { bodyHash, isProbed, type JobInput, type RemovalRequest } from './request.ts';
 import type { JobContext, JobQueue } from './queue.ts';
 import { QueueFullError, RetryJob } from './queue.ts';
-import type {
-  RecordPatch, RequestError, RequestRecord, RequestState, RequestStore, StoredOutput,
-} from './store.ts';
+import type { RecordPatch, RequestError, RequestRecord, RequestState, RequestStore, StoredOutput } from './store.ts';
 import { isTerminal } from './store.ts';
 import { type Snapshot, statusStream } from './status-stream.ts';
 import { deadline, syncFailure, syncWaiter, watchEnd, type SyncResult, type SyncWaiter } from './sync.ts';
@@ -30,9 +28,20 @@ const seconds = (ms: number) => Math.max(0, ms) / 1000;
 
 // Codes a request may end with; the rest (auth, credits, conflicts, rate limits) belong to HTTP calls.
 const failureCodes = new Set<ErrorCode>([
-  'invalid_parameter', 'invalid_image', 'image_fetch_failed', 'image_url_forbidden', 'payload_too_large',
-  'image_too_large', 'unsupported_media_type', 'canceled', 'inference_failed', 'internal',
-  'worker_unavailable', 'service_unavailable', 'deadline_exceeded', 'queue_full',
+  'invalid_parameter',
+  'invalid_image',
+  'image_fetch_failed',
+  'image_url_forbidden',
+  'payload_too_large',
+  'image_too_large',
+  'unsupported_media_type',
+  'canceled',
+  'inference_failed',
+  'internal',
+  'worker_unavailable',
+  'service_unavailable',
+  'deadline_exceeded',
+  'queue_full',
 ]);
 
 export class RemovalService {
@@ -83,12 +92,18 @@ export class RemovalService {
   }
 
   /** v2: accepts a request (idempotency claim, credit hold, record, enqueue); undone in reverse on failure. */
-  async submit(owner: string, request: RemovalRequest, opts: { baseUrl: string; idempotencyKey?: string }): Promise<SubmitResponse> {
+  async submit(
+    owner: string,
+    request: RemovalRequest,
+    opts: { baseUrl: string; idempotencyKey?: string },
+  ): Promise<SubmitResponse> {
     const id = randomUUID();
-    const idempotency = opts.idempotencyKey === undefined
-      ? undefined
-      : { key: opts.idempotencyKey, bodyHash: bodyHash(request) };
-    const existing = await this.accept(owner, id, request, { baseUrl: opts.baseUrl, ...(idempotency ? { idempotency } : {}) });
+    const idempotency =
+      opts.idempotencyKey === undefined ? undefined : { key: opts.idempotencyKey, bodyHash: bodyHash(request) };
+    const existing = await this.accept(owner, id, request, {
+      baseUrl: opts.baseUrl,
+      ...(idempotency ? { idempotency } : {}),
+    });
     return submitBody(opts.baseUrl, existing ?? id);
   }
 
@@ -99,7 +114,12 @@ export class RemovalService {
    * `signal` (the client hung up) or the deadline cancels the job, which releases the credit. The record is
    * deleted once answered: v1 results are not retained, and no v2 endpoint ever serves them.
    */
-  async removeNow(owner: string, id: string, request: RemovalRequest, opts: { deadlineS: number; signal?: AbortSignal }): Promise<SyncResult> {
+  async removeNow(
+    owner: string,
+    id: string,
+    request: RemovalRequest,
+    opts: { deadlineS: number; signal?: AbortSignal },
+  ): Promise<SyncResult> {
     const waiter = syncWaiter();
     this.waiters.set(id, waiter);
     const limit = deadline(opts.deadlineS, opts.signal);
@@ -118,11 +138,21 @@ export class RemovalService {
       },
     });
     let accepted = false;
-    acceptance.then(() => { accepted = true; }, () => { accepted = true; });
+    acceptance.then(
+      () => {
+        accepted = true;
+      },
+      () => {
+        accepted = true;
+      },
+    );
     let stopWatching: (() => void) | undefined;
     try {
       await Promise.race([acceptance, limit.aborted]);
-      stopWatching = watchEnd(this.store, id, waiter, { resyncMs: this.config.streamResyncMs, runsHere: () => this.running.has(id) });
+      stopWatching = watchEnd(this.store, id, waiter, {
+        resyncMs: this.config.streamResyncMs,
+        runsHere: () => this.running.has(id),
+      });
       const rec = await Promise.race([waiter.ended, limit.aborted]);
       if (rec.state === 'FAILED') throw syncFailure(rec, waiter);
       const out = await this.store.getOutput(id);
@@ -141,12 +171,17 @@ export class RemovalService {
       const forget = async () => {
         const rec = await this.store.get(id);
         if (rec && !isTerminal(rec.state)) {
-          await this.end(rec, ['QUEUED', 'PROCESSING'], 'FAILED', { error: { code: 'canceled', message: errors.canceled.message } });
+          await this.end(rec, ['QUEUED', 'PROCESSING'], 'FAILED', {
+            error: { code: 'canceled', message: errors.canceled.message },
+          });
           await this.queue.cancel(id);
         }
         await this.store.delete(id); // an outage here leaves it to its TTL
       };
-      const done = acceptance.then(forget, () => {}).catch(() => {}).finally(() => release?.());
+      const done = acceptance
+        .then(forget, () => {})
+        .catch(() => {})
+        .finally(() => release?.());
       // A fetch or engine that ignores the abort must not hold the answer: then the tidy-up runs behind it.
       if (accepted) await done;
     }
@@ -160,7 +195,13 @@ export class RemovalService {
     owner: string,
     id: string,
     request: RemovalRequest,
-    o: { baseUrl: string; idempotency?: { key: string; bodyHash: string }; sync?: boolean; holdTtlMs?: number; prepare?: () => Promise<JobInput> },
+    o: {
+      baseUrl: string;
+      idempotency?: { key: string; bodyHash: string };
+      sync?: boolean;
+      holdTtlMs?: number;
+      prepare?: () => Promise<JobInput>;
+    },
   ): Promise<string | undefined> {
     if (this.closing) throw new ApiError('service_unavailable', 'The server is shutting down.');
     const { image, ...options } = request;
@@ -178,8 +219,16 @@ export class RemovalService {
       if (!held) throw new ApiError('insufficient_credits');
       const input = o.prepare ? await o.prepare() : image;
       const record: RequestRecord = {
-        id, owner, state: 'QUEUED', params: options, input, baseUrl: o.baseUrl,
-        createdAt: this.clock.now(), metrics: {}, ...(idempotency ? { idempotency } : {}), ...(o.sync ? { sync: true } : {}),
+        id,
+        owner,
+        state: 'QUEUED',
+        params: options,
+        input,
+        baseUrl: o.baseUrl,
+        createdAt: this.clock.now(),
+        metrics: {},
+        ...(idempotency ? { idempotency } : {}),
+        ...(o.sync ? { sync: true } : {}),
       };
       await this.store.create(record);
       created = true;
@@ -187,12 +236,15 @@ export class RemovalService {
         await this.queue.add(id, { sync: o.sync === true });
       } catch (err) {
         if (!(err instanceof QueueFullError)) throw err;
-        throw new ApiError('queue_full', undefined, { 'retry-after': String(Math.max(1, Math.ceil(this.avgJobMs / 1000))) });
+        throw new ApiError('queue_full', undefined, {
+          'retry-after': String(Math.max(1, Math.ceil(this.avgJobMs / 1000))),
+        });
       }
       return undefined;
     } catch (err) {
       // close() began while this submit was under way: the queue refused it, say so plainly.
-      if (this.closing && !(err instanceof ApiError)) err = new ApiError('service_unavailable', 'The server is shutting down.');
+      if (this.closing && !(err instanceof ApiError))
+        err = new ApiError('service_unavailable', 'The server is shutting down.');
       const undo: (() => Promise<unknown>)[] = [];
       if (created) undo.push(() => this.store.delete(id));
       if (held) undo.push(() => this.keys.settle(owner, id, false));
@@ -218,7 +270,11 @@ export class RemovalService {
       await new Promise((r) => setTimeout(r, 1000).unref());
       left = await runSteps(left);
     }
-    if (left.length > 0) this.log.error({ requestId: id, steps: left.length }, 'v2 submit could not be undone (the store stayed unreachable)');
+    if (left.length > 0)
+      this.log.error(
+        { requestId: id, steps: left.length },
+        'v2 submit could not be undone (the store stayed unreachable)',
+      );
   }
 
   /** The status endpoint: 200 with the status body, or 422 with the FailedBody. */
@@ -373,13 +429,14 @@ export class RemovalService {
       if (started.input === undefined) throw new Error('record has no input');
       const image = isProbed(started.input) ? started.input : await this.deps.resolveImage(started.input, ctx.signal);
       const t0 = this.clock.now();
-      const work = () => this.deps.engine!.removeBackground(image, {
-        method: started.params.method,
-        format: started.params.format,
-        maskOnly: started.params.maskOnly,
-        ...(started.params.bgColor ? { bgColor: started.params.bgColor } : {}),
-        signal: ctx.signal,
-      });
+      const work = () =>
+        this.deps.engine!.removeBackground(image, {
+          method: started.params.method,
+          format: started.params.format,
+          maskOnly: started.params.maskOnly,
+          ...(started.params.bgColor ? { bgColor: started.params.bgColor } : {}),
+          signal: ctx.signal,
+        });
       // A v1 request whose caller waits here was counted and reserved when it came in (removeNow).
       const admission = this.waiters.has(id) ? undefined : this.deps.admission;
       result = admission ? await admission.run(image, ctx.signal, work) : await work();
@@ -403,9 +460,15 @@ export class RemovalService {
       return;
     }
     if (ctx.signal.aborted) return; // canceled while the engine finished: discard
-    const ended = await this.end(started, ['PROCESSING'], 'COMPLETED', {
-      metrics: { inferenceTime: seconds(inferenceMs) },
-    }, { bytes: result.image, contentType: result.contentType });
+    const ended = await this.end(
+      started,
+      ['PROCESSING'],
+      'COMPLETED',
+      {
+        metrics: { inferenceTime: seconds(inferenceMs) },
+      },
+      { bytes: result.image, contentType: result.contentType },
+    );
     if (ended) this.avgJobMs = 0.8 * this.avgJobMs + 0.2 * (ended.completedAt! - startedAt);
   }
 
@@ -425,17 +488,23 @@ export class RemovalService {
     // balance the charge will leave goes in with the CAS, corrected afterwards if a concurrent charge moved it.
     const predicted = to === 'COMPLETED' ? await this.keys.balance(rec.owner).catch(() => null) : null;
     const now = this.clock.now();
-    const ended = await this.store.transition(rec.id, from, to, {
-      ...patch,
-      completedAt: now,
-      expiresAt: now + this.config.retentionMs,
-      metrics: {
-        queueTime: rec.metrics.queueTime ?? seconds(now - rec.createdAt),
-        ...patch.metrics,
-        totalTime: seconds(now - rec.createdAt),
-        ...(predicted !== null ? { remainingCredits: Math.max(0, predicted - 1) } : {}),
+    const ended = await this.store.transition(
+      rec.id,
+      from,
+      to,
+      {
+        ...patch,
+        completedAt: now,
+        expiresAt: now + this.config.retentionMs,
+        metrics: {
+          queueTime: rec.metrics.queueTime ?? seconds(now - rec.createdAt),
+          ...patch.metrics,
+          totalTime: seconds(now - rec.createdAt),
+          ...(predicted !== null ? { remainingCredits: Math.max(0, predicted - 1) } : {}),
+        },
       },
-    }, output);
+      output,
+    );
     if (!ended) return undefined;
     this.deps.onEnded?.(ended);
     let final = ended;

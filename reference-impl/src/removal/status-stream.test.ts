@@ -75,7 +75,8 @@ describe('statusStream', () => {
     let reads = 0;
     const stream = statusStream({
       read: async () => (reads++, { state: 'QUEUED', body: { status: 'QUEUED' } }),
-      resyncMs: 5, keepAliveMs: 20,
+      resyncMs: 5,
+      keepAliveMs: 20,
     });
     let text = '';
     stream.on('data', (c: Buffer) => (text += c.toString()));
@@ -135,7 +136,8 @@ describe('GET /v2/requests/{id}/status with Accept: text/event-stream (memory ba
     const { server, engine } = await memoryServer();
     const job = await submit(server);
     (await engine.call(0)).complete();
-    for (let s = ''; s !== 'COMPLETED'; await new Promise((r) => setTimeout(r, 10))) s = (await getJson(job.status_url)).body.status;
+    for (let s = ''; s !== 'COMPLETED'; await new Promise((r) => setTimeout(r, 10)))
+      s = (await getJson(job.status_url)).body.status;
     const all: SseEvent[] = [];
     for await (const e of readEvents((await sse(job.status_url)).body!)) all.push(e);
     expect(all).toHaveLength(1);
@@ -152,7 +154,10 @@ describe('GET /v2/requests/{id}/status with Accept: text/event-stream (memory ba
     ];
     for (const c of cases) {
       const res = await sse(c.url, c.key);
-      expect([res.status, res.headers.get('content-type')]).toEqual([c.status, expect.stringMatching(/^application\/json/)]);
+      expect([res.status, res.headers.get('content-type')]).toEqual([
+        c.status,
+        expect.stringMatching(/^application\/json/),
+      ]);
       expect((await res.json()).error).toMatch(/\S/);
     }
   });
@@ -173,7 +178,10 @@ describe('GET /v2/requests/{id}/status with Accept: text/event-stream (memory ba
     ];
     for (const [accept, type] of cases) {
       const controller = new AbortController();
-      const res = await fetch(job.status_url, { headers: { 'x-api-key': KEY, ...(accept ? { accept } : {}) }, signal: controller.signal });
+      const res = await fetch(job.status_url, {
+        headers: { 'x-api-key': KEY, ...(accept ? { accept } : {}) },
+        signal: controller.signal,
+      });
       expect([accept, res.status, res.headers.get('content-type')]).toEqual([accept, 200, expect.stringMatching(type)]);
       controller.abort();
     }
@@ -206,7 +214,9 @@ describe('GET /v2/requests/{id}/status with Accept: text/event-stream (memory ba
     const call = await engine.call(0);
     const started = Date.now();
     const closing = server.shutdown();
-    while (await ev.next().catch(() => undefined)) { /* drain until the server ends the stream */ }
+    while (await ev.next().catch(() => undefined)) {
+      /* drain until the server ends the stream */
+    }
     // Ended by the preClose hook, not by the 20 s grace period's cut of every connection.
     expect(Date.now() - started).toBeLessThan(10_000);
     call.complete(); // lets the lifecycle's drain finish at once
@@ -217,7 +227,9 @@ describe('GET /v2/requests/{id}/status with Accept: text/event-stream (memory ba
 
 describe('the status stream over Redis: an API node streams what a worker node does', () => {
   const prefix = testPrefix();
-  afterAll(async () => { await deletePrefix(prefix); });
+  afterAll(async () => {
+    await deletePrefix(prefix);
+  });
 
   it('streams every state from changes made on another node, and frees its listeners', async () => {
     const keys = `${KEY},${OTHER}`;
@@ -227,7 +239,8 @@ describe('the status stream over Redis: an API node streams what a worker node d
     const workerBackend: RedisBackend = await createRedisBackend({ ...common, role: 'worker' });
     const engine = new FakeEngine();
     const api = await startServer({
-      config: loadConfig(env), backend: apiBackend,
+      config: loadConfig(env),
+      backend: apiBackend,
     });
     open.push(workerBackend, apiBackend, { close: () => api.shutdown() });
     const worker = await startServer({ config: loadConfig(env), engine, backend: workerBackend });
@@ -262,7 +275,15 @@ describe('the status stream over Redis: an API node streams what a worker node d
     const b: RedisBackend = await createRedisBackend({ ...common, role: 'api' });
     open.push(a, b);
     const id = '6f1c2b3a-4d5e-4f60-8a71-92b3c4d5e6f7';
-    await b.store.create({ id, owner: 'o', state: 'QUEUED', params: { method: 'object', format: 'png', maskOnly: false, base64: false }, baseUrl: '', createdAt: Date.now(), metrics: {} });
+    await b.store.create({
+      id,
+      owner: 'o',
+      state: 'QUEUED',
+      params: { method: 'object', format: 'png', maskOnly: false, base64: false },
+      baseUrl: '',
+      createdAt: Date.now(),
+      metrics: {},
+    });
     const notices: string[] = [];
     const unwatch = a.store.watch(id, () => notices.push('changed'));
     a.store.watch('another-id', () => notices.push('wrong id'))();

@@ -3,7 +3,10 @@ import { PassThrough, type Readable } from 'node:stream';
 import { isTerminal, type RequestState } from './store.ts';
 
 /** One observation of the request: its state and the JSON body that state is served with. */
-export interface Snapshot { state: RequestState; body: unknown }
+export interface Snapshot {
+  state: RequestState;
+  body: unknown;
+}
 
 export interface StatusStreamOptions {
   /** The current snapshot; undefined once the request is gone (expired): the stream then ends. */
@@ -43,11 +46,16 @@ export function statusStream(o: StatusStreamOptions): Readable {
   out.once('close', () => stop.abort());
   const onShutdown = () => stop.abort();
   o.signal?.addEventListener('abort', onShutdown, { once: true });
-  const write = (chunk: string) => { if (!out.destroyed && !out.writableEnded) out.write(chunk); };
+  const write = (chunk: string) => {
+    if (!out.destroyed && !out.writableEnded) out.write(chunk);
+  };
 
   let changed = false;
   let wake = () => {};
-  const unwatch = o.watch?.(() => { changed = true; wake(); });
+  const unwatch = o.watch?.(() => {
+    changed = true;
+    wake();
+  });
   const keepAlive = setInterval(() => write(': keep-alive\n\n'), o.keepAliveMs);
 
   void (async () => {
@@ -63,7 +71,10 @@ export function statusStream(o: StatusStreamOptions): Readable {
           last = snap.state;
         }
         if (isTerminal(snap.state)) break;
-        if (!changed) await pause(o.resyncMs, stop.signal, (w) => { wake = w; });
+        if (!changed)
+          await pause(o.resyncMs, stop.signal, (w) => {
+            wake = w;
+          });
       }
     } catch (err) {
       o.onError?.(err); // a backend outage ends the stream; the client reconnects or polls

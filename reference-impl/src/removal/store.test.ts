@@ -6,7 +6,13 @@ import { FakeClock } from '../../testing/v2.ts';
 
 function record(id: string, over: Partial<RequestRecord> = {}): RequestRecord {
   return {
-    id, owner: 'k1', state: 'QUEUED', baseUrl: 'http://x', createdAt: 0, metrics: {}, input: 'https://e/x.png',
+    id,
+    owner: 'k1',
+    state: 'QUEUED',
+    baseUrl: 'http://x',
+    createdAt: 0,
+    metrics: {},
+    input: 'https://e/x.png',
     params: { method: 'object', format: 'png', maskOnly: false, base64: false },
     ...over,
   };

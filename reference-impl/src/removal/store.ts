@@ -7,8 +7,10 @@ import type { JobInput, RemovalOptions } from './request.ts';
 
 export type RequestState = 'QUEUED' | 'PROCESSING' | 'COMPLETED' | 'FAILED';
 
-
-export interface RequestError { code: ErrorCode; message: string }
+export interface RequestError {
+  code: ErrorCode;
+  message: string;
+}
 
 /** Timings in seconds, as the contract's metrics; remainingCredits once charged (limited keys only). */
 export interface RequestMetrics {
@@ -18,7 +20,10 @@ export interface RequestMetrics {
   remainingCredits?: number;
 }
 
-export interface StoredOutput { bytes: Buffer; contentType: 'image/png' | 'image/webp' }
+export interface StoredOutput {
+  bytes: Buffer;
+  contentType: 'image/png' | 'image/webp';
+}
 
 export interface RequestRecord {
   /** crypto.randomUUID(): 122 random bits, unguessable. */
@@ -47,10 +52,7 @@ export interface RequestRecord {
 /** What a transition may change besides the state. */
 export type RecordPatch = Partial<Pick<RequestRecord, 'startedAt' | 'completedAt' | 'expiresAt' | 'error' | 'metrics'>>;
 
-export type ClaimResult =
-  | { kind: 'claimed' }
-  | { kind: 'existing'; id: string }
-  | { kind: 'conflict'; id: string };
+export type ClaimResult = { kind: 'claimed' } | { kind: 'existing'; id: string } | { kind: 'conflict'; id: string };
 
 export const terminalStates: readonly RequestState[] = ['COMPLETED', 'FAILED'];
 export const isTerminal = (s: RequestState): boolean => s === 'COMPLETED' || s === 'FAILED';
@@ -102,7 +104,10 @@ export interface RequestStore {
   watch?(id: string, onChange: () => void): () => void;
 }
 
-interface Entry { record: RequestRecord; output?: StoredOutput }
+interface Entry {
+  record: RequestRecord;
+  output?: StoredOutput;
+}
 
 /** The embedded backend: Maps in this process. Copies in and out so callers never alias stored state. */
 export class MemoryRequestStore implements RequestStore {
@@ -200,7 +205,8 @@ export class MemoryRequestStore implements RequestStore {
         removed++;
       }
     }
-    for (const [k, { expiresAt }] of this.claims) if (expiresAt !== undefined && expiresAt <= now) this.claims.delete(k);
+    for (const [k, { expiresAt }] of this.claims)
+      if (expiresAt !== undefined && expiresAt <= now) this.claims.delete(k);
     return removed;
   }
 }

@@ -28,7 +28,10 @@ export interface SyncWaiter {
 export function syncWaiter(): SyncWaiter {
   let done!: (rec: RequestRecord) => void;
   let fail!: (err: unknown) => void;
-  const ended = new Promise<RequestRecord>((resolve, reject) => { done = resolve; fail = reject; });
+  const ended = new Promise<RequestRecord>((resolve, reject) => {
+    done = resolve;
+    fail = reject;
+  });
   ended.catch(() => {});
   return { ended, done, fail };
 }
@@ -37,13 +40,18 @@ export function syncWaiter(): SyncWaiter {
  * The v1 deadline and the client's hang-up as one signal, and a promise that rejects with its reason, so
  * a race holds the deadline even when a fetch or an engine ignores the signal.
  */
-export function deadline(deadlineS: number, hangup?: AbortSignal): { signal: AbortSignal; aborted: Promise<never>; dispose(): void } {
+export function deadline(
+  deadlineS: number,
+  hangup?: AbortSignal,
+): { signal: AbortSignal; aborted: Promise<never>; dispose(): void } {
   const controller = new AbortController();
   const onHangup = () => controller.abort(hangup!.reason);
   if (hangup?.aborted) onHangup();
   else hangup?.addEventListener('abort', onHangup, { once: true });
-  const timer = setTimeout(() => controller.abort(
-    new ApiError('deadline_exceeded', `The image was not processed within ${deadlineS} s.`)), deadlineS * 1000);
+  const timer = setTimeout(
+    () => controller.abort(new ApiError('deadline_exceeded', `The image was not processed within ${deadlineS} s.`)),
+    deadlineS * 1000,
+  );
   const aborted = new Promise<never>((_, reject) => {
     if (controller.signal.aborted) reject(controller.signal.reason);
     controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
@@ -64,13 +72,21 @@ export function deadline(deadlineS: number, hangup?: AbortSignal): { signal: Abo
  * `resyncMs` in case one was lost. `runsHere` skips the reads while this process runs the job (it reports
  * to the waiter itself, after settling the credit). Returns the stop.
  */
-export function watchEnd(store: RequestStore, id: string, waiter: SyncWaiter, o: { resyncMs: number; runsHere: () => boolean }): () => void {
+export function watchEnd(
+  store: RequestStore,
+  id: string,
+  waiter: SyncWaiter,
+  o: { resyncMs: number; runsHere: () => boolean },
+): () => void {
   const check = () => {
     if (o.runsHere()) return;
-    store.get(id).then((rec) => {
-      if (!rec) waiter.fail(new ApiError('worker_unavailable', 'The request record disappeared before it finished.'));
-      else if (isTerminal(rec.state)) waiter.done(rec);
-    }, () => {});
+    store.get(id).then(
+      (rec) => {
+        if (!rec) waiter.fail(new ApiError('worker_unavailable', 'The request record disappeared before it finished.'));
+        else if (isTerminal(rec.state)) waiter.done(rec);
+      },
+      () => {},
+    );
   };
   const unwatch = store.watch?.(id, check);
   const resync = setInterval(check, o.resyncMs);

@@ -5,8 +5,12 @@ import { startReceiver } from '../../testing/v2.ts';
 import { WebhookSender, ensureWebhookSecret, generateWebhookSecret } from './webhook.ts';
 
 const body: FailedBody = {
-  request_id: 'r1', status: 'FAILED', error: 'The request was canceled.', code: 'canceled',
-  created_at: '2026-11-24T10:00:00.000Z', metrics: {},
+  request_id: 'r1',
+  status: 'FAILED',
+  error: 'The request was canceled.',
+  code: 'canceled',
+  created_at: '2026-11-24T10:00:00.000Z',
+  metrics: {},
 };
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -51,8 +55,13 @@ describe('WebhookSender', () => {
   it('backs off exponentially through the injected fetch, and close() abandons pending retries', async () => {
     const times: number[] = [];
     const sender = new WebhookSender({
-      secret: generateWebhookSecret(), maxAttempts: 10, baseDelayMs: 20,
-      fetch: async () => { times.push(Date.now()); return { status: 502 }; },
+      secret: generateWebhookSecret(),
+      maxAttempts: 10,
+      baseDelayMs: 20,
+      fetch: async () => {
+        times.push(Date.now());
+        return { status: 502 };
+      },
     });
     const done = sender.deliver('https://example.invalid/h', 'r1', body);
     while (times.length < 3) await new Promise((r) => setTimeout(r, 5));

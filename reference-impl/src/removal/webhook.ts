@@ -61,7 +61,9 @@ export function ensureWebhookSecret(configured: string | undefined, log: (msg: s
     new Webhook(configured); // throws on a malformed secret, at start rather than on first delivery
     return configured;
   }
-  log('BGR_WEBHOOK_SECRET is not set: generated a webhook signing secret for this process only; set one so receivers can verify.');
+  log(
+    'BGR_WEBHOOK_SECRET is not set: generated a webhook signing secret for this process only; set one so receivers can verify.',
+  );
   return generateWebhookSecret();
 }
 
@@ -101,14 +103,26 @@ export class WebhookSender implements WebhookPort {
    * One signed POST. Resolves undefined on a 2xx, else what went wrong (`HTTP 500`, a network error).
    * Reports the outcome (`delivered`, or `retry`/`failed` by whether attempt < maxAttempts) and logs it.
    */
-  async attempt(url: string, messageId: string, payload: string, attempt: number, signal?: AbortSignal): Promise<string | undefined> {
+  async attempt(
+    url: string,
+    messageId: string,
+    payload: string,
+    attempt: number,
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
     const clock = this.opts.clock ?? systemClock;
     // Re-signed per attempt: the timestamp must be fresh for the receiver's tolerance window.
     const headers = this.sign(messageId, payload, new Date(clock.now()));
     const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 10_000);
     let outcome: string;
     try {
-      const res = await this.fetch(url, { method: 'POST', headers, body: payload, signal: signal ? AbortSignal.any([signal, timeout]) : timeout, redirect: 'manual' });
+      const res = await this.fetch(url, {
+        method: 'POST',
+        headers,
+        body: payload,
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        redirect: 'manual',
+      });
       if (res.status >= 200 && res.status < 300) {
         this.opts.onOutcome?.('delivered');
         return undefined;
@@ -120,7 +134,9 @@ export class WebhookSender implements WebhookPort {
     const max = this.maxAttempts;
     const last = attempt >= max;
     this.opts.onOutcome?.(last ? 'failed' : 'retry');
-    this.opts.log?.(`webhook ${messageId} attempt ${attempt}/${max} failed (${outcome}); ${last ? 'giving up' : `retrying in ${this.delayAfter(attempt)} ms`}`);
+    this.opts.log?.(
+      `webhook ${messageId} attempt ${attempt}/${max} failed (${outcome}); ${last ? 'giving up' : `retrying in ${this.delayAfter(attempt)} ms`}`,
+    );
     return outcome;
   }
 
@@ -141,7 +157,9 @@ export class WebhookSender implements WebhookPort {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all(this.inflight),
-      new Promise((resolve) => { timer = setTimeout(resolve, graceMs); }),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      }),
     ]);
     clearTimeout(timer);
     this.stop.abort();
@@ -151,7 +169,8 @@ export class WebhookSender implements WebhookPort {
   private async run(url: string, messageId: string, payload: string): Promise<boolean> {
     for (let attempt = 1; attempt <= this.maxAttempts && !this.stop.signal.aborted; attempt++) {
       if ((await this.attempt(url, messageId, payload, attempt, this.stop.signal)) === undefined) return true;
-      if (attempt < this.maxAttempts) await sleep(this.delayAfter(attempt), undefined, { signal: this.stop.signal }).catch(() => undefined);
+      if (attempt < this.maxAttempts)
+        await sleep(this.delayAfter(attempt), undefined, { signal: this.stop.signal }).catch(() => undefined);
     }
     return false;
   }

@@ -24,8 +24,15 @@ export function installScripts(app: FastifyInstance): void {
       if (failedLast.delete(key) === false) {
         failedLast.add(key);
         const status = new ApiError(script.once).statusCode;
-        const headers: Record<string, string> = status === 429 || status === 503 ? { 'Retry-After': RETRY_AFTER_S } : {};
-        return done(new ApiError(script.once, `Scripted ${status} (${script.once}) from the sandbox; the retry will pass.`, headers));
+        const headers: Record<string, string> =
+          status === 429 || status === 503 ? { 'Retry-After': RETRY_AFTER_S } : {};
+        return done(
+          new ApiError(
+            script.once,
+            `Scripted ${status} (${script.once}) from the sandbox; the retry will pass.`,
+            headers,
+          ),
+        );
       }
     }
     withScript(script, () => done());

@@ -10,7 +10,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.ts';
 
 /** Body fields that only extensions add. */
-const extensionFields = ['code', 'cancel_url', 'created_at', 'started_at', 'completed_at', 'expires_at', 'queue_position'];
+const extensionFields = [
+  'code',
+  'cancel_url',
+  'created_at',
+  'started_at',
+  'completed_at',
+  'expires_at',
+  'queue_position',
+];
 /** Submit fields of the `output-options` extension. */
 const outputOptions = ['format', 'mask_only', 'bg_color', 'base64'];
 

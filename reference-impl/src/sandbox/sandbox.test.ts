@@ -10,23 +10,38 @@ let server: Running;
 let image: string;
 
 beforeAll(async () => {
-  const config = loadConfig({ BGR_API_KEYS: KEY, BGR_ENGINE: 'sandbox', BGR_SANDBOX_MS: '0', PORT: '0', BGR_V1_DEADLINE_S: '1', BGR_RATE_LIMIT: '1000/min' });
-  server = await startServer({ config, engine: createSandbox({ maxPixels: config.maxPixels, timeMs: 0 }), ...sandboxDeps(config) });
+  const config = loadConfig({
+    BGR_API_KEYS: KEY,
+    BGR_ENGINE: 'sandbox',
+    BGR_SANDBOX_MS: '0',
+    PORT: '0',
+    BGR_V1_DEADLINE_S: '1',
+    BGR_RATE_LIMIT: '1000/min',
+  });
+  server = await startServer({
+    config,
+    engine: createSandbox({ maxPixels: config.maxPixels, timeMs: 0 }),
+    ...sandboxDeps(config),
+  });
   image = (await render(boxScene(60, 80))).image.toString('base64');
 });
 afterAll(() => server.shutdown());
 
 // The once= cases run before the slow ones: admission refuses a v1 request fast (429 queue_full) when the time it
 // has measured per image would take it past 80 % of the (short) v1 deadline.
-const post = (path: string, script?: string) => fetch(`${server.url}${path}`, {
-  method: 'POST',
-  headers: { 'x-api-key': KEY, 'content-type': 'application/json', ...(script ? { 'x-bgr-sandbox': script } : {}) },
-  body: JSON.stringify({ image }),
-});
+const post = (path: string, script?: string) =>
+  fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'x-api-key': KEY, 'content-type': 'application/json', ...(script ? { 'x-bgr-sandbox': script } : {}) },
+    body: JSON.stringify({ image }),
+  });
 const get = (url: string) => fetch(url, { headers: { 'x-api-key': KEY } });
 
 /** Submits and polls the status until it leaves the pending states (or `ms` pass); the last status answer. */
-async function v2(script: string | undefined, ms = 3000): Promise<{ status: number; body: Record<string, unknown>; id: string; seen: string[] }> {
+async function v2(
+  script: string | undefined,
+  ms = 3000,
+): Promise<{ status: number; body: Record<string, unknown>; id: string; seen: string[] }> {
   const sub = (await (await post('/v2/bg-removal', script)).json()) as { request_id: string; status_url: string };
   const seen: string[] = [];
   const deadline = Date.now() + ms;
@@ -34,7 +49,8 @@ async function v2(script: string | undefined, ms = 3000): Promise<{ status: numb
     const res = await get(sub.status_url);
     const body = (await res.json()) as Record<string, unknown>;
     if (seen.at(-1) !== body.status) seen.push(String(body.status));
-    if (!['QUEUED', 'PROCESSING'].includes(String(body.status)) || Date.now() > deadline) return { status: res.status, body, id: sub.request_id, seen };
+    if (!['QUEUED', 'PROCESSING'].includes(String(body.status)) || Date.now() > deadline)
+      return { status: res.status, body, id: sub.request_id, seen };
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -62,22 +78,25 @@ describe('scripted outcomes (x-bgr-sandbox)', () => {
     { once: '500', status: 500, code: 'internal', retryAfter: null },
     { once: '502', status: 502, code: 'worker_unavailable', retryAfter: null },
     { once: '504', status: 504, code: 'deadline_exceeded', retryAfter: null },
-  ])('once=$once: the first try answers $status, the retry passes, the next try fails again (v1 and v2)', async ({ once, status, code, retryAfter }) => {
-    for (const path of ['/v1/bg-removal', '/v2/bg-removal']) {
-      const statuses: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const r = await post(path, `once=${once}`);
-        statuses.push(r.status);
-        if (i === 0) {
-          expect(((await r.json()) as { code: string }).code).toBe(code);
-          expect(r.headers.get('retry-after')).toBe(retryAfter);
-        } else await r.arrayBuffer();
+  ])(
+    'once=$once: the first try answers $status, the retry passes, the next try fails again (v1 and v2)',
+    async ({ once, status, code, retryAfter }) => {
+      for (const path of ['/v1/bg-removal', '/v2/bg-removal']) {
+        const statuses: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const r = await post(path, `once=${once}`);
+          statuses.push(r.status);
+          if (i === 0) {
+            expect(((await r.json()) as { code: string }).code).toBe(code);
+            expect(r.headers.get('retry-after')).toBe(retryAfter);
+          } else await r.arrayBuffer();
+        }
+        expect(statuses, path).toEqual([status, 200, status]);
       }
-      expect(statuses, path).toEqual([status, 200, status]);
-    }
-  });
+    },
+  );
 
-  it('a malformed script is the caller\'s mistake: 400 invalid_parameter naming the header', async () => {
+  it("a malformed script is the caller's mistake: 400 invalid_parameter naming the header", async () => {
     const r = await post('/v1/bg-removal', 'explode');
     const body = (await r.json()) as { code: string; error: string };
     expect([r.status, body.code]).toEqual([400, 'invalid_parameter']);
@@ -95,10 +114,12 @@ describe('scripted outcomes (x-bgr-sandbox)', () => {
   it('queued: v2 stays QUEUED until canceled; v1 gets no answer before its deadline (504)', async () => {
     const job = await v2('queued', 300);
     expect([job.status, job.seen]).toEqual([200, ['QUEUED']]);
-    const cancel = await fetch(`${server.url}/v2/requests/${job.id}/cancel`, { method: 'POST', headers: { 'x-api-key': KEY } });
+    const cancel = await fetch(`${server.url}/v2/requests/${job.id}/cancel`, {
+      method: 'POST',
+      headers: { 'x-api-key': KEY },
+    });
     expect(((await cancel.json()) as { status: string }).status).toBe('FAILED');
     const r = await post('/v1/bg-removal', 'queued');
     expect([r.status, ((await r.json()) as { code: string }).code]).toEqual([504, 'deadline_exceeded']);
   });
-
 });

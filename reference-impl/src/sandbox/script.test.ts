@@ -15,7 +15,12 @@ describe('the x-bgr-sandbox header', () => {
     expect(parseScript(header)).toEqual(script);
   });
 
-  it.each(['fail=nope', 'delay=-1', 'delay=abc', 'delay=601', 'queued=1', 'explode', 'once=418'])('refuses %s with 400 invalid_parameter', (header) => {
-    expect(() => parseScript(header)).toThrow(expect.objectContaining({ code: 'invalid_parameter', statusCode: 400 }));
-  });
+  it.each(['fail=nope', 'delay=-1', 'delay=abc', 'delay=601', 'queued=1', 'explode', 'once=418'])(
+    'refuses %s with 400 invalid_parameter',
+    (header) => {
+      expect(() => parseScript(header)).toThrow(
+        expect.objectContaining({ code: 'invalid_parameter', statusCode: 400 }),
+      );
+    },
+  );
 });

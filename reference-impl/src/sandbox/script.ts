@@ -38,7 +38,10 @@ export const MAX_DELAY_S = 600;
 function code(value: string, directive: string): ErrorCode {
   const c = byStatus[value] ?? value;
   if (!Object.hasOwn(errors, c)) {
-    throw new ApiError('invalid_parameter', `${SCRIPT_HEADER}: ${directive}= must be an error code of the contract or one of ${Object.keys(byStatus).join(', ')}; got '${value}'.`);
+    throw new ApiError(
+      'invalid_parameter',
+      `${SCRIPT_HEADER}: ${directive}= must be an error code of the contract or one of ${Object.keys(byStatus).join(', ')}; got '${value}'.`,
+    );
   }
   return c as ErrorCode;
 }
@@ -48,7 +51,10 @@ export function parseScript(header: string | string[] | undefined): Script | und
   if (header === undefined) return undefined;
   const text = Array.isArray(header) ? header.join(',') : header;
   const script: Script = {};
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [name, value = ''] = part.split('=', 2).map((s) => s.trim());
     if (name === 'fail') script.fail = code(value, name);
     else if (name === 'once') script.once = code(value, name);
@@ -56,11 +62,17 @@ export function parseScript(header: string | string[] | undefined): Script | und
     else if (name === 'delay') {
       const s = Number(value);
       if (value === '' || !Number.isFinite(s) || s < 0 || s > MAX_DELAY_S) {
-        throw new ApiError('invalid_parameter', `${SCRIPT_HEADER}: delay= must be seconds between 0 and ${MAX_DELAY_S}; got '${value}'.`);
+        throw new ApiError(
+          'invalid_parameter',
+          `${SCRIPT_HEADER}: delay= must be seconds between 0 and ${MAX_DELAY_S}; got '${value}'.`,
+        );
       }
       script.delayS = s;
     } else {
-      throw new ApiError('invalid_parameter', `${SCRIPT_HEADER}: unknown directive '${part}' (fail=<code>, delay=<seconds>, queued, once=<status|code>).`);
+      throw new ApiError(
+        'invalid_parameter',
+        `${SCRIPT_HEADER}: unknown directive '${part}' (fail=<code>, delay=<seconds>, queued, once=<status|code>).`,
+      );
     }
   }
   return script;

@@ -14,19 +14,29 @@ requireWebhookSecret(config);
 const log = createLogger(config.logLevel, 'json');
 const delayMs = Number(process.env.BGR_FAKE_DELAY_MS ?? 50);
 const engines: FakeEngine[] = [];
-const { running } = await startRedisNode(config, log, () => {
-  const e = new FakeEngine({ delayMs });
-  engines.push(e);
-  return e;
-}, startServer);
+const { running } = await startRedisNode(
+  config,
+  log,
+  () => {
+    const e = new FakeEngine({ delayMs });
+    engines.push(e);
+    return e;
+  },
+  startServer,
+);
 // The fake keeps every call (inputs included) for tests to inspect; a long-running node must not, or a soak
 // measures the test double's memory instead of the server's.
-setInterval(() => { for (const e of engines) e.calls.length = 0; }, 1000).unref();
+setInterval(() => {
+  for (const e of engines) e.calls.length = 0;
+}, 1000).unref();
 process.stdout.write(`bgr serve: listening on ${running.url} (role ${config.role}, fake engine)\n`);
 
 let stopping = false;
 process.on('SIGTERM', () => {
   if (stopping) process.exit(1);
   stopping = true;
-  running.shutdown().then(() => process.exit(0), () => process.exit(1));
+  running.shutdown().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 });

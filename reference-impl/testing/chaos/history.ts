@@ -43,8 +43,15 @@ export interface FaultEvent {
 }
 
 export type FaultKind =
-  | 'kill-api' | 'stop-api' | 'kill-worker' | 'stop-worker'
-  | 'redis-failover' | 'redis-restart' | 'net-delay' | 'net-drop' | 'receiver-down'
+  | 'kill-api'
+  | 'stop-api'
+  | 'kill-worker'
+  | 'stop-worker'
+  | 'redis-failover'
+  | 'redis-restart'
+  | 'net-delay'
+  | 'net-drop'
+  | 'receiver-down'
   /** Not injected but observed: Redis (or the whole machine) answered a PING a second or more late. */
   | 'stall';
 
@@ -93,10 +100,19 @@ export type HistoryEvent = ClientOp | FaultEvent | Delivery | Ledger | RunInfo;
 export class History {
   readonly events: HistoryEvent[] = [];
   private readonly start = performance.now();
-  now(): number { return Math.round(performance.now() - this.start); }
-  add(e: HistoryEvent): void { this.events.push(e); }
-  toJsonl(): string { return this.events.map((e) => JSON.stringify(e)).join('\n') + '\n'; }
+  now(): number {
+    return Math.round(performance.now() - this.start);
+  }
+  add(e: HistoryEvent): void {
+    this.events.push(e);
+  }
+  toJsonl(): string {
+    return this.events.map((e) => JSON.stringify(e)).join('\n') + '\n';
+  }
   static parse(text: string): HistoryEvent[] {
-    return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as HistoryEvent);
+    return text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as HistoryEvent);
   }
 }

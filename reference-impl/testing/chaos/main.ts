@@ -32,7 +32,8 @@ const seed = Number(values.seed);
 const durationMs = Number(values.duration) * 1000;
 const soak = values.soak;
 const result = await runChaos({
-  seed, durationMs,
+  seed,
+  durationMs,
   faults: soak ? 0 : Number(values.faults ?? Math.max(1, Math.round(durationMs / 25_000))),
   clients: Number(values.clients),
   thinkMs: Number(values.think),
@@ -46,18 +47,29 @@ for (const f of result.faults) byKind.set(f.fault, (byKind.get(f.fault) ?? 0) + 
 // Stalls are observed, not injected: reported apart.
 const stalls = byKind.get('stall') ?? 0;
 byKind.delete('stall');
-process.stdout.write(`\nseed ${seed}: ${result.acknowledged} acknowledged requests, ${result.faults.length - stalls} faults injected (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')}), ${stalls} stalls observed (PING ≥ 1 s late)\n`);
+process.stdout.write(
+  `\nseed ${seed}: ${result.acknowledged} acknowledged requests, ${result.faults.length - stalls} faults injected (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')}), ${stalls} stalls observed (PING ≥ 1 s late)\n`,
+);
 const ops = result.history.events.filter((e) => e.kind === 'op');
-const submits = ops.filter((e) => e.op === 'submit' && e.status === 200).map((e) => e.t1 - e.t0).sort((a, b) => a - b);
+const submits = ops
+  .filter((e) => e.op === 'submit' && e.status === 200)
+  .map((e) => e.t1 - e.t0)
+  .sort((a, b) => a - b);
 const pct = (q: number) => submits[Math.min(submits.length - 1, Math.floor(q * submits.length))] ?? 0;
-process.stdout.write(`submit latency (200s): p50 ${pct(0.5)} ms, p90 ${pct(0.9)} ms, p99 ${pct(0.99)} ms over ${submits.length}; ${ops.length} exchanges in all\n`);
+process.stdout.write(
+  `submit latency (200s): p50 ${pct(0.5)} ms, p90 ${pct(0.9)} ms, p99 ${pct(0.99)} ms over ${submits.length}; ${ops.length} exchanges in all\n`,
+);
 const lag = result.faults.filter((f) => f.lagBytes !== undefined).map((f) => f.lagBytes!);
 if (lag.length) process.stdout.write(`failovers: replica behind by ${lag.join(', ')} bytes when promoted\n`);
 if (result.samples.length) {
   process.stdout.write('\nsoak: per 1,000 requests (RSS MB / heap MB / handles; Redis keys)\n');
   const rows = new Map<number, string[]>();
-  for (const x of result.samples) rows.set(x.requests, [...(rows.get(x.requests) ?? []), `${x.node} ${x.rssMb}/${x.heapMb}/${x.handles}`]);
-  for (const [n, cells] of rows) process.stdout.write(`${String(n).padStart(6)}  ${cells.join('  ')}  keys ${result.samples.find((x) => x.requests === n)!.redisKeys}\n`);
+  for (const x of result.samples)
+    rows.set(x.requests, [...(rows.get(x.requests) ?? []), `${x.node} ${x.rssMb}/${x.heapMb}/${x.handles}`]);
+  for (const [n, cells] of rows)
+    process.stdout.write(
+      `${String(n).padStart(6)}  ${cells.join('  ')}  keys ${result.samples.find((x) => x.requests === n)!.redisKeys}\n`,
+    );
 }
 process.stdout.write(`${formatVerdict(result.verdict)}\nhistory: ${join(result.outDir, 'history.jsonl')}\n`);
 process.exit(result.verdict.ok ? 0 : 1);

@@ -25,14 +25,22 @@ export interface ChaosNode {
 }
 
 /** A node of `role` with `env`; its stdout/stderr go to `<logDir>/<name>.log` (appended across restarts). */
-export async function chaosNode(name: string, role: 'api' | 'worker', env: Record<string, string>, logDir: string): Promise<ChaosNode> {
+export async function chaosNode(
+  name: string,
+  role: 'api' | 'worker',
+  env: Record<string, string>,
+  logDir: string,
+): Promise<ChaosNode> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   let exited: Promise<unknown> = Promise.resolve();
   const log: WriteStream = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
   const alive = () => !!child && child.exitCode === null && child.signalCode === null;
   const node: ChaosNode = {
-    name, role, port, url: `http://127.0.0.1:${port}`,
+    name,
+    role,
+    port,
+    url: `http://127.0.0.1:${port}`,
     alive,
     async start() {
       const c = spawn(process.execPath, ['--import', 'tsx', '--conditions=bgr-source', entry], {
@@ -43,7 +51,10 @@ export async function chaosNode(name: string, role: 'api' | 'worker', env: Recor
       child = c;
       exited = new Promise((r) => c.once('exit', r));
       let out = '';
-      c.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; log.write(d); });
+      c.stdout!.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        log.write(d);
+      });
       c.stderr!.setEncoding('utf8').on('data', (d: string) => log.write(d));
       for (let i = 0; !/listening on/.test(out); i++) {
         // Redis may be down or slow right now (a fault): start-up waits up to 10 s for it, then exits; try again.
@@ -62,7 +73,9 @@ export async function chaosNode(name: string, role: 'api' | 'worker', env: Recor
       child!.kill('SIGKILL');
       await exited;
     },
-    signal(sig) { if (alive()) child!.kill(sig); },
+    signal(sig) {
+      if (alive()) child!.kill(sig);
+    },
     async stop(ms = 10_000) {
       if (!alive()) return;
       child!.kill('SIGCONT');

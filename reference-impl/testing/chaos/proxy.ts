@@ -33,14 +33,22 @@ export async function startProxy(target: number): Promise<Proxy> {
       if (queue.length > 0) timer = setTimeout(flush, queue[0]!.at - Date.now());
     };
     from.on('data', (chunk: Buffer) => {
-      if (delayMs === 0 && queue.length === 0) { to.write(chunk); return; }
+      if (delayMs === 0 && queue.length === 0) {
+        to.write(chunk);
+        return;
+      }
       queue.push({ at: Math.max(queue.at(-1)?.at ?? 0, Date.now() + delayMs), chunk });
       timer ??= setTimeout(flush, queue[0]!.at - Date.now());
     });
-    from.on('close', () => { if (timer) clearTimeout(timer); });
+    from.on('close', () => {
+      if (timer) clearTimeout(timer);
+    });
   };
   const server: Server = createServer((client) => {
-    if (Date.now() < refuseUntil) { client.destroy(); return; }
+    if (Date.now() < refuseUntil) {
+      client.destroy();
+      return;
+    }
     const upstream = connect(target, '127.0.0.1');
     open.add(client);
     open.add(upstream);
@@ -50,18 +58,36 @@ export async function startProxy(target: number): Promise<Proxy> {
       open.delete(client);
       open.delete(upstream);
     };
-    for (const s of [client, upstream]) { s.on('error', end); s.on('close', end); }
+    for (const s of [client, upstream]) {
+      s.on('error', end);
+      s.on('close', end);
+    }
     pipe(client, upstream);
     pipe(upstream, client);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  const dropAll = () => { for (const s of [...open]) s.destroy(); open.clear(); };
+  const dropAll = () => {
+    for (const s of [...open]) s.destroy();
+    open.clear();
+  };
   return {
     port,
-    retarget(p) { target = p; dropAll(); },
-    delay(ms) { delayMs = ms; },
-    drop(ms) { refuseUntil = Date.now() + ms; dropAll(); },
-    close: () => new Promise<void>((r) => { dropAll(); server.close(() => r()); }),
+    retarget(p) {
+      target = p;
+      dropAll();
+    },
+    delay(ms) {
+      delayMs = ms;
+    },
+    drop(ms) {
+      refuseUntil = Date.now() + ms;
+      dropAll();
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        dropAll();
+        server.close(() => r());
+      }),
   };
 }

@@ -21,9 +21,20 @@ export async function startChaosReceiver(secret: string, history: History): Prom
       const body = Buffer.concat(chunks).toString('utf8');
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
       let payload: { status?: string } | undefined;
-      try { payload = wh.verify(body, headers) as { status?: string }; } catch { payload = undefined; }
+      try {
+        payload = wh.verify(body, headers) as { status?: string };
+      } catch {
+        payload = undefined;
+      }
       const answered = !payload ? 400 : failing ? 503 : 204;
-      history.add({ kind: 'delivery', t: history.now(), id: headers['webhook-id'] ?? '', state: payload?.status ?? '', answered, verified: !!payload });
+      history.add({
+        kind: 'delivery',
+        t: history.now(),
+        id: headers['webhook-id'] ?? '',
+        state: payload?.status ?? '',
+        answered,
+        verified: !!payload,
+      });
       res.writeHead(answered).end();
     });
   });
@@ -31,7 +42,13 @@ export async function startChaosReceiver(secret: string, history: History): Prom
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
-    up(on) { failing = !on; },
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    up(on) {
+      failing = !on;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../nodes.ts';
 
-interface Instance { port: number; dir: string; child?: ChildProcess }
+interface Instance {
+  port: number;
+  dir: string;
+  child?: ChildProcess;
+}
 
 export interface RedisPair {
   /** The port of the current primary. */
@@ -20,20 +24,42 @@ export interface RedisPair {
 }
 
 function cli(port: number, ...args: string[]): string {
-  return execFileSync('redis-cli', ['-p', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 5_000 }).toString().trim();
+  return execFileSync('redis-cli', ['-p', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 5_000 })
+    .toString()
+    .trim();
 }
 
 async function up(port: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    try { if (cli(port, 'ping') === 'PONG') return; } catch { /* starting */ }
+    try {
+      if (cli(port, 'ping') === 'PONG') return;
+    } catch {
+      /* starting */
+    }
     await sleep(50);
   }
   throw new Error(`redis-server on ${port} did not start`);
 }
 
 function launch(inst: Instance, replicaOf?: number): void {
-  const args = ['--port', String(inst.port), '--bind', '127.0.0.1', '--dir', inst.dir, '--appendonly', 'yes', '--appendfsync', 'everysec',
-    '--save', '', '--maxmemory-policy', 'noeviction', '--logfile', join(inst.dir, 'redis.log')];
+  const args = [
+    '--port',
+    String(inst.port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    inst.dir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--save',
+    '',
+    '--maxmemory-policy',
+    'noeviction',
+    '--logfile',
+    join(inst.dir, 'redis.log'),
+  ];
   if (replicaOf) args.push('--replicaof', '127.0.0.1', String(replicaOf));
   inst.child = spawn('redis-server', args, { stdio: 'ignore' });
 }
@@ -48,8 +74,10 @@ export async function startRedisPair(): Promise<RedisPair> {
   await up(primary.port);
   launch(replica, primary.port);
   await up(replica.port);
-  for (let i = 0; i < 200 && !/master_link_status:up/.test(cli(replica.port, 'info', 'replication')); i++) await sleep(50);
-  const offset = (port: number, field: string) => Number(new RegExp(`${field}:(\\d+)`).exec(cli(port, 'info', 'replication'))?.[1] ?? 0);
+  for (let i = 0; i < 200 && !/master_link_status:up/.test(cli(replica.port, 'info', 'replication')); i++)
+    await sleep(50);
+  const offset = (port: number, field: string) =>
+    Number(new RegExp(`${field}:(\\d+)`).exec(cli(port, 'info', 'replication'))?.[1] ?? 0);
   const kill = async (inst: Instance) => {
     const c = inst.child;
     if (!c || c.exitCode !== null) return;
@@ -61,7 +89,11 @@ export async function startRedisPair(): Promise<RedisPair> {
     async failover(onPromoted) {
       // The lag is read just before the primary dies: what the replica has not yet received is lost.
       let lag = 0;
-      try { lag = Math.max(0, offset(primary.port, 'master_repl_offset') - offset(replica.port, 'slave_repl_offset')); } catch { /* primary down */ }
+      try {
+        lag = Math.max(0, offset(primary.port, 'master_repl_offset') - offset(replica.port, 'slave_repl_offset'));
+      } catch {
+        /* primary down */
+      }
       await kill(primary);
       cli(replica.port, 'replicaof', 'no', 'one');
       [primary, replica] = [replica, primary];

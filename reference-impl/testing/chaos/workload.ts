@@ -24,7 +24,12 @@ export interface WorkloadOptions {
   thinkMs: number;
 }
 
-interface Answer { status: number; body?: Record<string, unknown>; retryAfter?: string; note?: string }
+interface Answer {
+  status: number;
+  body?: Record<string, unknown>;
+  retryAfter?: string;
+  note?: string;
+}
 
 /** Labels of the keys a workload of `clients` clients uses: `k<i>` for v2, `v<i>` for v1. */
 export function keyLabels(clients: number): string[] {
@@ -36,8 +41,16 @@ async function call(url: string, init: RequestInit & { timeoutMs?: number }): Pr
     const res = await fetch(url, { ...init, signal: AbortSignal.timeout(init.timeoutMs ?? 10_000) });
     const text = await res.text();
     let body: Record<string, unknown> | undefined;
-    try { body = JSON.parse(text) as Record<string, unknown>; } catch { body = undefined; }
-    return { status: res.status, ...(body ? { body } : {}), ...(res.headers.get('retry-after') ? { retryAfter: res.headers.get('retry-after')! } : {}) };
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      body = undefined;
+    }
+    return {
+      status: res.status,
+      ...(body ? { body } : {}),
+      ...(res.headers.get('retry-after') ? { retryAfter: res.headers.get('retry-after')! } : {}),
+    };
   } catch (err) {
     return { status: 0, note: String((err as Error).cause ?? (err as Error).message).slice(0, 120) };
   }
@@ -47,10 +60,24 @@ async function call(url: string, init: RequestInit & { timeoutMs?: number }): Pr
 async function stream(url: string, key: string, ms: number): Promise<Answer & { states: string[] }> {
   const states: string[] = [];
   try {
-    const res = await fetch(url, { headers: { 'x-api-key': key, accept: 'text/event-stream' }, signal: AbortSignal.timeout(ms) });
+    const res = await fetch(url, {
+      headers: { 'x-api-key': key, accept: 'text/event-stream' },
+      signal: AbortSignal.timeout(ms),
+    });
     if (!res.headers.get('content-type')?.startsWith('text/event-stream')) {
-      const a = await res.text().then((t) => { try { return JSON.parse(t) as Record<string, unknown>; } catch { return undefined; } });
-      return { status: res.status, ...(a ? { body: a } : {}), ...(res.headers.get('retry-after') ? { retryAfter: res.headers.get('retry-after')! } : {}), states };
+      const a = await res.text().then((t) => {
+        try {
+          return JSON.parse(t) as Record<string, unknown>;
+        } catch {
+          return undefined;
+        }
+      });
+      return {
+        status: res.status,
+        ...(a ? { body: a } : {}),
+        ...(res.headers.get('retry-after') ? { retryAfter: res.headers.get('retry-after')! } : {}),
+        states,
+      };
     }
     let buf = '';
     const dec = new TextDecoder();
@@ -61,7 +88,11 @@ async function stream(url: string, key: string, ms: number): Promise<Answer & { 
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
         if (line.startsWith('data:')) {
-          try { states.push(String((JSON.parse(line.slice(5)) as { status?: string }).status)); } catch { /* a partial line */ }
+          try {
+            states.push(String((JSON.parse(line.slice(5)) as { status?: string }).status));
+          } catch {
+            /* a partial line */
+          }
         }
       }
     }
@@ -102,7 +133,11 @@ async function client(i: number, r: Rng, o: WorkloadOptions, bodies: string[], h
     };
   };
   const api = () => pick(r, o.apis);
-  const headers = (k: string, extra: Record<string, string> = {}) => ({ 'x-api-key': k, 'content-type': 'application/json', ...extra });
+  const headers = (k: string, extra: Record<string, string> = {}) => ({
+    'x-api-key': k,
+    'content-type': 'application/json',
+    ...extra,
+  });
   const observe = (id: string, a: Answer, state?: string) => {
     const s = state ?? (a.body?.status as string | undefined);
     if (s === 'COMPLETED' || s === 'FAILED' || a.status === 404) pending.delete(id);
@@ -112,35 +147,65 @@ async function client(i: number, r: Rng, o: WorkloadOptions, bodies: string[], h
     const withIdem = r() < 0.4;
     const idem = withIdem ? `c${i}-idem-${between(r, 0, 30)}` : undefined;
     // The body follows from the idempotency key, so a replay is the same body.
-    const bodyIx = idem ? Number(idem.split('-').at(-1)) % bodies.length : (r() < 0.06 ? 3 : between(r, 0, 2));
+    const bodyIx = idem ? Number(idem.split('-').at(-1)) % bodies.length : r() < 0.06 ? 3 : between(r, 0, 2);
     // Under an Idempotency-Key every field follows from the key: a replay is the same body (another body is a 409).
     const keyed = idem ? Number(idem.split('-').at(-1)) : -1;
     const webhook = idem ? keyed % 10 < 7 : r() < 0.7;
     const base64 = idem ? keyed % 3 === 0 : r() < 0.3;
     const t0 = history.now();
     const a = await call(`${api()}/v2/bg-removal`, {
-      method: 'POST', headers: headers(secret, idem ? { 'idempotency-key': idem } : {}),
-      body: JSON.stringify({ image: bodies[bodyIx], ...(webhook ? { webhook: o.webhookUrl } : {}), ...(base64 ? { base64: true } : {}) }),
+      method: 'POST',
+      headers: headers(secret, idem ? { 'idempotency-key': idem } : {}),
+      body: JSON.stringify({
+        image: bodies[bodyIx],
+        ...(webhook ? { webhook: o.webhookUrl } : {}),
+        ...(base64 ? { base64: true } : {}),
+      }),
     });
     const id = typeof a.body?.request_id === 'string' && a.status === 200 ? a.body.request_id : undefined;
-    log({ key, op: 'submit', t0, t1: history.now(), ...(id ? { id } : {}), ...(idem ? { idem } : {}), webhook, ...fields(a) } as ClientOp);
+    log({
+      key,
+      op: 'submit',
+      t0,
+      t1: history.now(),
+      ...(id ? { id } : {}),
+      ...(idem ? { idem } : {}),
+      webhook,
+      ...fields(a),
+    } as ClientOp);
     if (id) pending.set(id, idem ? { idem } : {});
   };
   const v1 = async () => {
     const t0 = history.now();
-    const a = await call(`${api()}/v1/bg-removal`, { method: 'POST', headers: headers(o.keys[v1key]!), body: JSON.stringify({ image: bodies[between(r, 0, 2)] }), timeoutMs: 20_000 });
+    const a = await call(`${api()}/v1/bg-removal`, {
+      method: 'POST',
+      headers: headers(o.keys[v1key]!),
+      body: JSON.stringify({ image: bodies[between(r, 0, 2)] }),
+      timeoutMs: 20_000,
+    });
     log({ key: v1key, op: 'v1', t0, t1: history.now(), ...fields(a) } as ClientOp);
   };
   const poll = async (id: string, op: 'status' | 'result') => {
     const t0 = history.now();
-    const a = await call(`${api()}/v2/requests/${id}${op === 'status' ? '/status' : ''}`, { headers: { 'x-api-key': secret } });
+    const a = await call(`${api()}/v2/requests/${id}${op === 'status' ? '/status' : ''}`, {
+      headers: { 'x-api-key': secret },
+    });
     log({ key, op, id, t0, t1: history.now(), ...fields(a, id) } as ClientOp);
     observe(id, a);
   };
   const watch = async (id: string) => {
     const t0 = history.now();
     const a = await stream(`${api()}/v2/requests/${id}/status`, secret, 8_000);
-    log({ key, op: 'stream', id, t0, t1: history.now(), ...fields(a), states: a.states, ...(a.states.length ? { state: a.states.at(-1)! } : {}) } as ClientOp);
+    log({
+      key,
+      op: 'stream',
+      id,
+      t0,
+      t1: history.now(),
+      ...fields(a),
+      states: a.states,
+      ...(a.states.length ? { state: a.states.at(-1)! } : {}),
+    } as ClientOp);
     observe(id, a, a.states.at(-1));
   };
   const cancel = async (id: string) => {

@@ -99,9 +99,20 @@ export function whenReady(client: RedisClient, timeoutMs = 5000): Promise<boolea
 
 // Messages ioredis and node use for "cannot reach Redis right now"; anything else is a real error.
 const unavailablePatterns = [
-  /enableOfflineQueue/i, /Command timed out/i, /Connection is closed/i, /ECONNREFUSED/, /ECONNRESET/,
-  /ETIMEDOUT/, /EHOSTUNREACH/, /ENOTFOUND/, /max retries per request/i, /connect ETIMEDOUT/i, /LOADING/,
-  /READONLY/, /MASTERDOWN/, /socket closed/i,
+  /enableOfflineQueue/i,
+  /Command timed out/i,
+  /Connection is closed/i,
+  /ECONNREFUSED/,
+  /ECONNRESET/,
+  /ETIMEDOUT/,
+  /EHOSTUNREACH/,
+  /ENOTFOUND/,
+  /max retries per request/i,
+  /connect ETIMEDOUT/i,
+  /LOADING/,
+  /READONLY/,
+  /MASTERDOWN/,
+  /socket closed/i,
   // maxmemory reached (BullMQ needs noeviction, so Redis refuses writes instead of evicting): shed load.
   /OOM command not allowed/,
 ];
@@ -119,7 +130,12 @@ export function rethrowUnavailable(err: unknown): never {
   if (err instanceof ApiError) throw err;
   if (isUnavailable(err)) {
     // The cause keeps ioredis's own words for the log; the client sees only the contract's message.
-    throw Object.assign(new ApiError('service_unavailable', 'The request store (Redis) is unavailable; retry shortly.', { 'Retry-After': '2' }), { cause: err });
+    throw Object.assign(
+      new ApiError('service_unavailable', 'The request store (Redis) is unavailable; retry shortly.', {
+        'Retry-After': '2',
+      }),
+      { cause: err },
+    );
   }
   throw err;
 }

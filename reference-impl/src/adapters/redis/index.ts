@@ -92,14 +92,27 @@ export interface RedisBackend {
 /** Connects, seeds the keys and builds the three ports; `role` decides whether `queue.start` may run jobs. */
 export async function createRedisBackend(config: RedisBackendConfig): Promise<RedisBackend> {
   // WAIT counts the replicas of the node it reaches; a cluster client would send it to an arbitrary node.
-  if (config.ackReplicas && isClusterUrl(config.url)) throw new Error('waiting for replicas (BGR_REDIS_WAIT_REPLICAS) is not supported on a Redis Cluster');
-  const prefix = isClusterUrl(config.url) ? clusterPrefix(config.prefix ?? 'bgr:') : config.prefix ?? 'bgr:';
+  if (config.ackReplicas && isClusterUrl(config.url))
+    throw new Error('waiting for replicas (BGR_REDIS_WAIT_REPLICAS) is not supported on a Redis Cluster');
+  const prefix = isClusterUrl(config.url) ? clusterPrefix(config.prefix ?? 'bgr:') : (config.prefix ?? 'bgr:');
   const clock = config.clock ?? systemClock;
   const retentionMs = config.retentionMs ?? 3_600_000;
   const onError = (err: unknown) => config.log?.warn({ err }, 'redis connection error');
-  const api = createRedis({ url: config.url, role: 'api', name: `bgr-${config.role}`, ...(config.commandTimeoutMs ? { commandTimeoutMs: config.commandTimeoutMs } : {}) }, onError);
-  const rateLimitRedis = createRedis({ url: config.url, role: 'api', name: 'bgr-ratelimit', commandTimeoutMs: 500 }, onError);
-  const worker = config.role === 'api' ? undefined : createRedis({ url: config.url, role: 'worker', name: 'bgr-worker' }, onError);
+  const api = createRedis(
+    {
+      url: config.url,
+      role: 'api',
+      name: `bgr-${config.role}`,
+      ...(config.commandTimeoutMs ? { commandTimeoutMs: config.commandTimeoutMs } : {}),
+    },
+    onError,
+  );
+  const rateLimitRedis = createRedis(
+    { url: config.url, role: 'api', name: 'bgr-ratelimit', commandTimeoutMs: 500 },
+    onError,
+  );
+  const worker =
+    config.role === 'api' ? undefined : createRedis({ url: config.url, role: 'worker', name: 'bgr-worker' }, onError);
   const clients = [api, rateLimitRedis, ...(worker ? [worker] : [])];
 
   if (!(await whenReady(api, config.startupTimeoutMs ?? 10_000))) {
@@ -107,8 +120,17 @@ export async function createRedisBackend(config: RedisBackendConfig): Promise<Re
     throw new Error(`Redis is not reachable at ${redactRedisUrl(config.url)} (BGR_REDIS_URL)`);
   }
 
-  const store = new RedisRequestStore(api, { prefix, clock, ...(config.pendingTtlMs ? { pendingTtlMs: config.pendingTtlMs } : {}) });
-  const keys = new RedisKeyStore(api, { prefix, clock, ...(config.keyId ? { keyId: config.keyId } : {}), ...(config.pendingTtlMs ? { holdTtlMs: config.pendingTtlMs } : {}) });
+  const store = new RedisRequestStore(api, {
+    prefix,
+    clock,
+    ...(config.pendingTtlMs ? { pendingTtlMs: config.pendingTtlMs } : {}),
+  });
+  const keys = new RedisKeyStore(api, {
+    prefix,
+    clock,
+    ...(config.keyId ? { keyId: config.keyId } : {}),
+    ...(config.pendingTtlMs ? { holdTtlMs: config.pendingTtlMs } : {}),
+  });
   await keys.seed(config.keys);
 
   const failAbandoned = async (requestId: string, reason: string): Promise<void> => {
@@ -140,29 +162,38 @@ export async function createRedisBackend(config: RedisBackendConfig): Promise<Re
     onError: (err, requestId) => config.log?.error({ err, requestId }, 'v2 queue error'),
   });
 
-  const webhooks = config.webhookSender && new BullWebhookQueue({
-    connection: api,
-    ...(worker ? { workerConnection: worker } : {}),
-    prefix,
-    sender: config.webhookSender,
-    // A re-send comes from a job re-run that found its request ended; once the record expires no re-run sends.
-    dedupeMs: retentionMs,
-    ...(config.lockDurationMs ? { lockDurationMs: config.lockDurationMs } : {}),
-    ...(config.stalledIntervalMs ? { stalledIntervalMs: config.stalledIntervalMs } : {}),
-    onError: (err) => config.log?.error({ err }, 'webhook queue error'),
-  });
+  const webhooks =
+    config.webhookSender &&
+    new BullWebhookQueue({
+      connection: api,
+      ...(worker ? { workerConnection: worker } : {}),
+      prefix,
+      sender: config.webhookSender,
+      // A re-send comes from a job re-run that found its request ended; once the record expires no re-run sends.
+      dedupeMs: retentionMs,
+      ...(config.lockDurationMs ? { lockDurationMs: config.lockDurationMs } : {}),
+      ...(config.stalledIntervalMs ? { stalledIntervalMs: config.stalledIntervalMs } : {}),
+      onError: (err) => config.log?.error({ err }, 'webhook queue error'),
+    });
   try {
     await Promise.all([queue.ready(), webhooks?.ready()]);
   } catch (err) {
     await Promise.all([queue.close(0), webhooks?.close(0)]).catch(() => undefined);
     for (const c of clients) c.disconnect();
-    throw new Error(`Redis at ${redactRedisUrl(config.url)} did not answer BullMQ's start-up check: ${(err as Error).message}`);
+    throw new Error(
+      `Redis at ${redactRedisUrl(config.url)} did not answer BullMQ's start-up check: ${(err as Error).message}`,
+    );
   }
   if (webhooks && worker) webhooks.start();
 
   let closed: Promise<void> | undefined;
   return {
-    store, queue, keys, rateLimitRedis, prefix, ...(webhooks ? { webhooks } : {}),
+    store,
+    queue,
+    keys,
+    rateLimitRedis,
+    prefix,
+    ...(webhooks ? { webhooks } : {}),
     rateLimitNameSpace: `${prefix}rl:`,
     ping: async () => (await api.ping().catch(() => '')) === 'PONG',
     close: () => {

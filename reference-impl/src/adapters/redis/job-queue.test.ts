@@ -20,8 +20,15 @@ function node(over: Partial<BullJobQueueOptions> & { queueName: string }): BullJ
   const workerConnection = createRedis({ url: testRedisUrl, role: 'worker' });
   workerClients.push(workerConnection);
   const q = new BullJobQueue({
-    connection: api, workerConnection, prefix, maxSize: 10, concurrency: 1,
-    lockDurationMs: 2000, stalledIntervalMs: 1000, retryDelayMs: 10, ...over,
+    connection: api,
+    workerConnection,
+    prefix,
+    maxSize: 10,
+    concurrency: 1,
+    lockDurationMs: 2000,
+    stalledIntervalMs: 1000,
+    retryDelayMs: 10,
+    ...over,
   });
   opened.push(q);
   return q;
@@ -31,10 +38,11 @@ const qname = () => `q${++n}`;
 /** A processor that records runs and finishes each when the test says (or when aborted). */
 function controlled() {
   const runs: { id: string; ctx: JobContext; finish(): void }[] = [];
-  const processor = (id: string, ctx: JobContext) => new Promise<void>((resolve) => {
-    runs.push({ id, ctx, finish: resolve });
-    ctx.signal.addEventListener('abort', () => resolve());
-  });
+  const processor = (id: string, ctx: JobContext) =>
+    new Promise<void>((resolve) => {
+      runs.push({ id, ctx, finish: resolve });
+      ctx.signal.addEventListener('abort', () => resolve());
+    });
   return { runs, processor };
 }
 
@@ -65,7 +73,11 @@ describe('BullJobQueue', () => {
     const [a, b] = [node({ queueName: name, maxSize: 5 }), node({ queueName: name, maxSize: 5 })];
     const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).add(`j${i}`)));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
-    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof QueueFullError)).toBe(true);
+    expect(
+      results
+        .filter((r) => r.status === 'rejected')
+        .every((r) => (r as PromiseRejectedResult).reason instanceof QueueFullError),
+    ).toBe(true);
     expect((await a.counts()).waiting).toBe(5);
   });
 
@@ -114,7 +126,13 @@ describe('BullJobQueue', () => {
     const name = qname();
     const exhausted: string[] = [];
     const seen: string[] = [];
-    const worker = node({ queueName: name, maxAttempts: 2, onExhausted: async (id) => { exhausted.push(id); } });
+    const worker = node({
+      queueName: name,
+      maxAttempts: 2,
+      onExhausted: async (id) => {
+        exhausted.push(id);
+      },
+    });
     worker.start(async (id, ctx) => {
       seen.push(`${id}${ctx.attempt}/${ctx.maxAttempts}`);
       if (id === 'a' && ctx.attempt === 1) throw new RetryJob('crash');
@@ -132,9 +150,18 @@ describe('BullJobQueue', () => {
   it('a processor bug (non-RetryJob throw) is not retried: onError, then onExhausted ends the record', async () => {
     const errors: unknown[] = [];
     const exhausted: string[] = [];
-    const worker = node({ queueName: qname(), onError: (e) => errors.push(e), onExhausted: async (id) => { exhausted.push(id); } });
+    const worker = node({
+      queueName: qname(),
+      onError: (e) => errors.push(e),
+      onExhausted: async (id) => {
+        exhausted.push(id);
+      },
+    });
     let runs = 0;
-    worker.start(async () => { runs++; throw new TypeError('bug'); });
+    worker.start(async () => {
+      runs++;
+      throw new TypeError('bug');
+    });
     await worker.add('x');
     await until(() => exhausted.length === 1);
     expect(runs).toBe(1);

@@ -51,7 +51,11 @@ export interface BullJobQueueOptions {
   ackTimeoutMs?: number;
 }
 
-interface Running { controller: AbortController; job: Job; token?: string }
+interface Running {
+  controller: AbortController;
+  job: Job;
+  token?: string;
+}
 
 /** Position of a job in BullMQ's wait list: LPUSHed at the left, taken from the right. -1 when absent. */
 const positionScript = `
@@ -139,7 +143,11 @@ export class BullJobQueue implements JobQueue {
     const acked = await this.redis.wait(n, this.opts.ackTimeoutMs ?? 1000);
     if (acked >= n) return;
     await this.queue.remove(requestId).catch(() => 0);
-    throw new ApiError('service_unavailable', `No Redis replica confirmed the submit in time (${acked} of ${n}); retry shortly.`, { 'Retry-After': '2' });
+    throw new ApiError(
+      'service_unavailable',
+      `No Redis replica confirmed the submit in time (${acked} of ${n}); retry shortly.`,
+      { 'Retry-After': '2' },
+    );
   }
 
   async position(requestId: string): Promise<number | undefined> {
@@ -173,22 +181,18 @@ export class BullJobQueue implements JobQueue {
     });
     void this.subscriber.subscribe(this.channel).catch((err: unknown) => this.opts.onError?.(err));
 
-    this.worker = new Worker(
-      this.queue.name,
-      (job, token, signal) => this.run(processor, job, token, signal),
-      {
-        connection: template,
-        prefix: `${this.opts.prefix}bull`,
-        concurrency: this.opts.concurrency,
-        lockDuration: this.opts.lockDurationMs ?? 30_000,
-        stalledInterval: this.opts.stalledIntervalMs ?? 30_000,
-        // Every start counts, a crash's re-run included: run N+1 fails at once ("started more than
-        // allowable limit") instead of running, so an image that kills workers stops at maxAttempts.
-        maxStartedAttempts: this.maxAttempts,
-        // Stalled jobs go back to wait (at the head of the line) as long as starts remain.
-        maxStalledCount: this.maxAttempts,
-      },
-    );
+    this.worker = new Worker(this.queue.name, (job, token, signal) => this.run(processor, job, token, signal), {
+      connection: template,
+      prefix: `${this.opts.prefix}bull`,
+      concurrency: this.opts.concurrency,
+      lockDuration: this.opts.lockDurationMs ?? 30_000,
+      stalledInterval: this.opts.stalledIntervalMs ?? 30_000,
+      // Every start counts, a crash's re-run included: run N+1 fails at once ("started more than
+      // allowable limit") instead of running, so an image that kills workers stops at maxAttempts.
+      maxStartedAttempts: this.maxAttempts,
+      // Stalled jobs go back to wait (at the head of the line) as long as starts remain.
+      maxStalledCount: this.maxAttempts,
+    });
     this.worker.on('error', (err) => this.opts.onError?.(err));
     this.worker.on('failed', (job, err) => {
       if (job?.id) void this.onFailed(job.id, err);
@@ -196,13 +200,22 @@ export class BullJobQueue implements JobQueue {
   }
 
   /** One run of a job: the processor with an AbortSignal that a cancel message or shutdown fires. */
-  private async run(processor: Processor, job: Job, token: string | undefined, bullSignal?: AbortSignal): Promise<void> {
+  private async run(
+    processor: Processor,
+    job: Job,
+    token: string | undefined,
+    bullSignal?: AbortSignal,
+  ): Promise<void> {
     const id = job.id!;
     const controller = new AbortController();
     // BullMQ aborts its signal when it loses the job (lock lost): stop inference, another worker owns it.
     bullSignal?.addEventListener('abort', () => controller.abort(new Error('lock lost')), { once: true });
     this.running.set(id, { controller, job, ...(token ? { token } : {}) });
-    const ctx: JobContext = { attempt: Math.max(1, job.attemptsStarted), maxAttempts: this.maxAttempts, signal: controller.signal };
+    const ctx: JobContext = {
+      attempt: Math.max(1, job.attemptsStarted),
+      maxAttempts: this.maxAttempts,
+      signal: controller.signal,
+    };
     let error: unknown;
     try {
       await processor(id, ctx);

@@ -13,8 +13,13 @@ afterAll(async () => {
   for (const c of clients) c.disconnect();
 });
 
-const key = (k: string, credits: number | null): KeyRecord =>
-  ({ key: k, name: k, credits, scopes: ['v1', 'v2'], rateLimit: { max: 10, windowS: 60 } });
+const key = (k: string, credits: number | null): KeyRecord => ({
+  key: k,
+  name: k,
+  credits,
+  scopes: ['v1', 'v2'],
+  rateLimit: { max: 10, windowS: 60 },
+});
 
 /** Two stores on two connections: two API nodes sharing one Redis. */
 async function nodes(records: KeyRecord[]): Promise<RedisKeyStore[]> {
@@ -133,7 +138,7 @@ describe('RedisKeyStore', () => {
     expect(await restarted.find(keyIdOf('seed'))).toBeUndefined(); // the config decides which keys exist
   });
 
-  it('the cut-over from balances named by the secret\'s plain SHA-256: moved once to the key id, nothing refilled, no secret left', async () => {
+  it("the cut-over from balances named by the secret's plain SHA-256: moved once to the key id, nothing refilled, no secret left", async () => {
     const secret = 'legacy-secret-key';
     const legacy = `${prefix}credits:${createHash('sha256').update(secret).digest('hex').slice(0, 32)}`;
     await clients[0]!.hset(legacy, 'bal', '2', 'seeded', '5');

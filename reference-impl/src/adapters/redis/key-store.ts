@@ -82,13 +82,23 @@ end
 return redis.call('HGET', KEYS[1], 'bal')`;
 
 interface Scripts {
-  bgrHold(credits: string, holds: string, settled: string, now: string, ttl: string, id: string, conf: string, score?: string): Promise<number>;
+  bgrHold(
+    credits: string,
+    holds: string,
+    settled: string,
+    now: string,
+    ttl: string,
+    id: string,
+    conf: string,
+    score?: string,
+  ): Promise<number>;
   bgrSettle(credits: string, holds: string, settled: string, id: string, charged: string, ttl: string): Promise<number>;
   bgrSeed(credits: string, conf: string): Promise<string>;
 }
 
 /** A key's configured credits as the scripts store them. */
-const configured = (r: Pick<KeyRecord, 'credits'>): string => (r.credits === null ? 'unlimited' : String(Math.max(0, Math.floor(r.credits))));
+const configured = (r: Pick<KeyRecord, 'credits'>): string =>
+  r.credits === null ? 'unlimited' : String(Math.max(0, Math.floor(r.credits)));
 
 /** Keys and credits shared by every node: no double charge however many nodes settle at once. */
 export class RedisKeyStore implements KeyStore {
@@ -96,7 +106,10 @@ export class RedisKeyStore implements KeyStore {
   private readonly policies = new Map<string, KeyAccount>();
   private readonly clock: Clock;
 
-  constructor(redis: RedisClient, private readonly opts: RedisKeyStoreOptions) {
+  constructor(
+    redis: RedisClient,
+    private readonly opts: RedisKeyStoreOptions,
+  ) {
     const r = redis as RedisClient & Partial<Scripts>;
     if (!r.bgrHold) {
       redis.defineCommand('bgrHold', { numberOfKeys: 3, lua: holdScript });
@@ -119,8 +132,9 @@ export class RedisKeyStore implements KeyStore {
       this.policies.set(account.id, account);
       await this.migrate(r.key, account.id);
     }
-    await guard(() => Promise.all([...this.policies.values()].map((a) =>
-      this.redis.bgrSeed(this.creditsKey(a.id), configured(a)))));
+    await guard(() =>
+      Promise.all([...this.policies.values()].map((a) => this.redis.bgrSeed(this.creditsKey(a.id), configured(a)))),
+    );
   }
 
   /**
@@ -143,7 +157,12 @@ export class RedisKeyStore implements KeyStore {
   async find(id: string): Promise<KeyAccount | undefined> {
     const policy = this.policies.get(id);
     if (!policy) return undefined;
-    return { ...policy, scopes: [...policy.scopes], rateLimit: { ...policy.rateLimit }, credits: await this.balance(id) };
+    return {
+      ...policy,
+      scopes: [...policy.scopes],
+      rateLimit: { ...policy.rateLimit },
+      credits: await this.balance(id),
+    };
   }
 
   async hold(id: string, requestId: string, ttlMs?: number): Promise<boolean> {
@@ -153,17 +172,33 @@ export class RedisKeyStore implements KeyStore {
     const holdTtl = this.opts.holdTtlMs ?? 24 * 3_600_000;
     // A shorter TTL (a v1 hold lives no longer than the v1 deadline) back-dates the hold: the sweep of old holds frees it sooner.
     const score = ttlMs !== undefined && ttlMs < holdTtl ? [String(now - (holdTtl - ttlMs))] : [];
-    const ok = await guard(() => this.redis.bgrHold(
-      this.creditsKey(id), this.holdsKey(id), this.settledKey(requestId),
-      String(now), String(holdTtl), requestId, configured(policy), ...score));
+    const ok = await guard(() =>
+      this.redis.bgrHold(
+        this.creditsKey(id),
+        this.holdsKey(id),
+        this.settledKey(requestId),
+        String(now),
+        String(holdTtl),
+        requestId,
+        configured(policy),
+        ...score,
+      ),
+    );
     return ok === 1;
   }
 
   async settle(id: string, requestId: string, charged: boolean): Promise<number | null> {
     if (!this.policies.has(id)) return null;
-    const bal = await guard(() => this.redis.bgrSettle(
-      this.creditsKey(id), this.holdsKey(id), this.settledKey(requestId),
-      requestId, charged ? '1' : '0', String(this.opts.settledTtlMs ?? 24 * 3_600_000)));
+    const bal = await guard(() =>
+      this.redis.bgrSettle(
+        this.creditsKey(id),
+        this.holdsKey(id),
+        this.settledKey(requestId),
+        requestId,
+        charged ? '1' : '0',
+        String(this.opts.settledTtlMs ?? 24 * 3_600_000),
+      ),
+    );
     return bal < 0 ? null : bal;
   }
 
@@ -181,7 +216,13 @@ export class RedisKeyStore implements KeyStore {
     return guard(() => this.redis.zcard(this.holdsKey(id)));
   }
 
-  private creditsKey(id: string) { return `${this.opts.prefix}credits:${id}`; }
-  private holdsKey(id: string) { return `${this.opts.prefix}holds:${id}`; }
-  private settledKey(requestId: string) { return `${this.opts.prefix}settled:${requestId}`; }
+  private creditsKey(id: string) {
+    return `${this.opts.prefix}credits:${id}`;
+  }
+  private holdsKey(id: string) {
+    return `${this.opts.prefix}holds:${id}`;
+  }
+  private settledKey(requestId: string) {
+    return `${this.opts.prefix}settled:${requestId}`;
+  }
 }

@@ -12,12 +12,17 @@ import { createRedisBackend } from './index.ts';
 import { RedisRequestStore } from './request-store.ts';
 import { keyIdOf } from '../../policy/keys.ts';
 
-const keys: KeyRecord[] = [{ key: 'k1', name: 'k1', credits: 100, scopes: ['v2'], rateLimit: { max: 100, windowS: 60 } }];
+const keys: KeyRecord[] = [
+  { key: 'k1', name: 'k1', credits: 100, scopes: ['v2'], rateLimit: { max: 100, windowS: 60 } },
+];
 
 /** Runs `op`, expecting a service_unavailable rejection; returns how long it took. */
 async function rejectsUnavailable(op: () => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
-  const err = await op().then(() => undefined, (e: unknown) => e);
+  const err = await op().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   const ms = performance.now() - t0;
   expect(err).toBeInstanceOf(ApiError);
   expect((err as ApiError).code).toBe('service_unavailable');
@@ -43,8 +48,15 @@ describe('Redis unavailable', () => {
   it('createRedisBackend refuses to start without Redis, with a clear error and no password in it', async () => {
     const port = await freePort();
     const t0 = Date.now();
-    await expect(createRedisBackend({ url: `redis://:secret@127.0.0.1:${port}`, role: 'api', keys, maxQueue: 10, startupTimeoutMs: 300 }))
-      .rejects.toThrow(/not reachable at redis:\/\/:\*\*\*@127\.0\.0\.1/);
+    await expect(
+      createRedisBackend({
+        url: `redis://:secret@127.0.0.1:${port}`,
+        role: 'api',
+        keys,
+        maxQueue: 10,
+        startupTimeoutMs: 300,
+      }),
+    ).rejects.toThrow(/not reachable at redis:\/\/:\*\*\*@127\.0\.0\.1/);
     expect(Date.now() - t0).toBeLessThan(2000);
   });
 
@@ -54,7 +66,14 @@ describe('Redis unavailable', () => {
     cleanups.push(() => stopOwnRedis(port));
     const url = `redis://127.0.0.1:${port}`;
     const node: RedisBackend = await createRedisBackend({
-      url, role: 'all', prefix: 'bgr:', keys, maxQueue: 10, lockDurationMs: 1000, stalledIntervalMs: 500, commandTimeoutMs: 1000,
+      url,
+      role: 'all',
+      prefix: 'bgr:',
+      keys,
+      maxQueue: 10,
+      lockDurationMs: 1000,
+      stalledIntervalMs: 500,
+      commandTimeoutMs: 1000,
     });
     cleanups.push(() => node.close());
     node.queue.start(fakeProcessor(node, 20, 60_000));
@@ -101,6 +120,8 @@ describe('Redis unavailable', () => {
     expect(await node.keys.balance(keyIdOf('k1'))).toBe(100);
     const id = await submit();
     await waitState(id, 'COMPLETED', 15_000);
-    console.log(`after restart: API answering in ${apiBackMs} ms, a new job completed by the same worker ${Date.now() - restartedAt} ms after restart`);
+    console.log(
+      `after restart: API answering in ${apiBackMs} ms, a new job completed by the same worker ${Date.now() - restartedAt} ms after restart`,
+    );
   });
 });

@@ -14,16 +14,39 @@ const primary = await freePort();
 const replica = await freePort();
 // A replica writes the RDB it receives to its --dir (not settable later: a protected config): a temporary folder.
 const dir = mkdtempSync(join(tmpdir(), 'bgr-replicas-'));
-const cli = (port: number, ...args: string[]) => execFileSync('redis-cli', ['-p', String(port), ...args]).toString().trim();
+const cli = (port: number, ...args: string[]) =>
+  execFileSync('redis-cli', ['-p', String(port), ...args])
+    .toString()
+    .trim();
 for (const port of [primary, replica]) {
-  execFileSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'yes', '--pidfile', join(dir, `${port}.pid`)]);
+  execFileSync('redis-server', [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--daemonize',
+    'yes',
+    '--pidfile',
+    join(dir, `${port}.pid`),
+  ]);
   for (let i = 0; i < 100; i++) {
-    try { if (cli(port, 'ping') === 'PONG') break; } catch { /* starting */ }
+    try {
+      if (cli(port, 'ping') === 'PONG') break;
+    } catch {
+      /* starting */
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 cli(replica, 'replicaof', '127.0.0.1', String(primary));
-for (let i = 0; i < 100 && !/master_link_status:up/.test(cli(replica, 'info', 'replication')); i++) await new Promise((r) => setTimeout(r, 50));
+for (let i = 0; i < 100 && !/master_link_status:up/.test(cli(replica, 'info', 'replication')); i++)
+  await new Promise((r) => setTimeout(r, 50));
 
 const api: RedisClient = createRedis({ url: `redis://127.0.0.1:${primary}`, role: 'api' });
 await whenReady(api);
@@ -36,7 +59,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 const queue = (ackReplicas: number, queueName: string) => {
-  const q = new BullJobQueue({ connection: api, prefix: 'wait:', queueName, maxSize: 10_000, concurrency: 1, ackReplicas, ackTimeoutMs: 300 });
+  const q = new BullJobQueue({
+    connection: api,
+    prefix: 'wait:',
+    queueName,
+    maxSize: 10_000,
+    concurrency: 1,
+    ackReplicas,
+    ackTimeoutMs: 300,
+  });
   queues.push(q);
   return q;
 };
@@ -48,7 +79,10 @@ describe('ackReplicas (Redis WAIT before a submit is acknowledged)', () => {
     const waited = queue(1, 'waited');
     const times: Record<string, number[]> = { plain: [], waited: [] };
     for (let i = 0; i < 100; i++) {
-      for (const [name, q] of [['plain', plain], ['waited', waited]] as const) {
+      for (const [name, q] of [
+        ['plain', plain],
+        ['waited', waited],
+      ] as const) {
         const t0 = performance.now();
         await q.add(`${name}-${i}`);
         times[name]!.push(performance.now() - t0);
@@ -59,13 +93,16 @@ describe('ackReplicas (Redis WAIT before a submit is acknowledged)', () => {
       expect(await onReplica.exists(`wait:bull:waited:waited-${i}`)).toBe(1);
       onReplica.disconnect();
     }
-    console.log(`queue.add median: ${median(times.plain!).toFixed(2)} ms plain, ${median(times.waited!).toFixed(2)} ms with WAIT 1 (loopback replica)`);
+    console.log(
+      `queue.add median: ${median(times.plain!).toFixed(2)} ms plain, ${median(times.waited!).toFixed(2)} ms with WAIT 1 (loopback replica)`,
+    );
   });
 
   it('with no replica answering, the submit is refused 503 with Retry-After and its job withdrawn', async () => {
     const q = queue(1, 'lonely');
     cli(replica, 'replicaof', 'no', 'one'); // the primary has no replica any more
-    for (let i = 0; i < 100 && !/connected_slaves:0/.test(cli(primary, 'info', 'replication')); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && !/connected_slaves:0/.test(cli(primary, 'info', 'replication')); i++)
+      await new Promise((r) => setTimeout(r, 50));
     const err = await q.add('lonely-1').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ code: 'service_unavailable', headers: { 'Retry-After': '2' } });

@@ -19,8 +19,9 @@ describe('RedisRequestStore on a real server', () => {
     const store = new RedisRequestStore(redis, { prefix });
     await store.create(contractRecord('race', { createdAt: Date.now() }));
     const targets = ['PROCESSING', 'FAILED', 'COMPLETED'] as const;
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) =>
-      store.transition('race', ['QUEUED'], targets[i % 3]!, { completedAt: i })));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => store.transition('race', ['QUEUED'], targets[i % 3]!, { completedAt: i })),
+    );
     const winners = results.filter((r) => r !== undefined);
     expect(winners).toHaveLength(1);
     expect((await store.get('race'))?.state).toBe(winners[0]!.state);
@@ -32,7 +33,13 @@ describe('RedisRequestStore on a real server', () => {
       const id = `end-${i}`;
       await store.create(contractRecord(id, { state: 'PROCESSING', createdAt: Date.now() }));
       const [done, canceled] = await Promise.all([
-        store.transition(id, ['PROCESSING'], 'COMPLETED', { expiresAt: Date.now() + 60_000 }, { bytes: Buffer.from('x'), contentType: 'image/png' }),
+        store.transition(
+          id,
+          ['PROCESSING'],
+          'COMPLETED',
+          { expiresAt: Date.now() + 60_000 },
+          { bytes: Buffer.from('x'), contentType: 'image/png' },
+        ),
         store.transition(id, ['QUEUED', 'PROCESSING'], 'FAILED', { expiresAt: Date.now() + 60_000 }),
       ]);
       expect([done, canceled].filter(Boolean)).toHaveLength(1);
@@ -44,9 +51,21 @@ describe('RedisRequestStore on a real server', () => {
 
   it('Redis expires an ended record, its output and its idempotency binding (real 1 s retention)', async () => {
     const store = new RedisRequestStore(redis, { prefix });
-    await store.create(contractRecord('ttl', { state: 'PROCESSING', createdAt: Date.now(), idempotency: { key: 'ttl-ik', bodyHash: 'h' } }));
+    await store.create(
+      contractRecord('ttl', {
+        state: 'PROCESSING',
+        createdAt: Date.now(),
+        idempotency: { key: 'ttl-ik', bodyHash: 'h' },
+      }),
+    );
     await store.claim('k1', 'ttl-ik', 'h', 'ttl');
-    await store.transition('ttl', ['PROCESSING'], 'COMPLETED', { expiresAt: Date.now() + 1000 }, { bytes: Buffer.alloc(1024), contentType: 'image/png' });
+    await store.transition(
+      'ttl',
+      ['PROCESSING'],
+      'COMPLETED',
+      { expiresAt: Date.now() + 1000 },
+      { bytes: Buffer.alloc(1024), contentType: 'image/png' },
+    );
     const keys = [`${prefix}req:ttl`, `${prefix}out:ttl`, store.claimKey('k1', 'ttl-ik')];
     const ttls = await Promise.all(keys.map((k) => redis.pttl(k)));
     for (const t of ttls) expect(t).toBeGreaterThan(0);

@@ -5,7 +5,13 @@ import type { RedisClient } from './connection.ts';
 import type { Clock } from '../../ports.ts';
 import { systemClock } from '../../ports.ts';
 import type {
-  ClaimResult, RecordPatch, RequestMetrics, RequestRecord, RequestState, RequestStore, StoredOutput,
+  ClaimResult,
+  RecordPatch,
+  RequestMetrics,
+  RequestRecord,
+  RequestState,
+  RequestStore,
+  StoredOutput,
 } from '../../removal/store.ts';
 import { Watchers } from '../../removal/watchers.ts';
 import { isProbed } from '../../removal/request.ts';
@@ -153,8 +159,12 @@ export class RedisRequestStore implements RequestStore {
     this.changes = `${opts.prefix}changes`;
   }
 
-  private reqKey(id: string) { return `${this.p}req:${id}`; }
-  private outKey(id: string) { return `${this.p}out:${id}`; }
+  private reqKey(id: string) {
+    return `${this.p}req:${id}`;
+  }
+  private outKey(id: string) {
+    return `${this.p}out:${id}`;
+  }
   /** Hashed, so neither the API key nor the client's idempotency key appears in a Redis key name. */
   claimKey(owner: string, key: string): string {
     return `${this.p}idem:${createHash('sha256').update(`${owner}\u0000${key}`).digest('hex')}`;
@@ -162,7 +172,12 @@ export class RedisRequestStore implements RequestStore {
 
   async create(record: RequestRecord): Promise<void> {
     const { id, owner, params, baseUrl, createdAt, idempotency, sync } = record;
-    const fields: Bin[] = ['state', record.state, 'doc', JSON.stringify({ id, owner, params, baseUrl, createdAt, idempotency, sync })];
+    const fields: Bin[] = [
+      'state',
+      record.state,
+      'doc',
+      JSON.stringify({ id, owner, params, baseUrl, createdAt, idempotency, sync }),
+    ];
     fields.push(...patchFields(record));
     const input = record.input;
     if (input !== undefined && isProbed(input)) {
@@ -174,7 +189,14 @@ export class RedisRequestStore implements RequestStore {
     }
     if (idempotency) fields.push('ck', this.claimKey(owner, idempotency.key));
     const created = await guard(() =>
-      this.redis.bgrCreate(this.reqKey(id), this.outKey(id), String(this.clock.now()), String(this.pendingTtlMs), ...fields));
+      this.redis.bgrCreate(
+        this.reqKey(id),
+        this.outKey(id),
+        String(this.clock.now()),
+        String(this.pendingTtlMs),
+        ...fields,
+      ),
+    );
     if (created !== 1) throw new Error(`request ${id} exists`);
   }
 
@@ -185,7 +207,9 @@ export class RedisRequestStore implements RequestStore {
     // connection whose replies got out of step) must never reach it. Reconnect, which drops the stale queue.
     if (rec && rec.id !== id) {
       this.redis.disconnect(true);
-      throw new ApiError('service_unavailable', 'The request store (Redis) answered out of step; retry shortly.', { 'Retry-After': '2' });
+      throw new ApiError('service_unavailable', 'The request store (Redis) answered out of step; retry shortly.', {
+        'Retry-After': '2',
+      });
     }
     return this.live(rec);
   }
@@ -206,9 +230,15 @@ export class RedisRequestStore implements RequestStore {
       }
       const withOutput = to === 'COMPLETED' && output;
       const reply = await this.redis.bgrTransitionBuffer(
-        String(keys.length), ...keys,
-        String(this.clock.now()), to, from.join(','), String(this.pendingTtlMs),
-        withOutput ? output.contentType : '', withOutput ? output.bytes : '', id,
+        String(keys.length),
+        ...keys,
+        String(this.clock.now()),
+        to,
+        from.join(','),
+        String(this.pendingTtlMs),
+        withOutput ? output.contentType : '',
+        withOutput ? output.bytes : '',
+        id,
         ...patchFields(patch),
       );
       if (!reply) return undefined;
@@ -227,9 +257,13 @@ export class RedisRequestStore implements RequestStore {
       // A subscriber must wait out reconnects (ioredis resubscribes by itself), unlike the fail-fast API client.
       const patient = { maxRetriesPerRequest: null, commandTimeout: undefined };
       // On a cluster, PUBLISH reaches every node, so a subscriber on any node hears every change.
-      const sub: RedisClient = this.redis instanceof Cluster
-        ? this.redis.duplicate([], { enableOfflineQueue: true, redisOptions: { ...this.redis.options.redisOptions, ...patient } })
-        : this.redis.duplicate({ enableOfflineQueue: true, ...patient });
+      const sub: RedisClient =
+        this.redis instanceof Cluster
+          ? this.redis.duplicate([], {
+              enableOfflineQueue: true,
+              redisOptions: { ...this.redis.options.redisOptions, ...patient },
+            })
+          : this.redis.duplicate({ enableOfflineQueue: true, ...patient });
       sub.on('error', () => {}); // the API client reports outages; the streams' re-reads cover the gap
       sub.on('message', (_channel: string, changed: string) => {
         this.watchers.notify(changed);
@@ -255,13 +289,15 @@ export class RedisRequestStore implements RequestStore {
 
   async setMetrics(id: string, metrics: RequestMetrics): Promise<RequestRecord | undefined> {
     const reply = await guard(() =>
-      this.redis.bgrSetMetricsBuffer(this.reqKey(id), String(this.clock.now()), ...metricFields(metrics)));
+      this.redis.bgrSetMetricsBuffer(this.reqKey(id), String(this.clock.now()), ...metricFields(metrics)),
+    );
     return reply ? this.live(decode(reply)) : undefined;
   }
 
   async getOutput(id: string): Promise<StoredOutput | undefined> {
     const results = await guard(() =>
-      this.redis.multi().hmget(this.reqKey(id), 'state', 'expiresAt').hgetallBuffer(this.outKey(id)).exec());
+      this.redis.multi().hmget(this.reqKey(id), 'state', 'expiresAt').hgetallBuffer(this.outKey(id)).exec(),
+    );
     const [state, expiresAt] = (results?.[0]?.[1] ?? []) as (string | null)[];
     const out = (results?.[1]?.[1] ?? {}) as Record<string, Buffer>;
     if (state !== 'COMPLETED' || !out.b || !out.ct) return undefined;
@@ -275,7 +311,8 @@ export class RedisRequestStore implements RequestStore {
 
   async claim(owner: string, key: string, bodyHash: string, id: string): Promise<ClaimResult> {
     const held = await guard(() =>
-      this.redis.bgrClaim(this.claimKey(owner, key), String(this.clock.now()), id, bodyHash, String(this.pendingTtlMs)));
+      this.redis.bgrClaim(this.claimKey(owner, key), String(this.clock.now()), id, bodyHash, String(this.pendingTtlMs)),
+    );
     if (!held) return { kind: 'claimed' };
     const [heldId, heldHash] = held;
     return heldHash === bodyHash ? { kind: 'existing', id: heldId } : { kind: 'conflict', id: heldId };
@@ -326,15 +363,24 @@ function decode(reply: Buffer[] | Record<string, Buffer>): RequestRecord | undef
     Object.assign(h, reply);
   }
   if (!h.state || !h.doc) return undefined;
-  const doc = JSON.parse(h.doc.toString()) as Pick<RequestRecord, 'id' | 'owner' | 'params' | 'baseUrl' | 'createdAt' | 'idempotency' | 'sync'>;
+  const doc = JSON.parse(h.doc.toString()) as Pick<
+    RequestRecord,
+    'id' | 'owner' | 'params' | 'baseUrl' | 'createdAt' | 'idempotency' | 'sync'
+  >;
   const rec: RequestRecord = {
-    id: doc.id, owner: doc.owner, state: h.state.toString() as RequestState, params: doc.params,
-    baseUrl: doc.baseUrl, createdAt: doc.createdAt, metrics: {},
+    id: doc.id,
+    owner: doc.owner,
+    state: h.state.toString() as RequestState,
+    params: doc.params,
+    baseUrl: doc.baseUrl,
+    createdAt: doc.createdAt,
+    metrics: {},
   };
   if (doc.idempotency) rec.idempotency = doc.idempotency;
   if (doc.sync) rec.sync = true;
   const kind = h.it?.toString();
-  if (h.in && kind === 'p' && h.ip) rec.input = { bytes: h.in, ...(JSON.parse(h.ip.toString()) as Omit<ProbedImage, 'bytes'>) };
+  if (h.in && kind === 'p' && h.ip)
+    rec.input = { bytes: h.in, ...(JSON.parse(h.ip.toString()) as Omit<ProbedImage, 'bytes'>) };
   else if (h.in) rec.input = kind === 's' ? h.in.toString() : h.in;
   for (const name of ['startedAt', 'completedAt', 'expiresAt'] as const) {
     if (h[name]) rec[name] = Number(h[name].toString());

@@ -13,7 +13,9 @@ import { deletePrefix, testPrefix, testRedisUrl } from '../../../testing/redis.t
 import { keyIdOf } from '../../policy/keys.ts';
 
 const prefix = testPrefix();
-const keys: KeyRecord[] = [{ key: 'k1', name: 'k1', credits: 10, scopes: ['v2'], rateLimit: { max: 100, windowS: 60 } }];
+const keys: KeyRecord[] = [
+  { key: 'k1', name: 'k1', credits: 10, scopes: ['v2'], rateLimit: { max: 100, windowS: 60 } },
+];
 const timing = { lockDurationMs: 1000, stalledIntervalMs: 500 };
 const fixture = fileURLToPath(new URL('../../../testing/slow-worker.ts', import.meta.url));
 const children: ChildProcess[] = [];
@@ -22,7 +24,15 @@ const backends: RedisBackend[] = [];
 /** A worker node in a child process; resolves once it is ready, with a way to await its `started` lines. */
 async function spawnWorker(jobMs: number) {
   const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
-    env: { ...process.env, BGR_REDIS_URL: testRedisUrl, BGR_PREFIX: prefix, BGR_JOB_MS: String(jobMs), BGR_LOCK_MS: String(timing.lockDurationMs), BGR_STALLED_MS: String(timing.stalledIntervalMs), BGR_KEYS: JSON.stringify(keys) },
+    env: {
+      ...process.env,
+      BGR_REDIS_URL: testRedisUrl,
+      BGR_PREFIX: prefix,
+      BGR_JOB_MS: String(jobMs),
+      BGR_LOCK_MS: String(timing.lockDurationMs),
+      BGR_STALLED_MS: String(timing.stalledIntervalMs),
+      BGR_KEYS: JSON.stringify(keys),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(child);
@@ -38,7 +48,10 @@ async function spawnWorker(jobMs: number) {
       const hit = lines.find((l) => re.test(l));
       if (hit) return hit;
       if (Date.now() > deadline) throw new Error(`child never printed ${re}`);
-      await new Promise<void>((r) => { waiters.push(r); setTimeout(r, 100); });
+      await new Promise<void>((r) => {
+        waiters.push(r);
+        setTimeout(r, 100);
+      });
     }
   };
   await line(/^ready$/);
@@ -82,15 +95,21 @@ describe('stalled-job recovery (real child processes, SIGKILL)', () => {
     const id = await submit(api);
     await victim.line(new RegExp(`^started ${id} 1$`));
     const attempts: number[] = [];
-    const rescuer = await startWorker({ url: testRedisUrl, prefix, keys, maxQueue: 10, ...timing },
-      (b) => fakeProcessor(b, 50, 60_000, (_id, attempt) => attempts.push(attempt)));
+    const rescuer = await startWorker({ url: testRedisUrl, prefix, keys, maxQueue: 10, ...timing }, (b) =>
+      fakeProcessor(b, 50, 60_000, (_id, attempt) => attempts.push(attempt)),
+    );
     backends.push(rescuer);
     expect((await api.store.get(id))?.state).toBe('PROCESSING');
     const killedAt = Date.now();
     victim.child.kill('SIGKILL');
-    const done = await until(() => api.store.get(id), (r) => r?.state === 'COMPLETED');
+    const done = await until(
+      () => api.store.get(id),
+      (r) => r?.state === 'COMPLETED',
+    );
     const recoveryMs = Date.now() - killedAt;
-    console.log(`stalled recovery: SIGKILL → COMPLETED on another worker in ${recoveryMs} ms (lock ${timing.lockDurationMs} ms, stalled check ${timing.stalledIntervalMs} ms)`);
+    console.log(
+      `stalled recovery: SIGKILL → COMPLETED on another worker in ${recoveryMs} ms (lock ${timing.lockDurationMs} ms, stalled check ${timing.stalledIntervalMs} ms)`,
+    );
     expect(done?.state).toBe('COMPLETED');
     expect(attempts).toEqual([2]);
     expect((await api.store.getOutput(id))?.bytes.toString()).toBe(`done by ${process.pid}`);
@@ -110,12 +129,16 @@ describe('stalled-job recovery (real child processes, SIGKILL)', () => {
     first.child.kill('SIGKILL');
     await second.line(new RegExp(`^started ${id} 2$`));
     const runs: number[] = [];
-    const third = await startWorker({ url: testRedisUrl, prefix, keys, maxQueue: 10, ...timing },
-      (b) => fakeProcessor(b, 50, 60_000, (_id, attempt) => runs.push(attempt)));
+    const third = await startWorker({ url: testRedisUrl, prefix, keys, maxQueue: 10, ...timing }, (b) =>
+      fakeProcessor(b, 50, 60_000, (_id, attempt) => runs.push(attempt)),
+    );
     backends.push(third);
     const killedAt = Date.now();
     second.child.kill('SIGKILL');
-    const failed = await until(() => api.store.get(id), (r) => r?.state === 'FAILED');
+    const failed = await until(
+      () => api.store.get(id),
+      (r) => r?.state === 'FAILED',
+    );
     console.log(`exhausted: second SIGKILL → FAILED in ${Date.now() - killedAt} ms`);
     expect(failed?.error?.code).toBe('worker_unavailable');
     expect(runs).toEqual([]); // a third run never started: the bound is 2

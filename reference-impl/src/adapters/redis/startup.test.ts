@@ -11,13 +11,22 @@ afterAll(async () => {
 });
 
 it('a queue still adds after the event loop was blocked past the command timeout right after start', async () => {
-  const b = await createRedisBackend({ url: testRedisUrl, role: 'api', prefix, keys: [], maxQueue: 10, commandTimeoutMs: 200 });
+  const b = await createRedisBackend({
+    url: testRedisUrl,
+    role: 'api',
+    prefix,
+    keys: [],
+    maxQueue: 10,
+    commandTimeoutMs: 200,
+  });
   backends.push(b);
   // What a busy start-up does (building the app, compiling schemas) on a loaded machine. Had BullMQ's
   // INFO still been in flight, its timeout would fire before its reply is read, and BullMQ would keep
   // that failed start for good: every add "Command timed out".
   const until = Date.now() + 400;
-  while (Date.now() < until) { /* block */ }
+  while (Date.now() < until) {
+    /* block */
+  }
   await b.queue.add('after-block');
   expect(await b.queue.position('after-block')).toBe(0);
 });

@@ -5,10 +5,34 @@ import { clusterPrefix, parseRedisUrl, redactRedisUrl } from './url.ts';
 describe('parseRedisUrl', () => {
   it.each([
     ['redis://127.0.0.1:6379', { cluster: false, tls: false, nodes: [{ host: '127.0.0.1', port: 6379 }] }],
-    ['rediss://u:p%40ss@r.internal/2', { cluster: false, tls: true, nodes: [{ host: 'r.internal', port: 6379 }], username: 'u', password: 'p@ss', db: 2 }],
+    [
+      'rediss://u:p%40ss@r.internal/2',
+      {
+        cluster: false,
+        tls: true,
+        nodes: [{ host: 'r.internal', port: 6379 }],
+        username: 'u',
+        password: 'p@ss',
+        db: 2,
+      },
+    ],
     ['redis://:pw@[::1]:7000', { cluster: false, nodes: [{ host: '::1', port: 7000 }], password: 'pw' }],
-    ['redis+cluster://h1:7000,h2:7001, h3', { cluster: true, tls: false, nodes: [{ host: 'h1', port: 7000 }, { host: 'h2', port: 7001 }, { host: 'h3', port: 6379 }] }],
-    ['rediss+cluster://:pw@h1:7000/', { cluster: true, tls: true, nodes: [{ host: 'h1', port: 7000 }], password: 'pw' }],
+    [
+      'redis+cluster://h1:7000,h2:7001, h3',
+      {
+        cluster: true,
+        tls: false,
+        nodes: [
+          { host: 'h1', port: 7000 },
+          { host: 'h2', port: 7001 },
+          { host: 'h3', port: 6379 },
+        ],
+      },
+    ],
+    [
+      'rediss+cluster://:pw@h1:7000/',
+      { cluster: true, tls: true, nodes: [{ host: 'h1', port: 7000 }], password: 'pw' },
+    ],
   ])('%s', (url, expected) => {
     expect(parseRedisUrl(url)).toMatchObject(expected);
   });

@@ -24,11 +24,14 @@ export function parseRedisUrl(url: string): RedisTarget {
   const m = /^([a-z+]+:)\/\/(?:([^@/]*)@)?([^/?#]*)(?:\/(\d*))?\/?$/i.exec(url.trim());
   const scheme = m && schemes[m[1]!.toLowerCase()];
   if (!m || !scheme) {
-    throw new Error('must be redis://host:port[/db], rediss://… (TLS), or redis+cluster://host1:port1,host2:port2 (rediss+cluster:// for TLS)');
+    throw new Error(
+      'must be redis://host:port[/db], rediss://… (TLS), or redis+cluster://host1:port1,host2:port2 (rediss+cluster:// for TLS)',
+    );
   }
   const [user, pass] = m[2] === undefined ? [] : splitOnce(m[2], ':');
   const nodes = m[3]!.split(',').map((hp) => hostPort(hp.trim()));
-  if (!scheme.cluster && nodes.length !== 1) throw new Error('lists several hosts: use redis+cluster://h1:p1,h2:p2 for a Redis Cluster');
+  if (!scheme.cluster && nodes.length !== 1)
+    throw new Error('lists several hosts: use redis+cluster://h1:p1,h2:p2 for a Redis Cluster');
   if (scheme.cluster && m[4]) throw new Error('names a database: a Redis Cluster has database 0 only');
   return {
     ...scheme,

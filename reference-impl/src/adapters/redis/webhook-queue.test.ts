@@ -16,14 +16,26 @@ const receivers: { close(): Promise<void> }[] = [];
 let n = 0;
 
 const body = (id: string): FailedBody => ({
-  request_id: id, status: 'FAILED', error: 'The request was canceled.', code: 'canceled', created_at: '2026-11-24T10:00:00.000Z', metrics: {},
+  request_id: id,
+  status: 'FAILED',
+  error: 'The request was canceled.',
+  code: 'canceled',
+  created_at: '2026-11-24T10:00:00.000Z',
+  metrics: {},
 });
 
 /** One node's delivery queue on `prefix`; `deliver: false` is an API-only node (sends, never delivers). */
 function node(prefix: string, sender: WebhookSender, deliver = true): BullWebhookQueue {
   const workerConnection = createRedis({ url: testRedisUrl, role: 'worker' });
   clients.push(workerConnection);
-  const q = new BullWebhookQueue({ connection: api, workerConnection, prefix, sender, lockDurationMs: 1000, stalledIntervalMs: 500 });
+  const q = new BullWebhookQueue({
+    connection: api,
+    workerConnection,
+    prefix,
+    sender,
+    lockDurationMs: 1000,
+    stalledIntervalMs: 500,
+  });
   if (deliver) q.start();
   opened.push(q);
   return q;
@@ -108,7 +120,10 @@ describe('BullWebhookQueue', () => {
     await first.close(0); // gone with its retry pending
     node(prefix, sender(secret).s);
     const got = await r.count(2);
-    expect(got.map((g) => [g.status, g.headers['webhook-id']])).toEqual([[500, 'req-3'], [204, 'req-3']]);
+    expect(got.map((g) => [g.status, g.headers['webhook-id']])).toEqual([
+      [500, 'req-3'],
+      [204, 'req-3'],
+    ]);
     expect(got[1]!.verified).toEqual(body('req-3'));
   });
 

@@ -23,7 +23,11 @@ export interface BullWebhookQueueOptions {
   onError?: (err: unknown) => void;
 }
 
-interface DeliveryData { url: string; messageId: string; payload: string }
+interface DeliveryData {
+  url: string;
+  messageId: string;
+  payload: string;
+}
 
 /**
  * Same signature, backoff and bound as the in-process sender, but each delivery is a BullMQ job: a
@@ -77,28 +81,32 @@ export class BullWebhookQueue implements WebhookPort {
     const connection = this.opts.workerConnection;
     if (!connection) throw new Error('BullWebhookQueue.start needs a workerConnection (a worker-role Redis client)');
     const { sender } = this.opts;
-    this.worker = new Worker<DeliveryData>('webhooks', async (job, _token, signal) => {
-      const attempt = job.attemptsMade + 1;
-      this.active++;
-      let failure: string | undefined;
-      try {
-        failure = await sender.attempt(job.data.url, job.data.messageId, job.data.payload, attempt, signal);
-      } finally {
-        this.active--;
-      }
-      if (failure === undefined) return;
-      if (attempt >= sender.maxAttempts) throw new UnrecoverableError(failure);
-      throw new Error(failure);
-    }, {
-      connection,
-      prefix: `${this.opts.prefix}bull`,
-      concurrency: this.opts.concurrency ?? 16,
-      lockDuration: this.opts.lockDurationMs ?? 30_000,
-      stalledInterval: this.opts.stalledIntervalMs ?? 30_000,
-      // A crash mid-attempt costs one of the attempts, so a delivery that kills nodes still ends.
-      maxStalledCount: sender.maxAttempts,
-      settings: { backoffStrategy: (attemptsMade: number) => sender.delayAfter(attemptsMade) },
-    });
+    this.worker = new Worker<DeliveryData>(
+      'webhooks',
+      async (job, _token, signal) => {
+        const attempt = job.attemptsMade + 1;
+        this.active++;
+        let failure: string | undefined;
+        try {
+          failure = await sender.attempt(job.data.url, job.data.messageId, job.data.payload, attempt, signal);
+        } finally {
+          this.active--;
+        }
+        if (failure === undefined) return;
+        if (attempt >= sender.maxAttempts) throw new UnrecoverableError(failure);
+        throw new Error(failure);
+      },
+      {
+        connection,
+        prefix: `${this.opts.prefix}bull`,
+        concurrency: this.opts.concurrency ?? 16,
+        lockDuration: this.opts.lockDurationMs ?? 30_000,
+        stalledInterval: this.opts.stalledIntervalMs ?? 30_000,
+        // A crash mid-attempt costs one of the attempts, so a delivery that kills nodes still ends.
+        maxStalledCount: sender.maxAttempts,
+        settings: { backoffStrategy: (attemptsMade: number) => sender.delayAfter(attemptsMade) },
+      },
+    );
     this.worker.on('error', (err) => this.opts.onError?.(err));
   }
 

@@ -15,9 +15,14 @@ function halfToFloatTable(): Float32Array {
     const sign = h & 0x8000 ? -1 : 1;
     const exp = (h >> 10) & 0x1f;
     const frac = h & 0x3ff;
-    halfTable[h] = exp === 0 ? sign * 2 ** -14 * (frac / 1024)
-      : exp === 31 ? (frac ? NaN : sign * Infinity)
-      : sign * 2 ** (exp - 15) * (1 + frac / 1024);
+    halfTable[h] =
+      exp === 0
+        ? sign * 2 ** -14 * (frac / 1024)
+        : exp === 31
+          ? frac
+            ? NaN
+            : sign * Infinity
+          : sign * 2 ** (exp - 15) * (1 + frac / 1024);
   }
   return halfTable;
 }
@@ -41,7 +46,9 @@ export function toFp32(model: Model): Model {
     t.rawData = new Uint8Array(f.buffer);
   }
   const outputs = new Set((graph.output ?? []).map((o) => o.name ?? ''));
-  const casts = (graph.node ?? []).filter((n) => n.opType === 'Cast' && [FLOAT, FLOAT16].includes(Number(n.attribute?.find((a) => a.name === 'to')?.i)));
+  const casts = (graph.node ?? []).filter(
+    (n) => n.opType === 'Cast' && [FLOAT, FLOAT16].includes(Number(n.attribute?.find((a) => a.name === 'to')?.i)),
+  );
   for (const cast of casts) {
     const [from] = cast.input as string[];
     const [to] = cast.output as string[];

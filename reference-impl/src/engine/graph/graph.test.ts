@@ -15,8 +15,11 @@ import { quantPlan } from './plan.ts';
 const S = 16;
 function halfBits(v: number): number {
   // Round-to-nearest fp16 via a float32 view; the tests only use small normal values.
-  const f = new Float32Array([v]), u = new Uint32Array(f.buffer)[0]!;
-  const sign = (u >>> 16) & 0x8000, exp = ((u >>> 23) & 0xff) - 127 + 15, frac = (u >>> 13) & 0x3ff;
+  const f = new Float32Array([v]),
+    u = new Uint32Array(f.buffer)[0]!;
+  const sign = (u >>> 16) & 0x8000,
+    exp = ((u >>> 23) & 0xff) - 127 + 15,
+    frac = (u >>> 13) & 0x3ff;
   return exp <= 0 ? sign : sign | (exp << 10) | frac;
 }
 function weights(name: string, dims: number[], seed: number) {
@@ -25,27 +28,59 @@ function weights(name: string, dims: number[], seed: number) {
   return tensor(name, FLOAT16, dims, h);
 }
 function miniModel(): Model {
-  const ints = (n: string, v: number[]) => tensor(n, onnx.TensorProto.DataType.INT64, [v.length], BigInt64Array.from(v.map(BigInt)));
-  const attrs = (o: Record<string, number[]>) => Object.entries(o).map(([name, ints]) => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints }));
-  const cast = (i: string, o: string, to: number) => node('Cast', [i], [o], `cast_${o}`, [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: to }]);
-  const conv = (name: string, x: string, y: string) => node('Conv', [x, `${name}.w`, `${name}.b`], [y], name, attrs({ pads: [1, 1, 1, 1], kernel_shape: [3, 3] }));
+  const ints = (n: string, v: number[]) =>
+    tensor(n, onnx.TensorProto.DataType.INT64, [v.length], BigInt64Array.from(v.map(BigInt)));
+  const attrs = (o: Record<string, number[]>) =>
+    Object.entries(o).map(([name, ints]) => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints }));
+  const cast = (i: string, o: string, to: number) =>
+    node('Cast', [i], [o], `cast_${o}`, [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: to }]);
+  const conv = (name: string, x: string, y: string) =>
+    node('Conv', [x, `${name}.w`, `${name}.b`], [y], name, attrs({ pads: [1, 1, 1, 1], kernel_shape: [3, 3] }));
   const nodes = [
     cast('input', 'x16', FLOAT16),
-    conv('c1', 'x16', 'c1'), node('Relu', ['c1'], ['r1'], 'relu1'),
+    conv('c1', 'x16', 'c1'),
+    node('Relu', ['c1'], ['r1'], 'relu1'),
     node('MaxPool', ['r1'], ['p1'], 'pool', attrs({ kernel_shape: [2, 2], strides: [2, 2] })),
-    node('Resize', ['p1', '', '', 'sizes'], ['u1'], 'up', [{ name: 'mode', type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode('linear') }]),
+    node('Resize', ['p1', '', '', 'sizes'], ['u1'], 'up', [
+      { name: 'mode', type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode('linear') },
+    ]),
     node('Concat', ['u1', 'r1'], ['cat'], 'cat', [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }]),
-    conv('c2', 'cat', 'c2'), node('Relu', ['c2'], ['r2'], 'relu2'),
+    conv('c2', 'cat', 'c2'),
+    node('Relu', ['c2'], ['r2'], 'relu2'),
     node('Add', ['r2', 'r1'], ['sum'], 'add'),
-    conv('side', 'sum', 'logits'), node('Sigmoid', ['logits'], ['prob16'], 'sig'),
-    cast('prob16', OUTPUT, FLOAT), cast('r2', 'side_out', FLOAT),
+    conv('side', 'sum', 'logits'),
+    node('Sigmoid', ['logits'], ['prob16'], 'sig'),
+    cast('prob16', OUTPUT, FLOAT),
+    cast('r2', 'side_out', FLOAT),
   ];
-  const init = [weights('c1.w', [4, 3, 3, 3], 1), weights('c1.b', [4], 2), weights('c2.w', [4, 8, 3, 3], 3), weights('c2.b', [4], 4), weights('side.w', [1, 4, 3, 3], 5), weights('side.b', [1], 6), ints('sizes', [1, 4, S, S])];
-  const io = (name: string, c: number) => ({ name, type: { tensorType: { elemType: FLOAT, shape: { dim: [1, c, S, S].map((dimValue) => ({ dimValue })) } } } });
-  const model = onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 15 }], graph: { name: 'mini', node: nodes, initializer: init, input: [io('input', 3)], output: [io(OUTPUT, 1), io('side_out', 4)] } });
+  const init = [
+    weights('c1.w', [4, 3, 3, 3], 1),
+    weights('c1.b', [4], 2),
+    weights('c2.w', [4, 8, 3, 3], 3),
+    weights('c2.b', [4], 4),
+    weights('side.w', [1, 4, 3, 3], 5),
+    weights('side.b', [1], 6),
+    ints('sizes', [1, 4, S, S]),
+  ];
+  const io = (name: string, c: number) => ({
+    name,
+    type: { tensorType: { elemType: FLOAT, shape: { dim: [1, c, S, S].map((dimValue) => ({ dimValue })) } } },
+  });
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 15 }],
+    graph: {
+      name: 'mini',
+      node: nodes,
+      initializer: init,
+      input: [io('input', 3)],
+      output: [io(OUTPUT, 1), io('side_out', 4)],
+    },
+  });
   return decodeModel(encodeModel(model)); // as a decoded file would look
 }
-const inputs = (n: number) => Array.from({ length: n }, (_, k) => Float32Array.from({ length: 3 * S * S }, (_, i) => Math.sin(i * 0.37 + k) * 0.5));
+const inputs = (n: number) =>
+  Array.from({ length: n }, (_, k) => Float32Array.from({ length: 3 * S * S }, (_, i) => Math.sin(i * 0.37 + k) * 0.5));
 async function run(model: Model, x: Float32Array): Promise<Float32Array> {
   const s = await ort.InferenceSession.create(encodeModel(model));
   const out = await s.run({ input: new ort.Tensor('float32', x, [1, 3, S, S]) }, [OUTPUT]);
@@ -55,7 +90,14 @@ async function run(model: Model, x: Float32Array): Promise<Float32Array> {
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
 describe('halfToFloat', () => {
-  it.each([[0x3c00, 1], [0xc000, -2], [0x3555, 0.333251953125], [0x0001, 2 ** -24], [0x7c00, Infinity], [0x0000, 0]])('0x%s → %s', (h, f) => {
+  it.each([
+    [0x3c00, 1],
+    [0xc000, -2],
+    [0x3555, 0.333251953125],
+    [0x0001, 2 ** -24],
+    [0x7c00, Infinity],
+    [0x0000, 0],
+  ])('0x%s → %s', (h, f) => {
     expect(halfToFloat(Uint16Array.of(h))[0]).toBe(f);
   });
 });
@@ -78,7 +120,11 @@ describe('quantizeWeights', () => {
 
 describe('RangeHistogram', () => {
   const spread = Float32Array.from({ length: 100_000 }, (_, i) => i / 1000); // 0 … 99.999 uniform
-  it.each([[100, 100], [99, 99], [50, 50]])('p%s of |x| ≈ %s', (p, expected) => {
+  it.each([
+    [100, 100],
+    [99, 99],
+    [50, 50],
+  ])('p%s of |x| ≈ %s', (p, expected) => {
     const h = new RangeHistogram();
     h.add(spread);
     expect(h.threshold(p)).toBeCloseTo(expected, 0);
@@ -108,7 +154,10 @@ describe('graph recipes on a miniature ISNet', () => {
   it('quantPlan: Q after the Relu (not the Conv it follows), MaxPool/Resize tied to their input, logits Conv kept float', () => {
     const plan = quantPlan(toFp32(miniModel()).graph!, OUTPUT);
     expect(plan.tensors).toEqual(['input', 'r1', 'p1', 'u1', 'cat', 'r2', 'sum']);
-    expect([...plan.tiedTo]).toEqual([['p1', 'r1'], ['u1', 'r1']]);
+    expect([...plan.tiedTo]).toEqual([
+      ['p1', 'r1'],
+      ['u1', 'r1'],
+    ]);
     expect(plan.int8Convs.map((c) => c.name)).toEqual(['c1', 'c2']);
   });
 
@@ -121,12 +170,21 @@ describe('graph recipes on a miniature ISNet', () => {
 
   it('toInt8 with float nodes: onnxruntime runs those Convs in float (checked in its optimized graph)', async () => {
     const bytes = encodeModel(toFp32(miniModel()));
-    const hists = await histogramsOf(bytes, inputs(4).map((data) => ({ data, dims: [1, 3, S, S] })));
+    const hists = await histogramsOf(
+      bytes,
+      inputs(4).map((data) => ({ data, dims: [1, 3, S, S] })),
+    );
     const q = toInt8(decodeModel(bytes), paramsAt(hists, 100), { floatNodes: /^(c2|relu2|add)$/ });
     const dir = await mkdtemp(path.join(os.tmpdir(), 'bgr-graph-'));
     try {
       const optimizedModelFilePath = path.join(dir, 'optimized.onnx');
-      await (await ort.InferenceSession.create(encodeModel(q), { graphOptimizationLevel: 'all', optimizedModelFilePath, logSeverityLevel: 3 })).release();
+      await (
+        await ort.InferenceSession.create(encodeModel(q), {
+          graphOptimizationLevel: 'all',
+          optimizedModelFilePath,
+          logSeverityLevel: 3,
+        })
+      ).release();
       const ops = decodeModel(await readFile(optimizedModelFilePath)).graph!.node!.map((n) => n.opType);
       expect(ops.filter((o) => o === 'QLinearConv').length).toBe(1);
       expect(ops.filter((o) => o === 'Conv' || o === 'FusedConv').length).toBe(2);
@@ -139,7 +197,10 @@ describe('graph recipes on a miniature ISNet', () => {
   it('toInt8: one Q→DQ pair per tensor, int8 weights and int32 bias behind DQs, output close to fp32', async () => {
     const fp32 = toFp32(miniModel());
     const bytes = encodeModel(fp32);
-    const hists = await histogramsOf(bytes, inputs(4).map((data) => ({ data, dims: [1, 3, S, S] })));
+    const hists = await histogramsOf(
+      bytes,
+      inputs(4).map((data) => ({ data, dims: [1, 3, S, S] })),
+    );
     const q = toInt8(decodeModel(bytes), paramsAt(hists, 100));
     const ops = q.graph!.node!.map((n) => n.opType);
     expect(ops.filter((o) => o === 'QuantizeLinear').length).toBe(7);
@@ -155,4 +216,3 @@ describe('graph recipes on a miniature ISNet', () => {
     for (const x of inputs(2)) expect(maxDiff(await run(fp32, x), await run(perTensor, x))).toBeLessThan(0.01);
   });
 });
-

@@ -5,13 +5,18 @@ const BINS = 2048;
 const MERGED_BINS = 65536;
 
 /** One image's view of one tensor. */
-interface Partial { absMax: number; min: number; counts: Float64Array }
+interface Partial {
+  absMax: number;
+  min: number;
+  counts: Float64Array;
+}
 
 export class RangeHistogram {
   private parts: Partial[] = [];
 
   add(x: Float32Array): void {
-    let absMax = 0, min = Infinity;
+    let absMax = 0,
+      min = Infinity;
     for (let i = 0; i < x.length; i++) {
       const v = x[i]!;
       if (v < min) min = v;
@@ -39,7 +44,7 @@ export class RangeHistogram {
       for (let b = 0; b < BINS; b++) {
         if (!p.counts[b]) continue;
         // Each source bin lands, whole, in the merged bin holding its upper edge (never underestimates).
-        merged[Math.min(MERGED_BINS - 1, Math.floor(((b + 1) * w / max) * MERGED_BINS - 1e-9))]! += p.counts[b]!;
+        merged[Math.min(MERGED_BINS - 1, Math.floor((((b + 1) * w) / max) * MERGED_BINS - 1e-9))]! += p.counts[b]!;
         total += p.counts[b]!;
       }
     }
@@ -68,16 +73,26 @@ export class RangeHistogram {
     if (max === 0) return 0;
     const w = max / MERGED_BINS;
     // Suffix sums of count, Σx and Σx² beyond each bin edge, to price clipping in O(1) per candidate.
-    const n = new Float64Array(MERGED_BINS + 1), s1 = new Float64Array(MERGED_BINS + 1), s2 = new Float64Array(MERGED_BINS + 1);
+    const n = new Float64Array(MERGED_BINS + 1),
+      s1 = new Float64Array(MERGED_BINS + 1),
+      s2 = new Float64Array(MERGED_BINS + 1);
     for (let b = MERGED_BINS - 1; b >= 0; b--) {
-      const x = (b + 0.5) * w, c = merged[b]!;
-      n[b] = n[b + 1]! + c; s1[b] = s1[b + 1]! + c * x; s2[b] = s2[b + 1]! + c * x * x;
+      const x = (b + 0.5) * w,
+        c = merged[b]!;
+      n[b] = n[b + 1]! + c;
+      s1[b] = s1[b + 1]! + c * x;
+      s2[b] = s2[b + 1]! + c * x * x;
     }
-    let best = max, bestErr = Infinity;
+    let best = max,
+      bestErr = Infinity;
     for (let b = 16; b <= MERGED_BINS; b += 16) {
-      const t = b * w, step = t / levels;
-      const err = (n[0]! - n[b]!) * (step * step) / 12 + (s2[b]! - 2 * t * s1[b]! + t * t * n[b]!);
-      if (err < bestErr) { bestErr = err; best = t; }
+      const t = b * w,
+        step = t / levels;
+      const err = ((n[0]! - n[b]!) * (step * step)) / 12 + (s2[b]! - 2 * t * s1[b]! + t * t * n[b]!);
+      if (err < bestErr) {
+        bestErr = err;
+        best = t;
+      }
     }
     return best;
   }

@@ -8,7 +8,10 @@ import { OUTPUT } from './fp32.ts';
 import { SAFE_WEIGHT_MAX } from './saturation.ts';
 
 /** Scale and uint8 zero point of one activation tensor. */
-export interface QuantParams { scale: number; zeroPoint: number }
+export interface QuantParams {
+  scale: number;
+  zeroPoint: number;
+}
 
 /**
  * Largest |int8 weight| the recipe writes: 64 ("7-bit" weights), the bound below which no uint8 × int8 pair
@@ -20,7 +23,11 @@ export const WEIGHT_MAX = SAFE_WEIGHT_MAX;
 export const FULL_WEIGHT_MAX = 127;
 
 /** Per-output-channel symmetric int8 weights: scale_c = max|w_c| / `max`, zero point 0, |q| ≤ `max`. */
-export function quantizeWeights(w: Float32Array, channels: number, max = WEIGHT_MAX): { q: Int8Array; scales: Float32Array } {
+export function quantizeWeights(
+  w: Float32Array,
+  channels: number,
+  max = WEIGHT_MAX,
+): { q: Int8Array; scales: Float32Array } {
   const per = w.length / channels;
   const q = new Int8Array(w.length);
   const scales = new Float32Array(channels);
@@ -39,10 +46,18 @@ export function quantizeWeights(w: Float32Array, channels: number, max = WEIGHT_
  * channel — with 7-bit weights the per-tensor `/stage1/rebnconvin/` of the 8-bit recipe lost plants-1
  * 0.961 → 0.946, engine README); nodes kept float32 (see `quantPlan`); the largest |weight|.
  */
-export interface Int8Options { perTensorWeights?: RegExp; floatNodes?: RegExp; weightMax?: number }
+export interface Int8Options {
+  perTensorWeights?: RegExp;
+  floatNodes?: RegExp;
+  weightMax?: number;
+}
 
 /** Converts a pruned fp32 ISNet `model` in place; `params` holds every calibrated tensor of its plan. */
-export function toInt8(model: Model, params: Record<string, QuantParams>, { perTensorWeights, floatNodes = FLOAT_NODES, weightMax = WEIGHT_MAX }: Int8Options = {}): Model {
+export function toInt8(
+  model: Model,
+  params: Record<string, QuantParams>,
+  { perTensorWeights, floatNodes = FLOAT_NODES, weightMax = WEIGHT_MAX }: Int8Options = {},
+): Model {
   const graph = model.graph!;
   const plan = quantPlan(graph, OUTPUT, floatNodes);
   const paramsOf = (t: string): QuantParams => {
@@ -65,8 +80,18 @@ export function toInt8(model: Model, params: Record<string, QuantParams>, { perT
     added.push({
       after: t,
       nodes: [
-        node('QuantizeLinear', [t, `${t}_scale`, `${t}_zero_point`], [`${t}_QuantizeLinear_Output`], `${t}_QuantizeLinear`),
-        node('DequantizeLinear', [`${t}_QuantizeLinear_Output`, `${t}_scale`, `${t}_zero_point`], [dq(t)], `${t}_DequantizeLinear`),
+        node(
+          'QuantizeLinear',
+          [t, `${t}_scale`, `${t}_zero_point`],
+          [`${t}_QuantizeLinear_Output`],
+          `${t}_QuantizeLinear`,
+        ),
+        node(
+          'DequantizeLinear',
+          [`${t}_QuantizeLinear_Output`, `${t}_scale`, `${t}_zero_point`],
+          [dq(t)],
+          `${t}_DequantizeLinear`,
+        ),
       ],
     });
   }
@@ -87,7 +112,15 @@ export function toInt8(model: Model, params: Record<string, QuantParams>, { perT
     newInits.push(tensor(`${wName}_quantized`, INT8, w.dims!.map(Number), quantized.q));
     newInits.push(tensor(`${wName}_scale`, FLOAT, dims, quantized.scales));
     newInits.push(tensor(`${wName}_zero_point`, INT8, dims, new Int8Array(groups)));
-    weightNodes.push(node('DequantizeLinear', [`${wName}_quantized`, `${wName}_scale`, `${wName}_zero_point`], [`${wName}_dq`], `${wName}_DequantizeLinear`, perTensor ? [] : [intAttr('axis', 0)]));
+    weightNodes.push(
+      node(
+        'DequantizeLinear',
+        [`${wName}_quantized`, `${wName}_scale`, `${wName}_zero_point`],
+        [`${wName}_dq`],
+        `${wName}_DequantizeLinear`,
+        perTensor ? [] : [intAttr('axis', 0)],
+      ),
+    );
     conv.input![1] = `${wName}_dq`;
     if (bName) {
       const b = floatData(inits.get(bName)!);
@@ -102,7 +135,15 @@ export function toInt8(model: Model, params: Record<string, QuantParams>, { perT
       newInits.push(tensor(`${bName}_quantized`, INT32, [channels], bq));
       newInits.push(tensor(`${bName}_scale`, FLOAT, [channels], bs));
       newInits.push(tensor(`${bName}_zero_point`, INT32, [channels], new Int32Array(channels)));
-      weightNodes.push(node('DequantizeLinear', [`${bName}_quantized`, `${bName}_scale`, `${bName}_zero_point`], [`${bName}_dq`], `${bName}_DequantizeLinear`, [intAttr('axis', 0)]));
+      weightNodes.push(
+        node(
+          'DequantizeLinear',
+          [`${bName}_quantized`, `${bName}_scale`, `${bName}_zero_point`],
+          [`${bName}_dq`],
+          `${bName}_DequantizeLinear`,
+          [intAttr('axis', 0)],
+        ),
+      );
       conv.input![2] = `${bName}_dq`;
     }
   }
@@ -115,7 +156,9 @@ export function toInt8(model: Model, params: Record<string, QuantParams>, { perT
     for (const o of n.output ?? []) ordered.push(...(pairs.get(o) ?? []));
   }
   graph.node = ordered;
-  const replaced = new Set(plan.int8Convs.flatMap((c) => [c.input![1]!.replace(/_dq$/, ''), c.input![2]?.replace(/_dq$/, '')]));
+  const replaced = new Set(
+    plan.int8Convs.flatMap((c) => [c.input![1]!.replace(/_dq$/, ''), c.input![2]?.replace(/_dq$/, '')]),
+  );
   graph.initializer = [...(graph.initializer ?? []).filter((t) => !replaced.has(t.name!)), ...newInits];
   return model;
 }

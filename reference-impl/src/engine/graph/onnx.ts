@@ -37,11 +37,21 @@ export function tensor(name: string, dataType: number, dims: number[], data: Arr
   return { name, dataType, dims, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
-export function node(opType: string, inputs: string[], outputs: string[], name: string, attribute: onnxProto.onnx.IAttributeProto[] = []): Node {
+export function node(
+  opType: string,
+  inputs: string[],
+  outputs: string[],
+  name: string,
+  attribute: onnxProto.onnx.IAttributeProto[] = [],
+): Node {
   return { opType, input: inputs, output: outputs, name, attribute };
 }
 
-export const intAttr = (name: string, i: number): onnxProto.onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
+export const intAttr = (name: string, i: number): onnxProto.onnx.IAttributeProto => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.INT,
+  i,
+});
 
 /** Every node input named `from` reads `to` instead. */
 export function renameInputs(graph: Graph, from: string, to: string, except?: Node): void {

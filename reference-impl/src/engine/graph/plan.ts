@@ -26,7 +26,8 @@ export interface QuantPlan {
 
 export function consumersOf(graph: Graph): Map<string, Node[]> {
   const consumers = new Map<string, Node[]>();
-  for (const n of graph.node ?? []) for (const i of n.input ?? []) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  for (const n of graph.node ?? [])
+    for (const i of n.input ?? []) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n]);
   return consumers;
 }
 
@@ -48,9 +49,12 @@ export function quantPlan(graph: Graph, output: string, floatNodes: RegExp | und
   // Walk back from the output through non-Conv nodes to the logits Conv; what we pass stays float.
   const head = new Set<Node>();
   let logits: Node | undefined;
-  for (let cur = producer.get(output); cur; ) {
+  for (let cur = producer.get(output); cur;) {
     head.add(cur);
-    if (cur.opType === 'Conv') { logits = cur; break; }
+    if (cur.opType === 'Conv') {
+      logits = cur;
+      break;
+    }
     cur = producer.get(cur.input![0]!);
   }
   if (!logits) throw new Error(`no Conv found upstream of ${output}`);
@@ -83,11 +87,16 @@ export function quantPlan(graph: Graph, output: string, floatNodes: RegExp | und
   const quantized = new Set(tensors);
   for (const src of tiedTo.values()) if (!quantized.has(src)) throw new Error(`tied source ${src} is not quantized`);
   const int8Convs = nodes.filter((n) => n.opType === 'Conv' && n !== logits && !isFloat(n));
-  for (const c of int8Convs) if (!quantized.has(c.input![0]!)) throw new Error(`Conv ${c.name} reads unquantized ${c.input![0]}`);
+  for (const c of int8Convs)
+    if (!quantized.has(c.input![0]!)) throw new Error(`Conv ${c.name} reads unquantized ${c.input![0]}`);
   for (const c of nodes.filter((n) => n.opType === 'Conv' && isFloat(n))) {
-    const out = c.output![0]!, readers = consumers.get(out) ?? [];
+    const out = c.output![0]!,
+      readers = consumers.get(out) ?? [];
     const tail = readers.length === 1 && readers[0]!.opType === 'Relu' ? readers[0]!.output![0]! : out;
-    if (quantized.has(c.input![0]!) && quantized.has(tail)) throw new Error(`float Conv ${c.name} has a quantized input and output: onnxruntime would fuse it into a QLinearConv`);
+    if (quantized.has(c.input![0]!) && quantized.has(tail))
+      throw new Error(
+        `float Conv ${c.name} has a quantized input and output: onnxruntime would fuse it into a QLinearConv`,
+      );
   }
   return { tensors, tiedTo, calibrated: tensors.filter((t) => !tiedTo.has(t)), int8Convs };
 }

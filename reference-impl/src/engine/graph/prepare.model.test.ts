@@ -15,7 +15,12 @@ import { int8WeightRanges, SAFE_WEIGHT_MAX, saturatingWeights } from './saturati
 // The real graphs on a few synthetic images, compared in the model's own 1024² space.
 // Both test scenes are also in the calibration set (scripts/calibrate.ts); seed 101 is not.
 const images = async () => [
-  ...(await Promise.all([ballScene(), boxScene()].map(async (s) => ({ name: s.name, rgb: await resizeRgb(await decode((await render(s)).image, 5e7), MODEL_SIZE) })))),
+  ...(await Promise.all(
+    [ballScene(), boxScene()].map(async (s) => ({
+      name: s.name,
+      rgb: await resizeRgb(await decode((await render(s)).image, 5e7), MODEL_SIZE),
+    })),
+  )),
   { name: 'generated seed 101', rgb: calibrationImage(101) },
 ];
 
@@ -29,20 +34,33 @@ describe('prepared graphs (real model)', () => {
 
   beforeAll(async () => {
     const shipped = await ensureModel(cacheDir);
-    const paths = { shipped, fp32: await preparedModel(shipped, cacheDir, 'fp32'), int8: await preparedModel(shipped, cacheDir, 'int8') };
+    const paths = {
+      shipped,
+      fp32: await preparedModel(shipped, cacheDir, 'fp32'),
+      int8: await preparedModel(shipped, cacheDir, 'int8'),
+    };
     const inputs = await images();
     names = inputs.map((i) => i.name);
     for (const [variant, file] of Object.entries(paths)) {
-      const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 2, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+      const session = await ort.InferenceSession.create(file, {
+        intraOpNumThreads: 2,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      });
       sessions[variant] = session;
       alphas[variant] = [];
       for (const { rgb } of inputs) {
-        const out = await session.run({ input: new ort.Tensor('float32', toPlanarInput(rgb), [1, 3, MODEL_SIZE, MODEL_SIZE]) }, ['output']);
+        const out = await session.run(
+          { input: new ort.Tensor('float32', toPlanarInput(rgb), [1, 3, MODEL_SIZE, MODEL_SIZE]) },
+          ['output'],
+        );
         alphas[variant]!.push(toAlpha(out.output!.data as Float32Array));
       }
     }
   });
-  afterAll(async () => { for (const s of Object.values(sessions)) await s.release(); });
+  afterAll(async () => {
+    for (const s of Object.values(sessions)) await s.release();
+  });
 
   it('caches each graph under a content-hashed name, written once', async () => {
     const shipped = await ensureModel(cacheDir);
@@ -90,17 +108,24 @@ describe('prepared graphs (real model)', () => {
   // README "Precision": v5 mean 0.984, worst 0.961 on plants-1). The integer part is the same on every CPU
   // (weights within ±64, checked above); the margin covers the float parts (fp32 reference, float stages,
   // Resize), whose kernels differ by CPU in the last bits.
-  it.skipIf(!sharedFixturesDir())('int8 on the shared photos: alpha IoU vs fp32 mean ≥ 0.980, worst ≥ 0.955', async () => {
-    const dir = path.join(sharedFixturesDir()!, 'photos');
-    const scores: number[] = [];
-    for (const file of (await readdir(dir)).filter((f) => f.endsWith('.jpg')).sort()) {
-      const rgb = await resizeRgb(await decode(await readFile(path.join(dir, file)), 5e7), MODEL_SIZE);
-      const feeds = { input: new ort.Tensor('float32', toPlanarInput(rgb), [1, 3, MODEL_SIZE, MODEL_SIZE]) };
-      const [a, b] = await Promise.all(['fp32', 'int8'].map(async (v) => toAlpha((await sessions[v]!.run(feeds, ['output'])).output!.data as Float32Array)));
-      scores.push(iou(a!, b!));
-      console.log(`int8 vs fp32 ${file}: IoU ${scores.at(-1)!.toFixed(4)} MAE ${mae(a!, b!).toFixed(4)}`);
-    }
-    expect(scores.reduce((s, x) => s + x, 0) / scores.length).toBeGreaterThanOrEqual(0.98);
-    expect(Math.min(...scores)).toBeGreaterThanOrEqual(0.955);
-  });
+  it.skipIf(!sharedFixturesDir())(
+    'int8 on the shared photos: alpha IoU vs fp32 mean ≥ 0.980, worst ≥ 0.955',
+    async () => {
+      const dir = path.join(sharedFixturesDir()!, 'photos');
+      const scores: number[] = [];
+      for (const file of (await readdir(dir)).filter((f) => f.endsWith('.jpg')).sort()) {
+        const rgb = await resizeRgb(await decode(await readFile(path.join(dir, file)), 5e7), MODEL_SIZE);
+        const feeds = { input: new ort.Tensor('float32', toPlanarInput(rgb), [1, 3, MODEL_SIZE, MODEL_SIZE]) };
+        const [a, b] = await Promise.all(
+          ['fp32', 'int8'].map(async (v) =>
+            toAlpha((await sessions[v]!.run(feeds, ['output'])).output!.data as Float32Array),
+          ),
+        );
+        scores.push(iou(a!, b!));
+        console.log(`int8 vs fp32 ${file}: IoU ${scores.at(-1)!.toFixed(4)} MAE ${mae(a!, b!).toFixed(4)}`);
+      }
+      expect(scores.reduce((s, x) => s + x, 0) / scores.length).toBeGreaterThanOrEqual(0.98);
+      expect(Math.min(...scores)).toBeGreaterThanOrEqual(0.955);
+    },
+  );
 });

@@ -11,7 +11,6 @@ import { type Precision, PRECISIONS } from './precision.ts';
 
 export { DEFAULT_PRECISION, type Precision, PRECISIONS } from './precision.ts';
 
-
 /** Bumped whenever a recipe changes the bytes it writes, so stale cached graphs are never reused. */
 const RECIPE = { fp32: 'fp32-pruned-v1', int8: 'int8-qdq-v5-w7pc' } as const;
 
@@ -31,10 +30,14 @@ export function formatCalibration(data: CalibrationFile): string {
   return `${JSON.stringify(head, null, 1).replace(/\n}$/, ',\n "tensors": {\n')}${rows.join(',\n')}\n }\n}\n`;
 }
 
-export async function loadCalibration(file: URL | string = CALIBRATION_FILE): Promise<{ params: Record<string, QuantParams>; text: string }> {
+export async function loadCalibration(
+  file: URL | string = CALIBRATION_FILE,
+): Promise<{ params: Record<string, QuantParams>; text: string }> {
   const text = await readFile(file, 'utf8');
   const data = JSON.parse(text) as CalibrationFile;
-  const params = Object.fromEntries(Object.entries(data.tensors).map(([n, [scale, zeroPoint]]) => [n, { scale, zeroPoint }]));
+  const params = Object.fromEntries(
+    Object.entries(data.tensors).map(([n, [scale, zeroPoint]]) => [n, { scale, zeroPoint }]),
+  );
   return { params, text };
 }
 
@@ -64,7 +67,11 @@ async function cached(target: string, build: () => Promise<Uint8Array>): Promise
  * recipe version and, for int8, the calibration data. A crash mid-write leaves only a temp file.
  */
 export async function preparedModel(shippedPath: string, cacheDir: string, precision: Precision): Promise<string> {
-  if (!PRECISIONS.includes(precision)) throw new EngineError('internal', `unknown precision ${JSON.stringify(precision)} (use ${PRECISIONS.join(' or ')})`);
+  if (!PRECISIONS.includes(precision))
+    throw new EngineError(
+      'internal',
+      `unknown precision ${JSON.stringify(precision)} (use ${PRECISIONS.join(' or ')})`,
+    );
   const shipped = path.basename(shippedPath);
   const fp32Path = path.join(cacheDir, `isnet-fp32-${sha16(shipped, RECIPE.fp32)}.onnx`);
   await cached(fp32Path, async () => encodeModel(toFp32(decodeModel(await readFile(shippedPath)))));
@@ -76,10 +83,15 @@ export async function preparedModel(shippedPath: string, cacheDir: string, preci
       const model = toInt8(decodeModel(await readFile(fp32Path)), params);
       // A graph that could saturate would give CPU-dependent masks: refuse to cache one.
       const risky = saturatingWeights(model);
-      if (risky.length) throw new Error(`${risky.length} weight tensors exceed ±${SAFE_WEIGHT_MAX} (first: ${risky[0]!.tensor})`);
+      if (risky.length)
+        throw new Error(`${risky.length} weight tensors exceed ±${SAFE_WEIGHT_MAX} (first: ${risky[0]!.tensor})`);
       return encodeModel(model);
     } catch (err) {
-      throw new EngineError('internal', `cannot build the int8 graph from ${fp32Path}: ${err instanceof Error ? err.message : String(err)} (re-run \`npm run calibrate\` if the model changed)`, { cause: err });
+      throw new EngineError(
+        'internal',
+        `cannot build the int8 graph from ${fp32Path}: ${err instanceof Error ? err.message : String(err)} (re-run \`npm run calibrate\` if the model changed)`,
+        { cause: err },
+      );
     }
   });
 }

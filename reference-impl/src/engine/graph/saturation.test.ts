@@ -4,46 +4,96 @@ import { accumulate, qconv, type QConv, roundEven } from '../testing/int8-refere
 import { histogramsOf, paramsAt } from './calibrate.ts';
 import { OUTPUT } from './fp32.ts';
 import { FULL_WEIGHT_MAX, toInt8 } from './int8.ts';
-import { decodeModel, encodeModel, FLOAT, floatData, INT32, INT8, type Model, node, onnx, rawBytes, tensor, UINT8 } from './onnx.ts';
+import {
+  decodeModel,
+  encodeModel,
+  FLOAT,
+  floatData,
+  INT32,
+  INT8,
+  type Model,
+  node,
+  onnx,
+  rawBytes,
+  tensor,
+  UINT8,
+} from './onnx.ts';
 import { int8WeightRanges, SAFE_WEIGHT_MAX, saturatingWeights } from './saturation.ts';
 
 // A three-Conv chain (input → c1 → Relu → c2 → Relu → logits Conv → Sigmoid) in float32, quantized by the
 // recipe. Channel 0 of c1 and c2 has all-positive weights and the input has saturated bright patches, so
 // with full-range int8 weights pairs of uint8 × int8 products exceed the int16 range: the case where CPUs
 // without VNNI (VPMADDUBSW) and with VNNI used to give different outputs.
-const S = 12, C = 8;
-const conv = (name: string, x: string, y: string) => node('Conv', [x, `${name}.w`, `${name}.b`], [y], name, [
-  { name: 'pads', type: onnx.AttributeProto.AttributeType.INTS, ints: [1, 1, 1, 1] },
-  { name: 'kernel_shape', type: onnx.AttributeProto.AttributeType.INTS, ints: [3, 3] },
-]);
+const S = 12,
+  C = 8;
+const conv = (name: string, x: string, y: string) =>
+  node('Conv', [x, `${name}.w`, `${name}.b`], [y], name, [
+    { name: 'pads', type: onnx.AttributeProto.AttributeType.INTS, ints: [1, 1, 1, 1] },
+    { name: 'kernel_shape', type: onnx.AttributeProto.AttributeType.INTS, ints: [3, 3] },
+  ]);
 function weights(name: string, dims: number[], seed: number): ReturnType<typeof tensor> {
   const per = dims.slice(1).reduce((a, b) => a * b, 1);
-  const w = Float32Array.from({ length: dims[0]! * per }, (_, i) => (i < per ? 0.3 + 0.1 * Math.abs(Math.sin(i)) : Math.sin(seed * 7.1 + i * 1.3) * 0.4));
+  const w = Float32Array.from({ length: dims[0]! * per }, (_, i) =>
+    i < per ? 0.3 + 0.1 * Math.abs(Math.sin(i)) : Math.sin(seed * 7.1 + i * 1.3) * 0.4,
+  );
   return tensor(name, FLOAT, dims, w);
 }
 function chainModel(): Model {
-  const io = (name: string, c: number) => ({ name, type: { tensorType: { elemType: FLOAT, shape: { dim: [1, c, S, S].map((dimValue) => ({ dimValue })) } } } });
-  const init = [weights('c1.w', [C, 3, 3, 3], 1), weights('c1.b', [C], 2), weights('c2.w', [C, C, 3, 3], 3), weights('c2.b', [C], 4), weights('side.w', [1, C, 3, 3], 5), weights('side.b', [1], 6)];
-  const nodes = [conv('c1', 'input', 'c1'), node('Relu', ['c1'], ['r1'], 'relu1'), conv('c2', 'r1', 'c2'), node('Relu', ['c2'], ['r2'], 'relu2'), conv('side', 'r2', 'logits'), node('Sigmoid', ['logits'], [OUTPUT], 'sig')];
-  const model = onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 15 }], graph: { name: 'chain', node: nodes, initializer: init, input: [io('input', 3)], output: [io(OUTPUT, 1)] } });
+  const io = (name: string, c: number) => ({
+    name,
+    type: { tensorType: { elemType: FLOAT, shape: { dim: [1, c, S, S].map((dimValue) => ({ dimValue })) } } },
+  });
+  const init = [
+    weights('c1.w', [C, 3, 3, 3], 1),
+    weights('c1.b', [C], 2),
+    weights('c2.w', [C, C, 3, 3], 3),
+    weights('c2.b', [C], 4),
+    weights('side.w', [1, C, 3, 3], 5),
+    weights('side.b', [1], 6),
+  ];
+  const nodes = [
+    conv('c1', 'input', 'c1'),
+    node('Relu', ['c1'], ['r1'], 'relu1'),
+    conv('c2', 'r1', 'c2'),
+    node('Relu', ['c2'], ['r2'], 'relu2'),
+    conv('side', 'r2', 'logits'),
+    node('Sigmoid', ['logits'], [OUTPUT], 'sig'),
+  ];
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 15 }],
+    graph: { name: 'chain', node: nodes, initializer: init, input: [io('input', 3)], output: [io(OUTPUT, 1)] },
+  });
   return decodeModel(encodeModel(model));
 }
 /** Inputs in [−0.5, 0.5] (the model's range) with a block at +0.5, which quantizes to code 255. */
-const inputs = (n: number) => Array.from({ length: n }, (_, k) => Float32Array.from({ length: 3 * S * S }, (_, i) => {
-  const y = Math.floor((i % (S * S)) / S), x = i % S;
-  return y < 6 && x < 6 ? 0.5 : Math.sin(i * 0.37 + k) * 0.5;
-}));
+const inputs = (n: number) =>
+  Array.from({ length: n }, (_, k) =>
+    Float32Array.from({ length: 3 * S * S }, (_, i) => {
+      const y = Math.floor((i % (S * S)) / S),
+        x = i % S;
+      return y < 6 && x < 6 ? 0.5 : Math.sin(i * 0.37 + k) * 0.5;
+    }),
+  );
 
 async function quantized(weightMax?: number): Promise<Model> {
   const bytes = encodeModel(chainModel());
-  const hists = await histogramsOf(bytes, inputs(3).map((data) => ({ data, dims: [1, 3, S, S] })), { groups: 1 });
+  const hists = await histogramsOf(
+    bytes,
+    inputs(3).map((data) => ({ data, dims: [1, 3, S, S] })),
+    { groups: 1 },
+  );
   return toInt8(decodeModel(bytes), paramsAt(hists, 100), weightMax ? { weightMax } : {});
 }
 
 /** The recipe's tensors as the reference reads them. */
 function initializers(model: Model) {
   const t = new Map(model.graph!.initializer!.map((i) => [i.name!, i]));
-  const get = (name: string) => t.get(name) ?? (() => { throw new Error(`no initializer ${name}`); })();
+  const get = (name: string) =>
+    t.get(name) ??
+    (() => {
+      throw new Error(`no initializer ${name}`);
+    })();
   const f32 = (name: string) => floatData(get(name));
   const u8 = (name: string) => rawBytes(get(name))[0]!;
   return {
@@ -60,37 +110,72 @@ function initializers(model: Model) {
 /** The exact integer computation of the int8 graph: Q(input) → c1 → c2 (uint8 codes), then the float logits Conv and Sigmoid. */
 function reference(model: Model, input: Float32Array, saturate = false) {
   const init = initializers(model);
-  const inq = init.act('input'), r1 = init.act('r1'), r2 = init.act('r2');
+  const inq = init.act('input'),
+    r1 = init.act('r1'),
+    r2 = init.act('r2');
   const xq = Uint8Array.from(input, (v) => Math.max(0, Math.min(255, roundEven(Math.fround(v / inq.s)) + inq.z)));
-  const layer = (name: string, x: Uint8Array, inP: { s: number; z: number }, outP: { s: number; z: number }, cin: number): QConv =>
-    ({ x, zx: inP.z, sx: inP.s, ...init.conv(name), cin, cout: C, k: 3, pad: 1, h: S, width: S, sy: outP.s, zy: outP.z, relu: true });
+  const layer = (
+    name: string,
+    x: Uint8Array,
+    inP: { s: number; z: number },
+    outP: { s: number; z: number },
+    cin: number,
+  ): QConv => ({
+    x,
+    zx: inP.z,
+    sx: inP.s,
+    ...init.conv(name),
+    cin,
+    cout: C,
+    k: 3,
+    pad: 1,
+    h: S,
+    width: S,
+    sy: outP.s,
+    zy: outP.z,
+    relu: true,
+  });
   const c1 = layer('c1', xq, inq, r1, 3);
   const q1 = qconv(c1, saturate);
   const c2 = layer('c2', q1, r1, r2, C);
   const q2 = qconv(c2, saturate);
   // Logits Conv in float over the dequantized r2, as the recipe keeps it.
-  const w = floatData(model.graph!.initializer!.find((t) => t.name === 'side.w')!), b = floatData(model.graph!.initializer!.find((t) => t.name === 'side.b')!)[0]!;
+  const w = floatData(model.graph!.initializer!.find((t) => t.name === 'side.w')!),
+    b = floatData(model.graph!.initializer!.find((t) => t.name === 'side.b')!)[0]!;
   const out = new Float32Array(S * S);
-  for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) {
-    let sum = b;
-    for (let c = 0; c < C; c++) for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) {
-      const iy = y + ky - 1, ix = x + kx - 1;
-      if (iy >= 0 && iy < S && ix >= 0 && ix < S) sum += (q2[(c * S + iy) * S + ix]! - r2.z) * r2.s * w[(c * 3 + ky) * 3 + kx]!;
+  for (let y = 0; y < S; y++)
+    for (let x = 0; x < S; x++) {
+      let sum = b;
+      for (let c = 0; c < C; c++)
+        for (let ky = 0; ky < 3; ky++)
+          for (let kx = 0; kx < 3; kx++) {
+            const iy = y + ky - 1,
+              ix = x + kx - 1;
+            if (iy >= 0 && iy < S && ix >= 0 && ix < S)
+              sum += (q2[(c * S + iy) * S + ix]! - r2.z) * r2.s * w[(c * 3 + ky) * 3 + kx]!;
+          }
+      out[y * S + x] = 1 / (1 + Math.exp(-sum));
     }
-    out[y * S + x] = 1 / (1 + Math.exp(-sum));
-  }
   return { q1, q2, out, c1, c2 };
 }
 
 async function runOrt(model: Model, input: Float32Array) {
   const m = decodeModel(encodeModel(model));
-  for (const t of ['r1', 'r2']) m.graph!.output!.push({ name: `${t}_QuantizeLinear_Output`, type: { tensorType: { elemType: UINT8 } } });
+  for (const t of ['r1', 'r2'])
+    m.graph!.output!.push({ name: `${t}_QuantizeLinear_Output`, type: { tensorType: { elemType: UINT8 } } });
   const s = await ort.InferenceSession.create(encodeModel(m), { graphOptimizationLevel: 'all', intraOpNumThreads: 1 });
   const r = await s.run({ input: new ort.Tensor('float32', input, [1, 3, S, S]) });
   await s.release();
-  return { q1: r.r1_QuantizeLinear_Output!.data as Uint8Array, q2: r.r2_QuantizeLinear_Output!.data as Uint8Array, out: r[OUTPUT]!.data as Float32Array };
+  return {
+    q1: r.r1_QuantizeLinear_Output!.data as Uint8Array,
+    q2: r.r2_QuantizeLinear_Output!.data as Uint8Array,
+    out: r[OUTPUT]!.data as Float32Array,
+  };
 }
-const codeDiff = (a: Uint8Array, b: Uint8Array) => ({ max: a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0), count: a.reduce((n, v, i) => n + (v !== b[i] ? 1 : 0), 0) });
+const codeDiff = (a: Uint8Array, b: Uint8Array) => ({
+  max: a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0),
+  count: a.reduce((n, v, i) => n + (v !== b[i] ? 1 : 0), 0),
+});
 const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
 describe('int8 weights cannot saturate 16-bit pair sums (same output on AVX2, AVX-512 and VNNI CPUs)', () => {
@@ -106,7 +191,10 @@ describe('int8 weights cannot saturate 16-bit pair sums (same output on AVX2, AV
     expect(int8WeightRanges(safe).every((r) => r.maxAbs === SAFE_WEIGHT_MAX)).toBe(true);
     expect(saturatingWeights(safe)).toEqual([]);
     const old = await quantized(FULL_WEIGHT_MAX);
-    expect(saturatingWeights(old)).toEqual([{ tensor: 'c1.w_quantized', maxAbs: 127 }, { tensor: 'c2.w_quantized', maxAbs: 127 }]);
+    expect(saturatingWeights(old)).toEqual([
+      { tensor: 'c1.w_quantized', maxAbs: 127 },
+      { tensor: 'c2.w_quantized', maxAbs: 127 },
+    ]);
   });
 
   it('onnxruntime equals the exact integer computation (codes within 1 on < 1% of values, output within 2e-3)', async () => {
@@ -127,7 +215,8 @@ describe('int8 weights cannot saturate 16-bit pair sums (same output on AVX2, AV
   it('with ±64 weights a saturating (VPMADDUBSW) CPU computes exactly the same; with ±127 it would not', async () => {
     const [safe, old] = [await quantized(), await quantized(FULL_WEIGHT_MAX)];
     for (const x of inputs(2)) {
-      const exact = reference(safe, x), sat = reference(safe, x, true);
+      const exact = reference(safe, x),
+        sat = reference(safe, x, true);
       for (const c of [exact.c1, exact.c2]) expect(accumulate(c, true)).toEqual(accumulate(c, false));
       expect(sat.out).toEqual(exact.out);
       // The full-range graph on the same input: saturation moves codes far beyond the exactness tolerance.

@@ -142,8 +142,14 @@ export function dilate(mask: Float32Array, w: number, h: number, radius: number)
  * The deque holds indices whose values decrease, so its head is the window's max.
  */
 function maxFilter1d(
-  src: Float32Array, dst: Float32Array, len: number, lines: number,
-  step: number, lineStride: number, r: number, deque: Int32Array,
+  src: Float32Array,
+  dst: Float32Array,
+  len: number,
+  lines: number,
+  step: number,
+  lineStride: number,
+  r: number,
+  deque: Int32Array,
 ): void {
   for (let l = 0; l < lines; l++) {
     const base = l * lineStride;

@@ -56,7 +56,8 @@ describe('personMask', () => {
     const m = await personMask(rgb);
     expect(m).toBeInstanceOf(Float32Array);
     expect(m.length).toBe(S * S);
-    let min = Infinity, max = -Infinity;
+    let min = Infinity,
+      max = -Infinity;
     for (const v of m) [min, max] = [Math.min(min, v), Math.max(max, v)];
     expect(min).toBeGreaterThanOrEqual(0);
     expect(max).toBeLessThanOrEqual(1);
@@ -110,7 +111,8 @@ function dilateNaive(m: Float32Array, w: number, h: number, r: number): Float32A
 
 describe('dilate', () => {
   it('grows a single pixel into a (2r+1)² square, clipped at the borders', () => {
-    const w = 9, h = 7;
+    const w = 9,
+      h = 7;
     const m = new Float32Array(w * h);
     m[3 * w + 4] = 1;
     const d = dilate(m, w, h, 2);
@@ -129,8 +131,13 @@ describe('dilate', () => {
 
   it('matches a brute-force max filter on random masks (non-square, several radii)', () => {
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
-    for (const [w, h] of [[17, 11], [1, 5], [6, 1], [32, 32]] as const) {
+    const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    for (const [w, h] of [
+      [17, 11],
+      [1, 5],
+      [6, 1],
+      [32, 32],
+    ] as const) {
       const m = Float32Array.from({ length: w * h }, rand);
       for (const r of [1, 2, 5, 40]) expect(dilate(m, w, h, r)).toEqual(dilateNaive(m, w, h, r));
     }

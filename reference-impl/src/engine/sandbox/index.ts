@@ -29,15 +29,20 @@ function throwIfAborted(signal?: AbortSignal): void {
 
 export function createSandboxEngine(options: SandboxEngineOptions): Engine {
   let closed = false;
-  const timeOf = typeof options.timeMs === 'function' ? options.timeMs : () => (options.timeMs as number | undefined) ?? DEFAULT_SANDBOX_MS;
+  const timeOf =
+    typeof options.timeMs === 'function'
+      ? options.timeMs
+      : () => (options.timeMs as number | undefined) ?? DEFAULT_SANDBOX_MS;
 
   const removeBackground = async (input: EngineInput, opts: RemoveOptions): Promise<RemoveResult> => {
     const { signal } = opts;
     throwIfAborted(signal);
     // The same option guards as the model's engine: a caller's mistake is a TypeError, never a silent default.
     const bgColor = opts.bgColor !== undefined ? parseHexColor(opts.bgColor) : undefined;
-    if (opts.format !== 'png' && opts.format !== 'webp') throw new TypeError(`format must be png or webp, got ${String(opts.format)}`);
-    if (opts.method !== 'object' && opts.method !== 'human') throw new TypeError(`method must be object or human, got ${String(opts.method)}`);
+    if (opts.format !== 'png' && opts.format !== 'webp')
+      throw new TypeError(`format must be png or webp, got ${String(opts.format)}`);
+    if (opts.method !== 'object' && opts.method !== 'human')
+      throw new TypeError(`method must be object or human, got ${String(opts.method)}`);
     if (closed) throw new EngineError('worker_unavailable', 'the engine is closed');
     const budget = timeOf();
     const t0 = performance.now();

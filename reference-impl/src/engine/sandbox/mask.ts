@@ -20,7 +20,9 @@ async function small(img: Decoded): Promise<{ rgb: Buffer; width: number; height
   const scale = Math.min(1, MASK_SIDE / Math.max(img.width, img.height));
   const width = Math.max(1, Math.round(img.width * scale));
   const height = Math.max(1, Math.round(img.height * scale));
-  let pipeline = sharp(img.rgba, { raw: { width: img.width, height: img.height, channels: 4 } }).resize(width, height, { fit: 'fill' });
+  let pipeline = sharp(img.rgba, { raw: { width: img.width, height: img.height, channels: 4 } }).resize(width, height, {
+    fit: 'fill',
+  });
   pipeline = img.hasAlpha ? pipeline.flatten({ background: '#ffffff' }) : pipeline.removeAlpha();
   const rgb = await pipeline.raw().toBuffer();
   return { rgb, width, height };
@@ -88,7 +90,11 @@ export async function subjectMask(img: Decoded): Promise<Mask8> {
     }
   }
   // A light blur softens the edge the way a matting model's does (and fills single-pixel speckle).
-  const blurred = await sharp(alpha, { raw: { width, height, channels: 1 } }).blur(0.8).toColourspace('b-w').raw().toBuffer();
+  const blurred = await sharp(alpha, { raw: { width, height, channels: 1 } })
+    .blur(0.8)
+    .toColourspace('b-w')
+    .raw()
+    .toBuffer();
   return { data: new Uint8Array(blurred.buffer, blurred.byteOffset, blurred.length), width, height };
 }
 
@@ -110,10 +116,12 @@ export function largestSubject(mask: Mask8): Mask8 {
     while (stack.length) {
       const p = stack.pop()!;
       size++;
-      const px = p % width, py = (p - px) / width;
+      const px = p % width,
+        py = (p - px) / width;
       for (let dy = -1; dy <= 1; dy++) {
         for (let dx = -1; dx <= 1; dx++) {
-          const qx = px + dx, qy = py + dy;
+          const qx = px + dx,
+            qy = py + dy;
           if (qx < 0 || qy < 0 || qx >= width || qy >= height) continue;
           const q = qy * width + qx;
           if (label[q] === -1 && data[q]! >= 128) {
@@ -132,11 +140,13 @@ export function largestSubject(mask: Mask8): Mask8 {
   for (let p = 0; p < data.length; p++) {
     if (label[p] === keep) out[p] = data[p]!;
     else if (label[p] === -1 && data[p]! > 0) {
-      const px = p % width, py = (p - px) / width;
+      const px = p % width,
+        py = (p - px) / width;
       let near = false;
       for (let dy = -1; dy <= 1 && !near; dy++) {
         for (let dx = -1; dx <= 1 && !near; dx++) {
-          const qx = px + dx, qy = py + dy;
+          const qx = px + dx,
+            qy = py + dy;
           if (qx >= 0 && qy >= 0 && qx < width && qy < height && label[qy * width + qx] === keep) near = true;
         }
       }

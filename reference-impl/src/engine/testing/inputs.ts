@@ -55,7 +55,13 @@ export function pngDeclaring(width: number, height: number): Buffer {
   ]);
 }
 
-export interface Input { name: string; build: () => Promise<Buffer>; width: number; height: number; hasAlpha?: boolean }
+export interface Input {
+  name: string;
+  build: () => Promise<Buffer>;
+  width: number;
+  height: number;
+  hasAlpha?: boolean;
+}
 
 /** Accepted inputs; width×height is the size the output must have (after EXIF orientation). */
 export const GOOD_INPUTS: Input[] = [
@@ -64,18 +70,48 @@ export const GOOD_INPUTS: Input[] = [
   { name: 'WebP', build: async () => (await disc()).webp({ lossless: true }).toBuffer(), width: 64, height: 48 },
   { name: 'AVIF', build: async () => (await disc()).avif().toBuffer(), width: 64, height: 48 },
   { name: 'TIFF', build: async () => (await disc()).tiff().toBuffer(), width: 64, height: 48 },
-  { name: 'JPEG with EXIF orientation 6 (90° cw)', build: async () => (await disc()).jpeg().withMetadata({ orientation: 6 }).toBuffer(), width: 48, height: 64 },
-  { name: 'CMYK JPEG', build: async () => (await disc()).toColourspace('cmyk').jpeg().toBuffer(), width: 64, height: 48 },
-  { name: '16-bit PNG', build: async () => (await disc()).toColourspace('rgb16').png().toBuffer(), width: 64, height: 48 },
+  {
+    name: 'JPEG with EXIF orientation 6 (90° cw)',
+    build: async () => (await disc()).jpeg().withMetadata({ orientation: 6 }).toBuffer(),
+    width: 48,
+    height: 64,
+  },
+  {
+    name: 'CMYK JPEG',
+    build: async () => (await disc()).toColourspace('cmyk').jpeg().toBuffer(),
+    width: 64,
+    height: 48,
+  },
+  {
+    name: '16-bit PNG',
+    build: async () => (await disc()).toColourspace('rgb16').png().toBuffer(),
+    width: 64,
+    height: 48,
+  },
   { name: 'greyscale PNG', build: async () => (await disc()).greyscale().png().toBuffer(), width: 64, height: 48 },
-  { name: 'RGBA PNG', build: async () => (await disc()).ensureAlpha(0.5).png().toBuffer(), width: 64, height: 48, hasAlpha: true },
-  { name: 'palette PNG', build: async () => (await disc()).png({ palette: true, colours: 8 }).toBuffer(), width: 64, height: 48 },
+  {
+    name: 'RGBA PNG',
+    build: async () => (await disc()).ensureAlpha(0.5).png().toBuffer(),
+    width: 64,
+    height: 48,
+    hasAlpha: true,
+  },
+  {
+    name: 'palette PNG',
+    build: async () => (await disc()).png({ palette: true, colours: 8 }).toBuffer(),
+    width: 64,
+    height: 48,
+  },
   {
     name: 'animated GIF (first frame only)',
     build: async () => {
       const a = await (await disc()).png().toBuffer();
-      const b = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#0000ff' } }).png().toBuffer();
-      return sharp([a, b], { join: { animated: true } }).gif().toBuffer();
+      const b = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#0000ff' } })
+        .png()
+        .toBuffer();
+      return sharp([a, b], { join: { animated: true } })
+        .gif()
+        .toBuffer();
     },
     width: 64,
     height: 48,
@@ -87,16 +123,53 @@ export const SVG = Buffer.from(
   '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="48"><image href="http://169.254.169.254/x.png" width="64" height="48"/><circle cx="32" cy="24" r="16" fill="red"/></svg>',
 );
 
-export interface BadInput { name: string; build: () => Promise<Buffer>; code: string; maxPixels?: number }
+export interface BadInput {
+  name: string;
+  build: () => Promise<Buffer>;
+  code: string;
+  maxPixels?: number;
+}
 
 export const BAD_INPUTS: BadInput[] = [
   { name: 'empty buffer', build: async () => Buffer.alloc(0), code: 'invalid_image' },
-  { name: 'garbage bytes', build: async () => Buffer.from('this is not an image at all, just text'), code: 'invalid_image' },
-  { name: 'truncated JPEG', build: async () => (await (await disc(200, 150)).jpeg().toBuffer()).subarray(0, 400), code: 'invalid_image' },
-  { name: 'truncated PNG', build: async () => { const b = await (await disc(200, 150)).png().toBuffer(); return b.subarray(0, b.length - 40); }, code: 'invalid_image' },
+  {
+    name: 'garbage bytes',
+    build: async () => Buffer.from('this is not an image at all, just text'),
+    code: 'invalid_image',
+  },
+  {
+    name: 'truncated JPEG',
+    build: async () => (await (await disc(200, 150)).jpeg().toBuffer()).subarray(0, 400),
+    code: 'invalid_image',
+  },
+  {
+    name: 'truncated PNG',
+    build: async () => {
+      const b = await (await disc(200, 150)).png().toBuffer();
+      return b.subarray(0, b.length - 40);
+    },
+    code: 'invalid_image',
+  },
   { name: 'SVG', build: async () => SVG, code: 'unsupported_media_type' },
-  { name: 'BMP', build: async () => Buffer.from('424d3a0000000000000036000000280000000100000001000000010018000000000004000000130b0000130b00000000000000000000ff000000', 'hex'), code: 'unsupported_media_type' },
-  { name: 'PPM', build: async () => Buffer.concat([Buffer.from('P6\n2 2\n255\n'), Buffer.alloc(12, 200)]), code: 'unsupported_media_type' },
+  {
+    name: 'BMP',
+    build: async () =>
+      Buffer.from(
+        '424d3a0000000000000036000000280000000100000001000000010018000000000004000000130b0000130b00000000000000000000ff000000',
+        'hex',
+      ),
+    code: 'unsupported_media_type',
+  },
+  {
+    name: 'PPM',
+    build: async () => Buffer.concat([Buffer.from('P6\n2 2\n255\n'), Buffer.alloc(12, 200)]),
+    code: 'unsupported_media_type',
+  },
   { name: 'PNG declaring 100000×100000', build: async () => pngDeclaring(100_000, 100_000), code: 'image_too_large' },
-  { name: 'JPEG over a small maxPixels', build: async () => (await disc()).jpeg().toBuffer(), code: 'image_too_large', maxPixels: 64 * 48 - 1 },
+  {
+    name: 'JPEG over a small maxPixels',
+    build: async () => (await disc()).jpeg().toBuffer(),
+    code: 'image_too_large',
+    maxPixels: 64 * 48 - 1,
+  },
 ];

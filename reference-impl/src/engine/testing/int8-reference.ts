@@ -6,10 +6,20 @@
 
 /** One quantized Conv's data and parameters; `w` is [cout][cin][k][k], `x` is [cin][h][w]. */
 export interface QConv {
-  x: Uint8Array; zx: number; sx: number;
-  w: Int8Array; sw: Float32Array; bias: Int32Array;
-  cin: number; cout: number; k: number; pad: number; h: number; width: number;
-  sy: number; zy: number;
+  x: Uint8Array;
+  zx: number;
+  sx: number;
+  w: Int8Array;
+  sw: Float32Array;
+  bias: Int32Array;
+  cin: number;
+  cout: number;
+  k: number;
+  pad: number;
+  h: number;
+  width: number;
+  sy: number;
+  zy: number;
   /** Clamp the output at the zero point (a Relu folded into the requantization). */
   relu?: boolean;
 }
@@ -27,7 +37,8 @@ export function accumulate(c: QConv, saturate = false): Float64Array {
   const { x, zx, w, bias, cin, cout, k, pad, h, width } = c;
   const acc = new Float64Array(cout * h * width);
   const kk = cin * k * k;
-  const xs = new Int32Array(kk), ws = new Int32Array(kk);
+  const xs = new Int32Array(kk),
+    ws = new Int32Array(kk);
   for (let o = 0; o < cout; o++) {
     let wsum = 0;
     for (let i = 0; i < kk; i++) wsum += w[o * kk + i]!;
@@ -35,12 +46,15 @@ export function accumulate(c: QConv, saturate = false): Float64Array {
       for (let xx = 0; xx < width; xx++) {
         // The im2col row for this output pixel: padding reads the zero point (the value 0 in real terms).
         let n = 0;
-        for (let ci = 0; ci < cin; ci++) for (let ky = 0; ky < k; ky++) for (let kx = 0; kx < k; kx++) {
-          const iy = y + ky - pad, ix = xx + kx - pad;
-          xs[n] = iy < 0 || iy >= h || ix < 0 || ix >= width ? zx : x[(ci * h + iy) * width + ix]!;
-          ws[n] = w[o * kk + n]!;
-          n++;
-        }
+        for (let ci = 0; ci < cin; ci++)
+          for (let ky = 0; ky < k; ky++)
+            for (let kx = 0; kx < k; kx++) {
+              const iy = y + ky - pad,
+                ix = xx + kx - pad;
+              xs[n] = iy < 0 || iy >= h || ix < 0 || ix >= width ? zx : x[(ci * h + iy) * width + ix]!;
+              ws[n] = w[o * kk + n]!;
+              n++;
+            }
         let sum = 0;
         if (saturate) {
           for (let i = 0; i < kk; i += 2) sum += clamp16(xs[i]! * ws[i]! + (i + 1 < kk ? xs[i + 1]! * ws[i + 1]! : 0));

@@ -9,6 +9,8 @@ const page = readFileSync(new URL('../../../demo/index.html', import.meta.url));
  * server listens on 127.0.0.1 by default). With configured keys the page asks its user for one.
  */
 export function demoRoutes(app: FastifyInstance, devKey: string | undefined): void {
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page));
+  app.get('/', async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page),
+  );
   app.get('/demo/config.json', async () => (devKey ? { devKey } : {}));
 }

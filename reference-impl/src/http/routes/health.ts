@@ -7,7 +7,12 @@ import { describeCpu } from '../../engine/cpu.ts';
  * loaded and warm; always on an API-only node, whose images run on the workers) and the
  * backend (Redis, when there is one) answers; else 503, so a load balancer stops sending traffic here.
  */
-export function healthRoutes(app: FastifyInstance, ready: () => boolean, isClosing: () => boolean, backendUp?: () => Promise<boolean>): void {
+export function healthRoutes(
+  app: FastifyInstance,
+  ready: () => boolean,
+  isClosing: () => boolean,
+  backendUp?: () => Promise<boolean>,
+): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     if (isClosing()) return reply.code(503).send({ status: 'closing' });

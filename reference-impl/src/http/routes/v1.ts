@@ -11,12 +11,15 @@ export function v1Handler(ctx: AppContext) {
     const removal = removalRequestOf(request.body);
     // A client that hangs up frees the worker: the job is canceled, and its credit released.
     const hangup = new AbortController();
-    const onClose = () => { if (!reply.raw.writableFinished) hangup.abort(new ApiError('canceled', 'The client closed the connection.')); };
+    const onClose = () => {
+      if (!reply.raw.writableFinished) hangup.abort(new ApiError('canceled', 'The client closed the connection.'));
+    };
     reply.raw.once('close', onClose);
     try {
       // The HTTP request id is the job's id: server-generated, so a client cannot replay a credit hold.
       const result = await ctx.service.removeNow(request.caller.id, request.id, removal, {
-        deadlineS: ctx.config.v1DeadlineS, signal: hangup.signal,
+        deadlineS: ctx.config.v1DeadlineS,
+        signal: hangup.signal,
       });
       reply.header('x-inference-time', result.inferenceS.toFixed(3));
       if (result.remainingCredits !== null) reply.header('x-remaining-credits', String(result.remainingCredits));

@@ -20,8 +20,12 @@ async function app() {
   const engine = new FakeEngine();
   engine.auto = () => fakeResult();
   const service = new RemovalService({
-    store: new MemoryRequestStore(clock), queue: new MemoryJobQueue({ maxSize: 4, concurrency: 1 }),
-    keys, engine, clock, resolveImage: async () => asProbed(Buffer.from('img')),
+    store: new MemoryRequestStore(clock),
+    queue: new MemoryJobQueue({ maxSize: 4, concurrency: 1 }),
+    keys,
+    engine,
+    clock,
+    resolveImage: async () => asProbed(Buffer.from('img')),
   }).start();
   const a = await v2TestApp({ service, keys, baseUrl: 'https://bgr.example.com/' });
   closers.push(service, a);
@@ -41,7 +45,12 @@ describe('v2Paths', () => {
 describe('v2 handlers at the HTTP edge', () => {
   it('build absolute URLs from the injected baseUrl', async () => {
     const a = await app();
-    const res = await a.inject({ method: 'POST', url: '/v2/bg-removal', headers: { 'x-api-key': 'k1' }, payload: { image: 'x' } });
+    const res = await a.inject({
+      method: 'POST',
+      url: '/v2/bg-removal',
+      headers: { 'x-api-key': 'k1' },
+      payload: { image: 'x' },
+    });
     const id = res.json().request_id;
     expect(res.json().cancel_url).toBe(`https://bgr.example.com/v2/requests/${id}/cancel`);
   });
@@ -49,7 +58,10 @@ describe('v2 handlers at the HTTP edge', () => {
   it('reject an over-long Idempotency-Key with 400', async () => {
     const a = await app();
     const res = await a.inject({
-      method: 'POST', url: '/v2/bg-removal', headers: { 'x-api-key': 'k1', 'idempotency-key': 'x'.repeat(256) }, payload: { image: 'x' },
+      method: 'POST',
+      url: '/v2/bg-removal',
+      headers: { 'x-api-key': 'k1', 'idempotency-key': 'x'.repeat(256) },
+      payload: { image: 'x' },
     });
     expect(res.statusCode).toBe(400);
     expect(res.json().code).toBe('invalid_parameter');
@@ -57,8 +69,12 @@ describe('v2 handlers at the HTTP edge', () => {
 
   it('serve the output privately, cacheable no longer than the retention left', async () => {
     const a = await app();
-    const id = (await a.inject({ method: 'POST', url: '/v2/bg-removal', headers: { 'x-api-key': 'k1' }, payload: { image: 'x' } })).json().request_id;
-    await expect.poll(async () => (await a.inject({ url: `/v2/requests/${id}`, headers: { 'x-api-key': 'k1' } })).statusCode).toBe(200);
+    const id = (
+      await a.inject({ method: 'POST', url: '/v2/bg-removal', headers: { 'x-api-key': 'k1' }, payload: { image: 'x' } })
+    ).json().request_id;
+    await expect
+      .poll(async () => (await a.inject({ url: `/v2/requests/${id}`, headers: { 'x-api-key': 'k1' } })).statusCode)
+      .toBe(200);
     const out = await a.inject({ url: `/v2/requests/${id}/output`, headers: { 'x-api-key': 'k1' } });
     expect(out.headers['cache-control']).toBe('private, max-age=3600');
   });

@@ -6,7 +6,8 @@ import type { RemovalService } from '../../removal/service.ts';
 import { removalRequestOf } from '../submission.ts';
 import { streamHeaders } from '../../removal/status-stream.ts';
 
-export type V2OperationId = 'submitRemoval' | 'getRequestStatus' | 'getRequestResult' | 'getRequestOutput' | 'cancelRequest';
+export type V2OperationId =
+  'submitRemoval' | 'getRequestStatus' | 'getRequestResult' | 'getRequestOutput' | 'cancelRequest';
 export type V2Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
 export interface V2RoutesOptions {
@@ -64,7 +65,10 @@ export function v2Handlers({ service, baseUrl }: V2RoutesOptions): Record<V2Oper
       const key = owner(request);
       const removal = removalRequestOf(request.body);
       const ikey = idempotencyKey(request);
-      const body = await service.submit(key, removal, { baseUrl: baseUrl(request), ...(ikey ? { idempotencyKey: ikey } : {}) });
+      const body = await service.submit(key, removal, {
+        baseUrl: baseUrl(request),
+        ...(ikey ? { idempotencyKey: ikey } : {}),
+      });
       // The x-request-id header stays this exchange's trace id (a replay gets its own); the log ties the two.
       request.log.info({ request_id: body.request_id }, 'v2 request submitted');
       return reply.code(200).send(body);
