@@ -88,12 +88,10 @@ export function bodies(
   }) as fc.Arbitrary<Record<string, unknown>>;
   const mutated: fc.Arbitrary<GeneratedBody>[] = [
     record.chain((b) =>
-      fc
-        .constantFrom(...required)
-        .map((k) => ({
-          body: Object.fromEntries(Object.entries(b).filter(([n]) => n !== k)),
-          mutation: `without required \`${k}\``,
-        })),
+      fc.constantFrom(...required).map((k) => ({
+        body: Object.fromEntries(Object.entries(b).filter(([n]) => n !== k)),
+        mutation: `without required \`${k}\``,
+      })),
     ),
     fc
       .tuple(
@@ -111,12 +109,10 @@ export function bodies(
       const bad = outOfRange(s);
       return bad
         ? [
-            fc
-              .tuple(record, bad)
-              .map(([b, v]) => ({
-                body: { ...b, [name]: v },
-                mutation: `\`${name}\` outside its enum, pattern or length`,
-              })),
+            fc.tuple(record, bad).map(([b, v]) => ({
+              body: { ...b, [name]: v },
+              mutation: `\`${name}\` outside its enum, pattern or length`,
+            })),
           ]
         : [];
     }),
