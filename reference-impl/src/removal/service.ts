@@ -215,7 +215,15 @@ export class RemovalService {
     let held = false;
     let created = false;
     try {
-      held = await this.keys.hold(owner, id, o.holdTtlMs);
+      try {
+        held = await this.keys.hold(owner, id, o.holdTtlMs);
+      } catch (err) {
+        // No answer is not "no hold": the command may have run (its reply lost) or may still run (a shared
+        // store's client re-sends it after a reconnect). The undo releases it anyway; a release marks the id
+        // settled, so a hold that lands later takes no credit.
+        held = true;
+        throw err;
+      }
       if (!held) throw new ApiError('insufficient_credits');
       const input = o.prepare ? await o.prepare() : image;
       const record: RequestRecord = {
@@ -261,20 +269,18 @@ export class RemovalService {
    */
   private async undo(id: string, steps: (() => Promise<unknown>)[]): Promise<void> {
     const failed = await runSteps(steps);
-    if (failed.length > 0) void this.retryUndo(id, failed);
+    if (failed.length > 0) void this.retry(id, failed, 'v2 submit undo');
   }
 
-  private async retryUndo(id: string, steps: (() => Promise<unknown>)[]): Promise<void> {
+  /** Retries steps that met an outage, once a second for about `undoRetryMs`, in the background. */
+  private async retry(id: string, steps: (() => Promise<unknown>)[], what: string): Promise<void> {
     let left = steps;
     for (let i = Math.ceil(this.config.undoRetryMs / 1000); left.length > 0 && i > 0; i--) {
       await new Promise((r) => setTimeout(r, 1000).unref());
       left = await runSteps(left);
     }
     if (left.length > 0)
-      this.log.error(
-        { requestId: id, steps: left.length },
-        'v2 submit could not be undone (the store stayed unreachable)',
-      );
+      this.log.error({ requestId: id, steps: left.length }, `${what} gave up (the store stayed unreachable)`);
   }
 
   /** The status endpoint: 200 with the status body, or 422 with the FailedBody. */
@@ -509,14 +515,19 @@ export class RemovalService {
     this.deps.onEnded?.(ended);
     let final = ended;
     const waiter = this.waiters.get(rec.id);
+    let remaining: number | null | undefined;
     try {
-      const remaining = await this.keys.settle(rec.owner, rec.id, to === 'COMPLETED');
-      if (waiter) waiter.remaining = remaining;
-      if (to === 'COMPLETED' && remaining !== null && Math.max(0, remaining) !== ended.metrics.remainingCredits) {
-        final = (await this.store.setMetrics(rec.id, { remainingCredits: Math.max(0, remaining) })) ?? ended;
-      }
+      remaining = await this.keys.settle(rec.owner, rec.id, to === 'COMPLETED');
     } catch (err) {
-      this.log.error({ err, requestId: rec.id }, 'v2 credit settlement failed');
+      // The ending is written, so no re-run will settle it: retried in the background, or the hold stays for its TTL.
+      this.log.error({ err, requestId: rec.id }, 'v2 credit settlement failed; retrying');
+      void this.retry(rec.id, [() => this.keys.settle(rec.owner, rec.id, to === 'COMPLETED')], 'v2 credit settlement');
+    }
+    if (waiter && remaining !== undefined) waiter.remaining = remaining;
+    if (to === 'COMPLETED' && remaining != null && Math.max(0, remaining) !== ended.metrics.remainingCredits) {
+      final =
+        (await this.store.setMetrics(rec.id, { remainingCredits: Math.max(0, remaining) }).catch(() => undefined)) ??
+        ended;
     }
     await this.notify(final, output);
     waiter?.done(final);

@@ -65,6 +65,17 @@ describe('RedisKeyStore', () => {
     expect(await a!.settle(keyIdOf('idem'), 'never-held', true)).toBe(1);
   });
 
+  it('a hold that reaches Redis after its own release (late or re-sent command) takes no credit', async () => {
+    const [a, b] = await nodes([key('late', 1)]);
+    const id = keyIdOf('late');
+    // The submit's hold timed out on the client, so it was undone with a release; then the hold ran.
+    expect(await a!.settle(id, 'late-hold', false)).toBe(1);
+    expect(await b!.hold(id, 'late-hold')).toBe(true); // answered as held (settled), but holds nothing
+    expect(await a!.held(id)).toBe(0);
+    expect(await a!.hold(id, 'next')).toBe(true); // the one credit is still free
+    expect(await a!.settle(id, 'late-hold', true)).toBe(1); // and a later charge of it is a no-op
+  });
+
   it('the balance minus holds bounds new holds', async () => {
     const [a] = await nodes([key('bound', 1)]);
     expect(await a!.hold(keyIdOf('bound'), 'x')).toBe(true);
