@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadContract } from '@bgr/spec/contract';
 import { EngineError } from '../engine/types.ts';
+import { ApiError } from '../errors.ts';
 import type { ImageSource } from './request.ts';
 import { MemoryRequestStore } from './store.ts';
 import { MemoryJobQueue } from './queue.ts';
@@ -544,6 +545,26 @@ describe('a job re-run that finds its request ended (its worker died right after
     expect(t.keys.charged.get('k1')).toBe(1);
     expect(sent).toEqual(Array(sends).fill(id));
     await rerun(t.service, id); // once more: settle is a no-op
+    expect(t.keys.charged.get('k1')).toBe(1);
+  });
+
+  it.each([
+    ['its start', 'PROCESSING'],
+    ['its ending', 'COMPLETED'],
+  ] as const)('a job whose store call at %s meets a short outage waits it out and completes', async (_n, to) => {
+    const t = await setup();
+    const transition = t.store.transition.bind(t.store);
+    let failures = 2;
+    t.store.transition = async (...a) => {
+      if (a[2] === to && failures-- > 0) throw new ApiError('service_unavailable');
+      return transition(...a);
+    };
+    const {
+      body: { request_id: id },
+    } = await t.submit();
+    (await t.engine.call(0)).complete();
+    expect((await t.settled(id)).body.status).toBe('COMPLETED');
+    expect(failures).toBe(-1);
     expect(t.keys.charged.get('k1')).toBe(1);
   });
 

@@ -413,7 +413,7 @@ export class RemovalService {
   }
 
   private async run(id: string, ctx: JobContext): Promise<void> {
-    const rec = await this.store.get(id);
+    const rec = await patient(() => this.store.get(id), ctx.signal);
     if (!rec) return; // expired while it waited
     if (isTerminal(rec.state)) {
       // Canceled while it waited, or a re-run of a job whose worker died right after the ending CAS — maybe
@@ -423,10 +423,14 @@ export class RemovalService {
     }
     const startedAt = rec.startedAt ?? this.clock.now();
     // PROCESSING is accepted as a start state too: a retry, or a stalled job re-run by another worker.
-    const started = await this.store.transition(id, ['QUEUED', 'PROCESSING'], 'PROCESSING', {
-      startedAt,
-      metrics: { queueTime: seconds(startedAt - rec.createdAt) },
-    });
+    const started = await patient(
+      () =>
+        this.store.transition(id, ['QUEUED', 'PROCESSING'], 'PROCESSING', {
+          startedAt,
+          metrics: { queueTime: seconds(startedAt - rec.createdAt) },
+        }),
+      ctx.signal,
+    );
     if (!started || ctx.signal.aborted) return;
 
     let result: RemoveResult;
@@ -462,18 +466,22 @@ export class RemovalService {
         this.log.warn({ requestId: id, attempt: ctx.attempt }, 'v2 worker unavailable; retrying');
         throw new RetryJob(error.message);
       }
-      await this.end(started, ['PROCESSING'], 'FAILED', { error });
+      await patient(() => this.end(started, ['PROCESSING'], 'FAILED', { error }), ctx.signal);
       return;
     }
     if (ctx.signal.aborted) return; // canceled while the engine finished: discard
-    const ended = await this.end(
-      started,
-      ['PROCESSING'],
-      'COMPLETED',
-      {
-        metrics: { inferenceTime: seconds(inferenceMs) },
-      },
-      { bytes: result.image, contentType: result.contentType },
+    const ended = await patient(
+      () =>
+        this.end(
+          started,
+          ['PROCESSING'],
+          'COMPLETED',
+          {
+            metrics: { inferenceTime: seconds(inferenceMs) },
+          },
+          { bytes: result.image, contentType: result.contentType },
+        ),
+      ctx.signal,
     );
     if (ended) this.avgJobMs = 0.8 * this.avgJobMs + 0.2 * (ended.completedAt! - startedAt);
   }
@@ -576,6 +584,25 @@ export class RemovalService {
 }
 
 const notFound = (id: string) => new ApiError('not_found', `Request ${id.slice(0, 128)} not found.`);
+
+/**
+ * A job's own store calls wait out a short outage (a failover, a restart) instead of failing the job: a
+ * failed job has no attempt left to spend on an outage, and would end FAILED `worker_unavailable`.
+ * Retried with backoff for up to `storeWaitMs`; the ending CAS makes a repeated `end` safe.
+ */
+const storeWaitMs = 15_000;
+async function patient<T>(op: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  const until = Date.now() + storeWaitMs;
+  for (let wait = 100; ; wait = Math.min(2 * wait, 1000)) {
+    try {
+      return await op();
+    } catch (err) {
+      const outage = err instanceof ApiError && err.code === 'service_unavailable';
+      if (!outage || signal.aborted || Date.now() + wait > until) throw err;
+    }
+    await new Promise((r) => setTimeout(r, wait).unref());
+  }
+}
 
 /** Runs each step, whatever the others do; returns those that failed. */
 async function runSteps(steps: (() => Promise<unknown>)[]): Promise<(() => Promise<unknown>)[]> {
