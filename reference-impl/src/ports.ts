@@ -41,7 +41,10 @@ export interface KeyStore {
    * store drops the hold after this long even if nobody settles it (its holder died), instead of its default.
    */
   hold(id: string, requestId: string, ttlMs?: number): Promise<boolean>;
-  /** Charges (charged=true) or releases the hold of requestId; returns the remaining balance (null = unlimited). */
+  /**
+   * Charges (charged=true) or releases the hold of requestId, once; returns the remaining balance (null =
+   * unlimited). requestId counts as settled even if no hold was found: a hold that arrives later takes no credit.
+   */
   settle(id: string, requestId: string, charged: boolean): Promise<number | null>;
   balance(id: string): Promise<number | null>;
 }

@@ -63,9 +63,11 @@ export class FakeKeyStore implements KeyStore {
   async settle(key: string, requestId: string, charged: boolean): Promise<number | null> {
     const k = this.keys.get(key);
     if (!k) return null;
-    if (this.holds.get(requestId) === key && !this.settled.has(requestId)) {
+    if (this.settled.has(requestId)) return k.credits;
+    // Marked settled even without a hold, so a hold that arrives after its release takes nothing.
+    this.settled.add(requestId);
+    if (this.holds.get(requestId) === key) {
       this.holds.delete(requestId);
-      this.settled.add(requestId);
       if (charged) {
         if (k.credits !== null) k.credits -= 1;
         this.charged.set(key, (this.charged.get(key) ?? 0) + 1);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadContract } from '@bgr/spec/contract';
 import { EngineError } from '../engine/types.ts';
+import { ApiError } from '../errors.ts';
 import type { ImageSource } from './request.ts';
 import { MemoryRequestStore } from './store.ts';
 import { MemoryJobQueue } from './queue.ts';
@@ -126,6 +127,25 @@ describe('submit', () => {
     expect(t.keys.heldBy('k1')).toBe(1);
     expect(await t.store.claim('k1', 'undo-1', 'h', 'probe')).toEqual({ kind: 'claimed' });
     await new Promise((r) => setTimeout(r, 1200)); // retried in the background a second later
+    expect(t.keys.heldBy('k1')).toBe(0);
+    expect(t.keys.charged.get('k1') ?? 0).toBe(0);
+  });
+
+  it.each([
+    ['before its release (the reply was lost)', true],
+    ['after its release (a late or re-sent command)', false],
+  ] as const)('a hold with no answer is released by the undo; it landed %s', async (_n, landsFirst) => {
+    const t = await setup();
+    const hold = t.keys.hold.bind(t.keys);
+    let late: (() => Promise<unknown>) | undefined;
+    t.keys.hold = async (...a) => {
+      if (landsFirst) await hold(...a);
+      else late = () => hold(...a);
+      throw new Error('Command timed out');
+    };
+    const res = await t.submit();
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    await late?.();
     expect(t.keys.heldBy('k1')).toBe(0);
     expect(t.keys.charged.get('k1') ?? 0).toBe(0);
   });
@@ -525,6 +545,45 @@ describe('a job re-run that finds its request ended (its worker died right after
     expect(t.keys.charged.get('k1')).toBe(1);
     expect(sent).toEqual(Array(sends).fill(id));
     await rerun(t.service, id); // once more: settle is a no-op
+    expect(t.keys.charged.get('k1')).toBe(1);
+  });
+
+  it.each([
+    ['its start', 'PROCESSING'],
+    ['its ending', 'COMPLETED'],
+  ] as const)('a job whose store call at %s meets a short outage waits it out and completes', async (_n, to) => {
+    const t = await setup();
+    const transition = t.store.transition.bind(t.store);
+    let failures = 2;
+    t.store.transition = async (...a) => {
+      if (a[2] === to && failures-- > 0) throw new ApiError('service_unavailable');
+      return transition(...a);
+    };
+    const {
+      body: { request_id: id },
+    } = await t.submit();
+    (await t.engine.call(0)).complete();
+    expect((await t.settled(id)).body.status).toBe('COMPLETED');
+    expect(failures).toBe(-1);
+    expect(t.keys.charged.get('k1')).toBe(1);
+  });
+
+  it('a settlement that met an outage (the job itself ends fine, so no re-run) is retried in the background', async () => {
+    const t = await setup();
+    const settle = t.keys.settle.bind(t.keys);
+    let failures = 1;
+    t.keys.settle = async (...a) => {
+      if (failures-- > 0) throw new Error('Command timed out');
+      return settle(...a);
+    };
+    const {
+      body: { request_id: id },
+    } = await t.submit();
+    (await t.engine.call(0)).complete();
+    expect((await t.settled(id)).body.status).toBe('COMPLETED');
+    expect(t.keys.heldBy('k1')).toBe(1);
+    await new Promise((r) => setTimeout(r, 1200)); // retried a second later
+    expect(t.keys.heldBy('k1')).toBe(0);
     expect(t.keys.charged.get('k1')).toBe(1);
   });
 });

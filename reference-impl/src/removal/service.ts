@@ -215,7 +215,15 @@ export class RemovalService {
     let held = false;
     let created = false;
     try {
-      held = await this.keys.hold(owner, id, o.holdTtlMs);
+      try {
+        held = await this.keys.hold(owner, id, o.holdTtlMs);
+      } catch (err) {
+        // No answer is not "no hold": the command may have run (its reply lost) or may still run (a shared
+        // store's client re-sends it after a reconnect). The undo releases it anyway; a release marks the id
+        // settled, so a hold that lands later takes no credit.
+        held = true;
+        throw err;
+      }
       if (!held) throw new ApiError('insufficient_credits');
       const input = o.prepare ? await o.prepare() : image;
       const record: RequestRecord = {
@@ -261,20 +269,18 @@ export class RemovalService {
    */
   private async undo(id: string, steps: (() => Promise<unknown>)[]): Promise<void> {
     const failed = await runSteps(steps);
-    if (failed.length > 0) void this.retryUndo(id, failed);
+    if (failed.length > 0) void this.retry(id, failed, 'v2 submit undo');
   }
 
-  private async retryUndo(id: string, steps: (() => Promise<unknown>)[]): Promise<void> {
+  /** Retries steps that met an outage, once a second for about `undoRetryMs`, in the background. */
+  private async retry(id: string, steps: (() => Promise<unknown>)[], what: string): Promise<void> {
     let left = steps;
     for (let i = Math.ceil(this.config.undoRetryMs / 1000); left.length > 0 && i > 0; i--) {
       await new Promise((r) => setTimeout(r, 1000).unref());
       left = await runSteps(left);
     }
     if (left.length > 0)
-      this.log.error(
-        { requestId: id, steps: left.length },
-        'v2 submit could not be undone (the store stayed unreachable)',
-      );
+      this.log.error({ requestId: id, steps: left.length }, `${what} gave up (the store stayed unreachable)`);
   }
 
   /** The status endpoint: 200 with the status body, or 422 with the FailedBody. */
@@ -407,7 +413,7 @@ export class RemovalService {
   }
 
   private async run(id: string, ctx: JobContext): Promise<void> {
-    const rec = await this.store.get(id);
+    const rec = await patient(() => this.store.get(id), ctx.signal);
     if (!rec) return; // expired while it waited
     if (isTerminal(rec.state)) {
       // Canceled while it waited, or a re-run of a job whose worker died right after the ending CAS — maybe
@@ -417,10 +423,14 @@ export class RemovalService {
     }
     const startedAt = rec.startedAt ?? this.clock.now();
     // PROCESSING is accepted as a start state too: a retry, or a stalled job re-run by another worker.
-    const started = await this.store.transition(id, ['QUEUED', 'PROCESSING'], 'PROCESSING', {
-      startedAt,
-      metrics: { queueTime: seconds(startedAt - rec.createdAt) },
-    });
+    const started = await patient(
+      () =>
+        this.store.transition(id, ['QUEUED', 'PROCESSING'], 'PROCESSING', {
+          startedAt,
+          metrics: { queueTime: seconds(startedAt - rec.createdAt) },
+        }),
+      ctx.signal,
+    );
     if (!started || ctx.signal.aborted) return;
 
     let result: RemoveResult;
@@ -456,18 +466,22 @@ export class RemovalService {
         this.log.warn({ requestId: id, attempt: ctx.attempt }, 'v2 worker unavailable; retrying');
         throw new RetryJob(error.message);
       }
-      await this.end(started, ['PROCESSING'], 'FAILED', { error });
+      await patient(() => this.end(started, ['PROCESSING'], 'FAILED', { error }), ctx.signal);
       return;
     }
     if (ctx.signal.aborted) return; // canceled while the engine finished: discard
-    const ended = await this.end(
-      started,
-      ['PROCESSING'],
-      'COMPLETED',
-      {
-        metrics: { inferenceTime: seconds(inferenceMs) },
-      },
-      { bytes: result.image, contentType: result.contentType },
+    const ended = await patient(
+      () =>
+        this.end(
+          started,
+          ['PROCESSING'],
+          'COMPLETED',
+          {
+            metrics: { inferenceTime: seconds(inferenceMs) },
+          },
+          { bytes: result.image, contentType: result.contentType },
+        ),
+      ctx.signal,
     );
     if (ended) this.avgJobMs = 0.8 * this.avgJobMs + 0.2 * (ended.completedAt! - startedAt);
   }
@@ -509,14 +523,19 @@ export class RemovalService {
     this.deps.onEnded?.(ended);
     let final = ended;
     const waiter = this.waiters.get(rec.id);
+    let remaining: number | null | undefined;
     try {
-      const remaining = await this.keys.settle(rec.owner, rec.id, to === 'COMPLETED');
-      if (waiter) waiter.remaining = remaining;
-      if (to === 'COMPLETED' && remaining !== null && Math.max(0, remaining) !== ended.metrics.remainingCredits) {
-        final = (await this.store.setMetrics(rec.id, { remainingCredits: Math.max(0, remaining) })) ?? ended;
-      }
+      remaining = await this.keys.settle(rec.owner, rec.id, to === 'COMPLETED');
     } catch (err) {
-      this.log.error({ err, requestId: rec.id }, 'v2 credit settlement failed');
+      // The ending is written, so no re-run will settle it: retried in the background, or the hold stays for its TTL.
+      this.log.error({ err, requestId: rec.id }, 'v2 credit settlement failed; retrying');
+      void this.retry(rec.id, [() => this.keys.settle(rec.owner, rec.id, to === 'COMPLETED')], 'v2 credit settlement');
+    }
+    if (waiter && remaining !== undefined) waiter.remaining = remaining;
+    if (to === 'COMPLETED' && remaining != null && Math.max(0, remaining) !== ended.metrics.remainingCredits) {
+      final =
+        (await this.store.setMetrics(rec.id, { remainingCredits: Math.max(0, remaining) }).catch(() => undefined)) ??
+        ended;
     }
     await this.notify(final, output);
     waiter?.done(final);
@@ -565,6 +584,25 @@ export class RemovalService {
 }
 
 const notFound = (id: string) => new ApiError('not_found', `Request ${id.slice(0, 128)} not found.`);
+
+/**
+ * A job's own store calls wait out a short outage (a failover, a restart) instead of failing the job: a
+ * failed job has no attempt left to spend on an outage, and would end FAILED `worker_unavailable`.
+ * Retried with backoff for up to `storeWaitMs`; the ending CAS makes a repeated `end` safe.
+ */
+const storeWaitMs = 15_000;
+async function patient<T>(op: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  const until = Date.now() + storeWaitMs;
+  for (let wait = 100; ; wait = Math.min(2 * wait, 1000)) {
+    try {
+      return await op();
+    } catch (err) {
+      const outage = err instanceof ApiError && err.code === 'service_unavailable';
+      if (!outage || signal.aborted || Date.now() + wait > until) throw err;
+    }
+    await new Promise((r) => setTimeout(r, wait).unref());
+  }
+}
 
 /** Runs each step, whatever the others do; returns those that failed. */
 async function runSteps(steps: (() => Promise<unknown>)[]): Promise<(() => Promise<unknown>)[]> {

@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KeyRecord } from '../../ports.ts';
 import { RedisKeyStore } from './key-store.ts';
-import { deletePrefix, testClient, testPrefix } from '../../../testing/redis.ts';
+import { deletePrefix, testClient, testPrefix, testRedisUrl } from '../../../testing/redis.ts';
+import { startProxy } from '../../../testing/chaos/proxy.ts';
+import { createRedis, isClusterUrl, whenReady } from './connection.ts';
 import { keyIdOf } from '../../policy/keys.ts';
 
 const prefix = testPrefix();
@@ -63,6 +65,45 @@ describe('RedisKeyStore', () => {
     expect(await a!.settle(keyIdOf('idem'), 'r2', false)).toBe(1);
     expect(await a!.settle(keyIdOf('idem'), 'r2', true)).toBe(1); // already released: not charged later
     expect(await a!.settle(keyIdOf('idem'), 'never-held', true)).toBe(1);
+  });
+
+  it('a hold that reaches Redis after its own release (late or re-sent command) takes no credit', async () => {
+    const [a, b] = await nodes([key('late', 1)]);
+    const id = keyIdOf('late');
+    // The submit's hold timed out on the client, so it was undone with a release; then the hold ran.
+    expect(await a!.settle(id, 'late-hold', false)).toBe(1);
+    expect(await b!.hold(id, 'late-hold')).toBe(true); // answered as held (settled), but holds nothing
+    expect(await a!.held(id)).toBe(0);
+    expect(await a!.hold(id, 'next')).toBe(true); // the one credit is still free
+    expect(await a!.settle(id, 'late-hold', true)).toBe(1); // and a later charge of it is a no-op
+  });
+
+  // The chaos run's stray hold: an API node's hold times out behind a slow link, the link drops, and ioredis
+  // re-sends the unanswered command once it reconnects, after the refused submit already released it.
+  it.skipIf(isClusterUrl(testRedisUrl))('a hold re-sent by ioredis after a reconnect takes no credit', async () => {
+    const proxy = await startProxy(Number(new URL(testRedisUrl).port || 6379));
+    const slow = createRedis({ url: `redis://127.0.0.1:${proxy.port}`, role: 'api', commandTimeoutMs: 200 });
+    try {
+      expect(await whenReady(slow)).toBe(true);
+      const [a] = await nodes([key('resent', 1)]);
+      const node = new RedisKeyStore(slow, { prefix });
+      await node.seed([key('resent', 1)]);
+      const id = keyIdOf('resent');
+      proxy.delay(600);
+      const hold = node.hold(id, 'resent-hold').catch((err: unknown) => err);
+      await new Promise((r) => setTimeout(r, 50));
+      proxy.delay(0);
+      proxy.drop(400); // the link goes down with the hold still in the proxy: it never reached Redis
+      expect(await hold).toMatchObject({ code: 'service_unavailable' });
+      expect(await a!.settle(id, 'resent-hold', false)).toBe(1); // the refused submit's undo
+      expect(await whenReady(slow, 5000)).toBe(true);
+      await slow.ping(); // after the re-sent hold
+      expect(await a!.held(id)).toBe(0);
+      expect(await a!.hold(id, 'next')).toBe(true);
+    } finally {
+      slow.disconnect();
+      await proxy.close();
+    }
   });
 
   it('the balance minus holds bounds new holds', async () => {

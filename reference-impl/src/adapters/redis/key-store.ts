@@ -48,13 +48,20 @@ return 1`;
 
 /**
  * KEYS: credits, holds, settled. ARGV: requestId, charged (1|0), settledTtl.
- * Returns the balance after it (-1 = unlimited). Only a held, unsettled id charges or releases.
+ * Returns the balance after it (-1 = unlimited). Only a held, unsettled id charges or releases. The settle
+ * marker is written even when no hold is found: a hold that reaches Redis after its own release (a command
+ * that timed out on the client yet ran later, or that ioredis re-sent after a reconnect) then finds the
+ * marker and takes no credit, instead of pinning one until its TTL.
  */
 const settleScript = `
-if redis.call('ZREM', KEYS[2], ARGV[1]) == 1 and redis.call('EXISTS', KEYS[3]) == 0 then
+if redis.call('EXISTS', KEYS[3]) == 0 then
   redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
-  local bal = redis.call('HGET', KEYS[1], 'bal')
-  if ARGV[2] == '1' and bal and bal ~= 'unlimited' then redis.call('HINCRBY', KEYS[1], 'bal', -1) end
+  if redis.call('ZREM', KEYS[2], ARGV[1]) == 1 then
+    local bal = redis.call('HGET', KEYS[1], 'bal')
+    if ARGV[2] == '1' and bal and bal ~= 'unlimited' then redis.call('HINCRBY', KEYS[1], 'bal', -1) end
+  end
+else
+  redis.call('ZREM', KEYS[2], ARGV[1])
 end
 local bal = redis.call('HGET', KEYS[1], 'bal')
 if (not bal) or bal == 'unlimited' then return -1 end
