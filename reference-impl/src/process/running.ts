@@ -34,6 +34,24 @@ export interface Running {
   shutdown(): Promise<void>;
 }
 
+/** Listens on the configured host and port, and returns the node with its URL and its one-time graceful shutdown. */
+export async function listen(
+  app: FastifyInstance,
+  engine: Engine | undefined,
+  config: { host: string; port: number; shutdownGraceS: number },
+): Promise<Running> {
+  await app.listen({ port: config.port, host: config.host });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let done: Promise<void> | undefined;
+  return {
+    app,
+    url: `http://${host}:${port}`,
+    shutdown: () => (done ??= gracefulShutdown(app, engine, config.shutdownGraceS * 1000)),
+  };
+}
+
 export type ServerDeps = Omit<AppDeps, 'keys' | 'service' | 'ready'> &
   Partial<Pick<AppDeps, 'keys'>> & {
     /** The engine that runs images here; absent on an API-only node (its images run on the workers). */

@@ -10,7 +10,7 @@ import { buildApp, type AppDeps } from '../http/app.ts';
 import { createRemovalService, memoryBackend } from './removal-service.ts';
 import { keyIdHasher, MemoryKeyStore } from '../policy/keys.ts';
 import { Metrics } from '../metrics/metrics.ts';
-import { gracefulShutdown, type Running, type ServerDeps } from './running.ts';
+import { listen, type Running, type ServerDeps } from './running.ts';
 
 function loggerOf(logger: AppDeps['logger']): FastifyBaseLogger {
   if (typeof logger === 'object' && logger !== null && 'child' in logger) return logger;
@@ -60,14 +60,5 @@ export async function startServer(deps: ServerDeps): Promise<Running> {
     await service.close();
     await backend.close?.();
   });
-  await app.listen({ port: config.port, host: config.host });
-  const addr = app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  let done: Promise<void> | undefined;
-  return {
-    app,
-    url: `http://${host}:${port}`,
-    shutdown: () => (done ??= gracefulShutdown(app, deps.engine, config.shutdownGraceS * 1000)),
-  };
+  return listen(app, deps.engine, config);
 }

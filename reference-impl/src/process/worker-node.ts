@@ -10,7 +10,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import { metricsRoutes } from '../http/routes/metrics.ts';
 import { healthRoutes } from '../http/routes/health.ts';
 import type { WebhookPort } from '../removal/webhook.ts';
-import { gracefulShutdown, type Running } from './running.ts';
+import { listen, type Running } from './running.ts';
 import type { RemovalService } from '../removal/service.ts';
 import { describeCpu } from '../engine/cpu.ts';
 
@@ -76,14 +76,5 @@ export async function startWorkerNode(deps: WorkerNodeDeps): Promise<Running> {
     await service?.close();
     await deps.backend.close?.();
   });
-  await app.listen({ port: config.port, host: config.host });
-  const addr = app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  let done: Promise<void> | undefined;
-  return {
-    app,
-    url: `http://${host}:${port}`,
-    shutdown: () => (done ??= gracefulShutdown(app, engine, config.shutdownGraceS * 1000)),
-  };
+  return listen(app, engine, config);
 }
