@@ -87,6 +87,7 @@ describe('bgr check --profile full against the sandbox', () => {
       'AUTH-SCOPE-403',
       'CREDITS-406',
       'WEBHOOK-SIGNED',
+      'ERROR-CODES',
     ]) {
       expect(outcome(id)?.outcome, `${id}: ${outcome(id)?.reason}`).toBe('pass');
     }
