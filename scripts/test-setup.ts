@@ -1,6 +1,6 @@
 /**
  * Vitest global setup: makes a fresh machine ready for the suite, as the README promises for `npm test`.
- * Finds or installs (Debian packages) Chromium, redis-server and curl, and starts a throwaway Redis on
+ * Finds or installs (Debian packages) Chromium, redis-server, curl and qemu-user, and starts a throwaway Redis on
  * 127.0.0.1:6379 when none answers there (stopped again at teardown). Says clearly what is missing when it
  * cannot install (not root, no apt-get) instead of letting the suites fail one by one.
  */
@@ -25,6 +25,17 @@ const NEEDED = [
     why: 'Redis backend tests (their own throwaway servers, and 6379 when none answers)',
   },
   { program: 'curl', pkg: 'curl', path: undefined, why: 'the conformance reproductions, run as printed' },
+  // Emulates an AVX2-only CPU for the int8 kernels test; only an x86-64 host can run x86-64 qemu-user usefully.
+  ...(process.platform === 'linux' && process.arch === 'x64'
+    ? [
+        {
+          program: 'qemu-x86_64',
+          pkg: 'qemu-user',
+          path: '/usr/bin/qemu-x86_64',
+          why: 'the int8 kernels on an emulated AVX2-only CPU',
+        },
+      ]
+    : []),
 ];
 
 let ownRedis: ChildProcess | undefined;
