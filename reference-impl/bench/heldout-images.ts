@@ -3,7 +3,7 @@
 // and written as JPEG, so the model sees soft edges, fine structures and texture as in photos. Seeds and
 // shapes differ from the calibration images (graph/calibration-images.ts); nothing here feeds calibration
 // or a recipe choice: the bench reports on it after the recipe was chosen on the shared photos and on a
-// second draw of the same scenes from other seeds (`TUNING_SEED`: other strands, colours and layouts).
+// further draws of the same scenes from other seeds (`TUNING_SEEDS`: other strands, colours and layouts).
 import sharp from 'sharp';
 import type { BenchImage } from './images.ts';
 import { rng } from '../src/engine/seeded-random.ts';
@@ -182,9 +182,13 @@ function grain(raw: Buffer, r: Rand, sigma: number): Buffer {
   return raw;
 }
 
-/** Seeds of the held-out set (report only) and of a second draw of the same scenes that may be tuned on. */
+/**
+ * Seeds of the held-out set (report only) and of further draws of the same scenes that may be tuned on:
+ * five of them, since how hard a draw is depends more on the draw than on the scene kind (one tuning draw
+ * was easy for every recipe; the five together hold a cat at IoU 0.70, engine README).
+ */
 export const HELDOUT_SEED = 9000;
-export const TUNING_SEED = 8000;
+export const TUNING_SEEDS = [8000, 8100, 8200, 8300, 8400];
 
 /** The scenes drawn from `seed` as JPEGs (1000×750, 0.75 MP), deterministic. */
 export async function generatedScenes(seed: number): Promise<BenchImage[]> {

@@ -17,7 +17,7 @@ import { saturatingWeights } from '../src/engine/graph/saturation.ts';
 import { defaultCacheDir, ensureModel } from '../src/engine/model.ts';
 import { iou } from '../src/engine/synthetic.ts';
 import { MODEL_SIZE, toAlpha, toPlanarInput } from '../src/engine/tensor.ts';
-import { generatedScenes, heldoutImages, TUNING_SEED } from './heldout-images.ts';
+import { generatedScenes, heldoutImages, TUNING_SEEDS } from './heldout-images.ts';
 import { benchImages } from './images.ts';
 import { fmt, quantile } from './stats.ts';
 
@@ -38,7 +38,7 @@ export interface Int8VariantReport {
   speedupVsFp32: number;
   tune: { name: string; iou: number; ms: number }[];
   heldout: { name: string; iou: number }[];
-  /** The generated scenes drawn with the tuning seed: may choose a recipe, unlike the held-out draw. */
+  /** The generated scenes drawn with the tuning seeds: may choose a recipe, unlike the held-out draw. */
   scenes: { name: string; iou: number }[];
   tuneMean: number;
   tuneWorst: number;
@@ -64,6 +64,8 @@ export async function runInt8Bench(
     runs?: number;
     threads?: number;
     candidates?: Record<string, Int8Options>;
+    /** Seeds of the generated tuning scenes (eight scenes each); default `TUNING_SEEDS`. */
+    tuningSeeds?: number[];
     log?: (s: string) => void;
   } = {},
 ): Promise<Int8BenchReport> {
@@ -97,9 +99,9 @@ export async function runInt8Bench(
   const { source, images: tuneImages } = await benchImages();
   const tune = await Promise.all(tuneImages.map(async (i) => ({ name: i.name, x: await prep(i.data) })));
   const held = await Promise.all((await heldoutImages()).map(async (i) => ({ name: i.name, x: await prep(i.data) })));
-  const scenes = await Promise.all(
-    (await generatedScenes(TUNING_SEED)).map(async (i) => ({ name: `tuning/${i.name}`, x: await prep(i.data) })),
-  );
+  const scenes: { name: string; x: Float32Array }[] = [];
+  for (const seed of options.tuningSeeds ?? TUNING_SEEDS)
+    for (const i of await generatedScenes(seed)) scenes.push({ name: `${seed}/${i.name}`, x: await prep(i.data) });
 
   const alpha = new Map<string, Uint8Array>();
   const ms = new Map<string, number[]>();
@@ -161,7 +163,7 @@ export function formatInt8Bench(r: Int8BenchReport): string {
   const tuneNames = r.variants[0]!.tune.map((t) => t.name.replace(/\.jpg$/, ''));
   const lines = [
     `int8 candidates — CPU: ${describeCpu(r.cpu)}`,
-    `  tuning sets: ${r.source} (model ms: Σ p50 of ${r.runs} run(s), ${r.threads} threads) and ${r.variants[0]!.scenes.length} generated scenes (tuning seed); held-out: the same scenes from other seeds, never tuned on; quality: 1024² alpha IoU (at 0.5) vs fp32`,
+    `  tuning sets: ${r.source} (model ms: Σ p50 of ${r.runs} run(s), ${r.threads} threads) and ${r.variants[0]!.scenes.length} generated scenes (tuning seeds); held-out: the same scenes from other seeds, never tuned on; quality: 1024² alpha IoU (at 0.5) vs fp32`,
     `  variant                | sat. | ${tuneNames.map((n) => n.padStart(12)).join(' | ')} | mean   | worst  | scenes mean/worst | held-out mean | held-out worst (image)   | model ms | vs fp32`,
   ];
   for (const v of r.variants) {
@@ -172,7 +174,7 @@ export function formatInt8Bench(r: Int8BenchReport): string {
   lines.push('  tuning scenes per image:');
   for (const v of r.variants.slice(1))
     lines.push(
-      `    ${v.variant}: ${v.scenes.map((h) => `${h.name.replace(/^tuning\/|\.jpg$/g, '')} ${h.iou.toFixed(4)}`).join(', ')}`,
+      `    ${v.variant}: ${v.scenes.map((h) => `${h.name.replace(/\.jpg$/, '')} ${h.iou.toFixed(4)}`).join(', ')}`,
     );
   lines.push('  held-out per image:');
   for (const v of r.variants.slice(1))
@@ -187,7 +189,10 @@ export function formatInt8Bench(r: Int8BenchReport): string {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3;
-  const report = await runInt8Bench({ runs, log: (s) => process.stderr.write(`  … ${s}\n`) });
+  const seeds = process.argv.includes('--tuning-seeds')
+    ? process.argv[process.argv.indexOf('--tuning-seeds') + 1]!.split(',').map(Number)
+    : undefined;
+  const report = await runInt8Bench({ runs, tuningSeeds: seeds, log: (s) => process.stderr.write(`  … ${s}\n`) });
   process.stdout.write(`${formatInt8Bench(report)}\n`);
   if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(report)}\n`);
 }
