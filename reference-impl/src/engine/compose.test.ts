@@ -56,4 +56,20 @@ describe('compose', () => {
     const data = await (px.channels === 1 ? decoded.toColourspace('b-w') : decoded).raw().toBuffer();
     expect(data.equals(px.data)).toBe(true);
   });
+
+  // The per-pixel formulas composePixels had in one loop before its loops were split by case: every case must
+  // give the same bytes on every value of alpha × input alpha.
+  it.each([false, true])('RGBA and mask bytes are the per-pixel formulas (input alpha: %s)', (hasAlpha) => {
+    const n = 256 * 256;
+    const rgba = Buffer.from(Array.from({ length: n * 4 }, (_, i) => (i % 4 === 3 ? i >> 10 : (i * 31) % 256)));
+    const alpha = Uint8Array.from({ length: n }, (_, i) => i % 256);
+    const img = () => ({ rgba: Buffer.from(rgba), width: 256, height: 256, hasAlpha });
+    const cut = (i: number) => (hasAlpha ? Math.trunc((alpha[i]! * rgba[i * 4 + 3]! + 127) / 255) : alpha[i]!);
+    const mask = composePixels(img(), alpha, { maskOnly: true });
+    expect([...mask.data]).toEqual(Array.from({ length: n }, (_, i) => cut(i)));
+    const out = composePixels(img(), alpha, { maskOnly: false });
+    const want = Buffer.from(rgba);
+    for (let i = 0; i < n; i++) want[i * 4 + 3] = cut(i);
+    expect(out.data.equals(want)).toBe(true);
+  });
 });

@@ -2,7 +2,10 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decode, resizeRgb } from './decode.ts';
 import { EngineError } from './errors.ts';
-import { BAD_INPUTS, GOOD_INPUTS } from './testing/inputs.ts';
+import { BAD_INPUTS, disc, GOOD_INPUTS } from './testing/inputs.ts';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { sharedFixturesDir } from './testing/fixtures.ts';
 
 describe('decode', () => {
   it.each(GOOD_INPUTS)(
@@ -55,5 +58,39 @@ describe('decode', () => {
     expect(rgb.length).toBe(32 * 32 * 3);
     expect(rgb.byteOffset).toBe(0);
     expect(rgb.buffer.byteLength).toBe(rgb.length);
+  });
+
+  // The model input as it was made before resizeRgb flattened opaque images too: removeAlpha, which sharp
+  // applies after the resize, so the resize ran on 4 bands through a premultiply round trip.
+  const before = async (img: Awaited<ReturnType<typeof decode>>, size: number) => {
+    const p = sharp(img.rgba, { raw: { width: img.width, height: img.height, channels: 4 } }).resize(size, size, {
+      fit: 'fill',
+      kernel: 'lanczos3',
+    });
+    return (img.hasAlpha ? p.flatten({ background: '#ffffff' }) : p.removeAlpha()).raw().toBuffer();
+  };
+  const photos = sharedFixturesDir();
+  const photoInputs = async () => {
+    if (!photos) return [];
+    const dir = path.join(photos, 'photos');
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.jpg'));
+    return Promise.all(files.map(async (f) => ({ name: f, bytes: await readFile(path.join(dir, f)) })));
+  };
+  it('makes the same model input bytes as before, on every kind of input (and the shared photos)', async () => {
+    const inputs = [
+      ...(await Promise.all(GOOD_INPUTS.map(async (i) => ({ name: i.name, bytes: await i.build() })))),
+      { name: '16-bit RGBA PNG', bytes: await (await disc()).ensureAlpha(0.5).toColourspace('rgb16').png().toBuffer() },
+      { name: 'grey + alpha PNG', bytes: await (await disc()).greyscale().ensureAlpha(0.3).png().toBuffer() },
+      {
+        name: 'EXIF 8, 300×200',
+        bytes: await (await disc(300, 200)).jpeg().withMetadata({ orientation: 8 }).toBuffer(),
+      },
+      ...(await photoInputs()),
+    ];
+    for (const { name, bytes } of inputs) {
+      const img = await decode(bytes, 50_000_000);
+      const now = Buffer.from(await resizeRgb(img, 1024));
+      expect(now.equals(await before(img, 1024)), name).toBe(true);
+    }
   });
 });

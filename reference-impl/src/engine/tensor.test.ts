@@ -11,6 +11,20 @@ describe('tensor conversions', () => {
     expect([...t.subarray(8, 12)].map((v) => v.toFixed(4))).toEqual([51, 102, 128, 30].map((v) => r(v).toFixed(4)));
   });
 
+  it('gives every byte value the float the arithmetic gives (v × (1/255) − 0.5 in float32), in every plane', () => {
+    const rgb = Uint8Array.from({ length: 16 * 16 * 3 }, (_, i) => (i * 7 + (i % 3) * 85) % 256);
+    const t = toPlanarInput(rgb, 16);
+    const seen = new Set<number>();
+    for (let i = 0; i < 256; i++) {
+      for (let c = 0; c < 3; c++) {
+        const v = rgb[i * 3 + c]!;
+        seen.add(v);
+        expect(t[c * 256 + i]).toBe(Math.fround(v * (1 / 255) - 0.5));
+      }
+    }
+    expect(seen.size).toBe(256);
+  });
+
   it('rejects a buffer of the wrong size', () => {
     expect(() => toPlanarInput(new Uint8Array(5), 2)).toThrow(RangeError);
   });

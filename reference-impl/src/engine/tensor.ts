@@ -3,6 +3,10 @@
 /** The model's fixed input side; its resize targets are baked into the graph. */
 export const MODEL_SIZE = 1024;
 
+// byte → input value, computed as the loop did (v × (1/255) − 0.5, rounded to float32 once): a lookup is
+// ~2× faster than the arithmetic per byte, with the same floats (tensor.test.ts).
+const INPUT_VALUE = Float32Array.from({ length: 256 }, (_, v) => v * (1 / 255) - 0.5);
+
 /**
  * Interleaved RGB uint8 (size×size×3) → planar float32 [3,size,size], value/255 − 0.5 (std 1), which is the
  * normalisation ISNet's authors trained with.
@@ -11,11 +15,10 @@ export function toPlanarInput(rgb: Uint8Array, size: number = MODEL_SIZE, out?: 
   const plane = size * size;
   if (rgb.length !== plane * 3) throw new RangeError(`expected ${plane * 3} RGB bytes, got ${rgb.length}`);
   const data = out ?? new Float32Array(plane * 3);
-  const k = 1 / 255;
   for (let i = 0, j = 0; i < plane; i++, j += 3) {
-    data[i] = rgb[j]! * k - 0.5;
-    data[i + plane] = rgb[j + 1]! * k - 0.5;
-    data[i + 2 * plane] = rgb[j + 2]! * k - 0.5;
+    data[i] = INPUT_VALUE[rgb[j]!]!;
+    data[i + plane] = INPUT_VALUE[rgb[j + 1]!]!;
+    data[i + 2 * plane] = INPUT_VALUE[rgb[j + 2]!]!;
   }
   return data;
 }

@@ -33,6 +33,20 @@ describe('decodeBase64', () => {
     expect(decodeBase64(bytes.toString('base64'), 'x').equals(bytes)).toBe(true);
     expect(decodeBase64(bytes.toString('base64url'), 'x').equals(bytes)).toBe(true);
   });
+
+  it('takes canonical base64 of a large image in either alphabet, and still refuses one wrong character in it', () => {
+    const bytes = Buffer.from(Array.from({ length: 100_003 }, (_, i) => (i * 2654435761) >>> 24));
+    for (const alphabet of ['base64', 'base64url'] as const) {
+      const s = bytes.toString(alphabet);
+      expect(decodeBase64(s, 'x').equals(bytes)).toBe(true);
+      const at = (c: string) => s.slice(0, 50_000) + c + s.slice(50_001);
+      expect(code(() => decodeBase64(at('!'), 'x'))).toBe('invalid_parameter');
+      expect(code(() => decodeBase64(at('='), 'x'))).toBe('invalid_parameter');
+      // A character of the other alphabet: mixing the two is refused.
+      expect(code(() => decodeBase64(at(alphabet === 'base64' ? '-' : '+'), 'x'))).toBe('invalid_parameter');
+      expect(decodeBase64(`${s.slice(0, 50_000)}\n${s.slice(50_000)}`, 'x').equals(bytes)).toBe(true);
+    }
+  });
 });
 
 describe('decodeDataUri', () => {
