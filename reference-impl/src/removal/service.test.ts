@@ -126,8 +126,31 @@ describe('submit', () => {
     // The hold's release failed; the other steps were not skipped because of it.
     expect(t.keys.heldBy('k1')).toBe(1);
     expect(await t.store.claim('k1', 'undo-1', 'h', 'probe')).toEqual({ kind: 'claimed' });
-    await new Promise((r) => setTimeout(r, 1200)); // retried in the background a second later
+    await new Promise((r) => setTimeout(r, 200)); // retried in the background soon after
     expect(t.keys.heldBy('k1')).toBe(0);
+    expect(t.keys.charged.get('k1') ?? 0).toBe(0);
+  });
+
+  it('an enqueue with no answer that lands once the store is back: the undo releases the hold first and soon, so its run charges nothing', async () => {
+    const t = await setup();
+    const add = t.queue.add.bind(t.queue);
+    let late: (() => Promise<unknown>) | undefined;
+    t.queue.add = async (...a) => {
+      late = () => add(...a); // the client re-sends it after reconnecting
+      throw new Error('Command timed out');
+    };
+    // The outage that refused the submit also fails the undo's first attempt at each step.
+    const [settle, del] = [t.keys.settle.bind(t.keys), t.store.delete.bind(t.store)];
+    const down = new Set(['settle', 'delete']);
+    t.keys.settle = async (...a) => (down.delete('settle') ? Promise.reject(new Error('store down')) : settle(...a));
+    t.store.delete = async (...a) => (down.delete('delete') ? Promise.reject(new Error('store down')) : del(...a));
+    const res = await t.submit();
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    expect(t.keys.heldBy('k1')).toBe(1);
+    await new Promise((r) => setTimeout(r, 200)); // the store is back; the retry (after 50 ms) has run
+    expect(t.keys.heldBy('k1')).toBe(0);
+    await late!();
+    await new Promise((r) => setTimeout(r, 200)); // the late job runs (or is dropped: its record is gone)
     expect(t.keys.charged.get('k1') ?? 0).toBe(0);
   });
 

@@ -253,9 +253,11 @@ export class RemovalService {
       // close() began while this submit was under way: the queue refused it, say so plainly.
       if (this.closing && !(err instanceof ApiError))
         err = new ApiError('service_unavailable', 'The server is shutting down.');
+      // The credit first: a command that got no answer may still land once the store is back (its client
+      // re-sends it), so the job can run after all; a released hold is settled, and its run then charges nothing.
       const undo: (() => Promise<unknown>)[] = [];
-      if (created) undo.push(() => this.store.delete(id));
       if (held) undo.push(() => this.keys.settle(owner, id, false));
+      if (created) undo.push(() => this.store.delete(id));
       if (idempotency) undo.push(() => this.store.unclaim(owner, idempotency.key, id));
       await this.undo(id, undo);
       throw err;
@@ -263,20 +265,29 @@ export class RemovalService {
   }
 
   /**
-   * Undoes a refused submit's steps in reverse, each on its own: one failing (the store is down: the very
-   * outage that refused the submit) does not skip the others. What failed is retried in the background,
-   * once a second for about `undoRetryMs` (default 60 s), so a short outage does not pin a hold until its TTL.
+   * Undoes a refused submit's steps, each on its own: one failing (the store is down: the very outage that
+   * refused the submit) does not skip the others. What failed is retried in the background for about
+   * `undoRetryMs` (default 60 s), so a short outage does not pin a hold until its TTL.
    */
   private async undo(id: string, steps: (() => Promise<unknown>)[]): Promise<void> {
     const failed = await runSteps(steps);
     if (failed.length > 0) void this.retry(id, failed, 'v2 submit undo');
   }
 
-  /** Retries steps that met an outage, once a second for about `undoRetryMs`, in the background. */
+  /**
+   * Retries steps that met an outage, in the background for about `undoRetryMs`: after 50 ms, then twice as
+   * long each time up to once a second. Soon, because a refused submit's job may run as soon as the store is
+   * back, and its hold must be released before that run settles it (chaos test: a 503 submit charged).
+   */
   private async retry(id: string, steps: (() => Promise<unknown>)[], what: string): Promise<void> {
     let left = steps;
-    for (let i = Math.ceil(this.config.undoRetryMs / 1000); left.length > 0 && i > 0; i--) {
-      await new Promise((r) => setTimeout(r, 1000).unref());
+    for (
+      let waited = 0, wait = 50;
+      left.length > 0 && waited < this.config.undoRetryMs;
+      wait = Math.min(1000, wait * 2)
+    ) {
+      await new Promise((r) => setTimeout(r, wait).unref());
+      waited += wait;
       left = await runSteps(left);
     }
     if (left.length > 0)
