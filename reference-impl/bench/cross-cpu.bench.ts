@@ -8,16 +8,16 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cpuInfo, describeCpu } from '../src/engine/cpu.ts';
-import { decode, resizeRgb } from '../src/engine/decode.ts';
-import { FULL_WEIGHT_MAX, toInt8 } from '../src/engine/graph/int8.ts';
+import { toInt8 } from '../src/engine/graph/int8.ts';
 import { decodeModel, encodeModel } from '../src/engine/graph/onnx.ts';
 import { loadCalibration, preparedModel } from '../src/engine/graph/prepare.ts';
 import { defaultCacheDir, ensureModel } from '../src/engine/model.ts';
 import { iou } from '../src/engine/synthetic.ts';
 import { AVX2_LABEL, canEmulateAvx2, runOrt } from '../src/engine/testing/emulated-cpu.ts';
-import { MODEL_SIZE, toAlpha, toPlanarInput } from '../src/engine/tensor.ts';
+import { MODEL_SIZE, toAlpha } from '../src/engine/tensor.ts';
 import { heldoutImages } from './heldout-images.ts';
 import { benchImages } from './images.ts';
+import { modelInput, RECIPE_V4 } from './int8.bench.ts';
 
 export interface CrossCpuRow {
   recipe: string;
@@ -49,18 +49,13 @@ export async function runCrossCpuBench(options: {
   ];
   if (options.old) {
     const { params } = await loadCalibration();
-    const old = toInt8(decodeModel(fp32), params, {
-      weightMax: FULL_WEIGHT_MAX,
-      perTensorWeights: /^\/stage1\/rebnconvin\//,
-    });
-    recipes.push(['v4 8-bit (old)', encodeModel(old), false]);
+    recipes.push(['v4 8-bit (old)', encodeModel(toInt8(decodeModel(fp32), params, RECIPE_V4)), false]);
   }
-  const prep = async (data: Buffer) => toPlanarInput(await resizeRgb(await decode(data, 5e7), MODEL_SIZE));
   const images = [...(await benchImages()).images, ...(options.heldout ? await heldoutImages() : [])];
   const xs = await Promise.all(
     images.map(async (i) => ({
       name: i.name.replace(/\.jpg$/, ''),
-      x: await prep(i.data),
+      x: await modelInput(i.data),
     })),
   );
   const job = {

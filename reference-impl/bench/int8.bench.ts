@@ -21,7 +21,11 @@ import { generatedScenes, heldoutImages, TUNING_SEEDS } from './heldout-images.t
 import { benchImages } from './images.ts';
 import { fmt, quantile } from './stats.ts';
 
-const RECIPE_V4 = { weightMax: FULL_WEIGHT_MAX, perTensorWeights: /^\/stage1\/rebnconvin\// };
+/** The previous recipe (v4): full-range 8-bit weights, which saturate on CPUs without VNNI. */
+export const RECIPE_V4 = {
+  weightMax: FULL_WEIGHT_MAX,
+  perTensorWeights: /^\/stage1\/rebnconvin\//,
+} satisfies Int8Options;
 /** The candidates compared: the previous recipe, the committed one (`{}`), and its neighbours. */
 export const CANDIDATES: Record<string, Int8Options> = {
   'v4 8-bit (old)': RECIPE_V4,
@@ -55,6 +59,9 @@ export interface Int8BenchReport {
   threads: number;
   variants: Int8VariantReport[];
 }
+
+/** An image file as the model's planar float input, through the engine's own decode and resize. */
+export const modelInput = async (data: Buffer) => toPlanarInput(await resizeRgb(await decode(data, 5e7), MODEL_SIZE));
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const rotate = <T>(xs: T[], k: number): T[] => xs.map((_, i) => xs[(i + k) % xs.length]!);
@@ -95,13 +102,15 @@ export async function runInt8Bench(
     saturating.set(name, saturatingWeights(model).length);
     sessions.set(name, await ort.InferenceSession.create(encodeModel(model), opts));
   }
-  const prep = async (data: Buffer) => toPlanarInput(await resizeRgb(await decode(data, 5e7), MODEL_SIZE));
   const { source, images: tuneImages } = await benchImages();
-  const tune = await Promise.all(tuneImages.map(async (i) => ({ name: i.name, x: await prep(i.data) })));
-  const held = await Promise.all((await heldoutImages()).map(async (i) => ({ name: i.name, x: await prep(i.data) })));
+  const tune = await Promise.all(tuneImages.map(async (i) => ({ name: i.name, x: await modelInput(i.data) })));
+  const held = await Promise.all(
+    (await heldoutImages()).map(async (i) => ({ name: i.name, x: await modelInput(i.data) })),
+  );
   const scenes: { name: string; x: Float32Array }[] = [];
   for (const seed of options.tuningSeeds ?? TUNING_SEEDS)
-    for (const i of await generatedScenes(seed)) scenes.push({ name: `${seed}/${i.name}`, x: await prep(i.data) });
+    for (const i of await generatedScenes(seed))
+      scenes.push({ name: `${seed}/${i.name}`, x: await modelInput(i.data) });
 
   const alpha = new Map<string, Uint8Array>();
   const ms = new Map<string, number[]>();

@@ -68,6 +68,9 @@ export function check(events: readonly HistoryEvent[]): Verdict {
   );
   const inReplicationWindow = (t: number) => lossWindows.some(([a, b]) => t >= a! && t <= b!);
   const duringFault = (t0: number, t1: number) => faults.some((f) => t1 >= f.t0 && t0 <= f.t1 + info.graceMs);
+  /** The Redis primary was killed or failed over while this exchange was in flight. */
+  const storeLost = (o: ClientOp) =>
+    faults.some((f) => (f.fault === 'redis-restart' || f.fault === 'redis-failover') && o.t0 <= f.t0 && f.t0 <= o.t1);
 
   // Every acknowledged request and what was seen of it.
   const reqs = new Map<string, RequestView>();
@@ -158,8 +161,6 @@ export function check(events: readonly HistoryEvent[]): Verdict {
     // answer 503 although its job landed once the store was back (the client re-sent the enqueue); the undo
     // then races that job's run. The undo releases the hold first and soon (removal/service.ts), which
     // narrows the race; closing it needs a hold confirmed only once the submit is answered 200.
-    const storeLost = (o: ClientOp) =>
-      faults.some((f) => (f.fault === 'redis-restart' || f.fault === 'redis-failover') && o.t0 <= f.t0 && f.t0 <= o.t1);
     const refusedInOutage = ops.filter(
       (o) => o.key === l.key && o.op === 'submit' && o.status === 503 && storeLost(o),
     ).length;
