@@ -143,8 +143,11 @@ export async function until<T>(get: () => Promise<T>, ok: (v: T) => boolean, ms 
   }
 }
 
-/** Our own throwaway redis-server on `port` (never the machine's 6379: outage tests stop it), no persistence. */
-export async function startOwnRedis(port: number): Promise<void> {
+/**
+ * Our own throwaway redis-server on `port` (never the machine's 6379: outage tests stop it), no persistence.
+ * `dir`: its working folder (a replica writes the RDB it receives there; default the server's own).
+ */
+export async function startOwnRedis(port: number, opts: { dir?: string } = {}): Promise<void> {
   execFileSync('redis-server', [
     '--port',
     String(port),
@@ -154,6 +157,7 @@ export async function startOwnRedis(port: number): Promise<void> {
     '',
     '--appendonly',
     'no',
+    ...(opts.dir ? ['--dir', opts.dir] : []),
     '--daemonize',
     'yes',
     '--pidfile',

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { ApiError } from '../../errors.ts';
 import { createRedis, whenReady, type RedisClient } from './connection.ts';
 import { BullJobQueue } from './job-queue.ts';
-import { freePort, stopOwnRedis } from '../../../testing/nodes.ts';
+import { freePort, startOwnRedis, stopOwnRedis } from '../../../testing/nodes.ts';
 
 const primary = await freePort();
 const replica = await freePort();
@@ -18,32 +18,7 @@ const cli = (port: number, ...args: string[]) =>
   execFileSync('redis-cli', ['-p', String(port), ...args])
     .toString()
     .trim();
-for (const port of [primary, replica]) {
-  execFileSync('redis-server', [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--dir',
-    dir,
-    '--daemonize',
-    'yes',
-    '--pidfile',
-    join(dir, `${port}.pid`),
-  ]);
-  for (let i = 0; i < 100; i++) {
-    try {
-      if (cli(port, 'ping') === 'PONG') break;
-    } catch {
-      /* starting */
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+for (const port of [primary, replica]) await startOwnRedis(port, { dir });
 cli(replica, 'replicaof', '127.0.0.1', String(primary));
 for (let i = 0; i < 100 && !/master_link_status:up/.test(cli(replica, 'info', 'replication')); i++)
   await new Promise((r) => setTimeout(r, 50));
