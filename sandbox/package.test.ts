@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChecks } from '../conformance/src/runner.ts';
 import { ballScene, render } from '../reference-impl/src/engine/synthetic.ts';
 import { freePort } from '../reference-impl/testing/nodes.ts';
-import { userEnv } from '../scripts/packaging.ts';
+import { installTarballs, userEnv } from '../scripts/packaging.ts';
 
 const run = promisify(execFile);
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -34,17 +34,7 @@ beforeAll(async () => {
   await run(process.execPath, [join(here, 'build.mjs')], { env: userEnv() });
   const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', work], { cwd: here, env: userEnv() });
   const tarball = join(work, (JSON.parse(stdout) as { filename: string }[])[0]!.filename);
-  project = join(work, 'user');
-  await run('mkdir', ['-p', project]);
-  await writeFile(
-    join(project, 'package.json'),
-    JSON.stringify({ name: 'sandbox-user', private: true, type: 'module' }),
-  );
-  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
-    cwd: project,
-    env: userEnv(),
-    maxBuffer: 16 << 20,
-  });
+  project = (await installTarballs([{ tarball }], join(work, 'user'))).dir;
   // Everything the install put on disk (the sandbox and all its dependencies), as `du` counts it.
   installedBytes = Number((await run('du', ['-sb', join(project, 'node_modules')])).stdout.split('\t')[0]);
   const port = await freePort();

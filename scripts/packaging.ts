@@ -144,7 +144,10 @@ export function alone(packs: Packed[], name: PackageName): Packed[] {
 }
 
 /** An empty project with the tarballs installed from disk; everything else comes from the npm registry. */
-export async function installTarballs(packs: Packed[], dir: string): Promise<{ dir: string; log: string }> {
+export async function installTarballs(
+  packs: Pick<Packed, 'tarball'>[],
+  dir: string,
+): Promise<{ dir: string; log: string }> {
   await mkdir(dir, { recursive: true });
   await writeFile(
     join(dir, 'package.json'),
