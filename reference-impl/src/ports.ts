@@ -46,6 +46,13 @@ export interface KeyStore {
    * unlimited). requestId counts as settled even if no hold was found: a hold that arrives later takes no credit.
    */
   settle(id: string, requestId: string, charged: boolean): Promise<number | null>;
+  /**
+   * Withdraws a refused request (its submit answered an error, so the caller never learnt its id): it costs
+   * nothing whatever has happened to it. Releases its hold, gives back a charge its job already took (the
+   * enqueue may land after the submit gave up, and the job run before this), and keeps any later settle
+   * from charging. Idempotent.
+   */
+  withdraw(id: string, requestId: string): Promise<void>;
   balance(id: string): Promise<number | null>;
 }
 

@@ -26,7 +26,8 @@ export class FakeEngine extends SharedFakeEngine {
 export class FakeKeyStore implements KeyStore {
   private readonly keys = new Map<string, KeyRecord>();
   private readonly holds = new Map<string, string>();
-  private readonly settled = new Set<string>();
+  /** Settled request ids → whether the settle took a credit. */
+  private readonly settled = new Map<string, boolean>();
   /** Credits actually charged, per key. */
   readonly charged = new Map<string, number>();
 
@@ -65,15 +66,25 @@ export class FakeKeyStore implements KeyStore {
     if (!k) return null;
     if (this.settled.has(requestId)) return k.credits;
     // Marked settled even without a hold, so a hold that arrives after its release takes nothing.
-    this.settled.add(requestId);
-    if (this.holds.get(requestId) === key) {
-      this.holds.delete(requestId);
-      if (charged) {
-        if (k.credits !== null) k.credits -= 1;
-        this.charged.set(key, (this.charged.get(key) ?? 0) + 1);
-      }
+    const took = charged && this.holds.get(requestId) === key;
+    this.settled.set(requestId, took);
+    if (this.holds.get(requestId) === key) this.holds.delete(requestId);
+    if (took) {
+      if (k.credits !== null) k.credits -= 1;
+      this.charged.set(key, (this.charged.get(key) ?? 0) + 1);
     }
     return k.credits;
+  }
+
+  async withdraw(key: string, requestId: string): Promise<void> {
+    const k = this.keys.get(key);
+    if (!k) return;
+    if (this.holds.get(requestId) === key) this.holds.delete(requestId);
+    if (this.settled.get(requestId)) {
+      if (k.credits !== null) k.credits += 1;
+      this.charged.set(key, this.charged.get(key)! - 1);
+    }
+    this.settled.set(requestId, false);
   }
 
   async balance(key: string): Promise<number | null> {

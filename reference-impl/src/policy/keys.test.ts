@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { keyIdOf, MemoryKeyStore } from './keys.ts';
 import type { KeyRecord } from '../ports.ts';
+import { withdrawContract } from '../../testing/withdraw.contract.ts';
 
 const rec = (key: string, credits: number | null): KeyRecord => ({
   key,
@@ -64,3 +65,8 @@ describe('MemoryKeyStore', () => {
     expect((await s.find(keyIdOf('k')))!.scopes).toEqual(['v1', 'v2']);
   });
 });
+
+withdrawContract('MemoryKeyStore', async (name, credits) => ({
+  store: new MemoryKeyStore([rec(name, credits)]),
+  id: keyIdOf(name),
+}));

@@ -69,8 +69,8 @@ interface Account {
   record: KeyAccount;
   /** requestIds holding one credit each. */
   holds: Set<string>;
-  /** requestId → settle time; replays of a settled id are no-ops until the entry ages out. */
-  settled: Map<string, number>;
+  /** requestId → when it was settled and whether that took a credit; replays are no-ops until it ages out. */
+  settled: Map<string, { at: number; charged: boolean }>;
 }
 
 /**
@@ -118,9 +118,19 @@ export class MemoryKeyStore implements KeyStore {
     if (a.settled.has(requestId)) return a.record.credits;
     const held = a.holds.delete(requestId);
     // A charge without a hold is still charged once, but never below zero.
-    if (charged && a.record.credits !== null && (held || a.record.credits > 0)) a.record.credits -= 1;
-    a.settled.set(requestId, this.clock.now());
+    const take = charged && a.record.credits !== null && (held || a.record.credits > 0);
+    if (take && a.record.credits !== null) a.record.credits -= 1;
+    a.settled.set(requestId, { at: this.clock.now(), charged: take });
     return a.record.credits;
+  }
+
+  async withdraw(id: string, requestId: string): Promise<void> {
+    const a = this.accounts.get(id);
+    if (!a) return;
+    a.holds.delete(requestId);
+    const s = a.settled.get(requestId);
+    if (s?.charged && a.record.credits !== null) a.record.credits += 1;
+    if (!s || s.charged) a.settled.set(requestId, { at: s?.at ?? this.clock.now(), charged: false });
   }
 
   async balance(id: string): Promise<number | null> {
@@ -130,7 +140,7 @@ export class MemoryKeyStore implements KeyStore {
   /** Settled ids come in time order (Map keeps insertion order), so pruning stops at the first young one. */
   private prune(a: Account): void {
     const cutoff = this.clock.now() - this.rememberMs;
-    for (const [id, at] of a.settled) {
+    for (const [id, { at }] of a.settled) {
       if (at >= cutoff) break;
       a.settled.delete(id);
     }

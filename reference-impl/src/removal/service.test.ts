@@ -115,11 +115,11 @@ describe('submit', () => {
     t.queue.add = async () => {
       throw new Error('connect ECONNREFUSED');
     };
-    const settle = t.keys.settle.bind(t.keys);
+    const withdraw = t.keys.withdraw.bind(t.keys);
     let failures = 1;
-    t.keys.settle = async (...a) => {
+    t.keys.withdraw = async (...a) => {
       if (failures-- > 0) throw new Error('store down');
-      return settle(...a);
+      return withdraw(...a);
     };
     const res = await t.submit({ image: 'https://img.test/cat.jpg' }, { headers: { 'idempotency-key': 'undo-1' } });
     expect(res.status).toBeGreaterThanOrEqual(500);
@@ -140,9 +140,10 @@ describe('submit', () => {
       throw new Error('Command timed out');
     };
     // The outage that refused the submit also fails the undo's first attempt at each step.
-    const [settle, del] = [t.keys.settle.bind(t.keys), t.store.delete.bind(t.store)];
-    const down = new Set(['settle', 'delete']);
-    t.keys.settle = async (...a) => (down.delete('settle') ? Promise.reject(new Error('store down')) : settle(...a));
+    const [withdraw, del] = [t.keys.withdraw.bind(t.keys), t.store.delete.bind(t.store)];
+    const down = new Set(['withdraw', 'delete']);
+    t.keys.withdraw = async (...a) =>
+      down.delete('withdraw') ? Promise.reject(new Error('store down')) : withdraw(...a);
     t.store.delete = async (...a) => (down.delete('delete') ? Promise.reject(new Error('store down')) : del(...a));
     const res = await t.submit();
     expect(res.status).toBeGreaterThanOrEqual(500);
@@ -152,6 +153,32 @@ describe('submit', () => {
     await late!();
     await new Promise((r) => setTimeout(r, 200)); // the late job runs (or is dropped: its record is gone)
     expect(t.keys.charged.get('k1') ?? 0).toBe(0);
+  });
+
+  it('an enqueue with no answer whose job ran and was charged before the undo got through: the charge is given back', async () => {
+    // The chaos run's double charge: the submit answered 503, the client re-sent it (a second request, charged
+    // too), while the first one's enqueue had landed and its job completed before the undo reached the store.
+    const t = await setup();
+    t.engine.auto = () => fakeResult();
+    const add = t.queue.add.bind(t.queue);
+    t.queue.add = async (...a) => {
+      await add(...a); // it landed; the reply was lost
+      throw new Error('Command timed out');
+    };
+    const [withdraw, del] = [t.keys.withdraw.bind(t.keys), t.store.delete.bind(t.store)];
+    let down = true; // the outage goes on until the job has been charged
+    const unavailable = () => Promise.reject(new Error('store down'));
+    t.keys.withdraw = async (...a) => (down ? unavailable() : withdraw(...a));
+    t.store.delete = async (...a) => (down ? unavailable() : del(...a));
+    const res = await t.submit();
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    for (let i = 0; i < 200 && !t.keys.charged.get('k1'); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(t.keys.charged.get('k1')).toBe(1); // the job ran and was charged while the undo was retried
+    down = false;
+    for (let i = 0; i < 300 && t.keys.charged.get('k1'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(t.keys.charged.get('k1')).toBe(0);
+    expect(await t.keys.balance('k1')).toBe(10);
+    expect(t.keys.heldBy('k1')).toBe(0);
   });
 
   it.each([

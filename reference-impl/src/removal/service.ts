@@ -254,9 +254,10 @@ export class RemovalService {
       if (this.closing && !(err instanceof ApiError))
         err = new ApiError('service_unavailable', 'The server is shutting down.');
       // The credit first: a command that got no answer may still land once the store is back (its client
-      // re-sends it), so the job can run after all; a released hold is settled, and its run then charges nothing.
+      // re-sends it), so the job can run after all. A withdrawn request is settled, so its run charges
+      // nothing, and a charge its run took before the withdrawal got through is given back.
       const undo: (() => Promise<unknown>)[] = [];
-      if (held) undo.push(() => this.keys.settle(owner, id, false));
+      if (held) undo.push(() => this.keys.withdraw(owner, id));
       if (created) undo.push(() => this.store.delete(id));
       if (idempotency) undo.push(() => this.store.unclaim(owner, idempotency.key, id));
       await this.undo(id, undo);

@@ -68,9 +68,6 @@ export function check(events: readonly HistoryEvent[]): Verdict {
   );
   const inReplicationWindow = (t: number) => lossWindows.some(([a, b]) => t >= a! && t <= b!);
   const duringFault = (t0: number, t1: number) => faults.some((f) => t1 >= f.t0 && t0 <= f.t1 + info.graceMs);
-  /** The Redis primary was killed or failed over while this exchange was in flight. */
-  const storeLost = (o: ClientOp) =>
-    faults.some((f) => (f.fault === 'redis-restart' || f.fault === 'redis-failover') && o.t0 <= f.t0 && f.t0 <= o.t1);
 
   // Every acknowledged request and what was seen of it.
   const reqs = new Map<string, RequestView>();
@@ -157,16 +154,8 @@ export function check(events: readonly HistoryEvent[]): Verdict {
     const unknown =
       [...reqs.values()].filter((r) => r.key === l.key && !r.terminal).length +
       ops.filter((o) => o.key === l.key && (o.op === 'v1' || o.op === 'submit') && o.status === 0).length;
-    // Known defect, counted apart (excused, not hidden): a submit in flight when the primary went away can
-    // answer 503 although its job landed once the store was back (the client re-sent the enqueue); the undo
-    // then races that job's run. The undo releases the hold first and soon (removal/service.ts), which
-    // narrows the race; closing it needs a hold confirmed only once the submit is answered 200.
-    const refusedInOutage = ops.filter(
-      (o) => o.key === l.key && o.op === 'submit' && o.status === 503 && storeLost(o),
-    ).length;
-    if (spent > completed + unknown + refusedInOutage)
+    if (spent > completed + unknown)
       violate(charges, `${l.key}: ${spent} credits spent for ${completed} completed (+${unknown} of unknown outcome)`);
-    else if (spent > completed + unknown) charges.excused++;
     else if (spent < completed) charges.excused++; // completions not charged: a balance rewound by lost writes
   }
   const holds = row('no credit hold left behind');

@@ -7,6 +7,7 @@ import { deletePrefix, testClient, testPrefix, testRedisUrl } from '../../../tes
 import { startProxy } from '../../../testing/chaos/proxy.ts';
 import { createRedis, isClusterUrl, whenReady } from './connection.ts';
 import { keyIdOf } from '../../policy/keys.ts';
+import { withdrawContract } from '../../../testing/withdraw.contract.ts';
 
 const prefix = testPrefix();
 const clients = await Promise.all([testClient(), testClient()]);
@@ -190,3 +191,8 @@ describe('RedisKeyStore', () => {
     expect(await a!.balance(keyIdOf(secret))).toBe(2);
   });
 });
+
+withdrawContract('RedisKeyStore', async (name, credits) => ({
+  store: (await nodes([key(name, credits)]))[0]!,
+  id: keyIdOf(name),
+}));

@@ -23,7 +23,8 @@ export interface RedisKeyStoreOptions {
 // Layout per API key, named by the key's id (policy/keys.ts), so secrets never appear in Redis:
 //   {p}credits:{id}  hash: bal (balance, or 'unlimited'), seeded (the configured credits last seeded)
 //   {p}holds:{id}    zset: requestId → hold time (ms); the balance available = bal - ZCARD
-//   {p}settled:{requestId}  string with TTL: settle already happened (idempotency)
+//   {p}settled:{requestId}  string with TTL: settle already happened (idempotency): 'c' it took a credit,
+//                           'r' it did not (released, or withdrawn); '1' (older nodes) is read as 'r'
 // Policies (name, scopes, rate limit) stay in each node's config: the config is the source of truth
 // for which keys exist, so a key removed from it stops working at once on every node that reloads.
 
@@ -51,21 +52,43 @@ return 1`;
  * Returns the balance after it (-1 = unlimited). Only a held, unsettled id charges or releases. The settle
  * marker is written even when no hold is found: a hold that reaches Redis after its own release (a command
  * that timed out on the client yet ran later, or that ioredis re-sent after a reconnect) then finds the
- * marker and takes no credit, instead of pinning one until its TTL.
+ * marker and takes no credit, instead of pinning one until its TTL. The marker says whether a credit was
+ * taken, so that a withdrawal can give it back.
  */
 const settleScript = `
 if redis.call('EXISTS', KEYS[3]) == 0 then
-  redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
+  local took = 'r'
   if redis.call('ZREM', KEYS[2], ARGV[1]) == 1 then
     local bal = redis.call('HGET', KEYS[1], 'bal')
-    if ARGV[2] == '1' and bal and bal ~= 'unlimited' then redis.call('HINCRBY', KEYS[1], 'bal', -1) end
+    if ARGV[2] == '1' and bal and bal ~= 'unlimited' then
+      redis.call('HINCRBY', KEYS[1], 'bal', -1)
+      took = 'c'
+    end
   end
+  redis.call('SET', KEYS[3], took, 'PX', ARGV[3])
 else
   redis.call('ZREM', KEYS[2], ARGV[1])
 end
 local bal = redis.call('HGET', KEYS[1], 'bal')
 if (not bal) or bal == 'unlimited' then return -1 end
 return tonumber(bal)`;
+
+/**
+ * KEYS: credits, holds, settled. ARGV: requestId, settledTtl.
+ * Withdraws a refused request: drops its hold, gives back the credit its settle took ('c'), and leaves the
+ * id settled without a charge ('r'), so a later settle or hold of it is a no-op.
+ */
+const withdrawScript = `
+redis.call('ZREM', KEYS[2], ARGV[1])
+local took = redis.call('GET', KEYS[3])
+if took == 'c' then
+  local bal = redis.call('HGET', KEYS[1], 'bal')
+  if bal and bal ~= 'unlimited' then redis.call('HINCRBY', KEYS[1], 'bal', 1) end
+  redis.call('SET', KEYS[3], 'r', 'KEEPTTL')
+elseif not took then
+  redis.call('SET', KEYS[3], 'r', 'PX', ARGV[2])
+end
+return 1`;
 
 /**
  * KEYS: credits. ARGV: configured credits ('unlimited' or an integer).
@@ -100,6 +123,7 @@ interface Scripts {
     score?: string,
   ): Promise<number>;
   bgrSettle(credits: string, holds: string, settled: string, id: string, charged: string, ttl: string): Promise<number>;
+  bgrWithdraw(credits: string, holds: string, settled: string, id: string, ttl: string): Promise<number>;
   bgrSeed(credits: string, conf: string): Promise<string>;
 }
 
@@ -121,6 +145,7 @@ export class RedisKeyStore implements KeyStore {
     if (!r.bgrHold) {
       redis.defineCommand('bgrHold', { numberOfKeys: 3, lua: holdScript });
       redis.defineCommand('bgrSettle', { numberOfKeys: 3, lua: settleScript });
+      redis.defineCommand('bgrWithdraw', { numberOfKeys: 3, lua: withdrawScript });
       redis.defineCommand('bgrSeed', { numberOfKeys: 1, lua: seedScript });
     }
     this.redis = redis as RedisClient & Scripts;
@@ -203,10 +228,23 @@ export class RedisKeyStore implements KeyStore {
         this.settledKey(requestId),
         requestId,
         charged ? '1' : '0',
-        String(this.opts.settledTtlMs ?? 24 * 3_600_000),
+        this.settledTtl(),
       ),
     );
     return bal < 0 ? null : bal;
+  }
+
+  async withdraw(id: string, requestId: string): Promise<void> {
+    if (!this.policies.has(id)) return;
+    await guard(() =>
+      this.redis.bgrWithdraw(
+        this.creditsKey(id),
+        this.holdsKey(id),
+        this.settledKey(requestId),
+        requestId,
+        this.settledTtl(),
+      ),
+    );
   }
 
   async balance(id: string): Promise<number | null> {
@@ -223,6 +261,9 @@ export class RedisKeyStore implements KeyStore {
     return guard(() => this.redis.zcard(this.holdsKey(id)));
   }
 
+  private settledTtl(): string {
+    return String(this.opts.settledTtlMs ?? 24 * 3_600_000);
+  }
   private creditsKey(id: string) {
     return `${this.opts.prefix}credits:${id}`;
   }
