@@ -16,8 +16,9 @@ import { loadCalibration, preparedModel } from '../src/engine/graph/prepare.ts';
 import { saturatingWeights } from '../src/engine/graph/saturation.ts';
 import { defaultCacheDir, ensureModel } from '../src/engine/model.ts';
 import { iou } from '../src/engine/synthetic.ts';
-import { MODEL_SIZE, toAlpha, toPlanarInput } from '../src/engine/tensor.ts';
-import { generatedScenes, heldoutImages, TUNING_SEEDS } from './heldout-images.ts';
+import { INT8_FALLBACK } from '../src/engine/graph/precision.ts';
+import { MODEL_SIZE, toAlpha, toPlanarInput, unsureShare } from '../src/engine/tensor.ts';
+import { FRESH_HELDOUT_SEEDS, generatedScenes, heldoutImages, TUNING_SEEDS } from './heldout-images.ts';
 import { benchImages } from './images.ts';
 import { fmt, quantile } from './stats.ts';
 
@@ -26,10 +27,13 @@ export const RECIPE_V4 = {
   weightMax: FULL_WEIGHT_MAX,
   perTensorWeights: /^\/stage1\/rebnconvin\//,
 } satisfies Int8Options;
+/** The committed recipe's name among the candidates, and the name of it with the engine's fp32 fallback. */
+const COMMITTED = 'v5 7-bit per-channel';
+const FALLBACK = 'v5 + fp32 fallback';
 /** The candidates compared: the previous recipe, the committed one (`{}`), and its neighbours. */
 export const CANDIDATES: Record<string, Int8Options> = {
   'v4 8-bit (old)': RECIPE_V4,
-  'v5 7-bit per-channel': {},
+  [COMMITTED]: {},
   '7-bit, pt rebnconvin': { perTensorWeights: RECIPE_V4.perTensorWeights },
   '7-bit + float stage4': { floatNodes: /^\/stage[456]\// },
 };
@@ -72,6 +76,12 @@ export interface Int8VariantReport {
   speedupVsFp32: number;
   tune: { name: string; iou: number; ms: number }[];
   heldout: { name: string; iou: number }[];
+  /** Held-out draws first drawn after the fallback rule was chosen (FRESH_HELDOUT_SEEDS). */
+  fresh: { name: string; iou: number }[];
+  freshMean: number;
+  freshWorst: number;
+  /** Images answered by fp32 (the fallback variant only), out of all images scored. */
+  fellBack?: string[];
   /** The generated scenes drawn with the tuning seeds: may choose a recipe, unlike the held-out draw. */
   scenes: { name: string; iou: number }[];
   tuneMean: number;
@@ -139,12 +149,16 @@ export async function runInt8Bench(
   const held = await Promise.all(
     (await heldoutImages()).map(async (i) => ({ name: i.name, x: await modelInput(i.data) })),
   );
+  const fresh: { name: string; x: Float32Array }[] = [];
+  for (const seed of FRESH_HELDOUT_SEEDS)
+    for (const i of await generatedScenes(seed)) fresh.push({ name: `${seed}/${i.name}`, x: await modelInput(i.data) });
   const scenes: { name: string; x: Float32Array }[] = [];
   for (const seed of options.tuningSeeds ?? TUNING_SEEDS)
     for (const i of await generatedScenes(seed))
       scenes.push({ name: `${seed}/${i.name}`, x: await modelInput(i.data) });
 
   const alpha = new Map<string, Uint8Array>();
+  const unsure = new Map<string, number>();
   const ms = new Map<string, number[]>();
   const runOnce = async (v: string, key: string, x: Float32Array) => {
     const t = performance.now();
@@ -153,6 +167,7 @@ export async function runInt8Bench(
       .run({ input: new ort.Tensor('float32', x, [1, 3, MODEL_SIZE, MODEL_SIZE]) }, ['output']);
     const dt = performance.now() - t;
     alpha.set(`${v}/${key}`, toAlpha(out.output!.data as Float32Array));
+    unsure.set(`${v}/${key}`, unsureShare(out.output!.data as Float32Array, INT8_FALLBACK.band));
     return dt;
   };
   for (const v of names) await runOnce(v, 'warm', tune[0]!.x);
@@ -165,7 +180,7 @@ export async function runInt8Bench(
       }
     }
   }
-  for (const img of [...scenes, ...held])
+  for (const img of [...scenes, ...held, ...fresh])
     for (const v of names) {
       await runOnce(v, img.name, img.x);
       log(`${v} ${img.name}`);
@@ -173,20 +188,30 @@ export async function runInt8Bench(
   for (const s of sessions.values()) await s.release();
 
   const p50 = (v: string, n: string) => quantile(ms.get(`${v}/${n}`)!, 0.5);
-  const sum = (v: string) => tune.reduce((s, i) => s + p50(v, i.name), 0);
-  const score = (v: string, n: string) => iou(alpha.get(`fp32/${n}`)!, alpha.get(`${v}/${n}`)!);
-  const variants = names.map((v): Int8VariantReport => {
-    const t = tune.map((i) => ({ name: i.name, iou: score(v, i.name), ms: p50(v, i.name) }));
-    const h = held.map((i) => ({ name: i.name, iou: score(v, i.name) }));
-    const sc = scenes.map((i) => ({ name: i.name, iou: score(v, i.name) }));
+  const iouOf = (v: string, n: string) => iou(alpha.get(`fp32/${n}`)!, alpha.get(`${v}/${n}`)!);
+  // The engine's int8 (the committed recipe with its fp32 fallback): where int8 is unsure over more than
+  // INT8_FALLBACK.share of the image, fp32 answers (IoU 1) and the image costs an int8 and an fp32 run.
+  const fallsBack = (v: string, n: string) => v === FALLBACK && unsure.get(`${COMMITTED}/${n}`)! > INT8_FALLBACK.share;
+  const base = (v: string) => (v === FALLBACK ? COMMITTED : v);
+  const score = (v: string, n: string) => (fallsBack(v, n) ? 1 : iouOf(base(v), n));
+  const time = (v: string, n: string) => p50(base(v), n) + (fallsBack(v, n) ? p50('fp32', n) : 0);
+  const sum = (v: string) => tune.reduce((s, i) => s + time(v, i.name), 0);
+  const scored = (v: string, imgs: { name: string }[]) => imgs.map((i) => ({ name: i.name, iou: score(v, i.name) }));
+  const all = [...tune, ...scenes, ...held, ...fresh];
+  const variants = [...names, ...(names.includes(COMMITTED) ? [FALLBACK] : [])].map((v): Int8VariantReport => {
+    const t = tune.map((i) => ({ name: i.name, iou: score(v, i.name), ms: time(v, i.name) }));
+    const [h, sc, f] = [scored(v, held), scored(v, scenes), scored(v, fresh)];
     const worst = h.reduce((a, b) => (b.iou < a.iou ? b : a));
     return {
       variant: v,
-      saturating: saturating.get(v)!,
+      saturating: saturating.get(base(v))!,
       modelMs: sum(v),
       speedupVsFp32: sum('fp32') / sum(v),
       tune: t,
       heldout: h,
+      fresh: f,
+      freshMean: mean(f.map((x) => x.iou)),
+      freshWorst: Math.min(...f.map((x) => x.iou)),
       scenes: sc,
       scenesMean: mean(sc.map((x) => x.iou)),
       scenesWorst: Math.min(...sc.map((x) => x.iou)),
@@ -195,6 +220,7 @@ export async function runInt8Bench(
       heldoutMean: mean(h.map((x) => x.iou)),
       heldoutWorst: worst.iou,
       heldoutWorstImage: worst.name,
+      ...(v === FALLBACK ? { fellBack: all.filter((i) => fallsBack(v, i.name)).map((i) => i.name) } : {}),
     };
   });
   return { cpu: cpuInfo(), source, runs, threads, variants };
@@ -205,22 +231,26 @@ export function formatInt8Bench(r: Int8BenchReport): string {
   const lines = [
     `int8 candidates — CPU: ${describeCpu(r.cpu)}`,
     `  tuning sets: ${r.source} (model ms: Σ p50 of ${r.runs} run(s), ${r.threads} threads) and ${r.variants[0]!.scenes.length} generated scenes (tuning seeds); held-out: the same scenes from other seeds, never tuned on; quality: 1024² alpha IoU (at 0.5) vs fp32`,
-    `  variant                | sat. | ${tuneNames.map((n) => n.padStart(12)).join(' | ')} | mean   | worst  | scenes mean/worst | held-out mean | held-out worst (image)   | model ms | vs fp32`,
+    `  variant                | sat. | ${tuneNames.map((n) => n.padStart(12)).join(' | ')} | mean   | worst  | scenes mean/worst | held-out mean | held-out worst (image)   | fresh mean/worst  | model ms | vs fp32`,
   ];
   for (const v of r.variants) {
     lines.push(
-      `  ${v.variant.padEnd(22)} | ${String(v.saturating).padStart(4)} | ${v.tune.map((t) => t.iou.toFixed(4).padStart(12)).join(' | ')} | ${v.tuneMean.toFixed(4)} | ${v.tuneWorst.toFixed(4)} | ${`${v.scenesMean.toFixed(4)} / ${v.scenesWorst.toFixed(4)}`.padEnd(17)} | ${v.heldoutMean.toFixed(4).padStart(13)} | ${`${v.heldoutWorst.toFixed(4)} (${v.heldoutWorstImage.replace(/\.jpg$/, '')})`.padEnd(24)} | ${fmt(v.modelMs).padStart(8)} | ${v.speedupVsFp32.toFixed(2)}×`,
+      `  ${v.variant.padEnd(22)} | ${String(v.saturating).padStart(4)} | ${v.tune.map((t) => t.iou.toFixed(4).padStart(12)).join(' | ')} | ${v.tuneMean.toFixed(4)} | ${v.tuneWorst.toFixed(4)} | ${`${v.scenesMean.toFixed(4)} / ${v.scenesWorst.toFixed(4)}`.padEnd(17)} | ${v.heldoutMean.toFixed(4).padStart(13)} | ${`${v.heldoutWorst.toFixed(4)} (${v.heldoutWorstImage.replace(/\.jpg$/, '')})`.padEnd(24)} | ${`${v.freshMean.toFixed(4)} / ${v.freshWorst.toFixed(4)}`.padEnd(17)} | ${fmt(v.modelMs).padStart(8)} | ${v.speedupVsFp32.toFixed(2)}×`,
     );
   }
+  for (const v of r.variants.filter((x) => x.fellBack))
+    lines.push(
+      `  ${v.variant}: fp32 answered ${v.fellBack!.length} of ${v.tune.length + v.scenes.length + v.heldout.length + v.fresh.length} images (int8 unsure over > ${INT8_FALLBACK.share * 100} % of the image): ${v.fellBack!.join(', ')}`,
+    );
   lines.push('  tuning scenes per image:');
   for (const v of r.variants.slice(1))
     lines.push(
       `    ${v.variant}: ${v.scenes.map((h) => `${h.name.replace(/\.jpg$/, '')} ${h.iou.toFixed(4)}`).join(', ')}`,
     );
-  lines.push('  held-out per image:');
+  lines.push('  held-out per image (seed 9000, then the fresh draws):');
   for (const v of r.variants.slice(1))
     lines.push(
-      `    ${v.variant}: ${v.heldout.map((h) => `${h.name.replace(/\.jpg$/, '')} ${h.iou.toFixed(4)}`).join(', ')}`,
+      `    ${v.variant}: ${[...v.heldout, ...v.fresh].map((h) => `${h.name.replace(/\.jpg$/, '')} ${h.iou.toFixed(4)}`).join(', ')}`,
     );
   lines.push(
     '  sat. = int8 weight tensors with |w| > 64, whose uint8×int8 pair sums can saturate on CPUs without VNNI (AVX2, AVX-512 BW)',

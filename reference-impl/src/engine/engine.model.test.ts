@@ -106,4 +106,25 @@ describe('engine with the real model', () => {
       expect(mean(human, carBody)).toBeLessThan(0.05);
     },
   );
+
+  // int8's fp32 fallback, wired through the engine: with a rule that every image breaks, an int8 engine
+  // answers with exactly the fp32 engine's mask, and says so.
+  it('int8 engine: an image that breaks the fallback rule is answered by the fp32 graph', async () => {
+    const int8 = createEngine(
+      { device: 'cpu', workers: 1, threads: 0, maxPixels: 50_000_000, precision: 'int8' },
+      { int8Fallback: { band: [0.2, 0.8], share: -1 } },
+    );
+    try {
+      await int8.ready();
+      const c = await render(ballScene());
+      const [a, b] = await Promise.all(
+        [engine, int8].map((e) => e.removeBackground(c.image, opts({ maskOnly: true }))),
+      );
+      expect(a!.precision).toBe('fp32');
+      expect(b!.precision).toBe('fp32');
+      expect(Buffer.from(await alphaOf(b!.image)).equals(Buffer.from(await alphaOf(a!.image)))).toBe(true);
+    } finally {
+      await int8.close();
+    }
+  });
 });

@@ -8,6 +8,7 @@ import { checkDevice } from './device.ts';
 import { EngineError } from './errors.ts';
 import { loadPersonMask, PERSON_SIZE } from './human.ts';
 import { DEFAULT_PRECISION, preparedModel } from './graph/prepare.ts';
+import { INT8_FALLBACK } from './graph/precision.ts';
 import { defaultCacheDir, ensureModel } from './model.ts';
 import { WorkerPool } from './pool.ts';
 import { MODEL_SIZE } from './tensor.ts';
@@ -34,6 +35,8 @@ export interface EngineInternals {
   modelPath?: string;
   warmup?: boolean;
   startTimeoutMs?: number;
+  /** Replaces INT8_FALLBACK's rule (tests: a share of -1 makes every image fall back). */
+  int8Fallback?: { band: readonly [number, number]; share: number };
 }
 
 /** The documented defaults: CPU, one worker using every core, 50 MP. */
@@ -54,6 +57,7 @@ export function createEngine(config: EngineConfig, internals: EngineInternals = 
   // threads ≤ 0 means "share the cores": oversubscribing onnxruntime's thread pools only adds contention.
   const threads =
     config.threads > 0 ? Math.floor(config.threads) : Math.max(1, Math.floor(availableParallelism() / workers));
+  const precision = config.precision ?? DEFAULT_PRECISION;
   let pool: WorkerPool | undefined;
   let starting: Promise<void> | undefined;
   let isReady = false;
@@ -63,9 +67,13 @@ export function createEngine(config: EngineConfig, internals: EngineInternals = 
     starting ??= (async () => {
       await checkDevice(config.device);
       const cacheDir = config.cacheDir ?? defaultCacheDir();
-      const modelPath =
-        internals.modelPath ??
-        (await preparedModel(await ensureModel(cacheDir), cacheDir, config.precision ?? DEFAULT_PRECISION));
+      const shipped = internals.modelPath ? undefined : await ensureModel(cacheDir);
+      const modelPath = internals.modelPath ?? (await preparedModel(shipped!, cacheDir, precision));
+      // int8 answers where it is sure; an image it is unsure about is run again in fp32 (graph/precision.ts).
+      const fallback =
+        shipped && precision === 'int8'
+          ? { modelPath: await preparedModel(shipped, cacheDir, 'fp32'), ...(internals.int8Fallback ?? INT8_FALLBACK) }
+          : undefined;
       // worker.ts from the sources (tsx), worker.js from the published build.
       const script = (
         internals.workerScript ??
@@ -73,7 +81,14 @@ export function createEngine(config: EngineConfig, internals: EngineInternals = 
       ).href;
       const p = new WorkerPool({
         size: workers,
-        init: { script, modelPath, device: config.device, threads, warmup: internals.warmup ?? true },
+        init: {
+          script,
+          modelPath,
+          ...(fallback ? { fallback } : {}),
+          device: config.device,
+          threads,
+          warmup: internals.warmup ?? true,
+        },
         startTimeoutMs: internals.startTimeoutMs,
       });
       try {
@@ -138,6 +153,7 @@ export function createEngine(config: EngineConfig, internals: EngineInternals = 
       contentType: opts.format === 'webp' ? 'image/webp' : 'image/png',
       width: img.width,
       height: img.height,
+      precision: inferred.fellBack ? 'fp32' : precision,
       timings: {
         decode: t1 - t0,
         pre: t2 - t1 + inferred.timings.pre,

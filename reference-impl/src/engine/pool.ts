@@ -15,6 +15,8 @@ export interface PoolOptions {
 export interface InferResult {
   alpha: Uint8Array;
   timings: WorkerTimings;
+  /** The worker answered with its fallback graph (int8's fp32 fallback). */
+  fellBack?: boolean;
 }
 
 interface Job {
@@ -168,7 +170,8 @@ export class WorkerPool {
     const job = slot.job;
     slot.job = undefined;
     if (job && job.id === msg.id) {
-      if (msg.type === 'result') this.settle(job, undefined, { alpha: msg.alpha, timings: msg.timings });
+      if (msg.type === 'result')
+        this.settle(job, undefined, { alpha: msg.alpha, timings: msg.timings, fellBack: msg.fellBack });
       else this.settle(job, new EngineError('internal', `inference failed: ${msg.message}`));
     }
     this.pump();

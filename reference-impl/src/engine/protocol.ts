@@ -5,6 +5,11 @@ export interface WorkerInit {
   /** URL of the TypeScript module the `.mjs` bootstrap imports (the real worker or a test fake). */
   script: string;
   modelPath: string;
+  /**
+   * A second graph (fp32, for an int8 `modelPath`), run instead when the first one's output is unsure over
+   * more than `share` of the image (graph/precision.ts INT8_FALLBACK).
+   */
+  fallback?: { modelPath: string; band: readonly [number, number]; share: number };
   device: Device;
   threads: number;
   warmup: boolean;
@@ -25,5 +30,5 @@ export interface WorkerTimings {
 export type WorkerMessage =
   | { type: 'ready'; loadMs: number; warmupMs: number }
   | { type: 'fatal'; message: string }
-  | { type: 'result'; id: number; alpha: Uint8Array; timings: WorkerTimings }
+  | { type: 'result'; id: number; alpha: Uint8Array; timings: WorkerTimings; fellBack: boolean }
   | { type: 'error'; id: number; message: string };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toAlpha, toPlanarInput } from './tensor.ts';
+import { toAlpha, toPlanarInput, unsureShare } from './tensor.ts';
 
 describe('tensor conversions', () => {
   it('makes planar RGB, value/255 − 0.5', () => {
@@ -31,5 +31,14 @@ describe('tensor conversions', () => {
 
   it('maps probabilities to rounded, clamped bytes without stretching', () => {
     expect([...toAlpha(Float32Array.from([0, 1, 0.5, -0.2, 1.3, 0.1, NaN]))]).toEqual([0, 255, 128, 0, 255, 26, 0]);
+  });
+
+  it.each([
+    { probs: [0, 1, 0.5, 0.3, 0.9, 0.1], share: 2 / 6 },
+    { probs: [0.25, 0.75, 0.2501, 0.7499], share: 2 / 4 }, // the band's ends count as sure
+    { probs: [0, 1], share: 0 },
+    { probs: [], share: 0 },
+  ])('counts the share of unsure pixels (strictly inside 0.25–0.75): $probs', ({ probs, share }) => {
+    expect(unsureShare(Float32Array.from(probs), [0.25, 0.75])).toBeCloseTo(share, 10);
   });
 });

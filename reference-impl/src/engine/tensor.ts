@@ -23,6 +23,13 @@ export function toPlanarInput(rgb: Uint8Array, size: number = MODEL_SIZE, out?: 
   return data;
 }
 
+/** The share of `prob` strictly between lo and hi: how much of the image the model is unsure about. */
+export function unsureShare(prob: Float32Array, [lo, hi]: readonly [number, number]): number {
+  let n = 0;
+  for (let i = 0; i < prob.length; i++) if (prob[i]! > lo && prob[i]! < hi) n++;
+  return prob.length ? n / prob.length : 0;
+}
+
 /** Model output (already through a sigmoid, 0..1) → alpha bytes. No min-max stretch: it amplifies noise. */
 export function toAlpha(prob: Float32Array, out?: Uint8Array): Uint8Array {
   const alpha = out ?? new Uint8Array(prob.length);

@@ -63,6 +63,8 @@ export interface RemoveResult {
   width: number;
   height: number;
   timings: StageTimings;
+  /** The graph that answered: the configured precision, or fp32 where int8 fell back (absent from engines without a choice). */
+  precision?: Precision;
 }
 
 export interface Engine {

@@ -6,3 +6,11 @@ export const PRECISIONS: readonly Precision[] = ['fp32', 'int8'];
  * since int8's worst shared photo is below that (engine README, "Precision").
  */
 export const DEFAULT_PRECISION: Precision = 'fp32';
+
+/**
+ * int8's fp32 fallback: an image whose int8 alpha has more than `share` of its pixels strictly inside `band`
+ * (the model unsure there, where int8's small shifts flip whole regions across 0.5) is run again in fp32, and
+ * fp32's answer is kept. The share was chosen on the shared photos and the tuning scenes, never on the
+ * held-out ones (engine README, "fp32 fallback").
+ */
+export const INT8_FALLBACK = { band: [0.2, 0.8], share: 0.04 } as const;

@@ -26,5 +26,7 @@ port.on('message', async (job: JobMessage) => {
   for (let i = 0; i < alpha.length; i++) alpha[i] = rgb[i * 3]!;
   // The last byte reports how many jobs this worker has run (lets tests see that a canceled job never ran).
   if (rgb[1] === 3) alpha[alpha.length - 1] = jobsRun;
-  post({ type: 'result', id: job.id, alpha, timings: { pre: 0, infer: delay, post: 0 } }, [alpha.buffer]);
+  post({ type: 'result', id: job.id, alpha, fellBack: false, timings: { pre: 0, infer: delay, post: 0 } }, [
+    alpha.buffer,
+  ]);
 });
