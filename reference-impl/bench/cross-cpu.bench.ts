@@ -14,7 +14,8 @@ import { loadCalibration, preparedModel } from '../src/engine/graph/prepare.ts';
 import { defaultCacheDir, ensureModel } from '../src/engine/model.ts';
 import { iou } from '../src/engine/synthetic.ts';
 import { AVX2_LABEL, canEmulateAvx2, runOrt } from '../src/engine/testing/emulated-cpu.ts';
-import { MODEL_SIZE, toAlpha } from '../src/engine/tensor.ts';
+import { INT8_FALLBACK } from '../src/engine/graph/precision.ts';
+import { MODEL_SIZE, toAlpha, unsureShare } from '../src/engine/tensor.ts';
 import { heldoutImages } from './heldout-images.ts';
 import { benchImages } from './images.ts';
 import { modelInput, RECIPE_V4 } from './int8.bench.ts';
@@ -28,6 +29,9 @@ export interface CrossCpuRow {
   /** The two int8 alpha masks against each other: IoU, and the largest difference of an alpha byte. */
   iouBetween: number;
   maxAlphaDiff: number;
+  /** Share of int8's output unsure (INT8_FALLBACK.band) on each CPU: the engine's fallback decision rests on it. */
+  unsureHere: number;
+  unsureAvx2: number;
 }
 
 const floats = (b: Uint8Array) => new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
@@ -65,6 +69,7 @@ export async function runCrossCpuBench(options: {
     threads: options.threads ?? 2,
   };
   const alpha = (runs: Uint8Array[][]) => runs.map(([out]) => toAlpha(floats(out!)));
+  const unsure = (runs: Uint8Array[][]) => runs.map(([out]) => unsureShare(floats(out!), INT8_FALLBACK.band));
 
   log('fp32 on this CPU');
   const ref = alpha(await runOrt({ ...job, model: fp32, inputs: xs.map((i) => i.x), cpu: 'native' }));
@@ -72,9 +77,11 @@ export async function runCrossCpuBench(options: {
   for (const [recipe, model, everyImage] of recipes) {
     const set = everyImage ? xs : xs.slice(0, 4);
     log(`${recipe} on this CPU`);
-    const here = alpha(await runOrt({ ...job, model, inputs: set.map((i) => i.x), cpu: 'native' }));
+    const hereRuns = await runOrt({ ...job, model, inputs: set.map((i) => i.x), cpu: 'native' });
     log(`${recipe} on the emulated AVX2 CPU (${set.length} images, ~2 min each)`);
-    const avx2 = alpha(await runOrt({ ...job, model, inputs: set.map((i) => i.x), cpu: 'avx2', timeoutMs: 3_600_000 }));
+    const avx2Runs = await runOrt({ ...job, model, inputs: set.map((i) => i.x), cpu: 'avx2', timeoutMs: 3_600_000 });
+    const [here, avx2] = [alpha(hereRuns), alpha(avx2Runs)];
+    const [unsureHere, unsureAvx2] = [unsure(hereRuns), unsure(avx2Runs)];
     for (const [i, img] of set.entries()) {
       const [h, a] = [here[i]!, avx2[i]!];
       rows.push({
@@ -84,20 +91,25 @@ export async function runCrossCpuBench(options: {
         iouAvx2: iou(ref[i]!, a),
         iouBetween: iou(h, a),
         maxAlphaDiff: h.reduce((m, v, k) => Math.max(m, Math.abs(v - a[k]!)), 0),
+        unsureHere: unsureHere[i]!,
+        unsureAvx2: unsureAvx2[i]!,
       });
     }
   }
   return { here: describeCpu(cpuInfo()), emulated: AVX2_LABEL, rows };
 }
 
+/** An unsure share as a percentage, with the engine's fallback decision it gives. */
+const pct = (share: number) => `${(share * 100).toFixed(3)} % (${share > INT8_FALLBACK.share ? 'yes' : 'no'})`;
+
 export function formatCrossCpuBench(r: Awaited<ReturnType<typeof runCrossCpuBench>>): string {
   const lines = [
     `int8 on two CPUs — here: ${r.here}; AVX2: ${r.emulated}`,
-    '  recipe            | image            | IoU vs fp32 here | on AVX2 | Δ      | here vs AVX2 IoU | max |Δalpha|',
+    '  recipe            | image            | IoU vs fp32 here | on AVX2 | Δ      | here vs AVX2 IoU | max |Δalpha| | unsure here / AVX2 (fp32 fallback?)',
   ];
   for (const x of r.rows)
     lines.push(
-      `  ${x.recipe.padEnd(17)} | ${x.image.padEnd(16)} | ${x.iouHere.toFixed(4).padStart(16)} | ${x.iouAvx2.toFixed(4).padStart(7)} | ${(x.iouAvx2 - x.iouHere).toFixed(4).padStart(6)} | ${x.iouBetween.toFixed(4).padStart(16)} | ${String(x.maxAlphaDiff).padStart(3)}/255`,
+      `  ${x.recipe.padEnd(17)} | ${x.image.padEnd(16)} | ${x.iouHere.toFixed(4).padStart(16)} | ${x.iouAvx2.toFixed(4).padStart(7)} | ${(x.iouAvx2 - x.iouHere).toFixed(4).padStart(6)} | ${x.iouBetween.toFixed(4).padStart(16)} | ${String(x.maxAlphaDiff).padStart(3)}/255     | ${pct(x.unsureHere)} / ${pct(x.unsureAvx2)}`,
     );
   for (const recipe of new Set(r.rows.map((x) => x.recipe))) {
     const rs = r.rows.filter((x) => x.recipe === recipe);
