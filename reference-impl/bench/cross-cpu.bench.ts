@@ -14,7 +14,7 @@ import { loadCalibration, preparedModel } from '../src/engine/graph/prepare.ts';
 import { defaultCacheDir, ensureModel } from '../src/engine/model.ts';
 import { iou } from '../src/engine/synthetic.ts';
 import { AVX2_LABEL, canEmulateAvx2, runOrt } from '../src/engine/testing/emulated-cpu.ts';
-import { INT8_FALLBACK } from '../src/engine/graph/precision.ts';
+import { fallsBack, INT8_FALLBACK } from '../src/engine/graph/precision.ts';
 import { MODEL_SIZE, toAlpha, unsureShare } from '../src/engine/tensor.ts';
 import { heldoutImages } from './heldout-images.ts';
 import { benchImages } from './images.ts';
@@ -100,7 +100,7 @@ export async function runCrossCpuBench(options: {
 }
 
 /** An unsure share as a percentage, with the engine's fallback decision it gives. */
-const pct = (share: number) => `${(share * 100).toFixed(3)} % (${share > INT8_FALLBACK.share ? 'yes' : 'no'})`;
+const pct = (share: number) => `${(share * 100).toFixed(3)} % (${fallsBack(share) ? 'yes' : 'no'})`;
 
 export function formatCrossCpuBench(r: Awaited<ReturnType<typeof runCrossCpuBench>>): string {
   const lines = [

@@ -16,7 +16,7 @@ import { loadCalibration, preparedModel } from '../src/engine/graph/prepare.ts';
 import { saturatingWeights } from '../src/engine/graph/saturation.ts';
 import { defaultCacheDir, ensureModel } from '../src/engine/model.ts';
 import { iou } from '../src/engine/synthetic.ts';
-import { INT8_FALLBACK } from '../src/engine/graph/precision.ts';
+import { fallsBack, INT8_FALLBACK } from '../src/engine/graph/precision.ts';
 import { MODEL_SIZE, toAlpha, toPlanarInput, unsureShare } from '../src/engine/tensor.ts';
 import { FRESH_HELDOUT_SEEDS, generatedScenes, heldoutImages, TUNING_SEEDS } from './heldout-images.ts';
 import { benchImages } from './images.ts';
@@ -149,13 +149,15 @@ export async function runInt8Bench(
   const held = await Promise.all(
     (await heldoutImages()).map(async (i) => ({ name: i.name, x: await modelInput(i.data) })),
   );
-  const fresh: { name: string; x: Float32Array }[] = [];
-  for (const seed of FRESH_HELDOUT_SEEDS)
-    for (const i of await generatedScenes(seed)) fresh.push({ name: `${seed}/${i.name}`, x: await modelInput(i.data) });
-  const scenes: { name: string; x: Float32Array }[] = [];
-  for (const seed of options.tuningSeeds ?? TUNING_SEEDS)
-    for (const i of await generatedScenes(seed))
-      scenes.push({ name: `${seed}/${i.name}`, x: await modelInput(i.data) });
+  /** The scenes of several draws, named `seed/scene`, as model inputs. */
+  const drawn = async (seeds: number[]) => {
+    const out: { name: string; x: Float32Array }[] = [];
+    for (const seed of seeds)
+      for (const i of await generatedScenes(seed)) out.push({ name: `${seed}/${i.name}`, x: await modelInput(i.data) });
+    return out;
+  };
+  const fresh = await drawn(FRESH_HELDOUT_SEEDS);
+  const scenes = await drawn(options.tuningSeeds ?? TUNING_SEEDS);
 
   const alpha = new Map<string, Uint8Array>();
   const unsure = new Map<string, number>();
@@ -191,10 +193,10 @@ export async function runInt8Bench(
   const iouOf = (v: string, n: string) => iou(alpha.get(`fp32/${n}`)!, alpha.get(`${v}/${n}`)!);
   // The engine's int8 (the committed recipe with its fp32 fallback): where int8 is unsure over more than
   // INT8_FALLBACK.share of the image, fp32 answers (IoU 1) and the image costs an int8 and an fp32 run.
-  const fallsBack = (v: string, n: string) => v === FALLBACK && unsure.get(`${COMMITTED}/${n}`)! > INT8_FALLBACK.share;
+  const answeredByFp32 = (v: string, n: string) => v === FALLBACK && fallsBack(unsure.get(`${COMMITTED}/${n}`)!);
   const base = (v: string) => (v === FALLBACK ? COMMITTED : v);
-  const score = (v: string, n: string) => (fallsBack(v, n) ? 1 : iouOf(base(v), n));
-  const time = (v: string, n: string) => p50(base(v), n) + (fallsBack(v, n) ? p50('fp32', n) : 0);
+  const score = (v: string, n: string) => (answeredByFp32(v, n) ? 1 : iouOf(base(v), n));
+  const time = (v: string, n: string) => p50(base(v), n) + (answeredByFp32(v, n) ? p50('fp32', n) : 0);
   const sum = (v: string) => tune.reduce((s, i) => s + time(v, i.name), 0);
   const scored = (v: string, imgs: { name: string }[]) => imgs.map((i) => ({ name: i.name, iou: score(v, i.name) }));
   const all = [...tune, ...scenes, ...held, ...fresh];
@@ -220,7 +222,7 @@ export async function runInt8Bench(
       heldoutMean: mean(h.map((x) => x.iou)),
       heldoutWorst: worst.iou,
       heldoutWorstImage: worst.name,
-      ...(v === FALLBACK ? { fellBack: all.filter((i) => fallsBack(v, i.name)).map((i) => i.name) } : {}),
+      ...(v === FALLBACK ? { fellBack: all.filter((i) => answeredByFp32(v, i.name)).map((i) => i.name) } : {}),
     };
   });
   return { cpu: cpuInfo(), source, runs, threads, variants };

@@ -8,7 +8,7 @@ import { checkDevice } from './device.ts';
 import { EngineError } from './errors.ts';
 import { loadPersonMask, PERSON_SIZE } from './human.ts';
 import { DEFAULT_PRECISION, preparedModel } from './graph/prepare.ts';
-import { INT8_FALLBACK } from './graph/precision.ts';
+import { type FallbackRule, INT8_FALLBACK } from './graph/precision.ts';
 import { defaultCacheDir, ensureModel } from './model.ts';
 import { WorkerPool } from './pool.ts';
 import { MODEL_SIZE } from './tensor.ts';
@@ -36,7 +36,7 @@ export interface EngineInternals {
   warmup?: boolean;
   startTimeoutMs?: number;
   /** Replaces INT8_FALLBACK's rule (tests: a share of -1 makes every image fall back). */
-  int8Fallback?: { band: readonly [number, number]; share: number };
+  int8Fallback?: FallbackRule;
 }
 
 /** The documented defaults: CPU, one worker using every core, 50 MP. */

@@ -1,4 +1,5 @@
 /** Messages between the engine's main thread and its inference workers. */
+import type { FallbackRule } from './graph/precision.ts';
 import type { Device } from './types.ts';
 
 export interface WorkerInit {
@@ -9,7 +10,7 @@ export interface WorkerInit {
    * A second graph (fp32, for an int8 `modelPath`), run instead when the first one's output is unsure over
    * more than `share` of the image (graph/precision.ts INT8_FALLBACK).
    */
-  fallback?: { modelPath: string; band: readonly [number, number]; share: number };
+  fallback?: FallbackRule & { modelPath: string };
   device: Device;
   threads: number;
   warmup: boolean;

@@ -3,6 +3,7 @@
 // main thread; the float conversions run here too so the main event loop only sees sharp's async calls.
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { fallsBack } from './graph/precision.ts';
 import type { JobMessage, WorkerInit, WorkerMessage } from './protocol.ts';
 import { MODEL_SIZE, toAlpha, toPlanarInput, unsureShare } from './tensor.ts';
 
@@ -42,7 +43,7 @@ async function infer(sessions: Sessions, rgb: Uint8Array) {
   const t1 = performance.now();
   let out = await run(sessions.main, tensor);
   const rule = init.fallback;
-  const fellBack = !!(sessions.fallback && rule && unsureShare(out.data as Float32Array, rule.band) > rule.share);
+  const fellBack = !!(sessions.fallback && rule && fallsBack(unsureShare(out.data as Float32Array, rule.band), rule));
   if (fellBack) {
     out.dispose();
     out = await run(sessions.fallback!, tensor);

@@ -13,4 +13,13 @@ export const DEFAULT_PRECISION: Precision = 'fp32';
  * fp32's answer is kept. The share was chosen on the shared photos and the tuning scenes, never on the
  * held-out ones (engine README, "fp32 fallback").
  */
-export const INT8_FALLBACK = { band: [0.2, 0.8], share: 0.04 } as const;
+export const INT8_FALLBACK: FallbackRule = { band: [0.2, 0.8], share: 0.04 };
+
+/** When a graph hands an image to its fallback: more than `share` of its output strictly inside `band`. */
+export interface FallbackRule {
+  band: readonly [number, number];
+  share: number;
+}
+
+/** The decision itself, from the share of the image unsure (tensor.ts `unsureShare` over `rule.band`). */
+export const fallsBack = (unsure: number, rule: FallbackRule = INT8_FALLBACK): boolean => unsure > rule.share;

@@ -10,7 +10,7 @@ import { sharedFixturesDir } from '../testing/fixtures.ts';
 import { calibrationImage } from './calibration-images.ts';
 import { decodeModel } from './onnx.ts';
 import { preparedModel } from './prepare.ts';
-import { INT8_FALLBACK } from './precision.ts';
+import { fallsBack, INT8_FALLBACK } from './precision.ts';
 import { int8WeightRanges, SAFE_WEIGHT_MAX, saturatingWeights } from './saturation.ts';
 
 // The real graphs on a few synthetic images, compared in the model's own 1024² space.
@@ -125,7 +125,7 @@ describe('prepared graphs (real model)', () => {
         const unsure = unsureShare(b!, INT8_FALLBACK.band);
         scores.push(iou(a8, b8));
         // The engine's int8 answers with fp32 where int8 is unsure over more than INT8_FALLBACK.share of the image.
-        withFallback.push(unsure > INT8_FALLBACK.share ? 1 : scores.at(-1)!);
+        withFallback.push(fallsBack(unsure) ? 1 : scores.at(-1)!);
         console.log(
           `int8 vs fp32 ${file}: IoU ${scores.at(-1)!.toFixed(4)} MAE ${mae(a8, b8).toFixed(4)} unsure ${(unsure * 100).toFixed(2)} %`,
         );
