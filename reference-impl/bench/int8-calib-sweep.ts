@@ -3,53 +3,26 @@
 // Recomputes those tensors' histograms on the calibration images (p99.99 reproduces calibration.json exactly),
 // then runs the int8 bench with the new ranges for those tensors only. Not a recipe change.
 import { readFile } from 'node:fs/promises';
-import * as ort from 'onnxruntime-node';
-import { decode, resizeRgb } from '../src/engine/decode.ts';
-import { RangeHistogram } from '../src/engine/graph/histogram.ts';
-import { calibrationImage } from '../src/engine/graph/calibration-images.ts';
+import { histograms, paramsAt } from '../src/engine/graph/calibrate.ts';
+import { calibrationSet } from '../src/engine/graph/calibration-images.ts';
 import type { QuantParams } from '../src/engine/graph/int8.ts';
-import { decodeModel, encodeModel, FLOAT } from '../src/engine/graph/onnx.ts';
 import { loadCalibration, preparedModel } from '../src/engine/graph/prepare.ts';
 import { defaultCacheDir, ensureModel } from '../src/engine/model.ts';
-import { render, scenes } from '../src/engine/synthetic.ts';
-import { MODEL_SIZE, toPlanarInput } from '../src/engine/tensor.ts';
 import { SWEEP_CANDIDATES, formatInt8Bench, runInt8Bench } from './int8.bench.ts';
 
 const select = new RegExp(process.argv[2] ?? '^/stage[12]d/|^/Concat_9_|^graph_output_cast_[67]$');
 const cacheDir = defaultCacheDir();
 const fp32Bytes = new Uint8Array(await readFile(await preparedModel(await ensureModel(cacheDir), cacheDir, 'fp32')));
 const { params } = await loadCalibration();
-const names = Object.keys(params).filter((n) => select.test(n));
-process.stderr.write(`${names.length} tensors: ${names.join(' ')}\n`);
-const images: Uint8Array[] = [];
-for (const scene of scenes()) images.push(await resizeRgb(await decode((await render(scene)).image, 5e7), MODEL_SIZE));
-for (let seed = 1; seed <= 12; seed++) images.push(calibrationImage(seed));
-const model = decodeModel(fp32Bytes);
-for (const name of names) model.graph!.output!.push({ name, type: { tensorType: { elemType: FLOAT } } });
-const session = await ort.InferenceSession.create(encodeModel(model), {
-  intraOpNumThreads: 2,
-  executionMode: 'sequential',
+// The committed calibration's images and histogram pass (graph/calibrate.ts), for the selected tensors only.
+const hist = await histograms(fp32Bytes, await calibrationSet(), {
+  only: select,
+  groups: 1,
+  log: (s) => process.stderr.write(`calib ${s}\n`),
 });
-const hist = new Map(names.map((n) => [n, new RangeHistogram()]));
-for (const [i, rgb] of images.entries()) {
-  const r = await session.run(
-    {
-      [session.inputNames[0]!]: new ort.Tensor('float32', toPlanarInput(rgb, MODEL_SIZE), [
-        1,
-        3,
-        MODEL_SIZE,
-        MODEL_SIZE,
-      ]),
-    },
-    names,
-  );
-  for (const n of names) hist.get(n)!.add(r[n]!.data as Float32Array);
-  for (const t of Object.values(r)) t.dispose();
-  process.stderr.write(`calib image ${i + 1}/${images.length}\n`);
-}
-await session.release();
-const at = (p: number | 'mse'): Record<string, QuantParams> =>
-  Object.fromEntries(names.map((n) => [n, hist.get(n)!.params(p)]));
+const names = [...hist.keys()];
+process.stderr.write(`${names.length} tensors: ${names.join(' ')}\n`);
+const at = (p: number | 'mse'): Record<string, QuantParams> => paramsAt(hist, p);
 const check = at(99.99);
 process.stderr.write(
   `p99.99 recomputed vs committed: ${names.map((n) => (check[n]!.scale / params[n]!.scale).toFixed(3)).join(' ')}\n`,

@@ -5,9 +5,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { decode, resizeRgb } from '../src/engine/decode.ts';
 import { histograms, paramsAt, PERCENTILE } from '../src/engine/graph/calibrate.ts';
-import { calibrationImage } from '../src/engine/graph/calibration-images.ts';
+import { CALIBRATION_IMAGES, calibrationSet } from '../src/engine/graph/calibration-images.ts';
 import {
   CALIBRATION_FILE,
   type CalibrationFile,
@@ -15,14 +14,12 @@ import {
   preparedModel,
 } from '../src/engine/graph/prepare.ts';
 import { defaultCacheDir, ensureModel } from '../src/engine/model.ts';
-import { render, scenes } from '../src/engine/synthetic.ts';
+import { scenes } from '../src/engine/synthetic.ts';
 import { MODEL_SIZE } from '../src/engine/tensor.ts';
-
-export const DEFAULT_IMAGES = 12;
 
 const { values } = parseArgs({
   options: {
-    images: { type: 'string', default: String(DEFAULT_IMAGES) },
+    images: { type: 'string', default: String(CALIBRATION_IMAGES) },
     percentile: { type: 'string', default: String(PERCENTILE) },
   },
 });
@@ -31,9 +28,7 @@ const percentile = Number(values.percentile);
 
 const cacheDir = process.env.BGR_CACHE_DIR ?? defaultCacheDir();
 const fp32 = await preparedModel(await ensureModel(cacheDir), cacheDir, 'fp32');
-const images: Uint8Array[] = [];
-for (const scene of scenes()) images.push(await resizeRgb(await decode((await render(scene)).image, 5e7), MODEL_SIZE));
-for (let seed = 1; seed <= count; seed++) images.push(calibrationImage(seed));
+const images = await calibrationSet(count);
 
 const hists = await histograms(new Uint8Array(await readFile(fp32)), images, { log: (s) => console.log(s) });
 const params = paramsAt(hists, percentile);

@@ -24,6 +24,8 @@ export async function calibrate(
 
 export interface CalibrateOptions {
   groups?: number;
+  /** Only the tensors whose name matches (calibration sweeps); default: every one the int8 plan calibrates. */
+  only?: RegExp;
   threads?: number;
   log?: (s: string) => void;
 }
@@ -52,7 +54,7 @@ export async function histogramsOf(
   options: CalibrateOptions = {},
 ): Promise<Map<string, RangeHistogram>> {
   const plan = quantPlan(decodeModel(fp32Bytes).graph!, OUTPUT);
-  const names = plan.calibrated;
+  const names = plan.calibrated.filter((n) => !options.only || options.only.test(n));
   const groups = options.groups ?? 4;
   const hist = new Map(names.map((n) => [n, new RangeHistogram()]));
   const inputs = feeds.map((f) => new ort.Tensor('float32', f.data, f.dims));

@@ -2,8 +2,22 @@
 // Deterministic (seeded), so `npm run calibrate` reproduces the committed ranges. Photos carry more texture
 // and contrast than the two test scenes; multi-octave noise, hard and soft edges, saturated and dull
 // colours and dark and bright exposures bring the activation ranges closer to a photo's.
+import { decode, resizeRgb } from '../decode.ts';
 import { MODEL_SIZE } from '../tensor.ts';
 import { rng } from '../seeded-random.ts';
+import { render, scenes } from '../synthetic.ts';
+
+/** How many generated images the committed calibration used (besides the synthetic.ts scenes). */
+export const CALIBRATION_IMAGES = 12;
+
+/** The calibration set: the synthetic.ts scenes, then calibrationImage(1..count), as 1024² RGB. */
+export async function calibrationSet(count: number = CALIBRATION_IMAGES): Promise<Uint8Array[]> {
+  const images: Uint8Array[] = [];
+  for (const scene of scenes())
+    images.push(await resizeRgb(await decode((await render(scene)).image, 5e7), MODEL_SIZE));
+  for (let seed = 1; seed <= count; seed++) images.push(calibrationImage(seed));
+  return images;
+}
 
 /** Smooth value noise in [0,1] over a size×size image, octaves from `cell` px down to 2 px. */
 function valueNoise(size: number, cell: number, rand: () => number, persistence: number): Float32Array {
