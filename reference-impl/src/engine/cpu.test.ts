@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { cpuInfo, describeCpu, parseCpuInfo } from './cpu.ts';
 
-const cpuinfo = (model: string, flags: string) =>
-  `processor\t: 0\nvendor_id\t: x\nmodel name\t: ${model}\nflags\t\t: fpu sse2 ${flags}\n\nprocessor\t: 1\n`;
+const cpuinfo = (model: string, flags: string, topology = '') =>
+  `processor\t: 0\nvendor_id\t: x\nmodel name\t: ${model}\n${topology}flags\t\t: fpu sse2 ${flags}\n\nprocessor\t: 1\n`;
 
 describe('parseCpuInfo', () => {
   it.each([
@@ -12,7 +12,22 @@ describe('parseCpuInfo', () => {
     ['Intel Core Alder Lake', 'avx2 avx_vnni', ['avx2', 'avx_vnni'], 'vnni'],
     ['Old', 'sse4_2', [], 'other'],
   ])('%s → %j, int8 kernel %s', (model, flags, features, kernel) => {
-    expect(parseCpuInfo(cpuinfo(model, flags), 2)).toEqual({ model, cores: 2, features, int8Kernel: kernel });
+    expect(parseCpuInfo(cpuinfo(model, flags), 2)).toEqual({
+      model,
+      cores: 2,
+      threadsPerCore: 1,
+      features,
+      int8Kernel: kernel,
+    });
+  });
+  it.each([
+    ['siblings\t: 2\ncpu cores\t: 1\n', 2, 'AMD EPYC, 2 cores (2 threads per core), avx2 (int8: vpmaddubsw)'],
+    ['siblings\t: 2\ncpu cores\t: 2\n', 1, 'AMD EPYC, 2 cores, avx2 (int8: vpmaddubsw)'],
+    ['', 1, 'AMD EPYC, 2 cores, avx2 (int8: vpmaddubsw)'],
+  ])('topology %j → %i threads per core, described as %s', (topology, perCore, line) => {
+    const cpu = parseCpuInfo(cpuinfo('AMD EPYC', 'avx2', topology), 2);
+    expect(cpu.threadsPerCore).toBe(perCore);
+    expect(describeCpu(cpu)).toBe(line);
   });
   it('describes this host in one line', () => {
     expect(describeCpu(cpuInfo())).toMatch(/, \d+ cores, .* \(int8: (vnni|vpmaddubsw|other)\)$/);

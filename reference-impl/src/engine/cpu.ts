@@ -5,6 +5,12 @@ import os from 'node:os';
 export interface CpuInfo {
   model: string;
   cores: number;
+  /**
+   * Hardware threads per physical core, from `siblings` / `cpu cores` (1 when not reported). 2 means the cores
+   * above are SMT siblings sharing one core's vector units: convolution-bound inference runs ≈ half as fast
+   * per core, while single-threaded work (a JavaScript peer's pre-processing) barely slows, so ratios differ.
+   */
+  threadsPerCore: number;
   /** Of avx2, avx512f, avx512_vnni, avx_vnni: the ones the CPU reports. */
   features: string[];
   /**
@@ -22,9 +28,12 @@ export function parseCpuInfo(text: string, cores = os.cpus().length): CpuInfo {
   const flags = new Set((field('flags') ?? '').split(/\s+/));
   const features = FEATURES.filter((f) => flags.has(f));
   const vnni = flags.has('avx512_vnni') || flags.has('avx_vnni');
+  const siblings = Number(field('siblings'));
+  const physical = Number(field('cpu cores'));
   return {
     model: field('model name') ?? os.cpus()[0]?.model ?? 'unknown',
     cores,
+    threadsPerCore: siblings > 0 && physical > 0 ? Math.max(1, Math.round(siblings / physical)) : 1,
     features,
     int8Kernel: vnni ? 'vnni' : flags.has('avx2') ? 'vpmaddubsw' : 'other',
   };
@@ -45,7 +54,11 @@ export function cpuInfo(): CpuInfo {
   return cached;
 }
 
-/** One line for logs and bench headers, e.g. `Intel(R) Xeon(R) Processor, 2 cores, avx2 avx512f avx512_vnni (int8: vnni)`. */
+/**
+ * One line for logs and bench headers, e.g. `Intel(R) Xeon(R) Processor, 2 cores, avx2 avx512f avx512_vnni
+ * (int8: vnni)`; SMT shows as `2 cores (2 threads per core)`.
+ */
 export function describeCpu(c: CpuInfo = cpuInfo()): string {
-  return `${c.model}, ${c.cores} cores, ${c.features.join(' ') || 'no avx2'} (int8: ${c.int8Kernel})`;
+  const smt = c.threadsPerCore > 1 ? ` (${c.threadsPerCore} threads per core)` : '';
+  return `${c.model}, ${c.cores} cores${smt}, ${c.features.join(' ') || 'no avx2'} (int8: ${c.int8Kernel})`;
 }
