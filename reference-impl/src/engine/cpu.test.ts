@@ -15,6 +15,7 @@ describe('parseCpuInfo', () => {
     expect(parseCpuInfo(cpuinfo(model, flags), 2)).toEqual({
       model,
       cores: 2,
+      usable: 2,
       threadsPerCore: 1,
       features,
       int8Kernel: kernel,
@@ -28,6 +29,10 @@ describe('parseCpuInfo', () => {
     const cpu = parseCpuInfo(cpuinfo('AMD EPYC', 'avx2', topology), 2);
     expect(cpu.threadsPerCore).toBe(perCore);
     expect(describeCpu(cpu)).toBe(line);
+  });
+  it('says how many cores are usable when a quota or an affinity mask leaves fewer', () => {
+    const cpu = parseCpuInfo(cpuinfo('AMD EPYC', 'avx2', 'siblings\t: 8\ncpu cores\t: 4\n'), 8, 2);
+    expect(describeCpu(cpu)).toBe('AMD EPYC, 8 cores (2 threads per core, 2 usable), avx2 (int8: vpmaddubsw)');
   });
   it('describes this host in one line', () => {
     expect(describeCpu(cpuInfo())).toMatch(/, \d+ cores, .* \(int8: (vnni|vpmaddubsw|other)\)$/);

@@ -1,10 +1,13 @@
 /** The host CPU's name and the x86 features that decide which int8 kernels onnxruntime runs (for logs and benches). */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { usableCores } from './cores.ts';
 
 export interface CpuInfo {
   model: string;
   cores: number;
+  /** Of those, how many this process may keep busy (fewer under an affinity mask or a cgroup CPU quota). */
+  usable: number;
   /**
    * Hardware threads per physical core, from `siblings` / `cpu cores` (1 when not reported). 2 means the cores
    * above are SMT siblings sharing one core's vector units: convolution-bound inference runs ≈ half as fast
@@ -23,7 +26,7 @@ export interface CpuInfo {
 const FEATURES = ['avx2', 'avx512f', 'avx512_vnni', 'avx_vnni'];
 
 /** Parses `/proc/cpuinfo` text (first processor); exported for tests. */
-export function parseCpuInfo(text: string, cores = os.cpus().length): CpuInfo {
+export function parseCpuInfo(text: string, cores = os.cpus().length, usable = cores): CpuInfo {
   const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(text)?.[1]?.trim();
   const flags = new Set((field('flags') ?? '').split(/\s+/));
   const features = FEATURES.filter((f) => flags.has(f));
@@ -33,6 +36,7 @@ export function parseCpuInfo(text: string, cores = os.cpus().length): CpuInfo {
   return {
     model: field('model name') ?? os.cpus()[0]?.model ?? 'unknown',
     cores,
+    usable,
     threadsPerCore: siblings > 0 && physical > 0 ? Math.max(1, Math.round(siblings / physical)) : 1,
     features,
     int8Kernel: vnni ? 'vnni' : flags.has('avx2') ? 'vpmaddubsw' : 'other',
@@ -49,16 +53,20 @@ export function cpuInfo(): CpuInfo {
     } catch {
       /* not Linux: model from os.cpus() */
     }
-    cached = parseCpuInfo(text);
+    cached = parseCpuInfo(text, undefined, usableCores());
   }
   return cached;
 }
 
 /**
  * One line for logs and bench headers, e.g. `Intel(R) Xeon(R) Processor, 2 cores, avx2 avx512f avx512_vnni
- * (int8: vnni)`; SMT shows as `2 cores (2 threads per core)`.
+ * (int8: vnni)`; SMT shows as `2 cores (2 threads per core)`, a quota or affinity mask as `8 cores (2 usable)`.
  */
 export function describeCpu(c: CpuInfo = cpuInfo()): string {
-  const smt = c.threadsPerCore > 1 ? ` (${c.threadsPerCore} threads per core)` : '';
-  return `${c.model}, ${c.cores} cores${smt}, ${c.features.join(' ') || 'no avx2'} (int8: ${c.int8Kernel})`;
+  const notes = [
+    ...(c.threadsPerCore > 1 ? [`${c.threadsPerCore} threads per core`] : []),
+    ...(c.usable < c.cores ? [`${c.usable} usable`] : []),
+  ];
+  const cores = `${c.cores} cores${notes.length ? ` (${notes.join(', ')})` : ''}`;
+  return `${c.model}, ${cores}, ${c.features.join(' ') || 'no avx2'} (int8: ${c.int8Kernel})`;
 }

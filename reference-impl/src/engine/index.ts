@@ -1,7 +1,7 @@
 /** The segmentation engine's public interface: createEngine() → removeBackground(image, options). */
-import { availableParallelism } from 'node:os';
 import sharp from 'sharp';
 import { combineWithPerson } from './combine.ts';
+import { usableCores } from './cores.ts';
 import { composePixels, encode, parseHexColor, resizeMask, type Mask8 } from './compose.ts';
 import { decode, resizeRgb } from './decode.ts';
 import { checkDevice } from './device.ts';
@@ -39,9 +39,9 @@ export interface EngineInternals {
   int8Fallback?: FallbackRule;
 }
 
-/** The documented defaults: CPU, one worker using every core, 50 MP. */
+/** The documented defaults: CPU, one worker using every usable core (cores.ts), 50 MP. */
 export function defaultEngineConfig(): EngineConfig {
-  return { device: 'cpu', workers: 1, threads: availableParallelism(), maxPixels: 50_000_000 };
+  return { device: 'cpu', workers: 1, threads: usableCores(), maxPixels: 50_000_000 };
 }
 
 function throwIfAborted(signal?: AbortSignal): void {
@@ -52,11 +52,10 @@ export function createEngine(config: EngineConfig, internals: EngineInternals = 
   // sharp gives libvips one thread on glibc (against allocator fragmentation). Decode and the two resizes run
   // between inferences, while the cores are otherwise idle: with every core they took 25–45 % less time
   // (engine README, which also has the RSS this costs).
-  sharp.concurrency(Math.max(sharp.concurrency(), availableParallelism()));
+  sharp.concurrency(Math.max(sharp.concurrency(), usableCores()));
   const workers = Math.max(1, Math.floor(config.workers || 1));
   // threads ≤ 0 means "share the cores": oversubscribing onnxruntime's thread pools only adds contention.
-  const threads =
-    config.threads > 0 ? Math.floor(config.threads) : Math.max(1, Math.floor(availableParallelism() / workers));
+  const threads = config.threads > 0 ? Math.floor(config.threads) : Math.max(1, Math.floor(usableCores() / workers));
   const precision = config.precision ?? DEFAULT_PRECISION;
   let pool: WorkerPool | undefined;
   let starting: Promise<void> | undefined;

@@ -3,10 +3,10 @@
  * the parser that reads it and its documentation. `loadConfig`, `bgr serve --help` and the settings table
  * of docs/deploy.md are all made from these rows, so a default or a meaning lives here only.
  */
-import { availableParallelism } from 'node:os';
 import type { LogFormat } from './logger.ts';
 import { DEFAULT_PRECISION, type Precision } from '../engine/graph/precision.ts';
 import { DEVICES, type Device } from '../engine/types.ts';
+import { usableCores } from '../engine/cores.ts';
 import type { KeyRecord } from '../ports.ts';
 import { parseKeys } from './key-list.ts';
 import {
@@ -230,9 +230,9 @@ export const settings = [
     env: 'BGR_THREADS',
     flag: '--threads',
     def: '(cores)',
-    computed: () => String(availableParallelism()),
+    computed: () => String(usableCores()),
     parse: int('BGR_THREADS', 1, 256),
-    doc: 'intra-op threads per worker; with several worker processes on one machine, divide the cores',
+    doc: 'intra-op threads per worker (default: the usable cores, a cgroup CPU quota rounded down included); with several worker processes on one machine, divide the cores',
   }),
   row({
     key: 'queueMax',
