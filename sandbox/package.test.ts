@@ -39,7 +39,10 @@ beforeAll(async () => {
   installedBytes = Number((await run('du', ['-sb', join(project, 'node_modules')])).stdout.split('\t')[0]);
   const port = await freePort();
   const t0 = performance.now();
+  // Its own process group: npx runs the bin as a child of its own and does not pass SIGTERM on, so killing npx
+  // alone left the server running after the suite.
   server = spawn('npx', ['bgr-sandbox', '--port', String(port), '--sandbox-ms', '200'], {
+    detached: true,
     cwd: project,
     env: userEnv({
       BGR_API_KEYS: KEYS.join(','),
@@ -64,10 +67,23 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
+  if (server?.pid && server.exitCode === null) {
     const exited = new Promise((r) => server!.once('exit', r));
-    server.kill('SIGTERM');
+    process.kill(-server.pid, 'SIGTERM');
     await exited;
+  }
+  // The server itself (npx's child) must be gone too, not only npx: its port refuses connections.
+  if (url) {
+    const deadline = Date.now() + 10_000;
+    while (
+      await fetch(`${url}/healthz`).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      if (Date.now() > deadline) throw new Error(`bgr-sandbox still answers on ${url} after SIGTERM`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
   if (work) await rm(work, { recursive: true, force: true });
 });
