@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
 import { describeCpu, cpuInfo, type CpuInfo } from '../src/engine/cpu.ts';
 import { decode, resizeRgb } from '../src/engine/decode.ts';
 import { FULL_WEIGHT_MAX, type Int8Options, type QuantParams, toInt8 } from '../src/engine/graph/int8.ts';
@@ -18,7 +19,13 @@ import { defaultCacheDir, ensureModel } from '../src/engine/model.ts';
 import { iou } from '../src/engine/synthetic.ts';
 import { fallsBack, INT8_FALLBACK } from '../src/engine/graph/precision.ts';
 import { MODEL_SIZE, toAlpha, toPlanarInput, unsureShare } from '../src/engine/tensor.ts';
-import { FRESH_HELDOUT_SEEDS, generatedScenes, heldoutImages, TUNING_SEEDS } from './heldout-images.ts';
+import {
+  FRESH_HELDOUT_SEEDS,
+  type GeneratedScene,
+  generatedScenes,
+  heldoutImages,
+  TUNING_SEEDS,
+} from './heldout-images.ts';
 import { benchImages } from './images.ts';
 import { fmt, quantile } from './stats.ts';
 
@@ -82,6 +89,14 @@ export interface Int8VariantReport {
   freshWorst: number;
   /** Images answered by fp32 (the fallback variant only), out of all images scored. */
   fellBack?: string[];
+  /**
+   * Against the drawn scenes' true mattes (tuning and held-out draws together), rather than against fp32:
+   * whether departing from fp32 costs anything. fp32's own row is its error against the truth.
+   */
+  truthMean: number;
+  truthWorst: number;
+  /** Scenes where this variant departs from fp32 (IoU < 0.95), with both graphs' IoU against the true matte. */
+  departures: { name: string; fp32: number; variant: number }[];
   /** The generated scenes drawn with the tuning seeds: may choose a recipe, unlike the held-out draw. */
   scenes: { name: string; iou: number }[];
   tuneMean: number;
@@ -146,14 +161,21 @@ export async function runInt8Bench(
   }
   const { source, images: tuneImages } = await benchImages();
   const tune = await Promise.all(tuneImages.map(async (i) => ({ name: i.name, x: await modelInput(i.data) })));
-  const held = await Promise.all(
-    (await heldoutImages()).map(async (i) => ({ name: i.name, x: await modelInput(i.data) })),
-  );
+  /** A drawn scene as the model's input, with its true matte at the model's output size (the same fill resize). */
+  const truths = new Map<string, Uint8Array>();
+  const asInput = async (name: string, scene: GeneratedScene) => {
+    const matte = sharp(scene.matte, { raw: { width: scene.width, height: scene.height, channels: 1 } });
+    // b-w: sharp widens a 1-channel raw input to 3 channels on output unless told.
+    const resized = matte.resize(MODEL_SIZE, MODEL_SIZE, { fit: 'fill' }).toColourspace('b-w');
+    truths.set(name, new Uint8Array(await resized.raw().toBuffer()));
+    return { name, x: await modelInput(scene.data) };
+  };
+  const held = await Promise.all((await heldoutImages()).map((i) => asInput(i.name, i)));
   /** The scenes of several draws, named `seed/scene`, as model inputs. */
   const drawn = async (seeds: number[]) => {
     const out: { name: string; x: Float32Array }[] = [];
     for (const seed of seeds)
-      for (const i of await generatedScenes(seed)) out.push({ name: `${seed}/${i.name}`, x: await modelInput(i.data) });
+      for (const i of await generatedScenes(seed)) out.push(await asInput(`${seed}/${i.name}`, i));
     return out;
   };
   const fresh = await drawn(FRESH_HELDOUT_SEEDS);
@@ -196,6 +218,8 @@ export async function runInt8Bench(
   const answeredByFp32 = (v: string, n: string) => v === FALLBACK && fallsBack(unsure.get(`${COMMITTED}/${n}`)!);
   const base = (v: string) => (v === FALLBACK ? COMMITTED : v);
   const score = (v: string, n: string) => (answeredByFp32(v, n) ? 1 : iouOf(base(v), n));
+  const truthOf = (v: string, n: string) =>
+    iou(truths.get(n)!, alpha.get(`${answeredByFp32(v, n) ? 'fp32' : base(v)}/${n}`)!);
   const time = (v: string, n: string) => p50(base(v), n) + (answeredByFp32(v, n) ? p50('fp32', n) : 0);
   const sum = (v: string) => tune.reduce((s, i) => s + time(v, i.name), 0);
   const scored = (v: string, imgs: { name: string }[]) => imgs.map((i) => ({ name: i.name, iou: score(v, i.name) }));
@@ -204,7 +228,14 @@ export async function runInt8Bench(
     const t = tune.map((i) => ({ name: i.name, iou: score(v, i.name), ms: time(v, i.name) }));
     const [h, sc, f] = [scored(v, held), scored(v, scenes), scored(v, fresh)];
     const worst = h.reduce((a, b) => (b.iou < a.iou ? b : a));
+    const generated = [...scenes, ...held, ...fresh];
+    const truth = generated.map((i) => truthOf(v, i.name));
     return {
+      truthMean: mean(truth),
+      truthWorst: Math.min(...truth),
+      departures: generated
+        .filter((i) => score(v, i.name) < 0.95)
+        .map((i) => ({ name: i.name, fp32: truthOf('fp32', i.name), variant: truthOf(v, i.name) })),
       variant: v,
       saturating: saturating.get(base(v))!,
       modelMs: sum(v),
@@ -233,16 +264,23 @@ export function formatInt8Bench(r: Int8BenchReport): string {
   const lines = [
     `int8 candidates — CPU: ${describeCpu(r.cpu)}`,
     `  tuning sets: ${r.source} (model ms: Σ p50 of ${r.runs} run(s), ${r.threads} threads) and ${r.variants[0]!.scenes.length} generated scenes (tuning seeds); held-out: the same scenes from other seeds, never tuned on; quality: 1024² alpha IoU (at 0.5) vs fp32`,
-    `  variant                | sat. | ${tuneNames.map((n) => n.padStart(12)).join(' | ')} | mean   | worst  | scenes mean/worst | held-out mean | held-out worst (image)   | fresh mean/worst  | model ms | vs fp32`,
+    `  variant                | sat. | ${tuneNames.map((n) => n.padStart(12)).join(' | ')} | mean   | worst  | scenes mean/worst | held-out mean | held-out worst (image)   | fresh mean/worst  | vs true matte     | model ms | vs fp32`,
   ];
   for (const v of r.variants) {
     lines.push(
-      `  ${v.variant.padEnd(22)} | ${String(v.saturating).padStart(4)} | ${v.tune.map((t) => t.iou.toFixed(4).padStart(12)).join(' | ')} | ${v.tuneMean.toFixed(4)} | ${v.tuneWorst.toFixed(4)} | ${`${v.scenesMean.toFixed(4)} / ${v.scenesWorst.toFixed(4)}`.padEnd(17)} | ${v.heldoutMean.toFixed(4).padStart(13)} | ${`${v.heldoutWorst.toFixed(4)} (${v.heldoutWorstImage.replace(/\.jpg$/, '')})`.padEnd(24)} | ${`${v.freshMean.toFixed(4)} / ${v.freshWorst.toFixed(4)}`.padEnd(17)} | ${fmt(v.modelMs).padStart(8)} | ${v.speedupVsFp32.toFixed(2)}×`,
+      `  ${v.variant.padEnd(22)} | ${String(v.saturating).padStart(4)} | ${v.tune.map((t) => t.iou.toFixed(4).padStart(12)).join(' | ')} | ${v.tuneMean.toFixed(4)} | ${v.tuneWorst.toFixed(4)} | ${`${v.scenesMean.toFixed(4)} / ${v.scenesWorst.toFixed(4)}`.padEnd(17)} | ${v.heldoutMean.toFixed(4).padStart(13)} | ${`${v.heldoutWorst.toFixed(4)} (${v.heldoutWorstImage.replace(/\.jpg$/, '')})`.padEnd(24)} | ${`${v.freshMean.toFixed(4)} / ${v.freshWorst.toFixed(4)}`.padEnd(17)} | ${`${v.truthMean.toFixed(4)} / ${v.truthWorst.toFixed(4)}`.padEnd(17)} | ${fmt(v.modelMs).padStart(8)} | ${v.speedupVsFp32.toFixed(2)}×`,
     );
   }
   for (const v of r.variants.filter((x) => x.fellBack))
     lines.push(
       `  ${v.variant}: fp32 answered ${v.fellBack!.length} of ${v.tune.length + v.scenes.length + v.heldout.length + v.fresh.length} images (int8 unsure over > ${INT8_FALLBACK.share * 100} % of the image): ${v.fellBack!.join(', ')}`,
+    );
+  lines.push(
+    `  vs true matte: every generated scene (${r.variants[0]!.scenes.length + r.variants[0]!.heldout.length + r.variants[0]!.fresh.length}) against the subject's drawn coverage, IoU at 0.5; where a variant departs from fp32 (IoU < 0.95), fp32 → variant against the matte:`,
+  );
+  for (const v of r.variants.filter((x) => x.departures.length))
+    lines.push(
+      `    ${v.variant}: ${v.departures.map((d) => `${d.name.replace(/\.jpg$/, '')} ${d.fp32.toFixed(3)} → ${d.variant.toFixed(3)}`).join(', ')}`,
     );
   lines.push('  tuning scenes per image:');
   for (const v of r.variants.slice(1))
