@@ -122,6 +122,32 @@ describe('BullJobQueue', () => {
     expect(await apiNode.cancel('a')).toBe(false); // finished
   });
 
+  it('takes no job before its cancel channel is subscribed: a cancel right after the first run reaches it', async () => {
+    const name = qname();
+    const apiNode = node({ queueName: name });
+    // A worker whose subscriber is slow to SUBSCRIBE (as on a Redis Cluster, which first discovers its nodes).
+    const workerConnection = createRedis({ url: testRedisUrl, role: 'worker' });
+    workerClients.push(workerConnection);
+    const duplicate = workerConnection.duplicate.bind(workerConnection);
+    workerConnection.duplicate = (() => {
+      const sub = duplicate();
+      const subscribe = sub.subscribe.bind(sub) as (...a: unknown[]) => Promise<unknown>;
+      sub.subscribe = (async (...a: unknown[]) => {
+        await new Promise((r) => setTimeout(r, 500));
+        return subscribe(...a);
+      }) as RedisClient['subscribe'];
+      workerClients.push(sub);
+      return sub;
+    }) as RedisClient['duplicate'];
+    const worker = node({ queueName: name, workerConnection });
+    const { runs, processor } = controlled();
+    await apiNode.add('a');
+    worker.start(processor);
+    await until(() => runs.length === 1);
+    expect(await apiNode.cancel('a')).toBe(true);
+    await until(() => runs[0]!.ctx.signal.aborted, 3000);
+  });
+
   it('retries a job that throws RetryJob up to maxAttempts; then it is exhausted', async () => {
     const name = qname();
     const exhausted: string[] = [];

@@ -179,9 +179,14 @@ export class BullJobQueue implements JobQueue {
     this.subscriber.on('message', (_channel: string, id: string) => {
       this.running.get(id)?.controller.abort(new Error('canceled'));
     });
-    void this.subscriber.subscribe(this.channel).catch((err: unknown) => this.opts.onError?.(err));
+    // Jobs are taken only once the cancel channel is subscribed: a cancel published for a job that started
+    // before SUBSCRIBE took effect was lost, and the job ran to its end (seen on a Redis Cluster, where the
+    // subscriber first discovers the nodes). If subscribing fails, jobs run anyway; cancels then only reach
+    // the record, whose CAS discards the late result.
+    const subscribed = this.subscriber.subscribe(this.channel).catch((err: unknown) => this.opts.onError?.(err));
 
     this.worker = new Worker(this.queue.name, (job, token, signal) => this.run(processor, job, token, signal), {
+      autorun: false,
       connection: template,
       prefix: `${this.opts.prefix}bull`,
       concurrency: this.opts.concurrency,
@@ -196,6 +201,10 @@ export class BullJobQueue implements JobQueue {
     this.worker.on('error', (err) => this.opts.onError?.(err));
     this.worker.on('failed', (job, err) => {
       if (job?.id) void this.onFailed(job.id, err);
+    });
+    const worker = this.worker;
+    void subscribed.then(() => {
+      if (!this.closing) worker.run().catch((err: unknown) => this.opts.onError?.(err));
     });
   }
 
