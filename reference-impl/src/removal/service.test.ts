@@ -534,6 +534,43 @@ describe('credits', () => {
     await new Promise((r) => setTimeout(r, 10));
     expect((await t.result(id, 'k2')).body.metrics).not.toHaveProperty('remaining_credits');
   });
+  it.each([
+    ['the output cannot be read (the store went down after the ending write): 503', 'outage', 503],
+    ['the deadline passes between the ending write and the answer: 504', 'deadline', 504],
+  ] as const)(
+    'a v1 call charged at COMPLETED but answered with an error gets its charge back: %s',
+    async (_name, fault, status) => {
+      const t = await setup();
+      t.engine.auto = () => fakeResult();
+      if (fault === 'outage') {
+        t.store.getOutput = async () => {
+          throw new ApiError('service_unavailable', 'The request store is unavailable.');
+        };
+      } else {
+        // The charge is taken, then the answer is held up past the 0.1 s deadline.
+        const settle = t.keys.settle.bind(t.keys);
+        t.keys.settle = async (...a) => {
+          const left = await settle(...a);
+          await new Promise((r) => setTimeout(r, 300));
+          return left;
+        };
+      }
+      const request = {
+        image: 'https://img.test/cat.jpg',
+        method: 'object',
+        format: 'png',
+        maskOnly: false,
+        base64: false,
+      } as const;
+      const call = t.service.removeNow('k1', 'v1-charged', request, { deadlineS: fault === 'deadline' ? 0.1 : 5 });
+      await expect(call).rejects.toMatchObject({ statusCode: status });
+      for (let i = 0; i < 200 && (t.keys.charged.get('k1') ?? 0) > 0; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(t.keys.charged.get('k1') ?? 0).toBe(0);
+      expect(await t.keys.balance('k1')).toBe(10);
+      expect(t.keys.heldBy('k1')).toBe(0);
+      expect(await t.store.get('v1-charged')).toBeUndefined(); // forgotten as a v1 call is
+    },
+  );
   it("a v1 call's hold lives no longer than its deadline + 60 s (a node killed mid-call pins no credit for a day); a v2 hold takes the store's own TTL", async () => {
     const t = await setup();
     t.engine.auto = () => fakeResult();

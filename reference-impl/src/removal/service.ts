@@ -147,6 +147,7 @@ export class RemovalService {
       },
     );
     let stopWatching: (() => void) | undefined;
+    let delivered = false;
     try {
       await Promise.race([acceptance, limit.aborted]);
       stopWatching = watchEnd(this.store, id, waiter, {
@@ -157,6 +158,7 @@ export class RemovalService {
       if (rec.state === 'FAILED') throw syncFailure(rec, waiter);
       const out = await this.store.getOutput(id);
       if (!out) throw new ApiError('internal');
+      delivered = true;
       return {
         image: out.bytes,
         contentType: out.contentType,
@@ -175,12 +177,18 @@ export class RemovalService {
             error: { code: 'canceled', message: errors.canceled.message },
           });
           await this.queue.cancel(id);
+        } else if (rec?.state === 'COMPLETED' && !delivered) {
+          // Charged, but the client got an error instead of the image: the deadline, a hang-up or an outage
+          // (reading the output) came between the job's end and the answer (chaos run: a 503 v1 call charged).
+          // The charge is given back; the id stays settled, so nothing charges it again.
+          await this.keys.withdraw(owner, id);
         }
-        await this.store.delete(id); // an outage here leaves it to its TTL
+        await this.store.delete(id);
       };
       const done = acceptance
+        // An outage here is retried in the background (a charge to give back must not wait for the TTL).
         .then(forget, () => {})
-        .catch(() => {})
+        .catch(() => void this.retry(id, [forget], 'v1 tidy-up'))
         .finally(() => release?.());
       // A fetch or engine that ignores the abort must not hold the answer: then the tidy-up runs behind it.
       if (accepted) await done;
