@@ -24,6 +24,14 @@ import type { JobContext } from './queue.ts';
 
 const contract = loadContract();
 const HOUR = 3_600_000;
+/** A v1 call's request, as the v1 handler builds it, for the tests that call `removeNow` directly. */
+const V1_REQUEST = {
+  image: 'https://img.test/cat.jpg',
+  method: 'object',
+  format: 'png',
+  maskOnly: false,
+  base64: false,
+} as const;
 
 /** Fails like the server's input resolution does, by URL. */
 const coded = (code: string, message: string) => Object.assign(new Error(message), { code });
@@ -555,14 +563,7 @@ describe('credits', () => {
           return left;
         };
       }
-      const request = {
-        image: 'https://img.test/cat.jpg',
-        method: 'object',
-        format: 'png',
-        maskOnly: false,
-        base64: false,
-      } as const;
-      const call = t.service.removeNow('k1', 'v1-charged', request, { deadlineS: fault === 'deadline' ? 0.1 : 5 });
+      const call = t.service.removeNow('k1', 'v1-charged', V1_REQUEST, { deadlineS: fault === 'deadline' ? 0.1 : 5 });
       await expect(call).rejects.toMatchObject({ statusCode: status });
       for (let i = 0; i < 200 && (t.keys.charged.get('k1') ?? 0) > 0; i++) await new Promise((r) => setTimeout(r, 5));
       expect(t.keys.charged.get('k1') ?? 0).toBe(0);
@@ -580,14 +581,7 @@ describe('credits', () => {
       ttls.push(ttlMs);
       return hold(id, requestId);
     };
-    const request = {
-      image: 'https://img.test/cat.jpg',
-      method: 'object',
-      format: 'png',
-      maskOnly: false,
-      base64: false,
-    } as const;
-    await t.service.removeNow('k1', 'v1-call', request, { deadlineS: 5 });
+    await t.service.removeNow('k1', 'v1-call', V1_REQUEST, { deadlineS: 5 });
     await t.submit();
     expect(ttls).toEqual([65_000, undefined]);
   });
