@@ -7,20 +7,48 @@ import { check, formatVerdict } from './checker.ts';
 import { History } from './history.ts';
 import { runChaos } from './run.ts';
 
-const { values } = parseArgs({
-  options: {
-    seed: { type: 'string', default: '1' },
-    duration: { type: 'string', default: '600' },
-    faults: { type: 'string' },
-    clients: { type: 'string', default: '6' },
-    think: { type: 'string', default: '60' },
-    soak: { type: 'boolean', default: false },
-    requests: { type: 'string', default: '20000' },
-    out: { type: 'string' },
-    'wait-replicas': { type: 'boolean', default: false },
-    check: { type: 'string' },
-  },
-});
+const USAGE = `usage: npm run chaos -- [--seed N] [--duration S] [--faults N] [--clients N] [--think MS] [--soak [--requests N]] [--out DIR] [--wait-replicas] [--check HISTORY]
+
+  --seed           the workload's and the fault schedule's seed (default 1)
+  --duration       seconds of load (default 600)
+  --faults         faults to inject (default one per 25 s)
+  --clients        concurrent clients (default 6), each thinking --think ms between calls (default 60)
+  --soak           no faults: a long run sampling memory and Redis keys, stopping after --requests (default 20000)
+  --out            where the history and the node logs go (default a temporary folder)
+  --wait-replicas  runs the API nodes with BGR_REDIS_WAIT_REPLICAS=1
+  --check          re-checks a saved history.jsonl without running anything
+`;
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      help: { type: 'boolean', short: 'h', default: false },
+      seed: { type: 'string', default: '1' },
+      duration: { type: 'string', default: '600' },
+      faults: { type: 'string' },
+      clients: { type: 'string', default: '6' },
+      think: { type: 'string', default: '60' },
+      soak: { type: 'boolean', default: false },
+      requests: { type: 'string', default: '20000' },
+      out: { type: 'string' },
+      'wait-replicas': { type: 'boolean', default: false },
+      check: { type: 'string' },
+    },
+  }));
+  for (const k of ['seed', 'duration', 'faults', 'clients', 'think', 'requests'] as const) {
+    const v = values[k];
+    if (v !== undefined && !(Number.isInteger(Number(v)) && Number(v) >= 0))
+      throw new Error(`--${k} must be a whole number ≥ 0, got '${v}'`);
+  }
+} catch (e) {
+  process.stderr.write(`chaos: ${(e as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 
 if (values.check) {
   // Re-check a saved history without running anything.
