@@ -79,6 +79,12 @@ export async function loadPeer(warmup: Buffer): Promise<PeerRun> {
   };
 }
 
+/** An image's size in megapixels, from its header. */
+async function megapixelsOf(data: Buffer): Promise<number> {
+  const { width = 0, height = 0 } = await sharp(data).metadata();
+  return (width * height) / 1e6;
+}
+
 /** A photo scaled to 2 MP (aspect kept) and re-encoded as PNG. */
 async function asTwoMegapixelPng(photo: { name: string; data: Buffer }): Promise<{ name: string; data: Buffer }> {
   const { width = 1, height = 1 } = await sharp(photo.data).metadata();
@@ -111,7 +117,9 @@ export async function runEngineBench(
   const photos = await Promise.all(files.map(async (f) => ({ name: f, data: await readFile(path.join(dir, f)) })));
   // The overhead target holds up to 2 MP, and PNG is the costlier input to decode: the largest photo scaled to
   // 2 MP and saved as PNG runs too (ours only; the ours/peer ratio stays over the photos as they are).
-  const inputs = [...photos, await asTwoMegapixelPng(photos.at(-1)!)];
+  const pixels = await Promise.all(photos.map(async (p) => megapixelsOf(p.data)));
+  const largest = photos[pixels.indexOf(Math.max(...pixels))]!;
+  const inputs = [...photos, await asTwoMegapixelPng(largest)];
 
   const engine = createEngine(config);
   const t0 = performance.now();
@@ -163,14 +171,13 @@ export async function runEngineBench(
     sumPeer = 0;
   for (const input of inputs) {
     const o = ours.get(input.name)!;
-    const meta = await sharp(input.data).metadata();
     const stages = Object.fromEntries(
       STAGES.map((s) => [s, stat(o.stages.map((t) => t[s]))]),
     ) as ImageReport['ours']['stages'];
     const nonInfer = stages.decode.p50 + stages.pre.p50 + stages.post.p50 + stages.encode.p50;
     const img: ImageReport = {
       name: input.name,
-      megapixels: ((meta.width ?? 0) * (meta.height ?? 0)) / 1e6,
+      megapixels: await megapixelsOf(input.data),
       ours: { ...stat(o.total), stages },
       overhead: nonInfer / stages.infer.p50,
       pngBytes: o.bytes,

@@ -223,12 +223,12 @@ export async function runInt8Bench(
   const time = (v: string, n: string) => p50(base(v), n) + (answeredByFp32(v, n) ? p50('fp32', n) : 0);
   const sum = (v: string) => tune.reduce((s, i) => s + time(v, i.name), 0);
   const scored = (v: string, imgs: { name: string }[]) => imgs.map((i) => ({ name: i.name, iou: score(v, i.name) }));
-  const all = [...tune, ...scenes, ...held, ...fresh];
+  const generated = [...scenes, ...held, ...fresh];
+  const all = [...tune, ...generated];
   const variants = [...names, ...(names.includes(COMMITTED) ? [FALLBACK] : [])].map((v): Int8VariantReport => {
     const t = tune.map((i) => ({ name: i.name, iou: score(v, i.name), ms: time(v, i.name) }));
     const [h, sc, f] = [scored(v, held), scored(v, scenes), scored(v, fresh)];
     const worst = h.reduce((a, b) => (b.iou < a.iou ? b : a));
-    const generated = [...scenes, ...held, ...fresh];
     const truth = generated.map((i) => truthOf(v, i.name));
     return {
       truthMean: mean(truth),
