@@ -36,10 +36,13 @@ try {
       check: { type: 'string' },
     },
   }));
+  // Counts are whole numbers; durations (seconds, ms) may have a fraction, as Number() always read them.
   for (const k of ['seed', 'duration', 'faults', 'clients', 'think', 'requests'] as const) {
     const v = values[k];
-    if (v !== undefined && !(Number.isInteger(Number(v)) && Number(v) >= 0))
-      throw new Error(`--${k} must be a whole number ≥ 0, got '${v}'`);
+    const n = Number(v);
+    const whole = k !== 'duration' && k !== 'think';
+    if (v !== undefined && !(Number.isFinite(n) && n >= 0 && (!whole || Number.isInteger(n))))
+      throw new Error(`--${k} must be a ${whole ? 'whole number' : 'number'} ≥ 0, got '${v}'`);
   }
 } catch (e) {
   process.stderr.write(`chaos: ${(e as Error).message}\n\n${USAGE}`);
