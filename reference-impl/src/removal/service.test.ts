@@ -11,6 +11,7 @@ import { RemovalService } from './service.ts';
 import type { ServiceConfig, ResolveImage } from './service.ts';
 import {
   asProbed,
+  deferred,
   FakeClock,
   FakeEngine,
   FakeKeyStore,
@@ -554,17 +555,22 @@ describe('credits', () => {
         t.store.getOutput = async () => {
           throw new ApiError('service_unavailable', 'The request store is unavailable.');
         };
-      } else {
-        // The charge is taken, then the answer is held up past the 0.1 s deadline.
-        const settle = t.keys.settle.bind(t.keys);
-        t.keys.settle = async (...a) => {
-          const left = await settle(...a);
-          await new Promise((r) => setTimeout(r, 300));
-          return left;
-        };
       }
-      const call = t.service.removeNow('k1', 'v1-charged', V1_REQUEST, { deadlineS: fault === 'deadline' ? 0.1 : 5 });
+      // The charge is taken, then the answer is held up until the call has ended (past its deadline), so the
+      // deadline case never takes the cancel path instead, however slow the host.
+      const answered = deferred<void>();
+      const settle = t.keys.settle.bind(t.keys);
+      let chargedBeforeAnswer = false;
+      t.keys.settle = async (...a) => {
+        const left = await settle(...a);
+        chargedBeforeAnswer = t.keys.charged.get('k1') === 1;
+        if (fault === 'deadline') await answered.promise;
+        return left;
+      };
+      const call = t.service.removeNow('k1', 'v1-charged', V1_REQUEST, { deadlineS: fault === 'deadline' ? 1 : 5 });
       await expect(call).rejects.toMatchObject({ statusCode: status });
+      answered.resolve();
+      expect(chargedBeforeAnswer).toBe(true); // the path under test, not a cancel before the charge
       for (let i = 0; i < 200 && (t.keys.charged.get('k1') ?? 0) > 0; i++) await new Promise((r) => setTimeout(r, 5));
       expect(t.keys.charged.get('k1') ?? 0).toBe(0);
       expect(await t.keys.balance('k1')).toBe(10);
