@@ -29,19 +29,23 @@ import {
 import { benchImages } from './images.ts';
 import { fmt, quantile } from './stats.ts';
 
-/** The previous recipe (v4): full-range 8-bit weights, which saturate on CPUs without VNNI. */
+/** The deepest encoder stages, which v4 and v5 kept float32 and v6 quantizes. */
+const STAGES_5_6 = /^\/stage[56]\//;
+/** The recipe before v5 (v4): full-range 8-bit weights, which saturate on CPUs without VNNI. */
 export const RECIPE_V4 = {
   weightMax: FULL_WEIGHT_MAX,
   perTensorWeights: /^\/stage1\/rebnconvin\//,
+  floatNodes: STAGES_5_6,
 } satisfies Int8Options;
 /** The committed recipe's name among the candidates, and the name of it with the engine's fp32 fallback. */
-const COMMITTED = 'v5 7-bit per-channel';
-const FALLBACK = 'v5 + fp32 fallback';
-/** The candidates compared: the previous recipe, the committed one (`{}`), and its neighbours. */
+const COMMITTED = 'v6 7-bit, all int8';
+const FALLBACK = 'v6 + fp32 fallback';
+/** The candidates compared: the previous recipes, the committed one (`{}`), and v5's neighbours. */
 export const CANDIDATES: Record<string, Int8Options> = {
   'v4 8-bit (old)': RECIPE_V4,
+  'v5 7-bit per-channel': { floatNodes: STAGES_5_6 },
   [COMMITTED]: {},
-  '7-bit, pt rebnconvin': { perTensorWeights: RECIPE_V4.perTensorWeights },
+  '7-bit, pt rebnconvin': { perTensorWeights: RECIPE_V4.perTensorWeights, floatNodes: STAGES_5_6 },
   '7-bit + float stage4': { floatNodes: /^\/stage[456]\// },
 };
 /**

@@ -10,10 +10,11 @@ export const DEFAULT_PRECISION: Precision = 'fp32';
 /**
  * int8's fp32 fallback: an image whose int8 alpha has more than `share` of its pixels strictly inside `band`
  * (the model unsure there, where int8's small shifts flip whole regions across 0.5) is run again in fp32, and
- * fp32's answer is kept. The share was chosen on the shared photos and the tuning scenes, never on the
- * held-out ones (engine README, "fp32 fallback").
+ * fp32's answer is kept. 2.5 %: about two thirds of the lowest share among the 92 images seen so far whose
+ * int8 IoU vs fp32 was under 0.95 (3.89 %); validated on draws made after it was fixed (engine README,
+ * "fp32 fallback").
  */
-export const INT8_FALLBACK: FallbackRule = { band: [0.2, 0.8], share: 0.04 };
+export const INT8_FALLBACK: FallbackRule = { band: [0.2, 0.8], share: 0.025 };
 
 /** When a graph hands an image to its fallback: more than `share` of its output strictly inside `band`. */
 export interface FallbackRule {

@@ -77,7 +77,7 @@ describe('prepared graphs (real model)', () => {
   it('every int8 weight of the prepared graph is within ±64 (no saturation on CPUs without VNNI)', async () => {
     const model = decodeModel(await readFile(await preparedModel(await ensureModel(cacheDir), cacheDir, 'int8')));
     const ranges = int8WeightRanges(model);
-    expect(ranges.length).toBe(97); // one per int8 Conv
+    expect(ranges.length).toBe(113); // one per int8 Conv: all 114 but the logits Conv
     expect(saturatingWeights(model)).toEqual([]);
     expect(Math.max(...ranges.map((r) => r.maxAbs))).toBe(SAFE_WEIGHT_MAX);
   });
@@ -106,11 +106,11 @@ describe('prepared graphs (real model)', () => {
   });
 
   // The shared photos are not in a fresh clone; where they are, hold int8 to what the bench measured (engine
-  // README "Precision": v5 mean 0.984, worst 0.961 on plants-1). The integer part is the same on every CPU
-  // (weights within ±64, checked above); the margin covers the float parts (fp32 reference, float stages,
-  // Resize), whose kernels differ by CPU in the last bits.
+  // README "Precision": v6 alone mean 0.980, worst 0.941 on plants-1, which the fallback answers in fp32). The
+  // integer part is the same on every CPU (weights within ±64, checked above); the margin covers the float parts
+  // (fp32 reference, Resize, logits), whose kernels differ by CPU in the last bits.
   it.skipIf(!sharedFixturesDir())(
-    'int8 on the shared photos: alpha IoU vs fp32 mean ≥ 0.980, worst ≥ 0.955; with its fp32 fallback mean ≥ 0.99, worst ≥ 0.975',
+    'int8 on the shared photos: alpha IoU vs fp32 mean ≥ 0.975, worst ≥ 0.935; with its fp32 fallback mean ≥ 0.99, worst ≥ 0.98',
     async () => {
       const dir = path.join(sharedFixturesDir()!, 'photos');
       const scores: number[] = [];
@@ -131,10 +131,10 @@ describe('prepared graphs (real model)', () => {
         );
       }
       const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-      expect(mean(scores)).toBeGreaterThanOrEqual(0.98);
-      expect(Math.min(...scores)).toBeGreaterThanOrEqual(0.955);
+      expect(mean(scores)).toBeGreaterThanOrEqual(0.975);
+      expect(Math.min(...scores)).toBeGreaterThanOrEqual(0.935);
       expect(mean(withFallback)).toBeGreaterThanOrEqual(0.99);
-      expect(Math.min(...withFallback)).toBeGreaterThanOrEqual(0.975);
+      expect(Math.min(...withFallback)).toBeGreaterThanOrEqual(0.98);
     },
   );
 });

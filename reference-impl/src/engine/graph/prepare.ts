@@ -12,7 +12,7 @@ import { type Precision, PRECISIONS } from './precision.ts';
 export { DEFAULT_PRECISION, type Precision, PRECISIONS } from './precision.ts';
 
 /** Bumped whenever a recipe changes the bytes it writes, so stale cached graphs are never reused. */
-const RECIPE = { fp32: 'fp32-pruned-v1', int8: 'int8-qdq-v5-w7pc' } as const;
+const RECIPE = { fp32: 'fp32-pruned-v1', int8: 'int8-qdq-v6-w7pc-all' } as const;
 
 /** The committed calibration (scripts: `npm run calibrate`): per-tensor uint8 scale and zero point. */
 export interface CalibrationFile {
