@@ -21,6 +21,7 @@ import { fallsBack, INT8_FALLBACK } from '../src/engine/graph/precision.ts';
 import { MODEL_SIZE, toAlpha, toPlanarInput, unsureShare } from '../src/engine/tensor.ts';
 import {
   FRESH_HELDOUT_SEEDS,
+  VALIDATION_SEEDS,
   type GeneratedScene,
   generatedScenes,
   heldoutImages,
@@ -38,7 +39,7 @@ export const RECIPE_V4 = {
   floatNodes: STAGES_5_6,
 } satisfies Int8Options;
 /** The committed recipe's name among the candidates, and the name of it with the engine's fp32 fallback. */
-const COMMITTED = 'v6 7-bit, all int8';
+const COMMITTED = 'v6 7-bit all int8';
 const FALLBACK = 'v6 + fp32 fallback';
 /** The candidates compared: the previous recipes, the committed one (`{}`), and v5's neighbours. */
 export const CANDIDATES: Record<string, Int8Options> = {
@@ -89,6 +90,10 @@ export interface Int8VariantReport {
   heldout: { name: string; iou: number }[];
   /** Held-out draws first drawn after the fallback rule was chosen (FRESH_HELDOUT_SEEDS). */
   fresh: { name: string; iou: number }[];
+  /** Draws first made after recipe v6 and its fallback rule were committed (VALIDATION_SEEDS). */
+  validation: { name: string; iou: number }[];
+  validationMean: number;
+  validationWorst: number;
   freshMean: number;
   freshWorst: number;
   /** Images answered by fp32 (the fallback variant only), out of all images scored. */
@@ -183,6 +188,7 @@ export async function runInt8Bench(
     return out;
   };
   const fresh = await drawn(FRESH_HELDOUT_SEEDS);
+  const validation = await drawn(VALIDATION_SEEDS);
   const scenes = await drawn(options.tuningSeeds ?? TUNING_SEEDS);
 
   const alpha = new Map<string, Uint8Array>();
@@ -208,7 +214,7 @@ export async function runInt8Bench(
       }
     }
   }
-  for (const img of [...scenes, ...held, ...fresh])
+  for (const img of [...scenes, ...held, ...fresh, ...validation])
     for (const v of names) {
       await runOnce(v, img.name, img.x);
       log(`${v} ${img.name}`);
@@ -227,11 +233,11 @@ export async function runInt8Bench(
   const time = (v: string, n: string) => p50(base(v), n) + (answeredByFp32(v, n) ? p50('fp32', n) : 0);
   const sum = (v: string) => tune.reduce((s, i) => s + time(v, i.name), 0);
   const scored = (v: string, imgs: { name: string }[]) => imgs.map((i) => ({ name: i.name, iou: score(v, i.name) }));
-  const generated = [...scenes, ...held, ...fresh];
+  const generated = [...scenes, ...held, ...fresh, ...validation];
   const all = [...tune, ...generated];
   const variants = [...names, ...(names.includes(COMMITTED) ? [FALLBACK] : [])].map((v): Int8VariantReport => {
     const t = tune.map((i) => ({ name: i.name, iou: score(v, i.name), ms: time(v, i.name) }));
-    const [h, sc, f] = [scored(v, held), scored(v, scenes), scored(v, fresh)];
+    const [h, sc, f, val] = [scored(v, held), scored(v, scenes), scored(v, fresh), scored(v, validation)];
     const worst = h.reduce((a, b) => (b.iou < a.iou ? b : a));
     const truth = generated.map((i) => truthOf(v, i.name));
     return {
@@ -249,6 +255,9 @@ export async function runInt8Bench(
       fresh: f,
       freshMean: mean(f.map((x) => x.iou)),
       freshWorst: Math.min(...f.map((x) => x.iou)),
+      validation: val,
+      validationMean: mean(val.map((x) => x.iou)),
+      validationWorst: Math.min(...val.map((x) => x.iou)),
       scenes: sc,
       scenesMean: mean(sc.map((x) => x.iou)),
       scenesWorst: Math.min(...sc.map((x) => x.iou)),
@@ -268,19 +277,19 @@ export function formatInt8Bench(r: Int8BenchReport): string {
   const lines = [
     `int8 candidates — CPU: ${describeCpu(r.cpu)}`,
     `  tuning sets: ${r.source} (model ms: Σ p50 of ${r.runs} run(s), ${r.threads} threads) and ${r.variants[0]!.scenes.length} generated scenes (tuning seeds); held-out: the same scenes from other seeds, never tuned on; quality: 1024² alpha IoU (at 0.5) vs fp32`,
-    `  variant                | sat. | ${tuneNames.map((n) => n.padStart(12)).join(' | ')} | mean   | worst  | scenes mean/worst | held-out mean | held-out worst (image)   | fresh mean/worst  | vs true matte     | model ms | vs fp32`,
+    `  variant                | sat. | ${tuneNames.map((n) => n.padStart(12)).join(' | ')} | mean   | worst  | scenes mean/worst | held-out mean | held-out worst (image)   | fresh mean/worst  | validation m/worst | vs true matte     | model ms | vs fp32`,
   ];
   for (const v of r.variants) {
     lines.push(
-      `  ${v.variant.padEnd(22)} | ${String(v.saturating).padStart(4)} | ${v.tune.map((t) => t.iou.toFixed(4).padStart(12)).join(' | ')} | ${v.tuneMean.toFixed(4)} | ${v.tuneWorst.toFixed(4)} | ${`${v.scenesMean.toFixed(4)} / ${v.scenesWorst.toFixed(4)}`.padEnd(17)} | ${v.heldoutMean.toFixed(4).padStart(13)} | ${`${v.heldoutWorst.toFixed(4)} (${v.heldoutWorstImage.replace(/\.jpg$/, '')})`.padEnd(24)} | ${`${v.freshMean.toFixed(4)} / ${v.freshWorst.toFixed(4)}`.padEnd(17)} | ${`${v.truthMean.toFixed(4)} / ${v.truthWorst.toFixed(4)}`.padEnd(17)} | ${fmt(v.modelMs).padStart(8)} | ${v.speedupVsFp32.toFixed(2)}×`,
+      `  ${v.variant.padEnd(22)} | ${String(v.saturating).padStart(4)} | ${v.tune.map((t) => t.iou.toFixed(4).padStart(12)).join(' | ')} | ${v.tuneMean.toFixed(4)} | ${v.tuneWorst.toFixed(4)} | ${`${v.scenesMean.toFixed(4)} / ${v.scenesWorst.toFixed(4)}`.padEnd(17)} | ${v.heldoutMean.toFixed(4).padStart(13)} | ${`${v.heldoutWorst.toFixed(4)} (${v.heldoutWorstImage.replace(/\.jpg$/, '')})`.padEnd(24)} | ${`${v.freshMean.toFixed(4)} / ${v.freshWorst.toFixed(4)}`.padEnd(17)} | ${`${v.validationMean.toFixed(4)} / ${v.validationWorst.toFixed(4)}`.padEnd(18)} | ${`${v.truthMean.toFixed(4)} / ${v.truthWorst.toFixed(4)}`.padEnd(17)} | ${fmt(v.modelMs).padStart(8)} | ${v.speedupVsFp32.toFixed(2)}×`,
     );
   }
   for (const v of r.variants.filter((x) => x.fellBack))
     lines.push(
-      `  ${v.variant}: fp32 answered ${v.fellBack!.length} of ${v.tune.length + v.scenes.length + v.heldout.length + v.fresh.length} images (int8 unsure over > ${INT8_FALLBACK.share * 100} % of the image): ${v.fellBack!.join(', ')}`,
+      `  ${v.variant}: fp32 answered ${v.fellBack!.length} of ${v.tune.length + v.scenes.length + v.heldout.length + v.fresh.length + v.validation.length} images (int8 unsure over > ${INT8_FALLBACK.share * 100} % of the image): ${v.fellBack!.join(', ')}`,
     );
   lines.push(
-    `  vs true matte: every generated scene (${r.variants[0]!.scenes.length + r.variants[0]!.heldout.length + r.variants[0]!.fresh.length}) against the subject's drawn coverage, IoU at 0.5; where a variant departs from fp32 (IoU < 0.95), fp32 → variant against the matte:`,
+    `  vs true matte: every generated scene (${r.variants[0]!.scenes.length + r.variants[0]!.heldout.length + r.variants[0]!.fresh.length + r.variants[0]!.validation.length}) against the subject's drawn coverage, IoU at 0.5; where a variant departs from fp32 (IoU < 0.95), fp32 → variant against the matte:`,
   );
   for (const v of r.variants.filter((x) => x.departures.length))
     lines.push(
@@ -291,10 +300,10 @@ export function formatInt8Bench(r: Int8BenchReport): string {
     lines.push(
       `    ${v.variant}: ${v.scenes.map((h) => `${h.name.replace(/\.jpg$/, '')} ${h.iou.toFixed(4)}`).join(', ')}`,
     );
-  lines.push('  held-out per image (seed 9000, then the fresh draws):');
+  lines.push('  held-out per image (seed 9000, the fresh draws, then the validation draws):');
   for (const v of r.variants.slice(1))
     lines.push(
-      `    ${v.variant}: ${[...v.heldout, ...v.fresh].map((h) => `${h.name.replace(/\.jpg$/, '')} ${h.iou.toFixed(4)}`).join(', ')}`,
+      `    ${v.variant}: ${[...v.heldout, ...v.fresh, ...v.validation].map((h) => `${h.name.replace(/\.jpg$/, '')} ${h.iou.toFixed(4)}`).join(', ')}`,
     );
   lines.push(
     '  sat. = int8 weight tensors with |w| > 64, whose uint8×int8 pair sums can saturate on CPUs without VNNI (AVX2, AVX-512 BW)',
