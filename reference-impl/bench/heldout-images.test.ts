@@ -1,6 +1,12 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { generatedScenes } from './heldout-images.ts';
+import {
+  FRESH_HELDOUT_SEEDS,
+  generatedScenes,
+  HELDOUT_SEED,
+  TUNING_SEEDS,
+  VALIDATION_SEEDS,
+} from './heldout-images.ts';
 
 describe('generatedScenes', () => {
   it('draws the same eight scenes for a seed, each with a true matte that covers its subject only', async () => {
@@ -17,5 +23,12 @@ describe('generatedScenes', () => {
       const meta = await sharp(scene.data).metadata();
       expect([meta.width, meta.height]).toEqual([scene.width, scene.height]);
     }
+  });
+
+  // Scene k of a draw uses rng(seed + k): draws closer than eight apart would share scenes across the sets.
+  it('the tuning, held-out, fresh and validation draws share no scene', () => {
+    const seeds = [...TUNING_SEEDS, HELDOUT_SEED, ...FRESH_HELDOUT_SEEDS, ...VALIDATION_SEEDS];
+    const used = seeds.flatMap((s) => Array.from({ length: 8 }, (_, k) => s + k));
+    expect(new Set(used).size).toBe(used.length);
   });
 });
