@@ -276,7 +276,7 @@ export function formatInt8Bench(r: Int8BenchReport): string {
   const tuneNames = r.variants[0]!.tune.map((t) => t.name.replace(/\.jpg$/, ''));
   const lines = [
     `int8 candidates — CPU: ${describeCpu(r.cpu)}`,
-    `  tuning sets: ${r.source} (model ms: Σ p50 of ${r.runs} run(s), ${r.threads} threads) and ${r.variants[0]!.scenes.length} generated scenes (tuning seeds); held-out: the same scenes from other seeds, never tuned on; quality: 1024² alpha IoU (at 0.5) vs fp32`,
+    `  tuning sets: ${r.source} (model ms: Σ p50 of ${r.runs} run(s), ${r.threads} threads) and ${r.variants[0]!.scenes.length} generated scenes (tuning seeds); held-out (9000) and fresh draws: other seeds, looked at when v6 was chosen; validation draws: made after v6 was committed, never used to choose; quality: 1024² alpha IoU (at 0.5) vs fp32`,
     `  variant                | sat. | ${tuneNames.map((n) => n.padStart(12)).join(' | ')} | mean   | worst  | scenes mean/worst | held-out mean | held-out worst (image)   | fresh mean/worst  | validation m/worst | vs true matte     | model ms | vs fp32`,
   ];
   for (const v of r.variants) {
