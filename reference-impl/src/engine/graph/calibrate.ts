@@ -26,8 +26,6 @@ export interface CalibrateOptions {
   groups?: number;
   /** Only the tensors whose name matches (calibration sweeps); default: every one the int8 plan calibrates. */
   only?: RegExp;
-  /** The plan's float nodes (recipe sweeps that quantize other stages); default the committed `FLOAT_NODES`. */
-  floatNodes?: RegExp;
   threads?: number;
   log?: (s: string) => void;
 }
@@ -55,7 +53,7 @@ export async function histogramsOf(
   feeds: { data: Float32Array; dims: number[] }[],
   options: CalibrateOptions = {},
 ): Promise<Map<string, RangeHistogram>> {
-  const plan = quantPlan(decodeModel(fp32Bytes).graph!, OUTPUT, options.floatNodes);
+  const plan = quantPlan(decodeModel(fp32Bytes).graph!, OUTPUT);
   const names = plan.calibrated.filter((n) => !options.only || options.only.test(n));
   const groups = options.groups ?? 4;
   const hist = new Map(names.map((n) => [n, new RangeHistogram()]));

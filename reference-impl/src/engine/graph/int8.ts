@@ -2,7 +2,7 @@
 // Shape of the graph that onnxruntime's CPU provider turns into QLinearConv (each point was necessary,
 // issue 12): a Q after every int8 Conv (or after its Relu), int32 bias behind its own DequantizeLinear, one
 // Q→DQ pair per tensor with every consumer rewired to the DQ, uint8 activations.
-import { consumersOf, FLOAT_NODES, quantPlan } from './plan.ts';
+import { consumersOf, quantPlan } from './plan.ts';
 import { FLOAT, floatData, INT32, INT8, intAttr, type Model, node, tensor, UINT8 } from './onnx.ts';
 import { OUTPUT } from './fp32.ts';
 import { SAFE_WEIGHT_MAX } from './saturation.ts';
@@ -44,7 +44,7 @@ export function quantizeWeights(
 /**
  * Options: Convs whose weights get one scale for the whole tensor (default none: every Conv per output
  * channel — with 7-bit weights the per-tensor `/stage1/rebnconvin/` of the 8-bit recipe lost plants-1
- * 0.961 → 0.946, engine README); nodes kept float32 (see `quantPlan`); the largest |weight|.
+ * 0.961 → 0.946, engine README); nodes kept float32 (default none since v6, see `quantPlan`); the largest |weight|.
  */
 export interface Int8Options {
   perTensorWeights?: RegExp;
@@ -56,7 +56,7 @@ export interface Int8Options {
 export function toInt8(
   model: Model,
   params: Record<string, QuantParams>,
-  { perTensorWeights, floatNodes = FLOAT_NODES, weightMax = WEIGHT_MAX }: Int8Options = {},
+  { perTensorWeights, floatNodes, weightMax = WEIGHT_MAX }: Int8Options = {},
 ): Model {
   const graph = model.graph!;
   const plan = quantPlan(graph, OUTPUT, floatNodes);

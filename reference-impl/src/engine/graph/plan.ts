@@ -6,13 +6,6 @@ const QUANTIZED_OPS = new Set(['Conv', 'Relu', 'MaxPool', 'Concat', 'Resize', 'A
 /** Ops whose output range lies within their data input's: they share its scale, so ORT can drop their Q/DQ. */
 const RANGE_KEEPING_OPS = new Set(['MaxPool', 'Resize']);
 
-/**
- * Nodes kept float32 by the committed recipe: none since v6. v4–v5 kept the two deepest encoder stages
- * (`/^\/stage[56]\//`) float for plants-1 (0.941 → 0.961 alone); behind the fp32 fallback, which answers for
- * plants-1 anyway, quantizing them is 15 % faster and no worse on any tuning set (engine README, "Precision").
- */
-export const FLOAT_NODES: RegExp | undefined = undefined;
-
 export interface QuantPlan {
   /** Activation tensors that get one Q→DQ pair each, in graph order. */
   tensors: string[];
@@ -38,9 +31,12 @@ export function consumersOf(graph: Graph): Map<string, Node[]> {
  * the zero-point-0 Q) and anything downstream of the logits Conv (Resize + Sigmoid stay float32).
  * Nodes whose name matches `floatNodes` run in float32: onnxruntime fuses DQ→Conv→Q into a QLinearConv
  * even with float weights, so a float node's output is quantized only where a non-float node reads it,
- * and a float Conv may not have both a quantized input and a quantized output (that is checked).
+ * and a float Conv may not have both a quantized input and a quantized output (that is checked). The committed
+ * recipe (v6) keeps none: v4–v5 kept the two deepest encoder stages (`/^\/stage[56]\//`) float for plants-1
+ * (0.941 → 0.961 alone); behind the fp32 fallback, which answers for plants-1 anyway, quantizing them is 15 %
+ * faster and no worse on any tuning set (engine README, "Precision").
  */
-export function quantPlan(graph: Graph, output: string, floatNodes: RegExp | undefined = FLOAT_NODES): QuantPlan {
+export function quantPlan(graph: Graph, output: string, floatNodes?: RegExp): QuantPlan {
   const nodes = graph.node ?? [];
   const producer = new Map<string, Node>();
   for (const n of nodes) for (const o of n.output ?? []) producer.set(o, n);
