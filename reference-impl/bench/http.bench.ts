@@ -33,6 +33,8 @@ export interface HttpImageReport {
 
 export interface HttpBenchReport {
   source: string;
+  /** The model precision the server ran (`BGR_PRECISION`). */
+  precision: string;
   runs: number;
   readyMs: number;
   images: HttpImageReport[];
@@ -72,7 +74,15 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
   const interval = options.healthzIntervalMs ?? 20;
   const { source, images } = await benchImages();
 
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', BGR_API_KEYS: KEY, BGR_RATE_LIMIT: '100000/min' });
+  // The model precision follows the caller's BGR_PRECISION (default fp32), so int8's overhead is measured here too.
+  const { BGR_PRECISION } = process.env;
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    BGR_API_KEYS: KEY,
+    BGR_RATE_LIMIT: '100000/min',
+    ...(BGR_PRECISION ? { BGR_PRECISION } : {}),
+  });
   const engine = new TimedEngine(createEngine(engineConfigOf(config)));
   const t0 = performance.now();
   await engine.ready();
@@ -157,6 +167,7 @@ export async function runHttpBench(options: HttpBenchOptions = {}): Promise<Http
   const engineReport = options.engineReport;
   const report: HttpBenchReport = {
     source,
+    precision: config.precision,
     runs,
     readyMs,
     images: [],
@@ -210,7 +221,7 @@ export function formatHttpBench(r: HttpBenchReport): string {
   const col = (s: string, w = 13) => s.padStart(w);
   const ps = (s: Summary) => col(`${fmt(s.p50)}/${fmt(s.p95)}`);
   const lines = [
-    `http bench (v1 over HTTP, in-process server, real model): ${r.runs} run(s) per image on the ${r.source}; ms, p50/p95`,
+    `http bench (v1 over HTTP, in-process server, real model, ${r.precision}): ${r.runs} run(s) per image on the ${r.source}; ms, p50/p95`,
     '',
     'image'.padEnd(18) +
       col('MP', 6) +
