@@ -5,6 +5,7 @@
  */
 import sharp, { type Metadata } from 'sharp';
 import { EngineError } from './errors.ts';
+import { isStandardSrgb } from './srgb-profile.ts';
 import type { EngineInput, ImageFormat, ProbedImage } from './types.ts';
 
 export type { ImageFormat, ProbedImage };
@@ -79,7 +80,10 @@ export async function probe(bytes: Buffer, maxPixels: number): Promise<ProbedIma
       `The image has ${width}×${height} = ${width * height} pixels; the limit is ${maxPixels}.`,
     );
   }
-  return { bytes, format, width, height, hasAlpha: meta.hasAlpha === true };
+  const probed: ProbedImage = { bytes, format, width, height, hasAlpha: meta.hasAlpha === true };
+  if (meta.icc) probed.profile = isStandardSrgb(meta.icc) ? 'standard-srgb' : 'other';
+  if (meta.space === 'rgb16') probed.rgb16 = true;
+  return probed;
 }
 
 /** A probed image as it is, bare bytes probed now: the engine's entry for callers that did not probe. */

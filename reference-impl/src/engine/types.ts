@@ -34,6 +34,10 @@ export interface ProbedImage {
   width: number;
   height: number;
   hasAlpha: boolean;
+  /** Its embedded ICC profile, if any: the standard sRGB one (`srgb-profile.ts`) or another. */
+  profile?: 'standard-srgb' | 'other';
+  /** 16-bit RGB or RGBA (libvips's `rgb16` space), which decoding converts from a profile differently. */
+  rgb16?: boolean;
 }
 
 /** What an engine takes: a probed image, or bare bytes that it probes itself (library use, benches). */
