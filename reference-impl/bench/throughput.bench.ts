@@ -1,6 +1,7 @@
 /** Throughput bench (issue 12 item 4): images/s of the engine with 2 and 4 concurrent clients, 1 worker × 2 threads vs 2 workers × 1 thread, and what the non-model work adds under load. */
 import { createEngine, defaultEngineConfig } from '../src/engine/index.ts';
-import type { Precision } from '../src/engine/graph/precision.ts';
+import { DEFAULT_PRECISION, type Precision } from '../src/engine/graph/precision.ts';
+import type { RemoveOptions } from '../src/engine/types.ts';
 import { precision as parsePrecision } from '../src/process/parsers.ts';
 import { benchImages } from './images.ts';
 
@@ -27,6 +28,8 @@ const TWO_BY_ONE = { workers: 2, threads: 1 };
 /** A B B A: a load that drifts during the run (shared machines) hits both layouts alike. */
 const SCHEDULE = [ONE_BY_TWO, TWO_BY_ONE, TWO_BY_ONE, ONE_BY_TWO];
 const CLIENTS = [2, 4];
+/** Every call: a v1 default request. */
+const REQUEST: RemoveOptions = { method: 'object', format: 'png', maskOnly: false };
 
 /**
  * Each client sends `perClient` images back to back (cycling through the photos); the wall time of all of
@@ -36,7 +39,7 @@ export async function runThroughputBench(
   options: { perClient?: number; precision?: Precision; log?: (s: string) => void } = {},
 ): Promise<ThroughputReport> {
   const perClient = options.perClient ?? 2;
-  const precision = options.precision ?? parsePrecision(process.env.BGR_PRECISION || 'fp32');
+  const precision = options.precision ?? parsePrecision(process.env.BGR_PRECISION || DEFAULT_PRECISION);
   const log = options.log ?? (() => {});
   const { source, images } = await benchImages();
   const cells: ThroughputCell[] = [];
@@ -46,16 +49,12 @@ export async function runThroughputBench(
     await engine.ready();
     const readyMs = performance.now() - t0;
     try {
-      await engine.removeBackground(images[0]!.data, { method: 'object', format: 'png', maskOnly: false });
+      await engine.removeBackground(images[0]!.data, REQUEST);
       // Each image's model time with nothing else running: what the clients' wall time is compared with, so
       // that the non-model work that did not overlap inference shows (contention included).
       const modelMs: number[] = [];
       for (const img of images) {
-        const { timings } = await engine.removeBackground(img.data, {
-          method: 'object',
-          format: 'png',
-          maskOnly: false,
-        });
+        const { timings } = await engine.removeBackground(img.data, REQUEST);
         modelMs.push(timings.infer);
       }
       for (const clients of CLIENTS) {
@@ -67,7 +66,7 @@ export async function runThroughputBench(
               const i = (c + k * clients) % images.length;
               modelTotal += modelMs[i]!;
               const img = images[i]!;
-              await engine.removeBackground(img.data, { method: 'object', format: 'png', maskOnly: false });
+              await engine.removeBackground(img.data, REQUEST);
             }
           }),
         );
