@@ -15,10 +15,12 @@ import { createSandbox, SCRIPT_HEADER as SANDBOX_HEADER } from '../src/sandbox/i
 let server: Running;
 let browser: Browser;
 let dir: string;
+let devKey: string | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bgr-demo-'));
   const config = loadConfig({ PORT: '0' }); // no keys: dev mode, the page gets the dev key
+  devKey = config.devKey;
   // The page is about the API, not the model: the sandbox engine, 300 ms per image.
   const engine = createSandbox({ maxPixels: config.maxPixels, timeMs: 300 });
   [browser, server] = await Promise.all([launchChromium(), startServer({ config, engine, ...sandboxDeps(config) })]);
@@ -108,6 +110,28 @@ describe('the demo page', () => {
     await page.screenshot({ path: screenshotPath('demo-failed.png'), fullPage: true });
     expect(outside).toEqual([]);
   }, 120_000);
+
+  it('takes input typed before its configuration has arrived, and sends the dev key with it', async () => {
+    const { page } = await offlinePage(browser, [server.url]);
+    // A slow configuration (a loaded server or network): the page must not wait for it to listen for input.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route(`${server.url}/demo/config.json`, async (route) => {
+      await held;
+      await route.continue();
+    });
+    const keys: (string | undefined)[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/v2/bg-removal')) keys.push(r.headers()['x-api-key']);
+    });
+    await page.goto(server.url, { waitUntil: 'domcontentloaded' });
+    await page.fill('#url', 'https://example.invalid/photo.png');
+    expect(await page.isEnabled('#go')).toBe(true);
+    await page.click('#go');
+    release();
+    await expect.poll(() => page.textContent('#status'), { timeout: 30_000 }).toMatch(/\(\w+\)$/);
+    expect(keys).toEqual([devKey]);
+  });
 
   it('asks for a key when the server has configured keys (production mode)', async () => {
     const prod = await startServer({
